@@ -1,0 +1,220 @@
+#include "core/cpu_engine.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "core/cpu_kernels.hpp"
+
+namespace peakscope {
+namespace {
+
+constexpr float kInf = std::numeric_limits<float>::infinity();
+// Work below this many elements runs on the calling thread: waking workers costs more.
+constexpr std::size_t kParallelMin = 1 << 17;
+// Rows per task aim at this many elements, so tasks balance across threads.
+constexpr std::size_t kTaskElems = 1 << 16;
+
+kernels::RowBlock block_of(const HeatmapView& map, int c, int y0, int y1, int group) {
+  kernels::RowBlock b;
+  b.base = static_cast<const char*>(map.data) +
+           c * map.channel_stride * static_cast<std::ptrdiff_t>(elem_size(map.type));
+  b.type = map.type;
+  b.width = map.width;
+  b.row_stride = map.row_stride;
+  b.y0 = y0;
+  b.y1 = y1;
+  b.group = group;
+  return b;
+}
+
+}  // namespace
+
+CpuEngine::CpuEngine(int threads) : pool_(threads) {}
+
+const char* CpuEngine::simd_target() { return kernels::simd_target_name(); }
+
+void CpuEngine::plan(const HeatmapView& map) {
+  tasks_.clear();
+  const std::size_t total = map.pixels() * map.channels;
+  parallel_ = pool_.size() > 1 && total >= kParallelMin;
+  // The split does not depend on the thread count, so results are bit-identical whatever
+  // runs them (partials are combined in task order).
+  // Groups of rows of at least ~256 elements; tasks of ~kTaskElems, a whole number of groups.
+  group_ = std::clamp(256 / map.width, 1, map.height);
+  groups_ = (map.height + group_ - 1) / group_;
+  const int rows =
+      group_ * static_cast<int>(std::clamp<std::size_t>(
+                   kTaskElems / (static_cast<std::size_t>(map.width) * group_), 1,
+                   static_cast<std::size_t>(groups_)));
+  for (int c = 0; c < map.channels; ++c)
+    for (int y = 0; y < map.height; y += rows)
+      tasks_.push_back({c, y, std::min(map.height, y + rows)});
+  groupmax_.resize(static_cast<std::size_t>(map.channels) * groups_);
+}
+
+void CpuEngine::run(std::size_t n, const std::function<void(std::size_t)>& fn) {
+  if (parallel_)
+    pool_.parallel_for(n, fn);
+  else
+    for (std::size_t i = 0; i < n; ++i) fn(i);
+}
+
+CpuEngine::Channel CpuEngine::prepare(const HeatmapView& map, int c,
+                                      const DecodeOptions& opt) const {
+  const float* rm = groupmax_.data() + static_cast<std::size_t>(c) * groups_;
+  float m = -kInf, mfin = -kInf;
+  for (int y = 0; y < groups_; ++y) {
+    m = std::max(m, rm[y]);
+    if (rm[y] < kInf) mfin = std::max(mfin, rm[y]);
+  }
+  Channel ch;
+  ch.m = m;
+  if (m == -kInf) {
+    ch.mode = 2;
+    return ch;
+  }
+  if (m == kInf) {
+    ch.mode = 1;
+    return ch;
+  }
+  double beta = opt.beta;
+  if (opt.normalize && mfin > 0) beta /= mfin;
+  // Clamp so that 0 * beta stays 0 in float (beta = +Inf would give NaN).
+  ch.beta = static_cast<float>(std::min<double>(beta, std::numeric_limits<float>::max()));
+  // The cut-off of the class comment: all dropped terms move the result by <= 1e-6 px.
+  const double n = static_cast<double>(map.pixels());
+  const double t_min =
+      std::max<double>(kernels::kMinExponent, std::log(1e-6 / (n * std::max(map.width, map.height))));
+  ch.t_min = static_cast<float>(t_min);
+  // Row groups whose max is this far below m contribute nothing: skip them unread.
+  const double thr = static_cast<double>(m) + t_min / static_cast<double>(ch.beta);
+  ch.threshold = static_cast<float>(std::nextafter(thr, -1e300));
+  return ch;
+}
+
+Keypoint CpuEngine::finish(const HeatmapView& map, int c, const Channel& ch, double s, double sx,
+                           double sy) const {
+  Keypoint k;
+  if (ch.mode == 2) {
+    k.valid = false;
+    k.argmax_x = k.soft_x = 0.5 * (map.width - 1);
+    k.argmax_y = k.soft_y = 0.5 * (map.height - 1);
+    k.argmax_value = std::numeric_limits<double>::quiet_NaN();
+    return k;
+  }
+  // Argmax: the first row group holding the max, then the first pixel equal to it.
+  const float* rm = groupmax_.data() + static_cast<std::size_t>(c) * groups_;
+  const int g = static_cast<int>(std::find(rm, rm + groups_, ch.m) - rm);
+  int x = 0, y = g * group_;
+  for (bool found = false; !found && y < map.height; ++y)
+    for (x = 0; x < map.width; ++x)
+      if (static_cast<float>(map.at(c, y, x)) == ch.m) {
+        found = true;
+        break;
+      }
+  --y;
+  k.argmax_x = x;
+  k.argmax_y = y;
+  k.argmax_value = ch.m;
+  if (ch.mode == 1) {
+    // +Inf max: the +Inf pixels share the probability.
+    double n = 0, ax = 0, ay = 0;
+    for (int yy = 0; yy < map.height; ++yy) {
+      if (rm[yy / group_] != kInf) continue;
+      for (int xx = 0; xx < map.width; ++xx)
+        if (map.at(c, yy, xx) == kInf) {
+          n += 1;
+          ax += xx;
+          ay += yy;
+        }
+    }
+    k.soft_x = ax / n;
+    k.soft_y = ay / n;
+    k.peak_probability = 1.0 / n;
+    return k;
+  }
+  k.soft_x = sx / s;
+  k.soft_y = sy / s;
+  k.peak_probability = 1.0 / s;  // the max term is exp(0) = 1
+  return k;
+}
+
+void CpuEngine::decode(const HeatmapView& map, const DecodeOptions& opt, std::span<Keypoint> out) {
+  map.validate();
+  opt.validate();
+  if (out.size() < static_cast<std::size_t>(map.channels))
+    throw std::invalid_argument("decode: output has room for " + std::to_string(out.size()) +
+                                " channels, map has " + std::to_string(map.channels));
+  plan(map);
+  // Pass 1: the max of every row (memory bound, NaN ignored).
+  run(tasks_.size(), [&](std::size_t i) {
+    const Task& t = tasks_[i];
+    kernels::group_max(block_of(map, t.channel, t.y0, t.y1, group_),
+                       groupmax_.data() + static_cast<std::size_t>(t.channel) * groups_ +
+                           t.y0 / group_);
+  });
+  std::vector<Channel> chans(map.channels);
+  for (int c = 0; c < map.channels; ++c) chans[c] = prepare(map, c, opt);
+  // Pass 2: exponential sums over the rows that can contribute.
+  std::vector<kernels::Sums> part(tasks_.size());
+  run(tasks_.size(), [&](std::size_t i) {
+    const Task& t = tasks_[i];
+    const Channel& ch = chans[t.channel];
+    if (ch.mode != 0) return;
+    part[i] = kernels::exp_sums(
+        block_of(map, t.channel, t.y0, t.y1, group_),
+        groupmax_.data() + static_cast<std::size_t>(t.channel) * groups_ + t.y0 / group_,
+        ch.threshold, ch.m, ch.beta, ch.t_min);
+  });
+  // Combine in task order: deterministic whatever the thread count.
+  std::size_t i = 0;
+  for (int c = 0; c < map.channels; ++c) {
+    double s = 0, sx = 0, sy = 0;
+    for (; i < tasks_.size() && tasks_[i].channel == c; ++i) {
+      s += part[i].s;
+      sx += part[i].sx;
+      sy += part[i].sy;
+    }
+    out[c] = finish(map, c, chans[c], s, sx, sy);
+  }
+}
+
+std::vector<Keypoint> CpuEngine::decode(const HeatmapView& map, const DecodeOptions& opt) {
+  std::vector<Keypoint> out(std::max(map.channels, 0));
+  decode(map, opt, out);
+  return out;
+}
+
+Keypoint CpuEngine::softmax_map(const HeatmapView& map, int c, const DecodeOptions& opt,
+                                float* out) {
+  map.validate();
+  if (c < 0 || c >= map.channels)
+    throw std::out_of_range("softmax_map: channel " + std::to_string(c) + " out of range");
+  const HeatmapView one = map.channel(c);
+  Keypoint k;
+  decode(one, opt, std::span<Keypoint>(&k, 1));
+  const std::size_t n = one.pixels();
+  if (!k.valid) {
+    std::fill(out, out + n, 0.0f);
+    return k;
+  }
+  if (std::isinf(k.argmax_value)) {  // +Inf max: uniform over the +Inf pixels
+    for (int y = 0; y < one.height; ++y)
+      for (int x = 0; x < one.width; ++x)
+        out[static_cast<std::size_t>(y) * one.width + x] =
+            one.at(0, y, x) == kInf ? static_cast<float>(k.peak_probability) : 0.0f;
+    return k;
+  }
+  // plan() ran for `one`, so tasks_ and groupmax_ describe it; prepare() gives m and beta.
+  const Channel ch = prepare(one, 0, opt);
+  const float inv_s = static_cast<float>(k.peak_probability);
+  run(tasks_.size(), [&](std::size_t i) {
+    const Task& t = tasks_[i];
+    kernels::softmax_rows(block_of(one, 0, t.y0, t.y1, group_), ch.m, ch.beta, ch.t_min, inv_s,
+                          out + static_cast<std::size_t>(t.y0) * one.width);
+  });
+  return k;
+}
+
+}  // namespace peakscope

@@ -1,0 +1,109 @@
+#include "core/scene.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numbers>
+#include <stdexcept>
+#include <string>
+
+namespace peakscope {
+
+double gaussian_mask(double x, double y, double x0, double y0, double fwhm) {
+  const double dx = x - x0, dy = y - y0;
+  return std::exp(-4.0 * std::numbers::ln2 * (dx * dx + dy * dy) / (fwhm * fwhm));
+}
+
+Scene::Scene(const SceneConfig& cfg) : cfg_(cfg), rng_(cfg.seed) {
+  if (cfg.width <= 0 || cfg.height <= 0)
+    throw std::invalid_argument("scene size must be positive, got " + std::to_string(cfg.width) +
+                                "x" + std::to_string(cfg.height));
+  if (cfg.subjects < 1) throw std::invalid_argument("scene needs at least one subject");
+  if (!(cfg.fwhm > 0)) throw std::invalid_argument("scene fwhm must be > 0");
+  std::uniform_real_distribution<double> ux(0, cfg.width - 1), uy(0, cfg.height - 1),
+      uw(cfg.min_weight, 1.0), ua(0, 2 * std::numbers::pi);
+  for (int i = 0; i < cfg.subjects; ++i) {
+    subjects_.push_back({ux(rng_), uy(rng_), uw(rng_)});
+    const double a = ua(rng_);
+    vx_.push_back(cfg.speed * std::cos(a));
+    vy_.push_back(cfg.speed * std::sin(a));
+  }
+}
+
+std::vector<Subject> Scene::ground_truth() const {
+  std::vector<Subject> gt = subjects_;
+  std::stable_sort(gt.begin(), gt.end(),
+                   [](const Subject& a, const Subject& b) { return a.weight > b.weight; });
+  return gt;
+}
+
+namespace {
+
+void store(Heatmap& out, int c, const std::vector<double>& acc) {
+  const double mx = *std::max_element(acc.begin(), acc.end());
+  const double scale = mx > 0 ? 1.0 / mx : 0.0;
+  const std::size_t off = static_cast<std::size_t>(c) * acc.size();
+  for (std::size_t i = 0; i < acc.size(); ++i) {
+    const double v = acc[i] * scale;
+    if (out.type() == ElemType::kFloat32)
+      out.f32()[off + i] = static_cast<float>(v);
+    else
+      out.u8()[off + i] = static_cast<std::uint8_t>(std::lround(v * 255.0));
+  }
+}
+
+void splat(std::vector<double>& acc, int w, int h, const Subject& s, double fwhm) {
+  // Beyond 4 FWHM the mask is below exp(-44): skip those pixels (exact to double rounding).
+  const double r = 4 * fwhm;
+  const int x0 = std::max(0, static_cast<int>(std::floor(s.x - r)));
+  const int x1 = std::min(w - 1, static_cast<int>(std::ceil(s.x + r)));
+  const int y0 = std::max(0, static_cast<int>(std::floor(s.y - r)));
+  const int y1 = std::min(h - 1, static_cast<int>(std::ceil(s.y + r)));
+  for (int y = y0; y <= y1; ++y)
+    for (int x = x0; x <= x1; ++x)
+      acc[static_cast<std::size_t>(y) * w + x] += s.weight * gaussian_mask(x, y, s.x, s.y, fwhm);
+}
+
+}  // namespace
+
+Heatmap Scene::render(ElemType type) const {
+  const int w = cfg_.width, h = cfg_.height;
+  std::vector<double> acc(static_cast<std::size_t>(w) * h, 0.0);
+  for (const Subject& s : subjects_) splat(acc, w, h, s, cfg_.fwhm);
+  Heatmap out(w, h, 1, type);
+  store(out, 0, acc);
+  return out;
+}
+
+Heatmap Scene::render_per_subject(ElemType type) const {
+  const int w = cfg_.width, h = cfg_.height;
+  Heatmap out(w, h, static_cast<int>(subjects_.size()), type);
+  std::vector<double> acc(static_cast<std::size_t>(w) * h);
+  for (std::size_t i = 0; i < subjects_.size(); ++i) {
+    std::fill(acc.begin(), acc.end(), 0.0);
+    splat(acc, w, h, subjects_[i], cfg_.fwhm);
+    store(out, static_cast<int>(i), acc);
+  }
+  return out;
+}
+
+void Scene::step() {
+  std::normal_distribution<double> steer(0.0, 0.08);
+  for (std::size_t i = 0; i < subjects_.size(); ++i) {
+    // Rotate the velocity a little: smooth, wandering paths.
+    const double a = steer(rng_);
+    const double c = std::cos(a), s = std::sin(a);
+    const double vx = vx_[i] * c - vy_[i] * s, vy = vx_[i] * s + vy_[i] * c;
+    vx_[i] = vx;
+    vy_[i] = vy;
+    Subject& p = subjects_[i];
+    p.x += vx_[i];
+    p.y += vy_[i];
+    if (p.x < 0) { p.x = -p.x; vx_[i] = -vx_[i]; }
+    if (p.y < 0) { p.y = -p.y; vy_[i] = -vy_[i]; }
+    if (p.x > cfg_.width - 1) { p.x = 2.0 * (cfg_.width - 1) - p.x; vx_[i] = -vx_[i]; }
+    if (p.y > cfg_.height - 1) { p.y = 2.0 * (cfg_.height - 1) - p.y; vy_[i] = -vy_[i]; }
+  }
+  ++frame_;
+}
+
+}  // namespace peakscope

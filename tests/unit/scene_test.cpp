@@ -1,0 +1,101 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "core/reference.hpp"
+#include "core/scene.hpp"
+
+namespace peakscope {
+namespace {
+
+TEST(SceneTest, MaskIsHalfAtHalfWidth) {
+  EXPECT_DOUBLE_EQ(gaussian_mask(10, 10, 10, 10, 33), 1.0);
+  EXPECT_NEAR(gaussian_mask(10 + 16.5, 10, 10, 10, 33), 0.5, 1e-12);
+  EXPECT_NEAR(gaussian_mask(10, 10 - 16.5, 10, 10, 33), 0.5, 1e-12);
+}
+
+TEST(SceneTest, RenderIsNormalisedAndDeterministic) {
+  SceneConfig cfg;
+  cfg.seed = 42;
+  const Heatmap a = Scene(cfg).render(ElemType::kFloat32);
+  const Heatmap b = Scene(cfg).render(ElemType::kFloat32);
+  float mx = 0, mn = 1;
+  for (int i = 0; i < 256 * 256; ++i) {
+    mx = std::max(mx, a.f32()[i]);
+    mn = std::min(mn, a.f32()[i]);
+    ASSERT_EQ(a.f32()[i], b.f32()[i]);
+  }
+  EXPECT_FLOAT_EQ(mx, 1.0f);
+  EXPECT_GE(mn, 0.0f);
+  const Heatmap u = Scene(cfg).render(ElemType::kUInt8);
+  int umax = 0;
+  for (int i = 0; i < 256 * 256; ++i) umax = std::max<int>(umax, u.u8()[i]);
+  EXPECT_EQ(umax, 255);
+}
+
+TEST(SceneTest, SingleSubjectPeakIsAtGroundTruth) {
+  SceneConfig cfg;
+  cfg.width = 120;
+  cfg.height = 80;
+  cfg.subjects = 1;
+  cfg.fwhm = 10;
+  cfg.seed = 9;
+  const Scene s(cfg);
+  const Heatmap m = s.render();
+  const Subject gt = s.ground_truth()[0];
+  // beta 20 on a FWHM-10 peak: softmax is a ~1 px wide symmetric bump around the true centre
+  // (sub-pixel accurate) and the background carries ~exp(-20) per pixel.
+  const Keypoint k = reference::decode(m.view(), 0, {20.0, false});
+  EXPECT_NEAR(k.soft_x, gt.x, 0.01);
+  EXPECT_NEAR(k.soft_y, gt.y, 0.01);
+  EXPECT_LE(std::abs(k.argmax_x - gt.x), 0.5 + 1e-9);
+  EXPECT_LE(std::abs(k.argmax_y - gt.y), 0.5 + 1e-9);
+}
+
+TEST(SceneTest, AnimationMovesSmoothlyAndStaysInside) {
+  SceneConfig cfg;
+  cfg.seed = 3;
+  Scene s(cfg);
+  auto prev = s.subjects();
+  for (int f = 0; f < 500; ++f) {
+    s.step();
+    const auto& cur = s.subjects();
+    for (std::size_t i = 0; i < cur.size(); ++i) {
+      EXPECT_GE(cur[i].x, 0);
+      EXPECT_LE(cur[i].x, cfg.width - 1);
+      EXPECT_GE(cur[i].y, 0);
+      EXPECT_LE(cur[i].y, cfg.height - 1);
+      EXPECT_LE(std::hypot(cur[i].x - prev[i].x, cur[i].y - prev[i].y), cfg.speed + 1e-9);
+    }
+    prev = cur;
+  }
+  EXPECT_EQ(s.frame(), 500);
+}
+
+TEST(SceneTest, PerSubjectStackHasOneChannelPerSubject) {
+  SceneConfig cfg;
+  cfg.width = 48;
+  cfg.height = 64;
+  cfg.subjects = 17;
+  cfg.fwhm = 4;
+  const Scene s(cfg);
+  const Heatmap st = s.render_per_subject();
+  EXPECT_EQ(st.channels(), 17);
+  for (int c = 0; c < 17; ++c) {
+    const Keypoint k = reference::decode(st.view(), c, {100.0, false});
+    EXPECT_NEAR(k.soft_x, s.subjects()[c].x, 0.6);
+    EXPECT_NEAR(k.soft_y, s.subjects()[c].y, 0.6);
+  }
+}
+
+TEST(SceneTest, RejectsBadConfig) {
+  SceneConfig cfg;
+  cfg.width = 0;
+  EXPECT_THROW(Scene{cfg}, std::invalid_argument);
+  cfg.width = 10;
+  cfg.fwhm = 0;
+  EXPECT_THROW(Scene{cfg}, std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace peakscope
