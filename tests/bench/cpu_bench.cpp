@@ -4,7 +4,7 @@
 
 #include <memory>
 
-#include "bench_maps.hpp"
+#include "app/bench/bench_maps.hpp"
 #include "core/cpu_engine.hpp"
 #include "core/reference.hpp"
 

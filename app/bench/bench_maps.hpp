@@ -25,6 +25,13 @@ inline std::vector<BenchCase> standard_cases() {
           {"4096x4096 f32", 4096, 4096, 1, ElemType::kFloat32, false}};
 }
 
+// The standard cases plus the GPU's large one.
+inline std::vector<BenchCase> gpu_cases() {
+  std::vector<BenchCase> c = standard_cases();
+  c.push_back({"8192x8192 f32", 8192, 8192, 1, ElemType::kFloat32, false});
+  return c;
+}
+
 // One Gaussian blob per channel for stacks (a pose network's output), a 40-subject scene
 // with FWHM 33/256 of the width otherwise.
 inline Heatmap make_bench_map(const BenchCase& c, std::uint64_t seed = 1) {

@@ -1,0 +1,99 @@
+#include "core/gpu/decoder.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+#include <stdexcept>
+
+#include <epoxy/egl.h>
+#include <dlfcn.h>
+
+#include "core/gpu/egl_context.hpp"
+#include "core/gpu/gl_engine.hpp"
+
+namespace peakscope::gpu {
+
+Backend parse_backend(std::string_view s) {
+  if (s == "auto") return Backend::kAuto;
+  if (s == "gpu") return Backend::kGpu;
+  if (s == "cpu") return Backend::kCpu;
+  throw std::invalid_argument("unknown backend '" + std::string(s) + "' (expected auto, gpu or cpu)");
+}
+
+const char* backend_name(Backend b) {
+  switch (b) {
+    case Backend::kAuto: return "auto";
+    case Backend::kGpu: return "gpu";
+    case Backend::kCpu: return "cpu";
+  }
+  return "?";
+}
+
+bool has_current_context() {
+  if (epoxy_has_egl() && eglGetCurrentContext() != EGL_NO_CONTEXT) return true;
+  // GLX: only if a GLX library is already loaded (RTLD_NOLOAD); otherwise none can be current.
+  for (const char* lib : {"libGLX.so.0", "libGL.so.1"}) {
+    void* h = dlopen(lib, RTLD_LAZY | RTLD_NOLOAD);
+    if (!h) continue;
+    using GetCurrent = void* (*)();
+    auto fn = reinterpret_cast<GetCurrent>(dlsym(h, "glXGetCurrentContext"));
+    const bool current = fn && fn() != nullptr;
+    dlclose(h);
+    if (current) return true;
+  }
+  return false;
+}
+
+Decoder::Decoder(Backend want, bool headless, bool quiet) : quiet_(quiet) {
+  const char* env = std::getenv("PEAKSCOPE_BACKEND");
+  if (env && std::string_view(env) == "cpu") {
+    if (want != Backend::kCpu) fall_back("PEAKSCOPE_BACKEND=cpu is set");
+    return;
+  }
+  if (want == Backend::kCpu) return;
+  std::string why;
+  if (headless) {
+    ctx_ = HeadlessContext::create(&why);
+    if (!ctx_) {
+      fall_back(why);
+      return;
+    }
+  } else if (!has_current_context()) {
+    fall_back("no current OpenGL context on this thread");
+    return;
+  }
+  try {
+    gl_ = std::make_unique<GlEngine>();
+  } catch (const std::exception& e) {
+    fall_back(e.what());
+  }
+}
+
+Decoder::~Decoder() {
+  gl_.reset();  // GL objects go before their context
+  ctx_.reset();
+}
+
+void Decoder::fall_back(const std::string& why) {
+  gl_.reset();
+  reason_ = "GPU unavailable, using the CPU engine: " + why;
+  if (!quiet_) std::fprintf(stderr, "peakscope: %s\n", reason_.c_str());
+}
+
+std::vector<Keypoint> Decoder::decode(const HeatmapView& map, const DecodeOptions& opt) {
+  if (gl_) {
+    try {
+      return gl_->decode(map, opt);
+    } catch (const GlError& e) {
+      fall_back(e.what());
+    }
+  }
+  return cpu_.decode(map, opt);
+}
+
+std::string Decoder::description() const {
+  if (gl_) return "GPU (" + gl_->renderer() + ")";
+  return std::string("CPU (") + CpuEngine::simd_target() + ", " + std::to_string(cpu_.threads()) +
+         " threads)";
+}
+
+}  // namespace peakscope::gpu

@@ -1,0 +1,130 @@
+#include "core/gpu/egl_context.hpp"
+
+#include <epoxy/egl.h>
+#include <epoxy/gl.h>
+
+#include <vector>
+
+namespace peakscope::gpu {
+namespace {
+
+std::string egl_error_name(EGLint e) {
+  switch (e) {
+    case EGL_SUCCESS: return "EGL_SUCCESS";
+    case EGL_NOT_INITIALIZED: return "EGL_NOT_INITIALIZED";
+    case EGL_BAD_ACCESS: return "EGL_BAD_ACCESS";
+    case EGL_BAD_ALLOC: return "EGL_BAD_ALLOC";
+    case EGL_BAD_ATTRIBUTE: return "EGL_BAD_ATTRIBUTE";
+    case EGL_BAD_CONFIG: return "EGL_BAD_CONFIG";
+    case EGL_BAD_CONTEXT: return "EGL_BAD_CONTEXT";
+    case EGL_BAD_DISPLAY: return "EGL_BAD_DISPLAY";
+    case EGL_BAD_MATCH: return "EGL_BAD_MATCH";
+    case EGL_BAD_PARAMETER: return "EGL_BAD_PARAMETER";
+    default: return "EGL error " + std::to_string(e);
+  }
+}
+
+// Tries one display: initialise, bind GL, create a 4.3 core context, make it current.
+bool try_display(EGLDisplay dpy, EGLContext* ctx, std::string* why) {
+  EGLint major = 0, minor = 0;
+  if (dpy == EGL_NO_DISPLAY) {
+    *why = "no display";
+    return false;
+  }
+  if (!eglInitialize(dpy, &major, &minor)) {
+    *why = "eglInitialize: " + egl_error_name(eglGetError());
+    return false;
+  }
+  if (!eglBindAPI(EGL_OPENGL_API)) {
+    *why = "eglBindAPI(OpenGL): " + egl_error_name(eglGetError());
+    eglTerminate(dpy);
+    return false;
+  }
+  const EGLint cfg_attr[] = {EGL_RENDERABLE_TYPE, EGL_OPENGL_BIT, EGL_NONE};
+  EGLConfig cfg = nullptr;
+  EGLint n = 0;
+  const bool no_config = epoxy_has_egl_extension(dpy, "EGL_KHR_no_config_context");
+  if (!eglChooseConfig(dpy, cfg_attr, &cfg, 1, &n) || n < 1) {
+    if (!no_config) {
+      *why = "no OpenGL-renderable EGL config";
+      eglTerminate(dpy);
+      return false;
+    }
+    cfg = EGL_NO_CONFIG_KHR;
+  }
+  const EGLint ctx_attr[] = {EGL_CONTEXT_MAJOR_VERSION, 4, EGL_CONTEXT_MINOR_VERSION, 3,
+                             EGL_CONTEXT_OPENGL_PROFILE_MASK,
+                             EGL_CONTEXT_OPENGL_CORE_PROFILE_BIT, EGL_NONE};
+  *ctx = eglCreateContext(dpy, cfg, EGL_NO_CONTEXT, ctx_attr);
+  if (*ctx == EGL_NO_CONTEXT) {
+    *why = "no OpenGL 4.3 core context (" + egl_error_name(eglGetError()) + ")";
+    eglTerminate(dpy);
+    return false;
+  }
+  if (!eglMakeCurrent(dpy, EGL_NO_SURFACE, EGL_NO_SURFACE, *ctx)) {
+    *why = "eglMakeCurrent without a surface: " + egl_error_name(eglGetError());
+    eglDestroyContext(dpy, *ctx);
+    eglTerminate(dpy);
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::unique_ptr<HeadlessContext> HeadlessContext::create(std::string* why) {
+  std::string log;
+  auto fail = [&](const std::string& msg) {
+    if (why) *why = msg;
+    return nullptr;
+  };
+  // epoxy loads libEGL on first use; without it there is nothing to try.
+  if (!epoxy_has_egl()) return fail("EGL is not available (libEGL.so.1 could not be loaded)");
+  const bool client_ext = epoxy_has_egl_extension(EGL_NO_DISPLAY, "EGL_EXT_platform_base");
+
+  std::vector<std::pair<std::string, EGLDisplay>> candidates;
+  if (client_ext && epoxy_has_egl_extension(EGL_NO_DISPLAY, "EGL_EXT_platform_device")) {
+    EGLDeviceEXT devices[16];
+    EGLint n = 0;
+    if (eglQueryDevicesEXT(16, devices, &n))
+      for (EGLint i = 0; i < n; ++i)
+        candidates.emplace_back("device " + std::to_string(i),
+                                eglGetPlatformDisplayEXT(EGL_PLATFORM_DEVICE_EXT, devices[i],
+                                                         nullptr));
+  }
+  if (client_ext && epoxy_has_egl_extension(EGL_NO_DISPLAY, "EGL_MESA_platform_surfaceless"))
+    candidates.emplace_back("surfaceless", eglGetPlatformDisplayEXT(EGL_PLATFORM_SURFACELESS_MESA,
+                                                                    EGL_DEFAULT_DISPLAY, nullptr));
+  candidates.emplace_back("default", eglGetDisplay(EGL_DEFAULT_DISPLAY));
+
+  for (auto& [name, dpy] : candidates) {
+    EGLContext ctx = EGL_NO_CONTEXT;
+    std::string err;
+    if (try_display(dpy, &ctx, &err)) {
+      std::unique_ptr<HeadlessContext> hc(new HeadlessContext());
+      hc->display_ = dpy;
+      hc->context_ = ctx;
+      const char* renderer = reinterpret_cast<const char*>(glGetString(GL_RENDERER));
+      const char* version = reinterpret_cast<const char*>(glGetString(GL_VERSION));
+      hc->description_ = "EGL " + name + ": " + (renderer ? renderer : "?") + ", OpenGL " +
+                         (version ? version : "?");
+      return hc;
+    }
+    log += (log.empty() ? "" : "; ") + name + ": " + err;
+  }
+  return fail("no headless OpenGL 4.3 context (" + log + ")");
+}
+
+HeadlessContext::~HeadlessContext() {
+  auto dpy = static_cast<EGLDisplay>(display_);
+  eglMakeCurrent(dpy, EGL_NO_SURFACE, EGL_NO_SURFACE, EGL_NO_CONTEXT);
+  eglDestroyContext(dpy, static_cast<EGLContext>(context_));
+  eglTerminate(dpy);
+}
+
+void HeadlessContext::make_current() {
+  eglMakeCurrent(static_cast<EGLDisplay>(display_), EGL_NO_SURFACE, EGL_NO_SURFACE,
+                 static_cast<EGLContext>(context_));
+}
+
+}  // namespace peakscope::gpu

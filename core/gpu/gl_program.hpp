@@ -1,0 +1,61 @@
+// Compiling and linking GL programs from the embedded shader files, with errors that name
+// the shader, its variant and the driver's log.
+#pragma once
+
+#include <epoxy/gl.h>
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace peakscope::gpu {
+
+// A GL failure at start-up or run time (shader compile/link, missing version, GL error).
+struct GlError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// One source part: its name (for messages) and text.
+struct ShaderPart {
+  const char* name;
+  const char* text;
+};
+
+// Compiles `parts` (after "#version 430 core" and the `defines`, one "#define X" each) as a
+// shader of `type` and links it alone (compute) or with `more` (vertex + fragment).
+// Throws GlError naming `name`, the defines and the info log.
+GLuint compile_shader(GLenum type, const std::string& name, const std::vector<ShaderPart>& parts,
+                      const std::vector<std::string>& defines = {});
+GLuint link_program(const std::string& name, const std::vector<GLuint>& shaders);
+
+// RAII owner of a program object.
+class Program {
+ public:
+  Program() = default;
+  explicit Program(GLuint id) : id_(id) {}
+  ~Program() { reset(); }
+  Program(Program&& o) noexcept : id_(o.id_) { o.id_ = 0; }
+  Program& operator=(Program&& o) noexcept {
+    if (this != &o) {
+      reset();
+      id_ = o.id_;
+      o.id_ = 0;
+    }
+    return *this;
+  }
+  GLuint id() const { return id_; }
+  GLint loc(const char* uniform) const { return glGetUniformLocation(id_, uniform); }
+  void reset();
+
+ private:
+  GLuint id_ = 0;
+};
+
+// A compute program from parts (one-call form of compile_shader + link_program).
+Program make_compute(const std::string& name, const std::vector<ShaderPart>& parts,
+                     const std::vector<std::string>& defines = {});
+
+// The current context's GL version as major * 10 + minor (e.g. 45), 0 without a context.
+int gl_version();
+
+}  // namespace peakscope::gpu
