@@ -9,10 +9,10 @@ uniform float uLo;
 uniform float uHi;
 uniform int uLog;
 void main() {
-  const float v = texture(uMap, vUv).r;
+  float v = texture(uMap, vUv).r;
   float t;
   if (uLog != 0) {
-    const float floor_v = max(uLo, 1e-30);
+    float floor_v = max(uLo, 1e-30);
     t = (log(max(v, floor_v)) - log(floor_v)) / max(log(uHi) - log(floor_v), 1e-6);
   } else {
     t = (v - uLo) / max(uHi - uLo, 1e-30);

@@ -65,6 +65,18 @@ Decoder::Decoder(Backend want, bool headless, bool quiet) : quiet_(quiet) {
     gl_ = std::make_unique<GlEngine>();
   } catch (const std::exception& e) {
     fall_back(e.what());
+    return;
+  }
+  // A software rasteriser runs "GPU" shaders on these same CPU cores, far slower than the
+  // SIMD CPU engine: auto picks the CPU there (--backend gpu still forces the GL path).
+  const std::string r = gl_->renderer();
+  if (want == Backend::kAuto && (r.find("llvmpipe") != std::string::npos ||
+                                 r.find("softpipe") != std::string::npos ||
+                                 r.find("SWR") != std::string::npos)) {
+    gl_.reset();
+    reason_ = "the OpenGL renderer is a software rasteriser (" + r +
+              "); the CPU engine is faster on it (--backend gpu forces the GL path)";
+    if (!quiet_) std::fprintf(stderr, "peakscope: %s\n", reason_.c_str());
   }
 }
 

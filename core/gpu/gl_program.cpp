@@ -5,8 +5,8 @@
 namespace peakscope::gpu {
 
 GLuint compile_shader(GLenum type, const std::string& name, const std::vector<ShaderPart>& parts,
-                      const std::vector<std::string>& defines) {
-  std::string head = "#version 430 core\n";
+                      const std::vector<std::string>& defines, const std::string& version) {
+  std::string head = "#version " + version + "\n";
   std::string variant;
   for (const std::string& d : defines) {
     head += "#define " + d + "\n";
@@ -27,7 +27,7 @@ GLuint compile_shader(GLenum type, const std::string& name, const std::vector<Sh
     std::string files;
     for (const ShaderPart& p : parts) files += (files.empty() ? "" : " + ") + std::string(p.name);
     throw GlError("shader " + name + " (" + files + (variant.empty() ? "" : ", " + variant) +
-                  ", GLSL 430 core) failed to compile:\n" + log);
+                  ", GLSL " + version + ") failed to compile:\n" + log);
   }
   return sh;
 }

@@ -21,11 +21,11 @@ struct ShaderPart {
   const char* text;
 };
 
-// Compiles `parts` (after "#version 430 core" and the `defines`, one "#define X" each) as a
-// shader of `type` and links it alone (compute) or with `more` (vertex + fragment).
-// Throws GlError naming `name`, the defines and the info log.
+// Compiles `parts` (after "#version <version>" and the `defines`, one "#define X" each) as
+// a shader of `type`. Throws GlError naming `name`, the parts, the defines and the info log.
 GLuint compile_shader(GLenum type, const std::string& name, const std::vector<ShaderPart>& parts,
-                      const std::vector<std::string>& defines = {});
+                      const std::vector<std::string>& defines = {},
+                      const std::string& version = "430 core");
 GLuint link_program(const std::string& name, const std::vector<GLuint>& shaders);
 
 // RAII owner of a program object.

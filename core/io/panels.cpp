@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <stdexcept>
@@ -46,6 +47,32 @@ cv::Mat compose_sheet(const SeedPanels& p, const std::string& footer, int min_pa
   cv::putText(sheet, footer, cv::Point(gap + 4, title + ph + 21), cv::FONT_HERSHEY_SIMPLEX, 0.5,
               cv::Scalar(235, 235, 235), 1, cv::LINE_AA);
   return sheet;
+}
+
+std::string sheet_footer(double beta, bool normalize, const Keypoint& k, const std::string& label) {
+  char buf[256];
+  std::snprintf(buf, sizeof buf,
+                "%s  beta %g%s  argmax (%.0f, %.0f)  soft-argmax (%.2f, %.2f)  p_max %.3g",
+                label.c_str(), beta, normalize ? " (x/max)" : "", k.argmax_x, k.argmax_y, k.soft_x,
+                k.soft_y, k.peak_probability);
+  return buf;
+}
+
+cv::Mat compose_beta_grid(const HeatmapView& map, int c, const std::vector<double>& betas,
+                          bool normalize, const std::string& label, CpuEngine& engine,
+                          Colormap cmap, int min_panel) {
+  if (betas.empty()) throw std::invalid_argument("beta grid needs at least one beta");
+  std::vector<cv::Mat> rows;
+  std::vector<float> p(map.pixels());
+  for (double beta : betas) {
+    const DecodeOptions opt{beta, normalize};
+    const Keypoint k = engine.softmax_map(map, c, opt, p.data());
+    rows.push_back(compose_sheet(make_seed_panels(map, c, k, p, cmap),
+                                 sheet_footer(beta, normalize, k, label), min_panel));
+  }
+  cv::Mat grid;
+  cv::vconcat(rows, grid);
+  return grid;
 }
 
 void write_png(const std::string& path, const cv::Mat& img) {

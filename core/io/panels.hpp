@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "core/cpu_engine.hpp"
 #include "core/decode.hpp"
 #include "core/heatmap.hpp"
 #include "core/io/colormap.hpp"
@@ -29,6 +30,15 @@ SeedPanels make_seed_panels(const HeatmapView& map, int c, const Keypoint& k,
 // One sheet: the four panels side by side, each scaled up to at least `min_panel` pixels,
 // titled, with a footer line (beta, coordinates, frame index...).
 cv::Mat compose_sheet(const SeedPanels& p, const std::string& footer, int min_panel = 256);
+
+// The same frame at several betas: one row of the four panels per beta, footers naming beta
+// and the coordinates, stacked top to bottom. `label` (e.g. "frame 12") starts each footer.
+cv::Mat compose_beta_grid(const HeatmapView& map, int c, const std::vector<double>& betas,
+                          bool normalize, const std::string& label, CpuEngine& engine,
+                          Colormap cmap = Colormap::kJet, int min_panel = 256);
+
+// The footer of a sheet: beta, normalisation, argmax, soft-argmax, peak probability, label.
+std::string sheet_footer(double beta, bool normalize, const Keypoint& k, const std::string& label);
 
 // Writes a PNG; throws std::runtime_error naming the path when it cannot.
 void write_png(const std::string& path, const cv::Mat& img);

@@ -205,7 +205,7 @@ TEST(DecoderGLTest, CpuRequestedIsNotAFallback) {
 }
 
 TEST(DecoderGLTest, GpuHeadlessRunsAndMatchesCpu) {
-  gpu::Decoder d(gpu::Backend::kAuto, true, true);
+  gpu::Decoder d(gpu::Backend::kGpu, true, true);
   ASSERT_TRUE(d.on_gpu()) << d.fallback_reason();
   const Heatmap m = testing::multi_peak_map(200, 100, ElemType::kFloat32, 5);
   const auto g = d.decode(m.view(), {10.0, false});
@@ -213,6 +213,18 @@ TEST(DecoderGLTest, GpuHeadlessRunsAndMatchesCpu) {
   EXPECT_NEAR(g[0].soft_x, c[0].soft_x, kTolPx);
   EXPECT_NEAR(g[0].soft_y, c[0].soft_y, kTolPx);
   testing::gl_context();  // leave the shared context current for the other tests
+}
+
+TEST(DecoderGLTest, AutoPrefersCpuOnSoftwareRasteriser) {
+  gpu::Decoder d(gpu::Backend::kAuto, true, true);
+  const std::string r = testing::gl_context().description();
+  if (r.find("llvmpipe") != std::string::npos) {
+    EXPECT_FALSE(d.on_gpu());
+    EXPECT_NE(d.fallback_reason().find("software rasteriser"), std::string::npos);
+  } else {
+    EXPECT_TRUE(d.on_gpu()) << d.fallback_reason();
+  }
+  testing::gl_context();
 }
 
 TEST(DecoderGLTest, NoCurrentContextFallsBack) {

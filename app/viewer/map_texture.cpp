@@ -1,0 +1,133 @@
+#include "app/viewer/map_texture.hpp"
+
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "core/gpu/shader_sources.hpp"
+
+namespace peakscope::viewer {
+
+MapTexture::MapTexture(const std::string& glsl_version) {
+  const GLuint vs = gpu::compile_shader(GL_VERTEX_SHADER, "heatmap_view",
+                                        {{"heatmap_view.vert", shaders::heatmap_view_vert}}, {},
+                                        glsl_version);
+  const GLuint fs = gpu::compile_shader(GL_FRAGMENT_SHADER, "heatmap_view",
+                                        {{"heatmap_view.frag", shaders::heatmap_view_frag}}, {},
+                                        glsl_version);
+  prog_ = gpu::Program(gpu::link_program("heatmap_view", {vs, fs}));
+  const float quad[8] = {0, 0, 1, 0, 0, 1, 1, 1};
+  glGenVertexArrays(1, &vao_);
+  glGenBuffers(1, &vbo_);
+  glBindVertexArray(vao_);
+  glBindBuffer(GL_ARRAY_BUFFER, vbo_);
+  glBufferData(GL_ARRAY_BUFFER, sizeof(quad), quad, GL_STATIC_DRAW);
+  glEnableVertexAttribArray(0);
+  glVertexAttribPointer(0, 2, GL_FLOAT, GL_FALSE, 0, nullptr);
+  glBindVertexArray(0);
+  glGenTextures(1, &lut_);
+  glGenFramebuffers(1, &fbo_);
+}
+
+MapTexture::~MapTexture() {
+  for (GLuint* t : {&raw_, &color_, &lut_})
+    if (*t) glDeleteTextures(1, t);
+  if (fbo_) glDeleteFramebuffers(1, &fbo_);
+  if (vbo_) glDeleteBuffers(1, &vbo_);
+  if (vao_) glDeleteVertexArrays(1, &vao_);
+}
+
+namespace {
+void texture_params(GLint filter) {
+  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, filter);
+  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, filter);
+  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
+  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
+}
+}  // namespace
+
+void MapTexture::ensure(int w, int h) {
+  if (w == w_ && h == h_ && raw_) return;
+  for (GLuint* t : {&raw_, &color_})
+    if (*t) glDeleteTextures(1, t);
+  glGenTextures(1, &raw_);
+  glBindTexture(GL_TEXTURE_2D, raw_);
+  glTexImage2D(GL_TEXTURE_2D, 0, GL_R32F, w, h, 0, GL_RED, GL_FLOAT, nullptr);
+  texture_params(GL_NEAREST);
+  glGenTextures(1, &color_);
+  glBindTexture(GL_TEXTURE_2D, color_);
+  glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, w, h, 0, GL_RGBA, GL_UNSIGNED_BYTE, nullptr);
+  texture_params(GL_NEAREST);  // heat maps are pixels: no blurring when zoomed in
+  glBindFramebuffer(GL_FRAMEBUFFER, fbo_);
+  glFramebufferTexture2D(GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_TEXTURE_2D, color_, 0);
+  glBindFramebuffer(GL_FRAMEBUFFER, 0);
+  w_ = w;
+  h_ = h;
+}
+
+void MapTexture::upload(const HeatmapView& map, int c, float* lo, float* hi) {
+  ensure(map.width, map.height);
+  staging_.resize(map.pixels());
+  float mn = std::numeric_limits<float>::infinity(), mx = -mn;
+  for (int y = 0; y < map.height; ++y)
+    for (int x = 0; x < map.width; ++x) {
+      const float v = static_cast<float>(map.at(c, y, x));
+      staging_[static_cast<std::size_t>(y) * map.width + x] = v;
+      if (std::isfinite(v)) {
+        mn = std::min(mn, v);
+        mx = std::max(mx, v);
+      }
+    }
+  if (!(mx >= mn)) mn = mx = 0;
+  *lo = mn;
+  *hi = mx;
+  glBindTexture(GL_TEXTURE_2D, raw_);
+  glPixelStorei(GL_UNPACK_ALIGNMENT, 4);
+  glTexSubImage2D(GL_TEXTURE_2D, 0, 0, 0, map.width, map.height, GL_RED, GL_FLOAT, staging_.data());
+}
+
+void MapTexture::upload(const float* data, int w, int h) {
+  ensure(w, h);
+  glBindTexture(GL_TEXTURE_2D, raw_);
+  glTexSubImage2D(GL_TEXTURE_2D, 0, 0, 0, w, h, GL_RED, GL_FLOAT, data);
+}
+
+void MapTexture::colorize(GLuint raw, int w, int h, float lo, float hi, bool log,
+                          io::Colormap cmap) {
+  ensure(w, h);
+  if (!lut_valid_ || lut_map_ != cmap) {
+    const std::string rgb = io::colormap_lut_rgb(cmap);
+    glBindTexture(GL_TEXTURE_2D, lut_);
+    glPixelStorei(GL_UNPACK_ALIGNMENT, 1);
+    glTexImage2D(GL_TEXTURE_2D, 0, GL_RGB8, 256, 1, 0, GL_RGB, GL_UNSIGNED_BYTE, rgb.data());
+    texture_params(GL_NEAREST);
+    lut_map_ = cmap;
+    lut_valid_ = true;
+  }
+  GLint prev_fbo = 0, vp[4];
+  glGetIntegerv(GL_FRAMEBUFFER_BINDING, &prev_fbo);
+  glGetIntegerv(GL_VIEWPORT, vp);
+  glBindFramebuffer(GL_FRAMEBUFFER, fbo_);
+  glViewport(0, 0, w, h);
+  glDisable(GL_BLEND);
+  glDisable(GL_SCISSOR_TEST);
+  glUseProgram(prog_.id());
+  glUniform4f(prog_.loc("uRect"), -1, -1, 1, 1);
+  glUniform1f(prog_.loc("uLo"), lo);
+  glUniform1f(prog_.loc("uHi"), hi);
+  glUniform1i(prog_.loc("uLog"), log ? 1 : 0);
+  glUniform1i(prog_.loc("uMap"), 0);
+  glUniform1i(prog_.loc("uLut"), 1);
+  glActiveTexture(GL_TEXTURE0);
+  glBindTexture(GL_TEXTURE_2D, raw);
+  glActiveTexture(GL_TEXTURE1);
+  glBindTexture(GL_TEXTURE_2D, lut_);
+  glBindVertexArray(vao_);
+  glDrawArrays(GL_TRIANGLE_STRIP, 0, 4);
+  glBindVertexArray(0);
+  glActiveTexture(GL_TEXTURE0);
+  glBindFramebuffer(GL_FRAMEBUFFER, static_cast<GLuint>(prev_fbo));
+  glViewport(vp[0], vp[1], vp[2], vp[3]);
+}
+
+}  // namespace peakscope::viewer

@@ -1,0 +1,46 @@
+// GPU textures of one map: the raw values (r32f) and their colour-mapped image (rgba8)
+// rendered by shaders/heatmap_view.* into an FBO, ready for ImGui::Image / draw lists.
+#pragma once
+
+#include <epoxy/gl.h>
+
+#include <string>
+
+#include "core/gpu/gl_program.hpp"
+#include "core/heatmap.hpp"
+#include "core/io/colormap.hpp"
+
+namespace peakscope::viewer {
+
+class MapTexture {
+ public:
+  // glsl_version: "330 core" works everywhere the viewer runs (also below GL 4.3).
+  explicit MapTexture(const std::string& glsl_version = "330 core");
+  ~MapTexture();
+  MapTexture(const MapTexture&) = delete;
+  MapTexture& operator=(const MapTexture&) = delete;
+
+  // Uploads channel c of `map` into the raw texture (uint8 read as 0..255). Returns the
+  // channel's finite min and max through lo/hi.
+  void upload(const HeatmapView& map, int c, float* lo, float* hi);
+  // Uploads W x H floats (a CPU softmax map).
+  void upload(const float* data, int w, int h);
+  // Colours `raw` (an r32f texture of w x h, ours or the GPU engine's softmax) into color().
+  void colorize(GLuint raw, int w, int h, float lo, float hi, bool log, io::Colormap cmap);
+
+  GLuint raw() const { return raw_; }
+  GLuint color() const { return color_; }
+  int width() const { return w_; }
+  int height() const { return h_; }
+
+ private:
+  void ensure(int w, int h);
+  gpu::Program prog_;
+  GLuint raw_ = 0, color_ = 0, fbo_ = 0, vao_ = 0, vbo_ = 0, lut_ = 0;
+  int w_ = 0, h_ = 0;
+  io::Colormap lut_map_ = io::Colormap::kGray;
+  bool lut_valid_ = false;
+  std::vector<float> staging_;
+};
+
+}  // namespace peakscope::viewer
