@@ -11,7 +11,7 @@ PACKAGES=(
   libopencv-dev libglfw3-dev libimgui-dev libepoxy-dev libegl-dev libgl-dev
   libegl-mesa0 libgl1-mesa-dri libglx-mesa0 mesa-utils-bin
   libhwy-dev libcli11-dev nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev
-  xvfb xauth clang python3 python3-numpy
+  xvfb xauth clang libclang-rt-14-dev python3 python3-numpy
 )
 
 log() { printf '\033[1m[peakscope]\033[0m %s\n' "$*" >&2; }

@@ -66,7 +66,11 @@ std::unique_ptr<Source> make_image_source(const std::string& path) {
   }
   if (path.find_first_of("*?") != std::string::npos) {
     std::vector<cv::String> found;
-    cv::glob(path, found, false);
+    try {
+      cv::glob(path, found, false);
+    } catch (const cv::Exception&) {
+      found.clear();  // a missing folder: reported below as matching nothing
+    }
     std::vector<std::string> files;
     for (const auto& f : found)
       if (is_image_ext(fs::path(std::string(f)))) files.push_back(f);

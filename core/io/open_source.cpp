@@ -1,12 +1,39 @@
+#include <algorithm>
 #include <filesystem>
 
 #include "core/io/source.hpp"
 
 namespace peakscope::io {
 
-std::unique_ptr<Source> open_source(const std::string& spec) {
-  if (spec.empty() || spec == "synthetic") return make_synthetic_source({});
-  return make_image_source(spec);
+namespace {
+std::string lower_ext(const std::string& spec) {
+  std::string e = std::filesystem::path(spec).extension().string();
+  std::transform(e.begin(), e.end(), e.begin(), ::tolower);
+  return e;
+}
+}  // namespace
+
+std::unique_ptr<Source> open_source(const std::string& spec, const SourceOptions& opt) {
+  std::unique_ptr<Source> src;
+  const std::string ext = lower_ext(spec);
+  if (spec.empty() || spec == "synthetic") {
+    src = make_synthetic_source(opt.synthetic);
+  } else if (spec.rfind("camera:", 0) == 0) {
+    src = make_video_source(spec, opt.capture);
+  } else if (ext == ".npy") {
+    src = make_npy_source(spec);
+  } else if (ext == ".mp4" || ext == ".avi" || ext == ".mkv" || ext == ".mov" || ext == ".webm" ||
+             ext == ".mpg" || ext == ".mpeg" || ext == ".m4v") {
+    if (!std::filesystem::exists(spec)) throw SourceError(spec + ": no such file");
+    src = make_video_source(spec, opt.capture);
+  } else {
+    src = make_image_source(spec);
+  }
+  if (!opt.model.path.empty()) {
+    if (!std::filesystem::exists(opt.model.path)) throw SourceError(opt.model.path + ": no such model file");
+    src = make_model_source(std::move(src), opt.model);
+  }
+  return src;
 }
 
 }  // namespace peakscope::io

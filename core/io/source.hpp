@@ -58,8 +58,46 @@ std::unique_ptr<Source> make_synthetic_source(const SyntheticOptions& opt);
 // A single image file as a heatmap (grey levels 0..255 as uint8), or an image sequence.
 std::unique_ptr<Source> make_image_source(const std::string& path);
 
-// Opens whatever `spec` names: "synthetic", an image, a folder of images, a glob, a video,
-// "camera:N" or a .npy file (see io/open_source.cpp). Throws SourceError naming the input.
-std::unique_ptr<Source> open_source(const std::string& spec);
+// How a video or camera frame becomes a heatmap when no model is given.
+enum class Transform { kIntensity, kColor, kTemplate, kMotion };
+// "intensity", "color", "template", "motion"; throws std::invalid_argument otherwise.
+Transform parse_transform(const std::string& s);
+
+struct CaptureOptions {
+  Transform transform = Transform::kIntensity;
+  cv::Vec3b color_bgr{0, 0, 255};  // kColor: the colour to look for
+  double color_sigma = 20;         // kColor: HSV distance scale
+  std::string template_path;       // kTemplate: the patch image
+  int camera_width = 0, camera_height = 0;  // 0: the camera's default
+  double camera_fps = 0;
+};
+
+// ONNX heatmap model run through OpenCV's dnn on each frame of an image/video/camera source.
+struct ModelOptions {
+  std::string path;               // .onnx; empty: no model
+  int input_width = 0, input_height = 0;  // 0: the frame's size
+  double scale = 1.0 / 255;       // input = (pixel - mean) * scale
+  cv::Scalar mean{0, 0, 0};
+  bool swap_rb = true;            // BGR frames -> RGB model input
+  std::string layout = "nchw";    // output layout: "nchw" (1 x K x H x W) or "nhwc"
+};
+
+struct SourceOptions {
+  CaptureOptions capture;
+  ModelOptions model;
+  SyntheticOptions synthetic;
+};
+
+// A .npy heatmap dump: H x W, K x H x W or N x K x H x W (N frames).
+std::unique_ptr<Source> make_npy_source(const std::string& path);
+// A video file (or "camera:N") turned into heatmaps by the capture transform.
+std::unique_ptr<Source> make_video_source(const std::string& spec, const CaptureOptions& opt);
+// Wraps a source of images: each frame's image is run through the model.
+std::unique_ptr<Source> make_model_source(std::unique_ptr<Source> frames, const ModelOptions& opt);
+
+// Opens whatever `spec` names: "synthetic", "camera:N", a .npy file, a video, an image, a
+// folder or a glob of images; with opt.model.path set, frames go through the model.
+// Throws SourceError naming the input and the reason.
+std::unique_ptr<Source> open_source(const std::string& spec, const SourceOptions& opt = {});
 
 }  // namespace peakscope::io

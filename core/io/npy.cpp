@@ -1,0 +1,320 @@
+#include "core/io/npy.hpp"
+
+#include <bit>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <limits>
+#include <stdexcept>
+
+namespace peakscope::io {
+namespace {
+
+[[noreturn]] void fail(const std::string& what, const std::string& why) {
+  throw std::runtime_error(what + ": " + why);
+}
+
+// A tiny parser for the header dict: {'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }
+struct HeaderParser {
+  const std::string& s;
+  const std::string& what;
+  std::size_t i = 0;
+  void ws() {
+    while (i < s.size() && (s[i] == ' ' || s[i] == '\t')) ++i;
+  }
+  void expect(char c) {
+    ws();
+    if (i >= s.size() || s[i] != c)
+      fail(what, std::string("malformed header: expected '") + c + "' at offset " + std::to_string(i) +
+                     " in " + s);
+    ++i;
+  }
+  bool peek(char c) {
+    ws();
+    return i < s.size() && s[i] == c;
+  }
+  std::string str() {
+    ws();
+    if (i >= s.size() || (s[i] != '\'' && s[i] != '"')) fail(what, "malformed header: expected a string in " + s);
+    const char q = s[i++];
+    const std::size_t j = s.find(q, i);
+    if (j == std::string::npos) fail(what, "malformed header: unterminated string");
+    std::string r = s.substr(i, j - i);
+    i = j + 1;
+    return r;
+  }
+  bool boolean() {
+    ws();
+    if (s.compare(i, 4, "True") == 0) {
+      i += 4;
+      return true;
+    }
+    if (s.compare(i, 5, "False") == 0) {
+      i += 5;
+      return false;
+    }
+    fail(what, "malformed header: fortran_order must be True or False");
+  }
+  std::vector<std::size_t> tuple() {
+    expect('(');
+    std::vector<std::size_t> dims;
+    while (!peek(')')) {
+      ws();
+      std::size_t v = 0;
+      bool any = false;
+      while (i < s.size() && s[i] >= '0' && s[i] <= '9') {
+        const std::size_t d = static_cast<std::size_t>(s[i] - '0');
+        if (v > (std::numeric_limits<std::size_t>::max() - d) / 10) fail(what, "shape dimension overflows");
+        v = v * 10 + d;
+        ++i;
+        any = true;
+      }
+      if (!any) fail(what, "malformed header: shape must be a tuple of non-negative integers");
+      dims.push_back(v);
+      if (peek(',')) ++i;
+      else if (!peek(')')) fail(what, "malformed header: expected ',' or ')' in shape");
+    }
+    expect(')');
+    return dims;
+  }
+};
+
+std::size_t item_size(const std::string& kind) {
+  if (kind == "f4") return 4;
+  if (kind == "f2") return 2;
+  if (kind == "f8") return 8;
+  if (kind == "u1" || kind == "b1" || kind == "i1") return 1;
+  return 0;
+}
+
+template <typename T>
+T load(const std::uint8_t* p, bool swap) {
+  T v;
+  std::memcpy(&v, p, sizeof(T));
+  if (swap) {
+    if constexpr (sizeof(T) == 2) v = static_cast<T>(__builtin_bswap16(v));
+    if constexpr (sizeof(T) == 4) v = __builtin_bswap32(v);
+    if constexpr (sizeof(T) == 8) v = __builtin_bswap64(v);
+  }
+  return v;
+}
+
+}  // namespace
+
+std::size_t NpyArray::elements() const {
+  std::size_t n = 1;
+  for (std::size_t d : shape) n *= d;
+  return n;
+}
+
+float half_to_float(std::uint16_t h) {
+  const std::uint32_t sign = (h & 0x8000u) << 16, exp = (h >> 10) & 0x1f, man = h & 0x3ffu;
+  std::uint32_t bits;
+  if (exp == 0) {
+    if (man == 0) {
+      bits = sign;
+    } else {  // subnormal half: normalise
+      float f = std::ldexp(static_cast<float>(man), -24);
+      return sign ? -f : f;
+    }
+  } else if (exp == 31) {
+    bits = sign | 0x7f800000u | (man << 13);
+  } else {
+    bits = sign | ((exp + 112) << 23) | (man << 13);
+  }
+  return std::bit_cast<float>(bits);
+}
+
+std::uint16_t float_to_half(float f) {
+  const std::uint32_t x = std::bit_cast<std::uint32_t>(f);
+  const std::uint16_t sign = static_cast<std::uint16_t>((x >> 16) & 0x8000u);
+  const std::uint32_t exp = (x >> 23) & 0xff;
+  std::uint32_t man = x & 0x7fffffu;
+  if (exp == 255) return static_cast<std::uint16_t>(sign | 0x7c00u | (man ? 0x200u : 0));
+  const int e = static_cast<int>(exp) - 127 + 15;
+  if (e >= 31) return static_cast<std::uint16_t>(sign | 0x7c00u);
+  if (e <= 0) {
+    if (e < -10) return sign;
+    man |= 0x800000u;
+    const int shift = 14 - e;
+    std::uint32_t h = man >> shift;
+    if ((man >> (shift - 1)) & 1u) ++h;  // round half up
+    return static_cast<std::uint16_t>(sign | h);
+  }
+  std::uint32_t h = (static_cast<std::uint32_t>(e) << 10) | (man >> 13);
+  if (man & 0x1000u) ++h;  // round half up (carry into the exponent is correct)
+  return static_cast<std::uint16_t>(sign | h);
+}
+
+NpyArray parse_npy(const std::uint8_t* data, std::size_t size, const std::string& what) {
+  static const std::uint8_t kMagic[6] = {0x93, 'N', 'U', 'M', 'P', 'Y'};
+  if (size < 10 || std::memcmp(data, kMagic, 6) != 0) fail(what, "not a .npy file (bad magic)");
+  const int major = data[6];
+  std::size_t header_len = 0, pos = 0;
+  if (major == 1) {
+    header_len = static_cast<std::size_t>(data[8]) | (static_cast<std::size_t>(data[9]) << 8);
+    pos = 10;
+  } else if (major == 2 || major == 3) {
+    if (size < 12) fail(what, "truncated header");
+    header_len = static_cast<std::size_t>(data[8]) | (static_cast<std::size_t>(data[9]) << 8) |
+                 (static_cast<std::size_t>(data[10]) << 16) | (static_cast<std::size_t>(data[11]) << 24);
+    pos = 12;
+  } else {
+    fail(what, "unsupported .npy format version " + std::to_string(major) + "." + std::to_string(data[7]));
+  }
+  if (header_len > size - pos) fail(what, "truncated header (" + std::to_string(header_len) + " bytes announced)");
+  std::string header(reinterpret_cast<const char*>(data + pos), header_len);
+  pos += header_len;
+  while (!header.empty() && (header.back() == '\n' || header.back() == ' ' || header.back() == '\0'))
+    header.pop_back();
+
+  NpyArray a;
+  bool has_descr = false, has_order = false, has_shape = false;
+  HeaderParser p{header, what};
+  p.expect('{');
+  while (!p.peek('}')) {
+    const std::string key = p.str();
+    p.expect(':');
+    if (key == "descr") {
+      a.descr = p.str();
+      has_descr = true;
+    } else if (key == "fortran_order") {
+      a.fortran_order = p.boolean();
+      has_order = true;
+    } else if (key == "shape") {
+      a.shape = p.tuple();
+      has_shape = true;
+    } else {
+      fail(what, "unknown header field '" + key + "'");
+    }
+    if (p.peek(',')) ++p.i;
+    else if (!p.peek('}')) fail(what, "malformed header: expected ',' or '}'");
+  }
+  p.expect('}');
+  p.ws();
+  if (p.i != header.size()) fail(what, "malformed header: text after the dict");
+  if (!has_descr || !has_order || !has_shape)
+    fail(what, "header lacks one of 'descr', 'fortran_order', 'shape'");
+
+  if (a.descr.size() != 3 || (a.descr[0] != '<' && a.descr[0] != '>' && a.descr[0] != '|' && a.descr[0] != '='))
+    fail(what, "unsupported dtype '" + a.descr + "' (expected float32, float16, float64 or uint8)");
+  const std::string kind = a.descr.substr(1);
+  const std::size_t isz = item_size(kind);
+  if (isz == 0 || kind == "b1" || kind == "i1")
+    fail(what, "unsupported dtype '" + a.descr + "' (expected float32, float16, float64 or uint8)");
+  const bool big = a.descr[0] == '>' || (a.descr[0] == '=' && std::endian::native == std::endian::big);
+  const bool swap = isz > 1 && (big != (std::endian::native == std::endian::big));
+
+  std::size_t n = 1;
+  for (std::size_t d : a.shape) {
+    if (d != 0 && n > std::numeric_limits<std::size_t>::max() / d) fail(what, "shape's element count overflows");
+    n *= d;
+  }
+  if (n > std::numeric_limits<std::size_t>::max() / isz) fail(what, "shape's byte count overflows");
+  const std::size_t bytes = n * isz;
+  if (bytes != size - pos)
+    fail(what, "data is " + std::to_string(size - pos) + " bytes but shape and dtype need " +
+                   std::to_string(bytes) + (bytes > size - pos ? " (truncated file)" : " (trailing bytes)"));
+
+  // Element i of the file in C order: with Fortran order, the file's linear index of C-order
+  // multi-index (i0..ik) is sum i_j * prod_{l<j} shape_l.
+  std::vector<std::size_t> fstride(a.shape.size(), 1);
+  for (std::size_t j = 1; j < a.shape.size(); ++j) fstride[j] = fstride[j - 1] * a.shape[j - 1];
+  auto file_index = [&](std::size_t c_index) {
+    if (!a.fortran_order || a.shape.size() < 2) return c_index;
+    std::size_t r = 0;
+    for (std::size_t j = a.shape.size(); j-- > 0;) {
+      r += (c_index % a.shape[j]) * fstride[j];
+      c_index /= a.shape[j];
+    }
+    return r;
+  };
+  const std::uint8_t* src = data + pos;
+  if (kind == "u1") {
+    a.is_uint8 = true;
+    a.u8.resize(n);
+    for (std::size_t i = 0; i < n; ++i) a.u8[i] = src[file_index(i)];
+  } else {
+    a.f32.resize(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::uint8_t* e = src + file_index(i) * isz;
+      if (kind == "f4") a.f32[i] = std::bit_cast<float>(load<std::uint32_t>(e, swap));
+      else if (kind == "f8") a.f32[i] = static_cast<float>(std::bit_cast<double>(load<std::uint64_t>(e, swap)));
+      else a.f32[i] = half_to_float(load<std::uint16_t>(e, swap));
+    }
+  }
+  return a;
+}
+
+NpyArray read_npy(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) fail(path, "cannot open");
+  std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return parse_npy(bytes.data(), bytes.size(), path);
+}
+
+void write_npy(const std::string& path, const std::vector<std::size_t>& shape,
+               const std::vector<float>& values, const std::string& dtype, bool fortran,
+               bool big_endian) {
+  const std::size_t isz = item_size(dtype);
+  if (isz == 0) throw std::invalid_argument("write_npy: unsupported dtype " + dtype);
+  std::size_t n = 1;
+  for (std::size_t d : shape) n *= d;
+  if (values.size() != n) throw std::invalid_argument("write_npy: values do not match the shape");
+  std::string shp = "(";
+  for (std::size_t d : shape) shp += std::to_string(d) + ", ";
+  if (shape.size() > 1) shp.resize(shp.size() - 2);
+  else if (shape.size() == 1) shp.resize(shp.size() - 1);
+  shp += ")";
+  const char order = isz == 1 ? '|' : (big_endian ? '>' : '<');
+  std::string header = std::string("{'descr': '") + order + dtype + "', 'fortran_order': " +
+                       (fortran ? "True" : "False") + ", 'shape': " + shp + ", }";
+  const std::size_t total = 10 + header.size() + 1;
+  header.append((64 - total % 64) % 64, ' ');
+  header += '\n';
+  std::string out = "\x93NUMPY";
+  out += '\x01';
+  out += '\x00';
+  out += static_cast<char>(header.size() & 0xff);
+  out += static_cast<char>(header.size() >> 8);
+  out += header;
+  // C-order multi-index -> Fortran file position.
+  std::vector<std::size_t> fstride(shape.size(), 1);
+  for (std::size_t j = 1; j < shape.size(); ++j) fstride[j] = fstride[j - 1] * shape[j - 1];
+  std::vector<std::uint8_t> data(n * isz);
+  const bool swap = isz > 1 && (big_endian != (std::endian::native == std::endian::big));
+  for (std::size_t i = 0; i < n; ++i) {
+    std::size_t fi = i;
+    if (fortran && shape.size() > 1) {
+      fi = 0;
+      std::size_t c = i;
+      for (std::size_t j = shape.size(); j-- > 0;) {
+        fi += (c % shape[j]) * fstride[j];
+        c /= shape[j];
+      }
+    }
+    std::uint8_t* e = data.data() + fi * isz;
+    const float v = values[i];
+    if (dtype == "u1") {
+      *e = static_cast<std::uint8_t>(std::lround(std::fmin(std::fmax(v, 0.f), 255.f)));
+    } else if (dtype == "f4") {
+      std::uint32_t b = std::bit_cast<std::uint32_t>(v);
+      if (swap) b = __builtin_bswap32(b);
+      std::memcpy(e, &b, 4);
+    } else if (dtype == "f8") {
+      std::uint64_t b = std::bit_cast<std::uint64_t>(static_cast<double>(v));
+      if (swap) b = __builtin_bswap64(b);
+      std::memcpy(e, &b, 8);
+    } else {
+      std::uint16_t b = float_to_half(v);
+      if (swap) b = __builtin_bswap16(b);
+      std::memcpy(e, &b, 2);
+    }
+  }
+  std::ofstream f(path, std::ios::binary);
+  f.write(out.data(), static_cast<std::streamsize>(out.size()));
+  f.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size()));
+  if (!f) throw std::runtime_error(path + ": cannot write");
+}
+
+}  // namespace peakscope::io

@@ -1,0 +1,107 @@
+// peakscope-cli decode and sweep on real files.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "core/io/npy.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+std::string tmp(const std::string& n) { return (fs::temp_directory_path() / ("peakscope_cli_" + n)).string(); }
+int run(const std::string& args) { return std::system((std::string(PEAKSCOPE_CLI) + " " + args).c_str()); }
+std::string slurp(const std::string& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+TEST(CliTest, DecodeJsonOfTheFixture) {
+  const std::string out = tmp("fixture.json");
+  ASSERT_EQ(run("decode " + std::string(PEAKSCOPE_ASSETS) + "/fixtures/stack_f16_fortran_be.npy --beta 100 --backend cpu > " +
+                out + " 2>/dev/null"),
+            0);
+  const auto j = nlohmann::json::parse(slurp(out));  // stdout carries only the data
+  EXPECT_EQ(j["beta"], 100.0);
+  EXPECT_EQ(j["normalize"], "none");
+  EXPECT_EQ(j["backend"], "cpu");
+  ASSERT_EQ(j["frames"].size(), 2u);
+  const auto& ch = j["frames"][1]["channels"][2];
+  EXPECT_EQ(ch["argmax"]["x"], 4 + 5 * 2 + 3);
+  EXPECT_EQ(ch["argmax"]["y"], 3 + 4 * 2 + 2);
+  EXPECT_NEAR(ch["softargmax"]["x"].get<double>(), 17.0, 1e-3);
+  EXPECT_GT(ch["peak_probability"].get<double>(), 0.99);
+}
+
+TEST(CliTest, DecodeCsvOnTheGpuMatchesCpu) {
+  const std::string a = tmp("gpu.csv"), b = tmp("cpu.csv");
+  ASSERT_EQ(run("decode synthetic --frames 3 --beta 20 --normalize max --format csv --backend gpu --out " + a + " 2>/dev/null"), 0);
+  ASSERT_EQ(run("decode synthetic --frames 3 --beta 20 --normalize max --format csv --backend cpu --out " + b + " 2>/dev/null"), 0);
+  std::stringstream sa(slurp(a)), sb(slurp(b));
+  std::string la, lb;
+  std::getline(sa, la);
+  std::getline(sb, lb);
+  EXPECT_EQ(la, "frame,channel,argmax_x,argmax_y,argmax_value,softargmax_x,softargmax_y,peak_probability,valid");
+  int rows = 0;
+  while (std::getline(sa, la) && std::getline(sb, lb)) {
+    double va[9], vb[9];
+    char c;
+    std::stringstream ra(la), rb(lb);
+    for (int i = 0; i < 9; ++i) {
+      ra >> va[i];
+      rb >> vb[i];
+      if (i < 8) ra >> c, rb >> c;
+    }
+    EXPECT_EQ(va[2], vb[2]);
+    EXPECT_NEAR(va[5], vb[5], 1e-3);
+    EXPECT_NEAR(va[6], vb[6], 1e-3);
+    ++rows;
+  }
+  EXPECT_EQ(rows, 3);
+}
+
+TEST(CliTest, SweepWritesSheetsAndCsv) {
+  const fs::path dir = tmp("sweep");
+  fs::remove_all(dir);
+  ASSERT_EQ(run("sweep synthetic --frames 2 --betas 1,10,100 --normalize max --out " + dir.string() + " 2>/dev/null"), 0);
+  for (const char* f : {"frame00000_beta1.png", "frame00000_beta10.png", "frame00000_beta100.png", "frame00000_grid.png",
+                        "frame00001_grid.png", "sweep.csv"})
+    EXPECT_TRUE(fs::exists(dir / f)) << f;
+  std::stringstream csv(slurp((dir / "sweep.csv").string()));
+  std::string line;
+  int rows = 0;
+  std::getline(csv, line);
+  EXPECT_NE(line.find("error_to_ground_truth"), std::string::npos);
+  while (std::getline(csv, line)) {
+    ++rows;
+    EXPECT_NE(line.back(), ',') << "synthetic input knows its ground truth: " << line;
+  }
+  EXPECT_EQ(rows, 2 * 3);
+}
+
+TEST(CliTest, BadInputExitsNonZeroWithMessage) {
+  const std::string err = tmp("err.txt");
+  auto fails_with = [&](const std::string& args, const std::string& needle) {
+    EXPECT_NE(run(args + " > /dev/null 2> " + err), 0) << args;
+    const std::string msg = slurp(err);
+    EXPECT_NE(msg.find(needle), std::string::npos) << args << " -> " << msg;
+  };
+  fails_with("decode " + tmp("absent.npy"), "absent.npy");
+  std::ofstream(tmp("trunc.npy")) << std::string("\x93NUMPY\x01\x00\x10\x00{'descr': '<f4'", 26);
+  fails_with("decode " + tmp("trunc.npy"), "trunc.npy");
+  fails_with("decode synthetic --beta 0", "beta");
+  fails_with("decode synthetic --normalize sometimes", "--normalize");
+  fails_with("decode synthetic --format xml", "--format");
+  fails_with("decode synthetic --backend tpu", "backend");
+  fails_with("decode camera:97", "camera");
+  fails_with("sweep synthetic --betas 1,x --out " + tmp("s2"), "--betas");
+  fails_with("sweep synthetic --betas 1,-5 --out " + tmp("s2"), "--betas");
+  fails_with("decode synthetic --transform sideways", "transform");
+}
+
+}  // namespace
