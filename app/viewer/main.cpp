@@ -57,7 +57,14 @@ int main(int argc, char** argv) {
   int width = 1280, height = 800, channel = -2;
   std::string normalize;
   unsigned long long seed = 1;
-  app.add_option("source", source, "synthetic (default), an image, a folder or glob of images");
+  bool show_frame = false;
+  std::string transform = "intensity", model, model_size;
+  app.add_option("source", source,
+                 "synthetic (default), camera:N, a video, an image, a folder or glob of images, a .npy stack");
+  app.add_option("--transform", transform, "video/camera frame -> heatmap: intensity|color|template|motion");
+  app.add_option("--model", model, "ONNX heatmap model run on each frame");
+  app.add_option("--model-size", model_size, "model input WxH");
+  app.add_flag("--show-frame", show_frame, "left view shows the source frame with the markers");
   app.add_option("--beta", beta, "inverse temperature (> 0)");
   app.add_option("--normalize", normalize, "max | none")->check(CLI::IsMember({"max", "none"}));
   app.add_option("--backend", backend, "auto | gpu | cpu")->check(CLI::IsMember({"auto", "gpu", "cpu"}));
@@ -106,7 +113,12 @@ int main(int argc, char** argv) {
       so.frames = scripted ? frames : -1;
       src = io::make_synthetic_source(so);
     } else {
-      src = io::open_source(settings.source);
+      io::SourceOptions so;
+      so.capture.transform = io::parse_transform(transform);
+      so.model.path = model;
+      if (!model_size.empty() && std::sscanf(model_size.c_str(), "%dx%d", &so.model.input_width, &so.model.input_height) != 2)
+        throw std::invalid_argument("--model-size: expected WxH, got '" + model_size + "'");
+      src = io::open_source(settings.source, so);
     }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "peakscope: %s\n", e.what());
@@ -142,6 +154,7 @@ int main(int argc, char** argv) {
     std::unique_ptr<viewer::Viewer> v;
     try {
       v = std::make_unique<viewer::Viewer>(settings, scripted, std::move(src));
+      v->set_show_frame(show_frame);
     } catch (const std::exception& e) {
       std::fprintf(stderr, "peakscope: cannot start the viewer: %s\n", e.what());
       rc = 1;

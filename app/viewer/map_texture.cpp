@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <limits>
+#include <opencv2/imgproc.hpp>
 #include <vector>
 
 #include "core/gpu/shader_sources.hpp"
@@ -128,6 +129,26 @@ void MapTexture::colorize(GLuint raw, int w, int h, float lo, float hi, bool log
   glActiveTexture(GL_TEXTURE0);
   glBindFramebuffer(GL_FRAMEBUFFER, static_cast<GLuint>(prev_fbo));
   glViewport(vp[0], vp[1], vp[2], vp[3]);
+}
+
+FrameTexture::~FrameTexture() {
+  if (tex_) glDeleteTextures(1, &tex_);
+}
+
+void FrameTexture::upload(const cv::Mat& bgr) {
+  cv::cvtColor(bgr, rgba_, bgr.channels() == 1 ? cv::COLOR_GRAY2RGBA : cv::COLOR_BGR2RGBA);
+  if (!tex_ || w_ != rgba_.cols || h_ != rgba_.rows) {
+    if (tex_) glDeleteTextures(1, &tex_);
+    glGenTextures(1, &tex_);
+    glBindTexture(GL_TEXTURE_2D, tex_);
+    glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, rgba_.cols, rgba_.rows, 0, GL_RGBA, GL_UNSIGNED_BYTE, nullptr);
+    texture_params(GL_LINEAR);
+    w_ = rgba_.cols;
+    h_ = rgba_.rows;
+  }
+  glBindTexture(GL_TEXTURE_2D, tex_);
+  glPixelStorei(GL_UNPACK_ALIGNMENT, 4);
+  glTexSubImage2D(GL_TEXTURE_2D, 0, 0, 0, w_, h_, GL_RGBA, GL_UNSIGNED_BYTE, rgba_.ptr());
 }
 
 }  // namespace peakscope::viewer

@@ -4,6 +4,7 @@
 
 #include <epoxy/gl.h>
 
+#include <opencv2/core.hpp>
 #include <string>
 
 #include "core/gpu/gl_program.hpp"
@@ -41,6 +42,24 @@ class MapTexture {
   io::Colormap lut_map_ = io::Colormap::kGray;
   bool lut_valid_ = false;
   std::vector<float> staging_;
+};
+
+// An RGBA texture of a source frame (a BGR cv::Mat), drawn under the markers.
+class FrameTexture {
+ public:
+  FrameTexture() = default;
+  ~FrameTexture();
+  FrameTexture(const FrameTexture&) = delete;
+  FrameTexture& operator=(const FrameTexture&) = delete;
+  void upload(const cv::Mat& bgr);
+  GLuint id() const { return tex_; }
+  int width() const { return w_; }
+  int height() const { return h_; }
+
+ private:
+  GLuint tex_ = 0;
+  int w_ = 0, h_ = 0;
+  cv::Mat rgba_;
 };
 
 }  // namespace peakscope::viewer

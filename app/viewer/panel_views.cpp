@@ -7,8 +7,14 @@
 
 namespace peakscope::viewer {
 
-void Viewer::draw_markers(ImDrawList* dl, const ViewPlacement& place) const {
+void Viewer::draw_markers(ImDrawList* dl, const ViewPlacement& place0, double sx, double sy) const {
   if (!frame_) return;
+  // Map pixel centre x lands on image pixel (x + 0.5) * sx - 0.5 (pixel centres at integers).
+  struct Scaled {
+    const ViewPlacement& p;
+    double sx, sy;
+    ImVec2 to_screen(double x, double y) const { return p.to_screen((x + 0.5) * sx - 0.5, (y + 0.5) * sy - 0.5); }
+  } place{place0, sx, sy};
   const int k = static_cast<int>(kps_.size());
   for (int c = 0; c < k; ++c) {
     if (s_.channel >= 0 && c != s_.channel) continue;
@@ -32,18 +38,25 @@ void Viewer::draw_markers(ImDrawList* dl, const ViewPlacement& place) const {
   }
 }
 
-void Viewer::draw_map(const char* id, const MapTexture& tex, ViewPlacement& place, ImVec2 size,
-                      bool softmax) {
+void Viewer::draw_map(const char* id, ViewPlacement& place, ImVec2 size, ViewKind kind) {
+  const bool softmax = kind == ViewKind::kSoftmax, frame = kind == ViewKind::kFrame;
   ImGui::BeginChild(id, size, true, ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse);
   ImGui::TextUnformatted(softmax ? (s_.log_softmax ? "softmax p (log)" : "softmax p (linear)")
-                                 : "heatmap");
+                                 : frame ? "source frame" : "heatmap");
+  if (frame_ && !frame_->image.empty() && !softmax) {
+    ImGui::SameLine();
+    ImGui::Checkbox("show source frame", &show_frame_);
+  }
+  const int tw = frame ? frame_tex_.width() : softmax ? soft_tex_.width() : heat_tex_.width();
+  const int th = frame ? frame_tex_.height() : softmax ? soft_tex_.height() : heat_tex_.height();
+  const GLuint tex_id = frame ? frame_tex_.id() : softmax ? soft_tex_.color() : heat_tex_.color();
   const ImVec2 p0 = ImGui::GetCursorScreenPos();
   const ImVec2 avail = ImGui::GetContentRegionAvail();
   const ImVec2 area(std::max(avail.x, 16.0f), std::max(avail.y - 20, 16.0f));
   ImGui::InvisibleButton("canvas", area);
   const bool hovered = ImGui::IsItemHovered();
   ImGuiIO& io = ImGui::GetIO();
-  const int w = std::max(1, tex.width()), h = std::max(1, tex.height());
+  const int w = std::max(1, tw), h = std::max(1, th);
   const float fit = std::min(area.x / w, area.y / h);
   if (hovered && io.MouseWheel != 0) {  // zoom about the cursor
     const float old_zoom = fit * user_zoom_;
@@ -66,16 +79,20 @@ void Viewer::draw_map(const char* id, const MapTexture& tex, ViewPlacement& plac
   place.rect_max = ImVec2(p0.x + area.x, p0.y + area.y);
   ImDrawList* dl = ImGui::GetWindowDrawList();
   dl->PushClipRect(place.rect_min, place.rect_max, true);
-  if (tex.color())
-    dl->AddImage(reinterpret_cast<ImTextureID>(static_cast<intptr_t>(tex.color())), place.origin,
+  if (tex_id)
+    dl->AddImage(reinterpret_cast<ImTextureID>(static_cast<intptr_t>(tex_id)), place.origin,
                  ImVec2(place.origin.x + w * z, place.origin.y + h * z));
-  draw_markers(dl, place);
+  if (frame)
+    draw_markers(dl, place, frame_->image_scale_x, frame_->image_scale_y);
+  else
+    draw_markers(dl, place);
   dl->PopClipRect();
   // Legend and hover readout under the map.
   ImGui::SetCursorScreenPos(ImVec2(p0.x, p0.y + area.y + 2));
   if (hovered && frame_) {
-    const int x = static_cast<int>(std::floor((io.MousePos.x - place.origin.x) / z));
-    const int y = static_cast<int>(std::floor((io.MousePos.y - place.origin.y) / z));
+    const double fx = frame ? frame_->image_scale_x : 1, fy = frame ? frame_->image_scale_y : 1;
+    const int x = static_cast<int>(std::floor((io.MousePos.x - place.origin.x) / z / fx));
+    const int y = static_cast<int>(std::floor((io.MousePos.y - place.origin.y) / z / fy));
     const HeatmapView v = frame_->heatmap.view();
     if (x >= 0 && y >= 0 && x < v.width && y < v.height && !kps_.empty()) {
       const int c = shown_channel();
@@ -112,9 +129,10 @@ void Viewer::draw_map(const char* id, const MapTexture& tex, ViewPlacement& plac
 
 void Viewer::panel_views(float w, float h) {
   const float each = (w - 8) * 0.5f;
-  draw_map("heatmap_view", heat_tex_, heat_view_, ImVec2(each, h), false);
+  const bool frame = show_frame_ && frame_ && !frame_->image.empty();
+  draw_map("heatmap_view", heat_view_, ImVec2(each, h), frame ? ViewKind::kFrame : ViewKind::kHeatmap);
   ImGui::SameLine();
-  draw_map("softmax_view", soft_tex_, soft_view_, ImVec2(each, h), true);
+  draw_map("softmax_view", soft_view_, ImVec2(each, h), ViewKind::kSoftmax);
 }
 
 }  // namespace peakscope::viewer

@@ -89,6 +89,7 @@ void Viewer::decode_current() {
       decode_ms_cpu_ = decode_ms_active_;
     }
     heat_tex_.upload(map, c, &heat_lo_, &heat_hi_);
+    if (!frame_->image.empty()) frame_tex_.upload(frame_->image);
     GLuint soft_raw = 0;
     if (decoder_->on_gpu()) {
       soft_raw = decoder_->gl()->softmax_texture(c);  // drawn straight from the GPU

@@ -51,6 +51,7 @@ class Viewer {
   void after_render(int fb_width, int fb_height);
 
   void open(const std::string& spec);  // drop / source picker
+  void set_show_frame(bool on) { show_frame_ = on; }
   const Settings& settings() const { return s_; }
   long frame_index() const { return frame_ ? frame_->index : -1; }
   long frames_shown() const { return shown_; }
@@ -80,8 +81,10 @@ class Viewer {
   void panel_views(float w, float h);
   void panel_plots(float w, float h);
   void panel_help();
-  void draw_map(const char* id, const MapTexture& tex, ViewPlacement& place, ImVec2 size, bool softmax);
-  void draw_markers(ImDrawList* dl, const ViewPlacement& place) const;
+  enum class ViewKind { kHeatmap, kSoftmax, kFrame };
+  void draw_map(const char* id, ViewPlacement& place, ImVec2 size, ViewKind kind);
+  // Markers at map coordinates scaled by (sx, sy) into the drawn image's pixels.
+  void draw_markers(ImDrawList* dl, const ViewPlacement& place, double sx = 1, double sy = 1) const;
   std::string default_name(const char* kind) const;
   void save_sheet(const std::string& path);
   void save_beta_grid(const std::string& path);
@@ -95,6 +98,8 @@ class Viewer {
   std::unique_ptr<gpu::Decoder> decoder_;
   CpuEngine cpu_;  // the CPU timing readout, the plots and the sheets
   MapTexture heat_tex_, soft_tex_;
+  FrameTexture frame_tex_;
+  bool show_frame_ = false;  // left view: the source frame (when the source has one)
   std::optional<io::Frame> frame_;
   std::vector<Keypoint> kps_;
   std::vector<float> cpu_softmax_;
