@@ -1,5 +1,6 @@
 #include "app/viewer/map_texture.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <opencv2/imgproc.hpp>
@@ -66,8 +67,7 @@ void MapTexture::ensure(int w, int h) {
   h_ = h;
 }
 
-void MapTexture::upload(const HeatmapView& map, int c, float* lo, float* hi) {
-  ensure(map.width, map.height);
+void MapTexture::stage(const HeatmapView& map, int c, float* lo, float* hi) {
   staging_.resize(map.pixels());
   float mn = std::numeric_limits<float>::infinity(), mx = -mn;
   for (int y = 0; y < map.height; ++y)
@@ -82,16 +82,8 @@ void MapTexture::upload(const HeatmapView& map, int c, float* lo, float* hi) {
   if (!(mx >= mn)) mn = mx = 0;
   *lo = mn;
   *hi = mx;
-  glBindTexture(GL_TEXTURE_2D, raw_);
-  glPixelStorei(GL_UNPACK_ALIGNMENT, 4);
-  glTexSubImage2D(GL_TEXTURE_2D, 0, 0, 0, map.width, map.height, GL_RED, GL_FLOAT, staging_.data());
 }
 
-void MapTexture::upload(const float* data, int w, int h) {
-  ensure(w, h);
-  glBindTexture(GL_TEXTURE_2D, raw_);
-  glTexSubImage2D(GL_TEXTURE_2D, 0, 0, 0, w, h, GL_RED, GL_FLOAT, data);
-}
 
 void MapTexture::colorize(GLuint raw, int w, int h, float lo, float hi, bool log,
                           io::Colormap cmap) {
@@ -129,6 +121,42 @@ void MapTexture::colorize(GLuint raw, int w, int h, float lo, float hi, bool log
   glActiveTexture(GL_TEXTURE0);
   glBindFramebuffer(GL_FRAMEBUFFER, static_cast<GLuint>(prev_fbo));
   glViewport(vp[0], vp[1], vp[2], vp[3]);
+}
+
+void MapTexture::colorize_cpu(const float* values, int w, int h, float lo, float hi, bool log,
+                              io::Colormap cmap) {
+  ensure(w, h);
+  if (!lut_rgba_valid_ || lut_rgba_map_ != cmap) {
+    const std::string rgb = io::colormap_lut_rgb(cmap);
+    for (int i = 0; i < 256; ++i)
+      lut_rgba_[i] = static_cast<std::uint32_t>(static_cast<std::uint8_t>(rgb[3 * i])) |
+                     static_cast<std::uint32_t>(static_cast<std::uint8_t>(rgb[3 * i + 1])) << 8 |
+                     static_cast<std::uint32_t>(static_cast<std::uint8_t>(rgb[3 * i + 2])) << 16 | 0xff000000u;
+    lut_rgba_map_ = cmap;
+    lut_rgba_valid_ = true;
+  }
+  const std::size_t n = static_cast<std::size_t>(w) * h;
+  rgba_.resize(n);
+  // Same mapping as shaders/heatmap_view.frag.
+  if (log) {
+    const float floor_v = std::max(lo, 1e-30f);
+    const float l0 = std::log(floor_v), inv = 255.0f / std::max(std::log(hi) - l0, 1e-6f);
+    for (std::size_t i = 0; i < n; ++i) {
+      const float v = values[i];
+      const float t = v == v ? (std::log(std::max(v, floor_v)) - l0) * inv : 0.0f;
+      rgba_[i] = lut_rgba_[static_cast<int>(std::clamp(t, 0.0f, 255.0f))];
+    }
+  } else {
+    const float inv = 255.0f / std::max(hi - lo, 1e-30f);
+    for (std::size_t i = 0; i < n; ++i) {
+      const float v = values[i];
+      const float t = v == v ? (v - lo) * inv : 0.0f;
+      rgba_[i] = lut_rgba_[static_cast<int>(std::clamp(t, 0.0f, 255.0f))];
+    }
+  }
+  glBindTexture(GL_TEXTURE_2D, color_);
+  glPixelStorei(GL_UNPACK_ALIGNMENT, 4);
+  glTexSubImage2D(GL_TEXTURE_2D, 0, 0, 0, w, h, GL_RGBA, GL_UNSIGNED_BYTE, rgba_.data());
 }
 
 FrameTexture::~FrameTexture() {

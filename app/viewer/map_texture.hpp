@@ -21,13 +21,18 @@ class MapTexture {
   MapTexture(const MapTexture&) = delete;
   MapTexture& operator=(const MapTexture&) = delete;
 
-  // Uploads channel c of `map` into the raw texture (uint8 read as 0..255). Returns the
-  // channel's finite min and max through lo/hi.
-  void upload(const HeatmapView& map, int c, float* lo, float* hi);
-  // Uploads W x H floats (a CPU softmax map).
-  void upload(const float* data, int w, int h);
+  // Copies channel c of `map` as floats (uint8 read as 0..255) for colorize_cpu(); returns
+  // the channel's finite min and max through lo/hi. No GL upload of the raw values.
+  void stage(const HeatmapView& map, int c, float* lo, float* hi);
   // Colours `raw` (an r32f texture of w x h, ours or the GPU engine's softmax) into color().
   void colorize(GLuint raw, int w, int h, float lo, float hi, bool log, io::Colormap cmap);
+
+  // The same colouring done on the CPU from W x H floats, uploaded as the colour image:
+  // cheaper than a shader pass where "the GPU" is a software rasteriser and the values
+  // are on the CPU anyway (the heatmap; the CPU engine's softmax).
+  void colorize_cpu(const float* values, int w, int h, float lo, float hi, bool log, io::Colormap cmap);
+  // The channel last uploaded by upload(map, ...), as floats.
+  const float* staged() const { return staging_.data(); }
 
   GLuint raw() const { return raw_; }
   GLuint color() const { return color_; }
@@ -42,6 +47,10 @@ class MapTexture {
   io::Colormap lut_map_ = io::Colormap::kGray;
   bool lut_valid_ = false;
   std::vector<float> staging_;
+  std::vector<std::uint32_t> rgba_;
+  std::uint32_t lut_rgba_[256] = {};
+  io::Colormap lut_rgba_map_ = io::Colormap::kGray;
+  bool lut_rgba_valid_ = false;
 };
 
 // An RGBA texture of a source frame (a BGR cv::Mat), drawn under the markers.

@@ -88,7 +88,7 @@ void Viewer::decode_current() {
     } else {
       decode_ms_cpu_ = decode_ms_active_;
     }
-    heat_tex_.upload(map, c, &heat_lo_, &heat_hi_);
+    heat_tex_.stage(map, c, &heat_lo_, &heat_hi_);
     if (!frame_->image.empty()) frame_tex_.upload(frame_->image);
     GLuint soft_raw = 0;
     if (decoder_->on_gpu()) {
@@ -96,11 +96,9 @@ void Viewer::decode_current() {
     } else {
       cpu_softmax_.resize(map.pixels());
       cpu_.softmax_map(map, c, opt, cpu_softmax_.data());
-      soft_tex_.upload(cpu_softmax_.data(), map.width, map.height);
-      soft_raw = soft_tex_.raw();
     }
     const io::Colormap cmap = io::parse_colormap(s_.colormap);
-    heat_tex_.colorize(heat_tex_.raw(), map.width, map.height, heat_lo_, heat_hi_, false, cmap);
+    heat_tex_.colorize_cpu(heat_tex_.staged(), map.width, map.height, heat_lo_, heat_hi_, false, cmap);
     const float peak = static_cast<float>(kps_[c].peak_probability);
     // Log scale spans the map's actual range of p: peak * exp(-beta_eff (max - min)), at
     // most 12 decades, so low beta is not one flat colour.
@@ -108,7 +106,11 @@ void Viewer::decode_current() {
     if (s_.normalize && heat_hi_ > 0) beta_eff /= kps_[c].argmax_value;
     const double decades = std::min(12.0, beta_eff * (heat_hi_ - heat_lo_) / std::log(10.0));
     const float lo = s_.log_softmax ? peak * static_cast<float>(std::pow(10.0, -std::max(decades, 0.5))) : 0.0f;
-    soft_tex_.colorize(soft_raw, map.width, map.height, lo, std::max(peak, 1e-30f), s_.log_softmax, cmap);
+    if (decoder_->on_gpu())  // the softmax stays on the GPU: coloured by the shader
+      soft_tex_.colorize(soft_raw, map.width, map.height, lo, std::max(peak, 1e-30f), s_.log_softmax, cmap);
+    else
+      soft_tex_.colorize_cpu(cpu_softmax_.data(), map.width, map.height, lo, std::max(peak, 1e-30f),
+                             s_.log_softmax, cmap);
   } catch (const std::exception& e) {
     error_ = std::string("decode failed: ") + e.what();
   }
