@@ -106,14 +106,18 @@ Keypoint CpuEngine::finish(const HeatmapView& map, int c, const Channel& ch, dou
   // Argmax: the first row group holding the max, then the first pixel equal to it.
   const float* rm = groupmax_.data() + static_cast<std::size_t>(c) * groups_;
   const int g = static_cast<int>(std::find(rm, rm + groups_, ch.m) - rm);
-  int x = 0, y = g * group_;
-  for (bool found = false; !found && y < map.height; ++y)
-    for (x = 0; x < map.width; ++x)
-      if (static_cast<float>(map.at(c, y, x)) == ch.m) {
-        found = true;
-        break;
-      }
-  --y;
+  // Typed row scans (this runs once per channel, on up to `group_` rows).
+  int x = -1, y = g * group_;
+  for (; y < map.height; ++y) {
+    if (map.type == ElemType::kFloat32) {
+      const float* row = map.row_f32(c, y);
+      x = static_cast<int>(std::find(row, row + map.width, ch.m) - row);
+    } else {
+      const std::uint8_t* row = map.row_u8(c, y);
+      x = static_cast<int>(std::find(row, row + map.width, static_cast<std::uint8_t>(ch.m)) - row);
+    }
+    if (x < map.width) break;
+  }
   k.argmax_x = x;
   k.argmax_y = y;
   k.argmax_value = ch.m;

@@ -49,33 +49,44 @@ HWY_INLINE hn::Vec<DF> ExpNeg(DF df, hn::Vec<DF> t) {
   return hn::Mul(p, scale);
 }
 
+// max(acc, v) ignoring NaN in v. x86's maxps returns its second operand when either is NaN,
+// so Max(v, acc) keeps acc for a NaN v (acc itself is never NaN); elsewhere Max of a NaN is
+// target-defined and NaN lanes are replaced by -Inf first.
+HWY_INLINE hn::Vec<DF> MaxNoNaN(DF df, hn::Vec<DF> acc, hn::Vec<DF> v) {
+#if HWY_ARCH_X86
+  (void)df;
+  return hn::Max(v, acc);
+#else
+  return hn::Max(acc, hn::IfThenElse(hn::Eq(v, v), v, hn::Set(df, -std::numeric_limits<float>::infinity())));
+#endif
+}
+
 // Max over rows [0, rows) of width w, NaN ignored: one horizontal reduction per group.
+// Four accumulators keep the max units busy (the max latency is several cycles).
 template <typename T>
 float GroupMaxT(const T* first, std::ptrdiff_t stride, int rows, int w) {
   const DF df;
   const int n = static_cast<int>(hn::Lanes(df));
   const auto ninf = hn::Set(df, -std::numeric_limits<float>::infinity());
-  auto m0 = ninf, m1 = ninf;
+  auto m0 = ninf, m1 = ninf, m2 = ninf, m3 = ninf;
   float m = -std::numeric_limits<float>::infinity();
   for (int r = 0; r < rows; ++r) {
     const T* row = first + r * stride;
     int x = 0;
-    for (; x + 2 * n <= w; x += 2 * n) {
-      const auto a = LoadF(df, row + x), b = LoadF(df, row + x + n);
-      // NaN lanes replaced by -Inf so they never win (Max of NaN is target-defined).
-      m0 = hn::Max(m0, hn::IfThenElse(hn::Eq(a, a), a, ninf));
-      m1 = hn::Max(m1, hn::IfThenElse(hn::Eq(b, b), b, ninf));
+    for (; x + 4 * n <= w; x += 4 * n) {
+      m0 = MaxNoNaN(df, m0, LoadF(df, row + x));
+      m1 = MaxNoNaN(df, m1, LoadF(df, row + x + n));
+      m2 = MaxNoNaN(df, m2, LoadF(df, row + x + 2 * n));
+      m3 = MaxNoNaN(df, m3, LoadF(df, row + x + 3 * n));
     }
-    for (; x + n <= w; x += n) {
-      const auto a = LoadF(df, row + x);
-      m0 = hn::Max(m0, hn::IfThenElse(hn::Eq(a, a), a, ninf));
-    }
+    for (; x + n <= w; x += n) m0 = MaxNoNaN(df, m0, LoadF(df, row + x));
     for (; x < w; ++x) {
       const float v = static_cast<float>(row[x]);
       if (v > m) m = v;  // false for NaN
     }
   }
-  return std::max(m, hn::GetLane(hn::MaxOfLanes(df, hn::Max(m0, m1))));
+  const auto mm = hn::Max(hn::Max(m0, m1), hn::Max(m2, m3));
+  return std::max(m, hn::GetLane(hn::MaxOfLanes(df, mm)));
 }
 
 void GroupMax(const RowBlock& b, float* groupmax) {

@@ -106,6 +106,7 @@ int main(int argc, char** argv) {
   if (app.count("source")) settings.source = source;
 
   std::unique_ptr<io::Source> src;
+  std::string source_error;
   try {
     if (settings.source == "synthetic") {
       io::SyntheticOptions so;
@@ -123,6 +124,7 @@ int main(int argc, char** argv) {
   } catch (const std::exception& e) {
     std::fprintf(stderr, "peakscope: %s\n", e.what());
     if (scripted) return 1;
+    source_error = std::string(e.what()) + " (showing the synthetic scene)";
     src = io::make_synthetic_source({});  // the viewer keeps running on the default
   }
 
@@ -155,6 +157,7 @@ int main(int argc, char** argv) {
     try {
       v = std::make_unique<viewer::Viewer>(settings, scripted, std::move(src));
       v->set_show_frame(show_frame);
+      if (!source_error.empty()) v->set_error(source_error);
     } catch (const std::exception& e) {
       std::fprintf(stderr, "peakscope: cannot start the viewer: %s\n", e.what());
       rc = 1;

@@ -52,6 +52,7 @@ class Viewer {
 
   void open(const std::string& spec);  // drop / source picker
   void set_show_frame(bool on) { show_frame_ = on; }
+  void set_error(const std::string& e) { error_ = e; }
   const Settings& settings() const { return s_; }
   long frame_index() const { return frame_ ? frame_->index : -1; }
   long frames_shown() const { return shown_; }
