@@ -32,7 +32,9 @@ kernels::RowBlock block_of(const HeatmapView& map, int c, int y0, int y1, int gr
 
 CpuEngine::CpuEngine(int threads) : pool_(threads) {}
 
-const char* CpuEngine::simd_target() { return kernels::simd_target_name(); }
+const char* CpuEngine::simd_target() {
+  return kernels::simd_target_name();
+}
 
 void CpuEngine::plan(const HeatmapView& map) {
   tasks_.clear();
@@ -43,10 +45,9 @@ void CpuEngine::plan(const HeatmapView& map) {
   // Groups of rows of at least ~256 elements; tasks of ~kTaskElems, a whole number of groups.
   group_ = std::clamp(256 / map.width, 1, map.height);
   groups_ = (map.height + group_ - 1) / group_;
-  const int rows =
-      group_ * static_cast<int>(std::clamp<std::size_t>(
-                   kTaskElems / (static_cast<std::size_t>(map.width) * group_), 1,
-                   static_cast<std::size_t>(groups_)));
+  const int rows = group_ * static_cast<int>(std::clamp<std::size_t>(
+                                kTaskElems / (static_cast<std::size_t>(map.width) * group_), 1,
+                                static_cast<std::size_t>(groups_)));
   for (int c = 0; c < map.channels; ++c)
     for (int y = 0; y < map.height; y += rows)
       tasks_.push_back({c, y, std::min(map.height, y + rows)});
@@ -84,8 +85,8 @@ CpuEngine::Channel CpuEngine::prepare(const HeatmapView& map, int c,
   ch.beta = static_cast<float>(std::min<double>(beta, std::numeric_limits<float>::max()));
   // The cut-off of the class comment: all dropped terms move the result by <= 1e-6 px.
   const double n = static_cast<double>(map.pixels());
-  const double t_min =
-      std::max<double>(kernels::kMinExponent, std::log(1e-6 / (n * std::max(map.width, map.height))));
+  const double t_min = std::max<double>(kernels::kMinExponent,
+                                        std::log(1e-6 / (n * std::max(map.width, map.height))));
   ch.t_min = static_cast<float>(t_min);
   // Row groups whose max is this far below m contribute nothing: skip them unread.
   const double thr = static_cast<double>(m) + t_min / static_cast<double>(ch.beta);
@@ -154,9 +155,9 @@ void CpuEngine::decode(const HeatmapView& map, const DecodeOptions& opt, std::sp
   // Pass 1: the max of every row (memory bound, NaN ignored).
   run(tasks_.size(), [&](std::size_t i) {
     const Task& t = tasks_[i];
-    kernels::group_max(block_of(map, t.channel, t.y0, t.y1, group_),
-                       groupmax_.data() + static_cast<std::size_t>(t.channel) * groups_ +
-                           t.y0 / group_);
+    kernels::group_max(
+        block_of(map, t.channel, t.y0, t.y1, group_),
+        groupmax_.data() + static_cast<std::size_t>(t.channel) * groups_ + t.y0 / group_);
   });
   std::vector<Channel> chans(map.channels);
   for (int c = 0; c < map.channels; ++c) chans[c] = prepare(map, c, opt);

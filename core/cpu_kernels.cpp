@@ -21,7 +21,9 @@ using DU8Q = hn::Rebind<std::uint8_t, DF>;
 using DI32 = hn::Rebind<std::int32_t, DF>;
 
 // Loads N elements starting at p as floats; NaN stays NaN.
-HWY_INLINE hn::Vec<DF> LoadF(DF df, const float* p) { return hn::LoadU(df, p); }
+HWY_INLINE hn::Vec<DF> LoadF(DF df, const float* p) {
+  return hn::LoadU(df, p);
+}
 HWY_INLINE hn::Vec<DF> LoadF(DF df, const std::uint8_t* p) {
   const DU8Q du8;
   const DI32 di32;
@@ -57,7 +59,8 @@ HWY_INLINE hn::Vec<DF> MaxNoNaN(DF df, hn::Vec<DF> acc, hn::Vec<DF> v) {
   (void)df;
   return hn::Max(v, acc);
 #else
-  return hn::Max(acc, hn::IfThenElse(hn::Eq(v, v), v, hn::Set(df, -std::numeric_limits<float>::infinity())));
+  return hn::Max(
+      acc, hn::IfThenElse(hn::Eq(v, v), v, hn::Set(df, -std::numeric_limits<float>::infinity())));
 #endif
 }
 
@@ -148,8 +151,8 @@ void RowExpSums(const T* row, int w, float m, float beta, float t_min, double& s
   sx_out = sx;
 }
 
-Sums ExpSums(const RowBlock& b, const float* groupmax, float group_threshold, float m,
-             float beta, float t_min) {
+Sums ExpSums(const RowBlock& b, const float* groupmax, float group_threshold, float m, float beta,
+             float t_min) {
   Sums out;
   for (int y0 = b.y0; y0 < b.y1; y0 += b.group) {
     if (!(groupmax[(y0 - b.y0) / b.group] >= group_threshold)) continue;
@@ -157,8 +160,8 @@ Sums ExpSums(const RowBlock& b, const float* groupmax, float group_threshold, fl
     for (int y = y0; y < y1; ++y) {
       double s = 0, sx = 0;
       if (b.type == ElemType::kFloat32)
-        RowExpSums(static_cast<const float*>(b.base) + y * b.row_stride, b.width, m, beta, t_min,
-                   s, sx);
+        RowExpSums(static_cast<const float*>(b.base) + y * b.row_stride, b.width, m, beta, t_min, s,
+                   sx);
       else
         RowExpSums(static_cast<const std::uint8_t*>(b.base) + y * b.row_stride, b.width, m, beta,
                    t_min, s, sx);
@@ -199,7 +202,9 @@ void SoftmaxRows(const RowBlock& b, float m, float beta, float t_min, float inv_
   }
 }
 
-const char* TargetName() { return hwy::TargetName(HWY_TARGET); }
+const char* TargetName() {
+  return hwy::TargetName(HWY_TARGET);
+}
 
 }  // namespace peakscope::kernels::HWY_NAMESPACE
 HWY_AFTER_NAMESPACE();
@@ -215,14 +220,16 @@ HWY_EXPORT(TargetName);
 void group_max(const RowBlock& b, float* groupmax) {
   HWY_DYNAMIC_DISPATCH(GroupMax)(b, groupmax);
 }
-Sums exp_sums(const RowBlock& b, const float* groupmax, float group_threshold, float m,
-              float beta, float t_min) {
+Sums exp_sums(const RowBlock& b, const float* groupmax, float group_threshold, float m, float beta,
+              float t_min) {
   return HWY_DYNAMIC_DISPATCH(ExpSums)(b, groupmax, group_threshold, m, beta, t_min);
 }
 void softmax_rows(const RowBlock& b, float m, float beta, float t_min, float inv_s, float* out) {
   HWY_DYNAMIC_DISPATCH(SoftmaxRows)(b, m, beta, t_min, inv_s, out);
 }
-const char* simd_target_name() { return HWY_DYNAMIC_DISPATCH(TargetName)(); }
+const char* simd_target_name() {
+  return HWY_DYNAMIC_DISPATCH(TargetName)();
+}
 
 }  // namespace peakscope::kernels
 #endif

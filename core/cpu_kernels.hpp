@@ -31,8 +31,8 @@ void group_max(const RowBlock& b, float* groupmax);
 struct Sums {
   double s = 0, sx = 0, sy = 0;
 };
-Sums exp_sums(const RowBlock& b, const float* groupmax, float group_threshold, float m,
-              float beta, float t_min);
+Sums exp_sums(const RowBlock& b, const float* groupmax, float group_threshold, float m, float beta,
+              float t_min);
 
 // Writes p = w * inv_s for every pixel of rows [y0, y1) into out (dense rows of `width`
 // floats, out points at row y0); w as in exp_sums.

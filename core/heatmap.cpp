@@ -12,8 +12,8 @@ void HeatmapView::validate(const char* what) const {
     fail("zero-size map (" + std::to_string(channels) + " x " + std::to_string(height) + " x " +
          std::to_string(width) + ")");
   if (data == nullptr) fail("no data (null pointer)");
-  if (row_stride < width) fail("row stride " + std::to_string(row_stride) + " < width " +
-                               std::to_string(width));
+  if (row_stride < width)
+    fail("row stride " + std::to_string(row_stride) + " < width " + std::to_string(width));
   if (channels > 1 && channel_stride < row_stride * (height - 1) + width)
     fail("channel stride " + std::to_string(channel_stride) + " too small for " +
          std::to_string(height) + " rows");
@@ -32,7 +32,12 @@ Heatmap::Heatmap(int width, int height, int channels, ElemType type)
 }
 
 HeatmapView Heatmap::view() const {
-  return {bytes_.data(), type_, width_, height_, channels_, width_,
+  return {bytes_.data(),
+          type_,
+          width_,
+          height_,
+          channels_,
+          width_,
           static_cast<std::ptrdiff_t>(width_) * height_};
 }
 

@@ -13,8 +13,12 @@ namespace peakscope {
 // (as NumPy would), never rescaled to [0,1].
 enum class ElemType : std::uint8_t { kFloat32, kUInt8 };
 
-inline std::size_t elem_size(ElemType t) { return t == ElemType::kFloat32 ? 4 : 1; }
-inline const char* elem_name(ElemType t) { return t == ElemType::kFloat32 ? "float32" : "uint8"; }
+inline std::size_t elem_size(ElemType t) {
+  return t == ElemType::kFloat32 ? 4 : 1;
+}
+inline const char* elem_name(ElemType t) {
+  return t == ElemType::kFloat32 ? "float32" : "uint8";
+}
 
 // Non-owning view of `channels` maps of `height` x `width` elements.
 // Element (c, y, x) lives at data + (c * channel_stride + y * row_stride + x) * elem_size.
@@ -43,7 +47,8 @@ struct HeatmapView {
   // The single map of channel c (0 <= c < channels).
   HeatmapView channel(int c) const {
     HeatmapView v = *this;
-    v.data = static_cast<const char*>(data) + c * channel_stride * static_cast<std::ptrdiff_t>(elem_size(type));
+    v.data = static_cast<const char*>(data) +
+             c * channel_stride * static_cast<std::ptrdiff_t>(elem_size(type));
     v.channels = 1;
     return v;
   }

@@ -104,10 +104,22 @@ void Scene::step() {
     Subject& p = subjects_[i];
     p.x += vx_[i];
     p.y += vy_[i];
-    if (p.x < 0) { p.x = -p.x; vx_[i] = -vx_[i]; }
-    if (p.y < 0) { p.y = -p.y; vy_[i] = -vy_[i]; }
-    if (p.x > cfg_.width - 1) { p.x = 2.0 * (cfg_.width - 1) - p.x; vx_[i] = -vx_[i]; }
-    if (p.y > cfg_.height - 1) { p.y = 2.0 * (cfg_.height - 1) - p.y; vy_[i] = -vy_[i]; }
+    if (p.x < 0) {
+      p.x = -p.x;
+      vx_[i] = -vx_[i];
+    }
+    if (p.y < 0) {
+      p.y = -p.y;
+      vy_[i] = -vy_[i];
+    }
+    if (p.x > cfg_.width - 1) {
+      p.x = 2.0 * (cfg_.width - 1) - p.x;
+      vx_[i] = -vx_[i];
+    }
+    if (p.y > cfg_.height - 1) {
+      p.y = 2.0 * (cfg_.height - 1) - p.y;
+      vy_[i] = -vy_[i];
+    }
   }
   ++frame_;
 }

@@ -21,10 +21,10 @@ double gaussian_mask(double x, double y, double x0, double y0, double fwhm);
 struct SceneConfig {
   int width = 256, height = 256;
   int subjects = 40;
-  double fwhm = 33;             // sigma of the seed: the full width at half maximum
-  double min_weight = 0.2;      // weights drawn uniformly from [min_weight, 1]
+  double fwhm = 33;         // sigma of the seed: the full width at half maximum
+  double min_weight = 0.2;  // weights drawn uniformly from [min_weight, 1]
   std::uint64_t seed = 0;
-  double speed = 1.5;           // animated mode: pixels per frame (mean)
+  double speed = 1.5;  // animated mode: pixels per frame (mean)
 };
 
 // A scene of N subjects. render() sums their Gaussians and normalises to [0, 1] (float) or

@@ -7,7 +7,7 @@ BUILD="${PEAKSCOPE_BUILD_DIR:-$ROOT/build}"
 JOBS="${PEAKSCOPE_JOBS:-$(nproc)}"
 
 PACKAGES=(
-  build-essential cmake pkg-config git
+  build-essential cmake pkg-config git clang-format
   libopencv-dev libglfw3-dev libimgui-dev libepoxy-dev libegl-dev libgl-dev
   libegl-mesa0 libgl1-mesa-dri libglx-mesa0 mesa-utils-bin
   libhwy-dev libcli11-dev nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev

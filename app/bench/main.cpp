@@ -72,13 +72,20 @@ int main(int argc, char** argv) {
       }
       return argv[++i];
     };
-    if (a == "--json") json = true;
-    else if (a == "--beta") beta = std::atof(next());
-    else if (a == "--budget") budget = std::atof(next());
-    else if (a == "--reps") reps = std::atoi(next());
-    else if (a == "--max-pixels") max_pixels = std::atoll(next());
-    else if (a == "-h" || a == "--help") { usage(); return 0; }
-    else {
+    if (a == "--json")
+      json = true;
+    else if (a == "--beta")
+      beta = std::atof(next());
+    else if (a == "--budget")
+      budget = std::atof(next());
+    else if (a == "--reps")
+      reps = std::atoi(next());
+    else if (a == "--max-pixels")
+      max_pixels = std::atoll(next());
+    else if (a == "-h" || a == "--help") {
+      usage();
+      return 0;
+    } else {
       std::fprintf(stderr, "peakscope-bench: unknown argument '%s'\n", a.c_str());
       usage();
       return 2;
@@ -98,7 +105,8 @@ int main(int argc, char** argv) {
     try {
       gl = std::make_unique<peakscope::gpu::GlEngine>();
     } catch (const std::exception& e) {
-      std::fprintf(stderr, "peakscope-bench: GPU engine unavailable (%s); CPU figures only\n", e.what());
+      std::fprintf(stderr, "peakscope-bench: GPU engine unavailable (%s); CPU figures only\n",
+                   e.what());
     }
   }
   peakscope::CpuEngine cpu;
@@ -146,7 +154,8 @@ int main(int argc, char** argv) {
     for (std::size_t i = 0; i < rows.size(); ++i) {
       const Row& r = rows[i];
       std::printf(
-          "  {\"name\": \"%s\", \"gpu_compute_us\": %.3f, \"gpu_upload_compute_readback_us\": %.3f, "
+          "  {\"name\": \"%s\", \"gpu_compute_us\": %.3f, \"gpu_upload_compute_readback_us\": "
+          "%.3f, "
           "\"cpu_us\": %.3f, \"reps\": %d, \"gpu_vs_cpu_max_px\": %.3g}%s\n",
           r.name.c_str(), r.gpu_compute_us, r.gpu_roundtrip_us, r.cpu_us, r.reps, r.max_diff_px,
           i + 1 < rows.size() ? "," : "");
@@ -159,8 +168,10 @@ int main(int argc, char** argv) {
                 "CPU us", "|GPU-CPU|");
     auto cell = [](double v) {  // -1: not measured (no GPU, or timer queries report nothing)
       char b[32];
-      if (v < 0) std::snprintf(b, sizeof b, "n/a");
-      else std::snprintf(b, sizeof b, "%.2f", v);
+      if (v < 0)
+        std::snprintf(b, sizeof b, "n/a");
+      else
+        std::snprintf(b, sizeof b, "%.2f", v);
       return std::string(b);
     };
     for (const Row& r : rows)

@@ -58,7 +58,8 @@ std::vector<double> parse_betas(const std::string& s) {
     } catch (const std::exception&) {
       throw std::invalid_argument("--betas: '" + item + "' is not a number");
     }
-    if (!(b > 0) || !std::isfinite(b)) throw std::invalid_argument("--betas: beta must be finite and > 0, got " + item);
+    if (!(b > 0) || !std::isfinite(b))
+      throw std::invalid_argument("--betas: beta must be finite and > 0, got " + item);
     out.push_back(b);
   }
   if (out.empty()) throw std::invalid_argument("--betas: no beta given");
@@ -83,11 +84,12 @@ int run_decode(const DecodeArgs& a) {
   const DecodeOptions opt{a.beta, normalize};
   const bool json = a.format == "json";
   if (json) {
-    out << "{\"input\": " << nlohmann::json(a.src.input).dump() << ", \"beta\": " << num(a.beta).dump()
-        << ", \"normalize\": \"" << a.normalize << "\", \"backend\": \"" << (decoder.on_gpu() ? "gpu" : "cpu")
-        << "\", \"frames\": [";
+    out << "{\"input\": " << nlohmann::json(a.src.input).dump()
+        << ", \"beta\": " << num(a.beta).dump() << ", \"normalize\": \"" << a.normalize
+        << "\", \"backend\": \"" << (decoder.on_gpu() ? "gpu" : "cpu") << "\", \"frames\": [";
   } else {
-    out << "frame,channel,argmax_x,argmax_y,argmax_value,softargmax_x,softargmax_y,peak_probability,valid\n";
+    out << "frame,channel,argmax_x,argmax_y,argmax_value,softargmax_x,softargmax_y,peak_"
+           "probability,valid\n";
   }
   Progress progress(src->frame_count());
   long n = 0;
@@ -99,9 +101,11 @@ int run_decode(const DecodeArgs& a) {
       fr["channels"] = nlohmann::ordered_json::array();
       for (std::size_t c = 0; c < kps.size(); ++c) {
         const Keypoint& k = kps[c];
-        nlohmann::ordered_json ch = {{"argmax", {{"x", num(k.argmax_x)}, {"y", num(k.argmax_y)}, {"value", num(k.argmax_value)}}},
-                             {"softargmax", {{"x", num(k.soft_x)}, {"y", num(k.soft_y)}}},
-                             {"peak_probability", num(k.peak_probability)}};
+        nlohmann::ordered_json ch = {
+            {"argmax",
+             {{"x", num(k.argmax_x)}, {"y", num(k.argmax_y)}, {"value", num(k.argmax_value)}}},
+            {"softargmax", {{"x", num(k.soft_x)}, {"y", num(k.soft_y)}}},
+            {"peak_probability", num(k.peak_probability)}};
         if (!k.valid) ch["valid"] = false;
         if (!f->image.empty() && (f->image_scale_x != 1 || f->image_scale_y != 1))
           ch["softargmax_image"] = {{"x", num((k.soft_x + 0.5) * f->image_scale_x - 0.5)},
@@ -115,8 +119,9 @@ int run_decode(const DecodeArgs& a) {
       char line[512];
       for (std::size_t c = 0; c < kps.size(); ++c) {
         const Keypoint& k = kps[c];
-        std::snprintf(line, sizeof line, "%ld,%zu,%.0f,%.0f,%.9g,%.6f,%.6f,%.9g,%d\n", f->index, c, k.argmax_x,
-                      k.argmax_y, k.argmax_value, k.soft_x, k.soft_y, k.peak_probability, k.valid ? 1 : 0);
+        std::snprintf(line, sizeof line, "%ld,%zu,%.0f,%.0f,%.9g,%.6f,%.6f,%.9g,%d\n", f->index, c,
+                      k.argmax_x, k.argmax_y, k.argmax_value, k.soft_x, k.soft_y,
+                      k.peak_probability, k.valid ? 1 : 0);
         out << line;
       }
     }
@@ -125,7 +130,8 @@ int run_decode(const DecodeArgs& a) {
   progress.finish();
   if (json) out << (n ? "\n" : "") << "]}\n";
   out.flush();
-  if (!out) throw std::runtime_error("write failed" + (a.out.empty() ? std::string() : " for " + a.out));
+  if (!out)
+    throw std::runtime_error("write failed" + (a.out.empty() ? std::string() : " for " + a.out));
   if (n == 0) {
     std::cerr << "peakscope-cli: " << a.src.input << ": no frames\n";
     return 1;
@@ -149,9 +155,12 @@ int run_sweep(const SweepArgs& a) {
   const fs::path dir(a.out_dir);
   std::ofstream csv(dir / "sweep.csv");
   if (!csv) throw std::runtime_error("cannot write " + (dir / "sweep.csv").string());
-  csv << "frame,channel,beta,argmax_x,argmax_y,softargmax_x,softargmax_y,peak_probability,error_to_ground_truth\n";
-  const long total = a.max_frames >= 0 ? std::min(a.max_frames, src->frame_count() < 0 ? a.max_frames : src->frame_count())
-                                       : src->frame_count();
+  csv << "frame,channel,beta,argmax_x,argmax_y,softargmax_x,softargmax_y,peak_probability,error_to_"
+         "ground_truth\n";
+  const long total =
+      a.max_frames >= 0
+          ? std::min(a.max_frames, src->frame_count() < 0 ? a.max_frames : src->frame_count())
+          : src->frame_count();
   Progress progress(total);
   long n = 0, sheets = 0;
   while (a.max_frames < 0 || n < a.max_frames) {
@@ -159,8 +168,9 @@ int run_sweep(const SweepArgs& a) {
     if (!f) break;
     const HeatmapView map = f->heatmap.view();
     if (a.channel < 0 || a.channel >= map.channels)
-      throw std::invalid_argument("--channel " + std::to_string(a.channel) + " out of range: the input has " +
-                                  std::to_string(map.channels) + " channel(s)");
+      throw std::invalid_argument("--channel " + std::to_string(a.channel) +
+                                  " out of range: the input has " + std::to_string(map.channels) +
+                                  " channel(s)");
     char name[96];
     const std::string label = "frame " + std::to_string(f->index);
     std::vector<float> p(map.pixels());
@@ -171,8 +181,9 @@ int run_sweep(const SweepArgs& a) {
         const Keypoint& k = kps[c];
         const double e = gt_error(*f, static_cast<int>(c), k);
         char line[320];
-        std::snprintf(line, sizeof line, "%ld,%zu,%.9g,%.0f,%.0f,%.6f,%.6f,%.9g,%s\n", f->index, c, beta, k.argmax_x,
-                      k.argmax_y, k.soft_x, k.soft_y, k.peak_probability, e >= 0 ? std::to_string(e).c_str() : "");
+        std::snprintf(line, sizeof line, "%ld,%zu,%.9g,%.0f,%.0f,%.6f,%.6f,%.9g,%s\n", f->index, c,
+                      beta, k.argmax_x, k.argmax_y, k.soft_x, k.soft_y, k.peak_probability,
+                      e >= 0 ? std::to_string(e).c_str() : "");
         csv << line;
       }
       const Keypoint k = cpu.softmax_map(map, a.channel, opt, p.data());
@@ -183,7 +194,8 @@ int run_sweep(const SweepArgs& a) {
       ++sheets;
     }
     std::snprintf(name, sizeof name, "frame%05ld_grid.png", f->index);
-    io::write_png((dir / name).string(), io::compose_beta_grid(map, a.channel, betas, normalize, label, cpu, cmap));
+    io::write_png((dir / name).string(),
+                  io::compose_beta_grid(map, a.channel, betas, normalize, label, cpu, cmap));
     ++sheets;
     progress.update(++n);
   }

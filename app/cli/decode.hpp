@@ -13,8 +13,8 @@ struct DecodeArgs {
   double beta = 1.0;
   std::string normalize = "none";  // max | none
   std::string backend = "auto";
-  std::string format = "json";     // json | csv
-  std::string out;                 // empty: stdout
+  std::string format = "json";  // json | csv
+  std::string out;              // empty: stdout
 };
 // Decodes every frame and channel; data to stdout or --out, messages to stderr. Exit code.
 int run_decode(const DecodeArgs& a);
@@ -25,8 +25,8 @@ struct SweepArgs {
   std::string normalize = "none";
   std::string backend = "auto";
   std::string out_dir;
-  int channel = 0;           // channel drawn on the sheets (the CSV has all)
-  long max_frames = -1;      // -1: all
+  int channel = 0;       // channel drawn on the sheets (the CSV has all)
+  long max_frames = -1;  // -1: all
   std::string colormap = "jet";
 };
 // Writes per frame a sheet per beta and a beta-grid sheet, and sweep.csv. Exit code.

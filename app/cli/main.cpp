@@ -32,8 +32,10 @@ int main(int argc, char** argv) {
   sw_cmd->add_option("--backend", sw.backend, "auto | gpu | cpu")->capture_default_str();
   sw_cmd->add_option("--out", sw.out_dir, "output folder")->required();
   sw_cmd->add_option("--channel", sw.channel, "channel drawn on the sheets")->capture_default_str();
-  sw_cmd->add_option("--max-frames", sw.max_frames, "stop after N frames (-1: all)")->capture_default_str();
-  sw_cmd->add_option("--colormap", sw.colormap, "jet | viridis | turbo | inferno | gray")->capture_default_str();
+  sw_cmd->add_option("--max-frames", sw.max_frames, "stop after N frames (-1: all)")
+      ->capture_default_str();
+  sw_cmd->add_option("--colormap", sw.colormap, "jet | viridis | turbo | inferno | gray")
+      ->capture_default_str();
 
   CLI11_PARSE(app, argc, argv);
   try {

@@ -3,11 +3,11 @@
 //
 // Scriptable: `peakscope --beta 50 --frames 60 --screenshot out.png [--sheet s.png]` runs N
 // frames, saves, and exits (settings are then neither loaded nor saved).
-#include <epoxy/gl.h>
 #include <GLFW/glfw3.h>
-#include <imgui.h>
 #include <backends/imgui_impl_glfw.h>
 #include <backends/imgui_impl_opengl3.h>
+#include <epoxy/gl.h>
+#include <imgui.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -59,22 +59,26 @@ int main(int argc, char** argv) {
   unsigned long long seed = 1;
   bool show_frame = false;
   std::string transform = "intensity", model, model_size;
-  app.add_option("source", source,
-                 "synthetic (default), camera:N, a video, an image, a folder or glob of images, a .npy stack");
-  app.add_option("--transform", transform, "video/camera frame -> heatmap: intensity|color|template|motion");
+  app.add_option(
+      "source", source,
+      "synthetic (default), camera:N, a video, an image, a folder or glob of images, a .npy stack");
+  app.add_option("--transform", transform,
+                 "video/camera frame -> heatmap: intensity|color|template|motion");
   app.add_option("--model", model, "ONNX heatmap model run on each frame");
   app.add_option("--model-size", model_size, "model input WxH");
   app.add_flag("--show-frame", show_frame, "left view shows the source frame with the markers");
   app.add_option("--beta", beta, "inverse temperature (> 0)");
   app.add_option("--normalize", normalize, "max | none")->check(CLI::IsMember({"max", "none"}));
-  app.add_option("--backend", backend, "auto | gpu | cpu")->check(CLI::IsMember({"auto", "gpu", "cpu"}));
+  app.add_option("--backend", backend, "auto | gpu | cpu")
+      ->check(CLI::IsMember({"auto", "gpu", "cpu"}));
   app.add_option("--colormap", colormap, "jet | viridis | turbo | inferno | gray");
   app.add_option("--channel", channel, "channel to show (-1: all)");
   app.add_option("--frames", frames, "run N frames, save what was asked, exit (scripted)");
   app.add_option("--screenshot", screenshot, "save the window as PNG at the end");
   app.add_option("--sheet", sheet, "save a comparison sheet PNG at the end");
   app.add_option("--beta-grid", grid, "save a beta-grid sheet PNG at the end");
-  app.add_option("--report", report, "write a JSON report (keypoints, view placement, frame times)");
+  app.add_option("--report", report,
+                 "write a JSON report (keypoints, view placement, frame times)");
   app.add_option("--seed", seed, "synthetic scene seed");
   app.add_option("--width", width, "window width");
   app.add_option("--height", height, "window height");
@@ -86,7 +90,8 @@ int main(int argc, char** argv) {
   std::string warn;
   if (!scripted) settings = viewer::load_settings(spath, &warn);
   if (!warn.empty()) std::fprintf(stderr, "peakscope: %s\n", warn.c_str());
-  if (beta > 0) settings.beta = beta;
+  if (beta > 0)
+    settings.beta = beta;
   else if (beta != -1) {
     std::fprintf(stderr, "peakscope: --beta must be finite and > 0, got %g\n", beta);
     return 2;
@@ -117,7 +122,8 @@ int main(int argc, char** argv) {
       io::SourceOptions so;
       so.capture.transform = io::parse_transform(transform);
       so.model.path = model;
-      if (!model_size.empty() && std::sscanf(model_size.c_str(), "%dx%d", &so.model.input_width, &so.model.input_height) != 2)
+      if (!model_size.empty() && std::sscanf(model_size.c_str(), "%dx%d", &so.model.input_width,
+                                             &so.model.input_height) != 2)
         throw std::invalid_argument("--model-size: expected WxH, got '" + model_size + "'");
       src = io::open_source(settings.source, so);
     }
@@ -196,15 +202,19 @@ int main(int argc, char** argv) {
       if (last && scripted) break;
     }
     if (v) {
-      if (!v->last_error().empty()) std::fprintf(stderr, "peakscope: %s\n", v->last_error().c_str());
-      if (scripted && !v->last_error().empty() && v->last_error().find("cannot write") != std::string::npos) rc = 1;
-      if (!v->fallback_reason().empty()) std::fprintf(stderr, "peakscope: %s\n", v->fallback_reason().c_str());
+      if (!v->last_error().empty())
+        std::fprintf(stderr, "peakscope: %s\n", v->last_error().c_str());
+      if (scripted && !v->last_error().empty() &&
+          v->last_error().find("cannot write") != std::string::npos)
+        rc = 1;
+      if (!v->fallback_reason().empty())
+        std::fprintf(stderr, "peakscope: %s\n", v->fallback_reason().c_str());
       std::vector<double> ft = v->frame_times_ms();
       std::sort(ft.begin(), ft.end());
       const double median_ms = ft.empty() ? 0 : ft[ft.size() / 2];
       if (scripted)
-        std::fprintf(stderr, "peakscope: %ld frames, median frame time %.2f ms, %s\n", v->frames_shown(),
-                     median_ms, v->backend_line().c_str());
+        std::fprintf(stderr, "peakscope: %ld frames, median frame time %.2f ms, %s\n",
+                     v->frames_shown(), median_ms, v->backend_line().c_str());
       if (!report.empty()) {
         nlohmann::json j;
         j["frame_index"] = v->frame_index();
@@ -215,20 +225,24 @@ int main(int argc, char** argv) {
         j["median_frame_ms"] = median_ms;
         j["map"] = {{"width", v->map_width()}, {"height", v->map_height()}};
         auto place = [](const viewer::ViewPlacement& p) {
-          return nlohmann::json{{"origin_x", p.origin.x}, {"origin_y", p.origin.y}, {"zoom", p.zoom}};
+          return nlohmann::json{
+              {"origin_x", p.origin.x}, {"origin_y", p.origin.y}, {"zoom", p.zoom}};
         };
         j["heatmap_view"] = place(v->heat_view());
         j["softmax_view"] = place(v->soft_view());
         for (const Keypoint& k : v->keypoints())
-          j["keypoints"].push_back({{"argmax_x", k.argmax_x}, {"argmax_y", k.argmax_y},
-                                    {"soft_x", k.soft_x}, {"soft_y", k.soft_y},
+          j["keypoints"].push_back({{"argmax_x", k.argmax_x},
+                                    {"argmax_y", k.argmax_y},
+                                    {"soft_x", k.soft_x},
+                                    {"soft_y", k.soft_y},
                                     {"peak_probability", k.peak_probability}});
         j["saved"] = v->last_saved();
         std::ofstream(report) << j.dump(2) << "\n";
       }
       if (!scripted) {
         std::string err;
-        if (!viewer::save_settings(spath, v->settings(), &err)) std::fprintf(stderr, "peakscope: %s\n", err.c_str());
+        if (!viewer::save_settings(spath, v->settings(), &err))
+          std::fprintf(stderr, "peakscope: %s\n", err.c_str());
       }
     }
   }

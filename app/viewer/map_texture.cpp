@@ -11,12 +11,12 @@
 namespace peakscope::viewer {
 
 MapTexture::MapTexture(const std::string& glsl_version) {
-  const GLuint vs = gpu::compile_shader(GL_VERTEX_SHADER, "heatmap_view",
-                                        {{"heatmap_view.vert", shaders::heatmap_view_vert}}, {},
-                                        glsl_version);
-  const GLuint fs = gpu::compile_shader(GL_FRAGMENT_SHADER, "heatmap_view",
-                                        {{"heatmap_view.frag", shaders::heatmap_view_frag}}, {},
-                                        glsl_version);
+  const GLuint vs =
+      gpu::compile_shader(GL_VERTEX_SHADER, "heatmap_view",
+                          {{"heatmap_view.vert", shaders::heatmap_view_vert}}, {}, glsl_version);
+  const GLuint fs =
+      gpu::compile_shader(GL_FRAGMENT_SHADER, "heatmap_view",
+                          {{"heatmap_view.frag", shaders::heatmap_view_frag}}, {}, glsl_version);
   prog_ = gpu::Program(gpu::link_program("heatmap_view", {vs, fs}));
   const float quad[8] = {0, 0, 1, 0, 0, 1, 1, 1};
   glGenVertexArrays(1, &vao_);
@@ -84,7 +84,6 @@ void MapTexture::stage(const HeatmapView& map, int c, float* lo, float* hi) {
   *hi = mx;
 }
 
-
 void MapTexture::colorize(GLuint raw, int w, int h, float lo, float hi, bool log,
                           io::Colormap cmap) {
   ensure(w, h);
@@ -131,7 +130,8 @@ void MapTexture::colorize_cpu(const float* values, int w, int h, float lo, float
     for (int i = 0; i < 256; ++i)
       lut_rgba_[i] = static_cast<std::uint32_t>(static_cast<std::uint8_t>(rgb[3 * i])) |
                      static_cast<std::uint32_t>(static_cast<std::uint8_t>(rgb[3 * i + 1])) << 8 |
-                     static_cast<std::uint32_t>(static_cast<std::uint8_t>(rgb[3 * i + 2])) << 16 | 0xff000000u;
+                     static_cast<std::uint32_t>(static_cast<std::uint8_t>(rgb[3 * i + 2])) << 16 |
+                     0xff000000u;
     lut_rgba_map_ = cmap;
     lut_rgba_valid_ = true;
   }
@@ -169,7 +169,8 @@ void FrameTexture::upload(const cv::Mat& bgr) {
     if (tex_) glDeleteTextures(1, &tex_);
     glGenTextures(1, &tex_);
     glBindTexture(GL_TEXTURE_2D, tex_);
-    glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, rgba_.cols, rgba_.rows, 0, GL_RGBA, GL_UNSIGNED_BYTE, nullptr);
+    glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, rgba_.cols, rgba_.rows, 0, GL_RGBA, GL_UNSIGNED_BYTE,
+                 nullptr);
     texture_params(GL_LINEAR);
     w_ = rgba_.cols;
     h_ = rgba_.rows;

@@ -30,7 +30,8 @@ class MapTexture {
   // The same colouring done on the CPU from W x H floats, uploaded as the colour image:
   // cheaper than a shader pass where "the GPU" is a software rasteriser and the values
   // are on the CPU anyway (the heatmap; the CPU engine's softmax).
-  void colorize_cpu(const float* values, int w, int h, float lo, float hi, bool log, io::Colormap cmap);
+  void colorize_cpu(const float* values, int w, int h, float lo, float hi, bool log,
+                    io::Colormap cmap);
   // The channel last uploaded by upload(map, ...), as floats.
   const float* staged() const { return staging_.data(); }
 

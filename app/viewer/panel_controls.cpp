@@ -27,7 +27,8 @@ void Viewer::panel_controls() {
   ImGui::SameLine();
   if (ImGui::Button("Open") || enter) open(source_buf_);
   if (ImGui::IsItemHovered())
-    ImGui::SetTooltip("synthetic, an image, a folder or glob of images\n(or drop a file on the window)");
+    ImGui::SetTooltip(
+        "synthetic, an image, a folder or glob of images\n(or drop a file on the window)");
 
   section("Soft-argmax");
   float log_beta = static_cast<float>(std::log10(std::clamp(s_.beta, kBetaMin, kBetaMax)));
@@ -40,7 +41,8 @@ void Viewer::panel_controls() {
   }
   double typed = s_.beta;
   ImGui::SetNextItemWidth(-1);
-  if (ImGui::InputDouble("##betaexact", &typed, 0, 0, "%.6g", ImGuiInputTextFlags_EnterReturnsTrue)) {
+  if (ImGui::InputDouble("##betaexact", &typed, 0, 0, "%.6g",
+                         ImGuiInputTextFlags_EnterReturnsTrue)) {
     if (typed > 0 && std::isfinite(typed) && typed <= 1e30) {
       s_.beta = typed;
       dirty_ = true;
@@ -52,7 +54,8 @@ void Viewer::panel_controls() {
 
   section("Display");
   const char* cmaps[] = {"jet", "viridis", "turbo", "inferno", "gray"};
-  int ci = static_cast<int>(std::find(std::begin(cmaps), std::end(cmaps), s_.colormap) - std::begin(cmaps));
+  int ci = static_cast<int>(std::find(std::begin(cmaps), std::end(cmaps), s_.colormap) -
+                            std::begin(cmaps));
   if (ci >= 5) ci = 0;
   ImGui::SetNextItemWidth(140);
   if (ImGui::Combo("colour map", &ci, cmaps, 5)) {
@@ -64,7 +67,8 @@ void Viewer::panel_controls() {
   const int k = frame_ ? frame_->heatmap.channels() : 1;
   if (k > 1) {
     ImGui::SetNextItemWidth(140);
-    if (ImGui::SliderInt("channel", &s_.channel, -1, k - 1, s_.channel < 0 ? "all" : "%d")) dirty_ = true;
+    if (ImGui::SliderInt("channel", &s_.channel, -1, k - 1, s_.channel < 0 ? "all" : "%d"))
+      dirty_ = true;
   }
 
   section("Backend");
@@ -73,8 +77,7 @@ void Viewer::panel_controls() {
   ImGui::SetNextItemWidth(140);
   if (ImGui::Combo("##backend", &bi, backends, 3)) set_backend(backends[bi]);
   ImGui::TextWrapped("%s", backend_line().c_str());
-  if (!fallback_reason().empty())
-  {
+  if (!fallback_reason().empty()) {
     ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1, 0.7f, 0.3f, 1));
     ImGui::TextWrapped("%s", fallback_reason().c_str());
     ImGui::PopStyleColor();
@@ -100,11 +103,14 @@ void Viewer::panel_controls() {
                 frame_->heatmap.height(), frame_->heatmap.width());
     ImGui::Text("argmax       (%.0f, %.0f)  value %.4g", kp.argmax_x, kp.argmax_y, kp.argmax_value);
     ImGui::Text("soft-argmax  (%.3f, %.3f)", kp.soft_x, kp.soft_y);
-    ImGui::Text("distance     %.3f px", std::hypot(kp.soft_x - kp.argmax_x, kp.soft_y - kp.argmax_y));
+    ImGui::Text("distance     %.3f px",
+                std::hypot(kp.soft_x - kp.argmax_x, kp.soft_y - kp.argmax_y));
     ImGui::Text("peak prob.   %.4g", kp.peak_probability);
     const double err = ground_truth_error(*frame_, c, kp);
-    if (err >= 0) ImGui::Text("error to GT  %.3f px", err);
-    else ImGui::TextDisabled("error to GT  (no ground truth)");
+    if (err >= 0)
+      ImGui::Text("error to GT  %.3f px", err);
+    else
+      ImGui::TextDisabled("error to GT  (no ground truth)");
     if (on_gpu()) {
       ImGui::Text("decode       GPU %.3f ms | CPU %.3f ms", decode_ms_active_, decode_ms_cpu_);
       ImGui::Text("GPU vs CPU   %.2g px", gpu_cpu_diff_px_);

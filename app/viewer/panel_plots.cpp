@@ -11,12 +11,14 @@ void Viewer::panel_plots(float w, float h) {
   const float each = (w - 8) * 0.5f;
   ImGui::BeginChild("plot_time", ImVec2(each, h), true);
   const std::vector<float> hist(err_history_.begin(), err_history_.end());
-  const float top = hist.empty() ? 1.0f : *std::max_element(hist.begin(), hist.end()) * 1.1f + 1e-3f;
-  ImGui::Text("soft-argmax error to ground truth over time (px), last %.3f", hist.empty() ? 0.0f : hist.back());
+  const float top =
+      hist.empty() ? 1.0f : *std::max_element(hist.begin(), hist.end()) * 1.1f + 1e-3f;
+  ImGui::Text("soft-argmax error to ground truth over time (px), last %.3f",
+              hist.empty() ? 0.0f : hist.back());
   const ImVec2 avail = ImGui::GetContentRegionAvail();
   static const float kZero = 0;
-  ImGui::PlotLines("##errtime", hist.empty() ? &kZero : hist.data(), std::max<int>(1, hist.size()), 0,
-                   nullptr, 0.0f, top, ImVec2(avail.x, std::max(20.0f, avail.y)));
+  ImGui::PlotLines("##errtime", hist.empty() ? &kZero : hist.data(), std::max<int>(1, hist.size()),
+                   0, nullptr, 0.0f, top, ImVec2(avail.x, std::max(20.0f, avail.y)));
   ImGui::EndChild();
   ImGui::SameLine();
   ImGui::BeginChild("plot_beta", ImVec2(each, h), true);
@@ -31,11 +33,12 @@ void Viewer::panel_plots(float w, float h) {
     const float ymax = *std::max_element(beta_curve_.begin(), beta_curve_.end()) * 1.1f + 1e-3f;
     auto pt = [&](double beta, double e) {
       const float fx = static_cast<float>((std::log10(beta) + 2.0) / 6.0);
-      return ImVec2(p0.x + 4 + fx * (sz.x - 8), p0.y + sz.y - 4 - static_cast<float>(e / ymax) * (sz.y - 8));
+      return ImVec2(p0.x + 4 + fx * (sz.x - 8),
+                    p0.y + sz.y - 4 - static_cast<float>(e / ymax) * (sz.y - 8));
     };
     for (std::size_t i = 1; i < beta_curve_.size(); ++i)
-      dl->AddLine(pt(beta_curve_betas_[i - 1], beta_curve_[i - 1]), pt(beta_curve_betas_[i], beta_curve_[i]),
-                  IM_COL32(255, 200, 60, 255), 2);
+      dl->AddLine(pt(beta_curve_betas_[i - 1], beta_curve_[i - 1]),
+                  pt(beta_curve_betas_[i], beta_curve_[i]), IM_COL32(255, 200, 60, 255), 2);
     // The current beta.
     const ImVec2 a = pt(std::clamp(s_.beta, 1e-2, 1e4), 0);
     dl->AddLine(ImVec2(a.x, p0.y), ImVec2(a.x, p0.y + sz.y), IM_COL32(255, 0, 255, 200), 1);

@@ -13,7 +13,9 @@ void Viewer::draw_markers(ImDrawList* dl, const ViewPlacement& place0, double sx
   struct Scaled {
     const ViewPlacement& p;
     double sx, sy;
-    ImVec2 to_screen(double x, double y) const { return p.to_screen((x + 0.5) * sx - 0.5, (y + 0.5) * sy - 0.5); }
+    ImVec2 to_screen(double x, double y) const {
+      return p.to_screen((x + 0.5) * sx - 0.5, (y + 0.5) * sy - 0.5);
+    }
   } place{place0, sx, sy};
   const int k = static_cast<int>(kps_.size());
   for (int c = 0; c < k; ++c) {
@@ -40,9 +42,11 @@ void Viewer::draw_markers(ImDrawList* dl, const ViewPlacement& place0, double sx
 
 void Viewer::draw_map(const char* id, ViewPlacement& place, ImVec2 size, ViewKind kind) {
   const bool softmax = kind == ViewKind::kSoftmax, frame = kind == ViewKind::kFrame;
-  ImGui::BeginChild(id, size, true, ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse);
+  ImGui::BeginChild(id, size, true,
+                    ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse);
   ImGui::TextUnformatted(softmax ? (s_.log_softmax ? "softmax p (log)" : "softmax p (linear)")
-                                 : frame ? "source frame" : "heatmap");
+                         : frame ? "source frame"
+                                 : "heatmap");
   if (frame_ && !frame_->image.empty() && !softmax) {
     ImGui::SameLine();
     ImGui::Checkbox("show source frame", &show_frame_);
@@ -60,12 +64,14 @@ void Viewer::draw_map(const char* id, ViewPlacement& place, ImVec2 size, ViewKin
   const float fit = std::min(area.x / w, area.y / h);
   if (hovered && io.MouseWheel != 0) {  // zoom about the cursor
     const float old_zoom = fit * user_zoom_;
-    const ImVec2 m((io.MousePos.x - place.origin.x) / old_zoom, (io.MousePos.y - place.origin.y) / old_zoom);
+    const ImVec2 m((io.MousePos.x - place.origin.x) / old_zoom,
+                   (io.MousePos.y - place.origin.y) / old_zoom);
     user_zoom_ = std::clamp(user_zoom_ * std::pow(1.2f, io.MouseWheel), 0.25f, 64.0f);
     const float z = fit * user_zoom_;
     // Keep map point m under the cursor: origin' = mouse - m * z.
     const ImVec2 centred(p0.x + (area.x - w * z) * 0.5f, p0.y + (area.y - h * z) * 0.5f);
-    pan_ = ImVec2((io.MousePos.x - m.x * z - centred.x) / z, (io.MousePos.y - m.y * z - centred.y) / z);
+    pan_ = ImVec2((io.MousePos.x - m.x * z - centred.x) / z,
+                  (io.MousePos.y - m.y * z - centred.y) / z);
   }
   if (ImGui::IsItemActive() && ImGui::IsMouseDragging(ImGuiMouseButton_Left, 0)) {
     const float z = fit * user_zoom_;
@@ -74,7 +80,8 @@ void Viewer::draw_map(const char* id, ViewPlacement& place, ImVec2 size, ViewKin
   }
   const float z = fit * user_zoom_;
   place.zoom = z;
-  place.origin = ImVec2(p0.x + (area.x - w * z) * 0.5f + pan_.x * z, p0.y + (area.y - h * z) * 0.5f + pan_.y * z);
+  place.origin = ImVec2(p0.x + (area.x - w * z) * 0.5f + pan_.x * z,
+                        p0.y + (area.y - h * z) * 0.5f + pan_.y * z);
   place.rect_min = p0;
   place.rect_max = ImVec2(p0.x + area.x, p0.y + area.y);
   ImDrawList* dl = ImGui::GetWindowDrawList();
@@ -99,8 +106,10 @@ void Viewer::draw_map(const char* id, ViewPlacement& place, ImVec2 size, ViewKin
       const Keypoint& kp = kps_[c];
       const double val = v.at(c, y, x);
       double beta = s_.beta;
-      if (s_.normalize && kp.argmax_value > 0 && std::isfinite(kp.argmax_value)) beta /= kp.argmax_value;
-      const double p = std::isnan(val) ? 0 : std::exp(beta * (val - kp.argmax_value)) * kp.peak_probability;
+      if (s_.normalize && kp.argmax_value > 0 && std::isfinite(kp.argmax_value))
+        beta /= kp.argmax_value;
+      const double p =
+          std::isnan(val) ? 0 : std::exp(beta * (val - kp.argmax_value)) * kp.peak_probability;
       ImGui::Text("(%d, %d)  value %.4g  p %.3g", x, y, val, p);
     } else {
       ImGui::TextDisabled("outside the map");
@@ -113,8 +122,8 @@ void Viewer::draw_map(const char* id, ViewPlacement& place, ImVec2 size, ViewKin
     ImGui::TextUnformatted("argmax");
     ImGui::SameLine();
     const ImVec2 d = ImGui::GetCursorScreenPos();
-    wl->AddQuadFilled(ImVec2(d.x + 6, d.y + 2), ImVec2(d.x + 12, d.y + 8), ImVec2(d.x + 6, d.y + 14),
-                      ImVec2(d.x, d.y + 8), Marker::kSoftArgmax);
+    wl->AddQuadFilled(ImVec2(d.x + 6, d.y + 2), ImVec2(d.x + 12, d.y + 8),
+                      ImVec2(d.x + 6, d.y + 14), ImVec2(d.x, d.y + 8), Marker::kSoftArgmax);
     ImGui::SetCursorScreenPos(ImVec2(d.x + 16, d.y));
     ImGui::TextUnformatted("soft-argmax");
     ImGui::SameLine();
@@ -130,7 +139,8 @@ void Viewer::draw_map(const char* id, ViewPlacement& place, ImVec2 size, ViewKin
 void Viewer::panel_views(float w, float h) {
   const float each = (w - 8) * 0.5f;
   const bool frame = show_frame_ && frame_ && !frame_->image.empty();
-  draw_map("heatmap_view", heat_view_, ImVec2(each, h), frame ? ViewKind::kFrame : ViewKind::kHeatmap);
+  draw_map("heatmap_view", heat_view_, ImVec2(each, h),
+           frame ? ViewKind::kFrame : ViewKind::kHeatmap);
   ImGui::SameLine();
   draw_map("softmax_view", soft_view_, ImVec2(each, h), ViewKind::kSoftmax);
 }

@@ -44,11 +44,15 @@ bool save_settings(const std::string& path, const Settings& s, std::string* erro
   namespace fs = std::filesystem;
   std::error_code ec;
   fs::create_directories(fs::path(path).parent_path(), ec);
-  const nlohmann::json j = {{"beta", s.beta},         {"normalize", s.normalize},
-                            {"colormap", s.colormap}, {"log_softmax", s.log_softmax},
-                            {"channel", s.channel},   {"backend", s.backend},
+  const nlohmann::json j = {{"beta", s.beta},
+                            {"normalize", s.normalize},
+                            {"colormap", s.colormap},
+                            {"log_softmax", s.log_softmax},
+                            {"channel", s.channel},
+                            {"backend", s.backend},
                             {"show_ground_truth", s.show_ground_truth},
-                            {"fps", s.fps},           {"output_dir", s.output_dir},
+                            {"fps", s.fps},
+                            {"output_dir", s.output_dir},
                             {"source", s.source}};
   std::ofstream out(path);
   if (!(out << j.dump(2) << "\n")) {

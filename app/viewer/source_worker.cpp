@@ -98,9 +98,10 @@ void SourceWorker::run() {
     if (paced_) {  // live viewing: keep to the frame rate
       lk.unlock();
       std::this_thread::sleep_until(next_due);
-      next_due = std::max(next_due + std::chrono::duration_cast<Clock::duration>(
-                                         std::chrono::duration<double>(1.0 / std::max(1.0, fps_.load()))),
-                          Clock::now() - std::chrono::milliseconds(100));
+      next_due =
+          std::max(next_due + std::chrono::duration_cast<Clock::duration>(
+                                  std::chrono::duration<double>(1.0 / std::max(1.0, fps_.load()))),
+                   Clock::now() - std::chrono::milliseconds(100));
       lk.lock();
       if (stop_ || !src_) continue;
     }

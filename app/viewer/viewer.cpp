@@ -22,7 +22,8 @@ double ms_since(Clock::time_point t) {
 }  // namespace
 
 double ground_truth_error(const io::Frame& f, int channel, const Keypoint& k) {
-  if (channel >= static_cast<int>(f.ground_truth.size()) || f.ground_truth[channel].empty()) return -1;
+  if (channel >= static_cast<int>(f.ground_truth.size()) || f.ground_truth[channel].empty())
+    return -1;
   const io::Point2* best = nullptr;
   double bd = 1e300;
   for (const io::Point2& p : f.ground_truth[channel]) {
@@ -56,7 +57,9 @@ void Viewer::set_backend(const std::string& name) {
   dirty_ = true;
 }
 
-std::string Viewer::backend_line() const { return decoder_->description(); }
+std::string Viewer::backend_line() const {
+  return decoder_->description();
+}
 
 int Viewer::shown_channel() const {
   if (!frame_) return 0;
@@ -98,16 +101,19 @@ void Viewer::decode_current() {
       cpu_.softmax_map(map, c, opt, cpu_softmax_.data());
     }
     const io::Colormap cmap = io::parse_colormap(s_.colormap);
-    heat_tex_.colorize_cpu(heat_tex_.staged(), map.width, map.height, heat_lo_, heat_hi_, false, cmap);
+    heat_tex_.colorize_cpu(heat_tex_.staged(), map.width, map.height, heat_lo_, heat_hi_, false,
+                           cmap);
     const float peak = static_cast<float>(kps_[c].peak_probability);
     // Log scale spans the map's actual range of p: peak * exp(-beta_eff (max - min)), at
     // most 12 decades, so low beta is not one flat colour.
     double beta_eff = s_.beta;
     if (s_.normalize && heat_hi_ > 0) beta_eff /= kps_[c].argmax_value;
     const double decades = std::min(12.0, beta_eff * (heat_hi_ - heat_lo_) / std::log(10.0));
-    const float lo = s_.log_softmax ? peak * static_cast<float>(std::pow(10.0, -std::max(decades, 0.5))) : 0.0f;
+    const float lo =
+        s_.log_softmax ? peak * static_cast<float>(std::pow(10.0, -std::max(decades, 0.5))) : 0.0f;
     if (decoder_->on_gpu())  // the softmax stays on the GPU: coloured by the shader
-      soft_tex_.colorize(soft_raw, map.width, map.height, lo, std::max(peak, 1e-30f), s_.log_softmax, cmap);
+      soft_tex_.colorize(soft_raw, map.width, map.height, lo, std::max(peak, 1e-30f),
+                         s_.log_softmax, cmap);
     else
       soft_tex_.colorize_cpu(cpu_softmax_.data(), map.width, map.height, lo, std::max(peak, 1e-30f),
                              s_.log_softmax, cmap);
@@ -128,7 +134,8 @@ void Viewer::update_plots() {
   // decodes of the frame: too many for every frame at low beta).
   const double now = glfwGetTime();
   const DecodeOptions opt = options();
-  const bool settings_changed = opt.beta != curve_opt_.beta || opt.normalize != curve_opt_.normalize ||
+  const bool settings_changed = opt.beta != curve_opt_.beta ||
+                                opt.normalize != curve_opt_.normalize ||
                                 s_.channel != curve_channel_;
   if (!settings_changed && now - curve_time_ < 0.25) return;
   curve_opt_ = opt;
@@ -143,7 +150,8 @@ void Viewer::update_plots() {
     const Keypoint k = cpu_.decode(one, {beta, s_.normalize})[0];
     const double e = ground_truth_error(*frame_, c, k);
     beta_curve_betas_[i] = static_cast<float>(beta);
-    beta_curve_[i] = static_cast<float>(e >= 0 ? e : std::hypot(k.soft_x - k.argmax_x, k.soft_y - k.argmax_y));
+    beta_curve_[i] =
+        static_cast<float>(e >= 0 ? e : std::hypot(k.soft_x - k.argmax_x, k.soft_y - k.argmax_y));
   }
 }
 
@@ -195,7 +203,8 @@ bool Viewer::frame(int fb_width, int fb_height) {
 
 std::string Viewer::default_name(const char* kind) const {
   char buf[160];
-  std::snprintf(buf, sizeof buf, "peakscope_%s_frame%05ld_beta%g.png", kind, frame_index(), s_.beta);
+  std::snprintf(buf, sizeof buf, "peakscope_%s_frame%05ld_beta%g.png", kind, frame_index(),
+                s_.beta);
   return (std::filesystem::path(s_.output_dir) / buf).string();
 }
 

@@ -29,7 +29,8 @@ struct ViewPlacement {
   float zoom = 1;
   ImVec2 rect_min{0, 0}, rect_max{0, 0};  // the view's clip rectangle
   ImVec2 to_screen(double x, double y) const {
-    return {origin.x + static_cast<float>((x + 0.5) * zoom), origin.y + static_cast<float>((y + 0.5) * zoom)};
+    return {origin.x + static_cast<float>((x + 0.5) * zoom),
+            origin.y + static_cast<float>((y + 0.5) * zoom)};
   }
 };
 

@@ -4,8 +4,8 @@
 #include <cstdlib>
 #include <stdexcept>
 
-#include <epoxy/egl.h>
 #include <dlfcn.h>
+#include <epoxy/egl.h>
 
 #include "core/gpu/egl_context.hpp"
 #include "core/gpu/gl_engine.hpp"
@@ -16,14 +16,18 @@ Backend parse_backend(std::string_view s) {
   if (s == "auto") return Backend::kAuto;
   if (s == "gpu") return Backend::kGpu;
   if (s == "cpu") return Backend::kCpu;
-  throw std::invalid_argument("unknown backend '" + std::string(s) + "' (expected auto, gpu or cpu)");
+  throw std::invalid_argument("unknown backend '" + std::string(s) +
+                              "' (expected auto, gpu or cpu)");
 }
 
 const char* backend_name(Backend b) {
   switch (b) {
-    case Backend::kAuto: return "auto";
-    case Backend::kGpu: return "gpu";
-    case Backend::kCpu: return "cpu";
+    case Backend::kAuto:
+      return "auto";
+    case Backend::kGpu:
+      return "gpu";
+    case Backend::kCpu:
+      return "cpu";
   }
   return "?";
 }
@@ -70,9 +74,9 @@ Decoder::Decoder(Backend want, bool headless, bool quiet) : quiet_(quiet) {
   // A software rasteriser runs "GPU" shaders on these same CPU cores, far slower than the
   // SIMD CPU engine: auto picks the CPU there (--backend gpu still forces the GL path).
   const std::string r = gl_->renderer();
-  if (want == Backend::kAuto && (r.find("llvmpipe") != std::string::npos ||
-                                 r.find("softpipe") != std::string::npos ||
-                                 r.find("SWR") != std::string::npos)) {
+  if (want == Backend::kAuto &&
+      (r.find("llvmpipe") != std::string::npos || r.find("softpipe") != std::string::npos ||
+       r.find("SWR") != std::string::npos)) {
     gl_.reset();
     reason_ = "the OpenGL renderer is a software rasteriser (" + r +
               "); the CPU engine is faster on it (--backend gpu forces the GL path)";

@@ -28,10 +28,10 @@ class Decoder {
  public:
   // want: kAuto / kGpu try the GPU, kCpu never does; PEAKSCOPE_BACKEND=cpu in the
   // environment forces the CPU. kAuto also prefers the CPU on a software rasteriser
-  // (llvmpipe), where the SIMD CPU engine is much faster than emulated shaders. headless = true creates an EGL context of its own (CLI,
-  // tests, benchmark); false uses the context current on this thread (the viewer's).
-  // Never throws for an unavailable GPU: it falls back and fallback_reason() says why;
-  // `quiet` = false also prints that reason once to stderr.
+  // (llvmpipe), where the SIMD CPU engine is much faster than emulated shaders. headless = true
+  // creates an EGL context of its own (CLI, tests, benchmark); false uses the context current on
+  // this thread (the viewer's). Never throws for an unavailable GPU: it falls back and
+  // fallback_reason() says why; `quiet` = false also prints that reason once to stderr.
   Decoder(Backend want, bool headless, bool quiet = false);
   ~Decoder();
 

@@ -20,11 +20,14 @@ static_assert(sizeof(ResultRecord) == 32);
 constexpr std::size_t kPartialBytes = 32;
 constexpr GLuint64 kWaitNs = 5'000'000'000ull;  // a frame taking 5 s is a broken GPU
 
-std::size_t round4(std::size_t n) { return (n + 3) & ~std::size_t{3}; }
+std::size_t round4(std::size_t n) {
+  return (n + 3) & ~std::size_t{3};
+}
 
 void check_gl(const char* where) {
   const GLenum e = glGetError();
-  if (e != GL_NO_ERROR) throw GlError(std::string("OpenGL error 0x") + std::to_string(e) + " in " + where);
+  if (e != GL_NO_ERROR)
+    throw GlError(std::string("OpenGL error 0x") + std::to_string(e) + " in " + where);
 }
 
 }  // namespace
@@ -81,8 +84,10 @@ void GlEngine::ensure_capacity(Slot& s, std::size_t input_bytes, std::size_t par
     glGenBuffers(1, &s.input);
     glBindBuffer(GL_SHADER_STORAGE_BUFFER, s.input);
     glBufferStorage(GL_SHADER_STORAGE_BUFFER, static_cast<GLsizeiptr>(cap), nullptr, kWrite);
-    s.input_ptr = glMapBufferRange(GL_SHADER_STORAGE_BUFFER, 0, static_cast<GLsizeiptr>(cap), kWrite);
-    if (!s.input_ptr) throw GlError("cannot map an input buffer of " + std::to_string(cap) + " bytes");
+    s.input_ptr =
+        glMapBufferRange(GL_SHADER_STORAGE_BUFFER, 0, static_cast<GLsizeiptr>(cap), kWrite);
+    if (!s.input_ptr)
+      throw GlError("cannot map an input buffer of " + std::to_string(cap) + " bytes");
     s.input_cap = cap;
   }
   if (partial_bytes > s.partial_cap) {
@@ -132,8 +137,8 @@ std::uint64_t GlEngine::submit(const HeatmapView& map, const DecodeOptions& opt)
   const std::size_t plane = map.pixels();
   const std::size_t bytes = plane * map.channels * es;
   if (plane >= (std::size_t{1} << 31) || round4(bytes) > static_cast<std::size_t>(max_ssbo_bytes_))
-    throw GlError("a " + std::to_string(map.channels) + " x " + std::to_string(map.height) +
-                  " x " + std::to_string(map.width) + " " + elem_name(map.type) + " frame (" +
+    throw GlError("a " + std::to_string(map.channels) + " x " + std::to_string(map.height) + " x " +
+                  std::to_string(map.width) + " " + elem_name(map.type) + " frame (" +
                   std::to_string(bytes) + " bytes) exceeds the GPU's storage block limit of " +
                   std::to_string(max_ssbo_bytes_) + " bytes");
   // Elements per workgroup: >= 4096, and at most 2048 groups per channel.
@@ -182,14 +187,16 @@ std::uint64_t GlEngine::submit(const HeatmapView& map, const DecodeOptions& opt)
     glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
     glUseProgram(combine_max_.id());
     glUniform1ui(combine_max_.loc("uGroups"), static_cast<GLuint>(groups));
-    glUniform1f(combine_max_.loc("uBeta"), static_cast<float>(std::min<double>(opt.beta, std::numeric_limits<float>::max())));
+    glUniform1f(combine_max_.loc("uBeta"),
+                static_cast<float>(std::min<double>(opt.beta, std::numeric_limits<float>::max())));
     glDispatchCompute(1, static_cast<GLuint>(map.channels), 1);
     glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
   } else {
     const std::vector<float> betas(map.channels, static_cast<float>(std::min<double>(
                                                      opt.beta, std::numeric_limits<float>::max())));
     glBindBuffer(GL_SHADER_STORAGE_BUFFER, s.betas);
-    glBufferSubData(GL_SHADER_STORAGE_BUFFER, 0, static_cast<GLsizeiptr>(betas.size() * 4), betas.data());
+    glBufferSubData(GL_SHADER_STORAGE_BUFFER, 0, static_cast<GLsizeiptr>(betas.size() * 4),
+                    betas.data());
   }
   const Program& pp = u8 ? partial_u8_ : partial_f32_;
   glUseProgram(pp.id());
@@ -294,7 +301,8 @@ GLuint GlEngine::softmax_texture(int channel) {
   glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 2, s.betas);
   glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 3, s.results);
   glBindImageTexture(0, softmax_tex_, 0, GL_FALSE, 0, GL_WRITE_ONLY, GL_R32F);
-  glDispatchCompute(static_cast<GLuint>((s.width + 15) / 16), static_cast<GLuint>((s.height + 15) / 16), 1);
+  glDispatchCompute(static_cast<GLuint>((s.width + 15) / 16),
+                    static_cast<GLuint>((s.height + 15) / 16), 1);
   glMemoryBarrier(GL_TEXTURE_FETCH_BARRIER_BIT | GL_TEXTURE_UPDATE_BARRIER_BIT);
   check_gl("softmax map");
   return softmax_tex_;

@@ -67,8 +67,7 @@ class GlEngine {
     int width = 0, height = 0, channels = 0, groups = 0;
     ElemType type = ElemType::kFloat32;
   };
-  void ensure_capacity(Slot& s, std::size_t input_bytes, std::size_t partial_bytes,
-                       int channels);
+  void ensure_capacity(Slot& s, std::size_t input_bytes, std::size_t partial_bytes, int channels);
   void wait_fence(Slot& s);
   void set_input_uniforms(const Program& p, const Slot& s) const;
   GpuFrame read_back(Slot& s);
@@ -76,8 +75,8 @@ class GlEngine {
   Program partial_f32_, partial_u8_, max_f32_, max_u8_, combine_, combine_max_;
   Program softmax_f32_, softmax_u8_;
   std::array<Slot, kSlots> slots_{};
-  int next_ = 0;        // slot of the next submit
-  int last_ = -1;       // slot of the last submit
+  int next_ = 0;   // slot of the next submit
+  int last_ = -1;  // slot of the last submit
   std::uint64_t frame_id_ = 0;
   std::vector<int> in_flight_;  // slots in submit order
   GLuint softmax_tex_ = 0;

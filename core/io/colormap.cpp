@@ -19,11 +19,16 @@ Colormap parse_colormap(std::string_view name) {
 
 const char* colormap_name(Colormap c) {
   switch (c) {
-    case Colormap::kJet: return "jet";
-    case Colormap::kViridis: return "viridis";
-    case Colormap::kTurbo: return "turbo";
-    case Colormap::kInferno: return "inferno";
-    case Colormap::kGray: return "gray";
+    case Colormap::kJet:
+      return "jet";
+    case Colormap::kViridis:
+      return "viridis";
+    case Colormap::kTurbo:
+      return "turbo";
+    case Colormap::kInferno:
+      return "inferno";
+    case Colormap::kGray:
+      return "gray";
   }
   return "?";
 }
@@ -60,11 +65,21 @@ cv::Mat to_gray8(const HeatmapView& map, int c) {
 cv::Mat apply_colormap(const cv::Mat& gray8, Colormap cmap) {
   cv::Mat out;
   switch (cmap) {
-    case Colormap::kJet: cv::applyColorMap(gray8, out, cv::COLORMAP_JET); break;
-    case Colormap::kViridis: cv::applyColorMap(gray8, out, cv::COLORMAP_VIRIDIS); break;
-    case Colormap::kTurbo: cv::applyColorMap(gray8, out, cv::COLORMAP_TURBO); break;
-    case Colormap::kInferno: cv::applyColorMap(gray8, out, cv::COLORMAP_INFERNO); break;
-    case Colormap::kGray: cv::cvtColor(gray8, out, cv::COLOR_GRAY2BGR); break;
+    case Colormap::kJet:
+      cv::applyColorMap(gray8, out, cv::COLORMAP_JET);
+      break;
+    case Colormap::kViridis:
+      cv::applyColorMap(gray8, out, cv::COLORMAP_VIRIDIS);
+      break;
+    case Colormap::kTurbo:
+      cv::applyColorMap(gray8, out, cv::COLORMAP_TURBO);
+      break;
+    case Colormap::kInferno:
+      cv::applyColorMap(gray8, out, cv::COLORMAP_INFERNO);
+      break;
+    case Colormap::kGray:
+      cv::cvtColor(gray8, out, cv::COLOR_GRAY2BGR);
+      break;
   }
   return out;
 }

@@ -20,7 +20,8 @@ Frame load_image(const std::string& path, long index) {
   f.index = index;
   f.heatmap = Heatmap(gray.cols, gray.rows, 1, ElemType::kUInt8);
   for (int y = 0; y < gray.rows; ++y)
-    std::copy_n(gray.ptr<std::uint8_t>(y), gray.cols, f.heatmap.u8() + static_cast<std::size_t>(y) * gray.cols);
+    std::copy_n(gray.ptr<std::uint8_t>(y), gray.cols,
+                f.heatmap.u8() + static_cast<std::size_t>(y) * gray.cols);
   f.image = bgr;
   return f;
 }
@@ -60,7 +61,8 @@ std::unique_ptr<Source> make_image_source(const std::string& path) {
     for (const auto& e : fs::directory_iterator(path, ec))
       if (e.is_regular_file() && is_image_ext(e.path())) files.push_back(e.path().string());
     std::sort(files.begin(), files.end());
-    if (files.empty()) throw SourceError(path + ": folder has no images (png, jpg, bmp, tif, pgm, webp)");
+    if (files.empty())
+      throw SourceError(path + ": folder has no images (png, jpg, bmp, tif, pgm, webp)");
     const std::string what = "images " + path + " (" + std::to_string(files.size()) + ")";
     return std::make_unique<ImageListSource>(std::move(files), what);
   }

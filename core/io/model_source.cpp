@@ -13,7 +13,8 @@ std::string shape_str(const cv::Mat& m) {
 
 class ModelSource : public Source {
  public:
-  ModelSource(std::unique_ptr<Source> frames, const ModelOptions& opt) : frames_(std::move(frames)), opt_(opt) {
+  ModelSource(std::unique_ptr<Source> frames, const ModelOptions& opt)
+      : frames_(std::move(frames)), opt_(opt) {
     if (opt.layout != "nchw" && opt.layout != "nhwc")
       throw SourceError(opt.path + ": output layout must be nchw or nhwc, got " + opt.layout);
     try {
@@ -27,12 +28,14 @@ class ModelSource : public Source {
   std::optional<Frame> next() override {
     std::optional<Frame> f = frames_->next();
     if (!f) return std::nullopt;
-    if (f->image.empty()) throw SourceError(opt_.path + ": the source gives no images to run the model on");
+    if (f->image.empty())
+      throw SourceError(opt_.path + ": the source gives no images to run the model on");
     const cv::Size in(opt_.input_width > 0 ? opt_.input_width : f->image.cols,
                       opt_.input_height > 0 ? opt_.input_height : f->image.rows);
     cv::Mat out;
     try {
-      const cv::Mat blob = cv::dnn::blobFromImage(f->image, opt_.scale, in, opt_.mean, opt_.swap_rb, false);
+      const cv::Mat blob =
+          cv::dnn::blobFromImage(f->image, opt_.scale, in, opt_.mean, opt_.swap_rb, false);
       net_.setInput(blob);
       out = net_.forward();
     } catch (const cv::Exception& e) {
@@ -50,14 +53,17 @@ class ModelSource : public Source {
       for (int y = 0; y < h; ++y)
         for (int x = 0; x < w; ++x)
           hm.f32()[(static_cast<std::size_t>(c) * h + y) * w + x] =
-              nchw ? src[(static_cast<std::size_t>(c) * h + y) * w + x] : src[(static_cast<std::size_t>(y) * w + x) * k + c];
+              nchw ? src[(static_cast<std::size_t>(c) * h + y) * w + x]
+                   : src[(static_cast<std::size_t>(y) * w + x) * k + c];
     f->heatmap = std::move(hm);
     f->image_scale_x = static_cast<double>(f->image.cols) / w;
     f->image_scale_y = static_cast<double>(f->image.rows) / h;
     f->ground_truth.clear();
     return f;
   }
-  std::string describe() const override { return "model " + opt_.path + " on " + frames_->describe(); }
+  std::string describe() const override {
+    return "model " + opt_.path + " on " + frames_->describe();
+  }
   long frame_count() const override { return frames_->frame_count(); }
 
  private:

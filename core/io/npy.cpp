@@ -25,8 +25,8 @@ struct HeaderParser {
   void expect(char c) {
     ws();
     if (i >= s.size() || s[i] != c)
-      fail(what, std::string("malformed header: expected '") + c + "' at offset " + std::to_string(i) +
-                     " in " + s);
+      fail(what, std::string("malformed header: expected '") + c + "' at offset " +
+                     std::to_string(i) + " in " + s);
     ++i;
   }
   bool peek(char c) {
@@ -35,7 +35,8 @@ struct HeaderParser {
   }
   std::string str() {
     ws();
-    if (i >= s.size() || (s[i] != '\'' && s[i] != '"')) fail(what, "malformed header: expected a string in " + s);
+    if (i >= s.size() || (s[i] != '\'' && s[i] != '"'))
+      fail(what, "malformed header: expected a string in " + s);
     const char q = s[i++];
     const std::size_t j = s.find(q, i);
     if (j == std::string::npos) fail(what, "malformed header: unterminated string");
@@ -64,15 +65,18 @@ struct HeaderParser {
       bool any = false;
       while (i < s.size() && s[i] >= '0' && s[i] <= '9') {
         const std::size_t d = static_cast<std::size_t>(s[i] - '0');
-        if (v > (std::numeric_limits<std::size_t>::max() - d) / 10) fail(what, "shape dimension overflows");
+        if (v > (std::numeric_limits<std::size_t>::max() - d) / 10)
+          fail(what, "shape dimension overflows");
         v = v * 10 + d;
         ++i;
         any = true;
       }
       if (!any) fail(what, "malformed header: shape must be a tuple of non-negative integers");
       dims.push_back(v);
-      if (peek(',')) ++i;
-      else if (!peek(')')) fail(what, "malformed header: expected ',' or ')' in shape");
+      if (peek(','))
+        ++i;
+      else if (!peek(')'))
+        fail(what, "malformed header: expected ',' or ')' in shape");
     }
     expect(')');
     return dims;
@@ -157,15 +161,19 @@ NpyArray parse_npy(const std::uint8_t* data, std::size_t size, const std::string
   } else if (major == 2 || major == 3) {
     if (size < 12) fail(what, "truncated header");
     header_len = static_cast<std::size_t>(data[8]) | (static_cast<std::size_t>(data[9]) << 8) |
-                 (static_cast<std::size_t>(data[10]) << 16) | (static_cast<std::size_t>(data[11]) << 24);
+                 (static_cast<std::size_t>(data[10]) << 16) |
+                 (static_cast<std::size_t>(data[11]) << 24);
     pos = 12;
   } else {
-    fail(what, "unsupported .npy format version " + std::to_string(major) + "." + std::to_string(data[7]));
+    fail(what, "unsupported .npy format version " + std::to_string(major) + "." +
+                   std::to_string(data[7]));
   }
-  if (header_len > size - pos) fail(what, "truncated header (" + std::to_string(header_len) + " bytes announced)");
+  if (header_len > size - pos)
+    fail(what, "truncated header (" + std::to_string(header_len) + " bytes announced)");
   std::string header(reinterpret_cast<const char*>(data + pos), header_len);
   pos += header_len;
-  while (!header.empty() && (header.back() == '\n' || header.back() == ' ' || header.back() == '\0'))
+  while (!header.empty() &&
+         (header.back() == '\n' || header.back() == ' ' || header.back() == '\0'))
     header.pop_back();
 
   NpyArray a;
@@ -187,8 +195,10 @@ NpyArray parse_npy(const std::uint8_t* data, std::size_t size, const std::string
     } else {
       fail(what, "unknown header field '" + key + "'");
     }
-    if (p.peek(',')) ++p.i;
-    else if (!p.peek('}')) fail(what, "malformed header: expected ',' or '}'");
+    if (p.peek(','))
+      ++p.i;
+    else if (!p.peek('}'))
+      fail(what, "malformed header: expected ',' or '}'");
   }
   p.expect('}');
   p.ws();
@@ -196,25 +206,29 @@ NpyArray parse_npy(const std::uint8_t* data, std::size_t size, const std::string
   if (!has_descr || !has_order || !has_shape)
     fail(what, "header lacks one of 'descr', 'fortran_order', 'shape'");
 
-  if (a.descr.size() != 3 || (a.descr[0] != '<' && a.descr[0] != '>' && a.descr[0] != '|' && a.descr[0] != '='))
+  if (a.descr.size() != 3 ||
+      (a.descr[0] != '<' && a.descr[0] != '>' && a.descr[0] != '|' && a.descr[0] != '='))
     fail(what, "unsupported dtype '" + a.descr + "' (expected float32, float16, float64 or uint8)");
   const std::string kind = a.descr.substr(1);
   const std::size_t isz = item_size(kind);
   if (isz == 0 || kind == "b1" || kind == "i1")
     fail(what, "unsupported dtype '" + a.descr + "' (expected float32, float16, float64 or uint8)");
-  const bool big = a.descr[0] == '>' || (a.descr[0] == '=' && std::endian::native == std::endian::big);
+  const bool big =
+      a.descr[0] == '>' || (a.descr[0] == '=' && std::endian::native == std::endian::big);
   const bool swap = isz > 1 && (big != (std::endian::native == std::endian::big));
 
   std::size_t n = 1;
   for (std::size_t d : a.shape) {
-    if (d != 0 && n > std::numeric_limits<std::size_t>::max() / d) fail(what, "shape's element count overflows");
+    if (d != 0 && n > std::numeric_limits<std::size_t>::max() / d)
+      fail(what, "shape's element count overflows");
     n *= d;
   }
   if (n > std::numeric_limits<std::size_t>::max() / isz) fail(what, "shape's byte count overflows");
   const std::size_t bytes = n * isz;
   if (bytes != size - pos)
     fail(what, "data is " + std::to_string(size - pos) + " bytes but shape and dtype need " +
-                   std::to_string(bytes) + (bytes > size - pos ? " (truncated file)" : " (trailing bytes)"));
+                   std::to_string(bytes) +
+                   (bytes > size - pos ? " (truncated file)" : " (trailing bytes)"));
 
   // Element i of the file in C order: with Fortran order, the file's linear index of C-order
   // multi-index (i0..ik) is sum i_j * prod_{l<j} shape_l.
@@ -238,9 +252,12 @@ NpyArray parse_npy(const std::uint8_t* data, std::size_t size, const std::string
     a.f32.resize(n);
     for (std::size_t i = 0; i < n; ++i) {
       const std::uint8_t* e = src + file_index(i) * isz;
-      if (kind == "f4") a.f32[i] = std::bit_cast<float>(load<std::uint32_t>(e, swap));
-      else if (kind == "f8") a.f32[i] = static_cast<float>(std::bit_cast<double>(load<std::uint64_t>(e, swap)));
-      else a.f32[i] = half_to_float(load<std::uint16_t>(e, swap));
+      if (kind == "f4")
+        a.f32[i] = std::bit_cast<float>(load<std::uint32_t>(e, swap));
+      else if (kind == "f8")
+        a.f32[i] = static_cast<float>(std::bit_cast<double>(load<std::uint64_t>(e, swap)));
+      else
+        a.f32[i] = half_to_float(load<std::uint16_t>(e, swap));
     }
   }
   return a;
@@ -249,7 +266,8 @@ NpyArray parse_npy(const std::uint8_t* data, std::size_t size, const std::string
 NpyArray read_npy(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) fail(path, "cannot open");
-  std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)),
+                                  std::istreambuf_iterator<char>());
   return parse_npy(bytes.data(), bytes.size(), path);
 }
 
@@ -263,12 +281,15 @@ void write_npy(const std::string& path, const std::vector<std::size_t>& shape,
   if (values.size() != n) throw std::invalid_argument("write_npy: values do not match the shape");
   std::string shp = "(";
   for (std::size_t d : shape) shp += std::to_string(d) + ", ";
-  if (shape.size() > 1) shp.resize(shp.size() - 2);
-  else if (shape.size() == 1) shp.resize(shp.size() - 1);
+  if (shape.size() > 1)
+    shp.resize(shp.size() - 2);
+  else if (shape.size() == 1)
+    shp.resize(shp.size() - 1);
   shp += ")";
   const char order = isz == 1 ? '|' : (big_endian ? '>' : '<');
-  std::string header = std::string("{'descr': '") + order + dtype + "', 'fortran_order': " +
-                       (fortran ? "True" : "False") + ", 'shape': " + shp + ", }";
+  std::string header = std::string("{'descr': '") + order + dtype +
+                       "', 'fortran_order': " + (fortran ? "True" : "False") + ", 'shape': " + shp +
+                       ", }";
   const std::size_t total = 10 + header.size() + 1;
   header.append((64 - total % 64) % 64, ' ');
   header += '\n';

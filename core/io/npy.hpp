@@ -12,10 +12,10 @@ namespace peakscope::io {
 struct NpyArray {
   std::vector<std::size_t> shape;  // as in the file (C order after conversion)
   bool is_uint8 = false;
-  std::vector<float> f32;          // when !is_uint8, C order
-  std::vector<std::uint8_t> u8;    // when is_uint8, C order
-  std::string descr;               // the file's dtype, e.g. "<f2"
-  bool fortran_order = false;      // as it was in the file
+  std::vector<float> f32;        // when !is_uint8, C order
+  std::vector<std::uint8_t> u8;  // when is_uint8, C order
+  std::string descr;             // the file's dtype, e.g. "<f2"
+  bool fortran_order = false;    // as it was in the file
   std::size_t elements() const;
 };
 

@@ -27,9 +27,11 @@ class NpySource : public Source {
                         " dimensions; expected H x W, K x H x W or N x K x H x W");
     }
     constexpr std::size_t kMax = static_cast<std::size_t>(std::numeric_limits<int>::max());
-    if (n == 0 || k == 0 || h == 0 || w == 0) throw SourceError(path + ": shape has a zero dimension");
+    if (n == 0 || k == 0 || h == 0 || w == 0)
+      throw SourceError(path + ": shape has a zero dimension");
     if (k > kMax || h > kMax || w > kMax || h * w > kMax)
-      throw SourceError(path + ": map too large (" + std::to_string(h) + " x " + std::to_string(w) + ")");
+      throw SourceError(path + ": map too large (" + std::to_string(h) + " x " + std::to_string(w) +
+                        ")");
     frames_ = static_cast<long>(n);
     k_ = static_cast<int>(k);
     h_ = static_cast<int>(h);
@@ -50,9 +52,9 @@ class NpySource : public Source {
     return f;
   }
   std::string describe() const override {
-    return "npy " + path_ + " (" + arr_.descr + (arr_.fortran_order ? ", Fortran order" : "") + ", " +
-           std::to_string(frames_) + " x " + std::to_string(k_) + " x " + std::to_string(h_) + " x " +
-           std::to_string(w_) + ")";
+    return "npy " + path_ + " (" + arr_.descr + (arr_.fortran_order ? ", Fortran order" : "") +
+           ", " + std::to_string(frames_) + " x " + std::to_string(k_) + " x " +
+           std::to_string(h_) + " x " + std::to_string(w_) + ")";
   }
   long frame_count() const override { return frames_; }
 
@@ -65,6 +67,8 @@ class NpySource : public Source {
 
 }  // namespace
 
-std::unique_ptr<Source> make_npy_source(const std::string& path) { return std::make_unique<NpySource>(path); }
+std::unique_ptr<Source> make_npy_source(const std::string& path) {
+  return std::make_unique<NpySource>(path);
+}
 
 }  // namespace peakscope::io

@@ -30,7 +30,8 @@ std::unique_ptr<Source> open_source(const std::string& spec, const SourceOptions
     src = make_image_source(spec);
   }
   if (!opt.model.path.empty()) {
-    if (!std::filesystem::exists(opt.model.path)) throw SourceError(opt.model.path + ": no such model file");
+    if (!std::filesystem::exists(opt.model.path))
+      throw SourceError(opt.model.path + ": no such model file");
     src = make_model_source(std::move(src), opt.model);
   }
   return src;

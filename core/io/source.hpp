@@ -3,8 +3,8 @@
 #pragma once
 
 #include <memory>
-#include <optional>
 #include <opencv2/core.hpp>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -65,21 +65,21 @@ Transform parse_transform(const std::string& s);
 
 struct CaptureOptions {
   Transform transform = Transform::kIntensity;
-  cv::Vec3b color_bgr{0, 0, 255};  // kColor: the colour to look for
-  double color_sigma = 20;         // kColor: HSV distance scale
-  std::string template_path;       // kTemplate: the patch image
+  cv::Vec3b color_bgr{0, 0, 255};           // kColor: the colour to look for
+  double color_sigma = 20;                  // kColor: HSV distance scale
+  std::string template_path;                // kTemplate: the patch image
   int camera_width = 0, camera_height = 0;  // 0: the camera's default
   double camera_fps = 0;
 };
 
 // ONNX heatmap model run through OpenCV's dnn on each frame of an image/video/camera source.
 struct ModelOptions {
-  std::string path;               // .onnx; empty: no model
+  std::string path;                       // .onnx; empty: no model
   int input_width = 0, input_height = 0;  // 0: the frame's size
-  double scale = 1.0 / 255;       // input = (pixel - mean) * scale
+  double scale = 1.0 / 255;               // input = (pixel - mean) * scale
   cv::Scalar mean{0, 0, 0};
-  bool swap_rb = true;            // BGR frames -> RGB model input
-  std::string layout = "nchw";    // output layout: "nchw" (1 x K x H x W) or "nhwc"
+  bool swap_rb = true;          // BGR frames -> RGB model input
+  std::string layout = "nchw";  // output layout: "nchw" (1 x K x H x W) or "nhwc"
 };
 
 struct SourceOptions {

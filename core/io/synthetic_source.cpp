@@ -24,8 +24,8 @@ class SyntheticSource : public Source {
   }
   std::string describe() const override {
     return "synthetic " + std::to_string(opt_.width) + "x" + std::to_string(opt_.height) + ", " +
-           std::to_string(opt_.subjects) + " subjects, FWHM " + std::to_string(static_cast<int>(opt_.fwhm)) +
-           ", seed " + std::to_string(opt_.seed);
+           std::to_string(opt_.subjects) + " subjects, FWHM " +
+           std::to_string(static_cast<int>(opt_.fwhm)) + ", seed " + std::to_string(opt_.seed);
   }
   long frame_count() const override { return opt_.frames; }
 

@@ -12,14 +12,16 @@ Transform parse_transform(const std::string& s) {
   if (s == "color" || s == "colour") return Transform::kColor;
   if (s == "template") return Transform::kTemplate;
   if (s == "motion") return Transform::kMotion;
-  throw std::invalid_argument("unknown transform '" + s + "' (expected intensity, color, template or motion)");
+  throw std::invalid_argument("unknown transform '" + s +
+                              "' (expected intensity, color, template or motion)");
 }
 
 namespace {
 
 Heatmap from_float(const cv::Mat& m) {  // CV_32F single channel
   Heatmap h(m.cols, m.rows, 1, ElemType::kFloat32);
-  for (int y = 0; y < m.rows; ++y) std::copy_n(m.ptr<float>(y), m.cols, h.f32() + static_cast<std::size_t>(y) * m.cols);
+  for (int y = 0; y < m.rows; ++y)
+    std::copy_n(m.ptr<float>(y), m.cols, h.f32() + static_cast<std::size_t>(y) * m.cols);
   return h;
 }
 
@@ -38,20 +40,24 @@ class VideoSource : public Source {
       }
       camera_ = true;
       cap_.open(idx);
-      if (!cap_.isOpened()) throw SourceError(spec + ": no camera with index " + std::to_string(idx) + " could be opened");
+      if (!cap_.isOpened())
+        throw SourceError(spec + ": no camera with index " + std::to_string(idx) +
+                          " could be opened");
       if (opt.camera_width > 0) cap_.set(cv::CAP_PROP_FRAME_WIDTH, opt.camera_width);
       if (opt.camera_height > 0) cap_.set(cv::CAP_PROP_FRAME_HEIGHT, opt.camera_height);
       if (opt.camera_fps > 0) cap_.set(cv::CAP_PROP_FPS, opt.camera_fps);
     } else {
       cap_.open(spec);
-      if (!cap_.isOpened()) throw SourceError(spec + ": not a readable video (OpenCV could not open it)");
+      if (!cap_.isOpened())
+        throw SourceError(spec + ": not a readable video (OpenCV could not open it)");
       frames_ = static_cast<long>(cap_.get(cv::CAP_PROP_FRAME_COUNT));
       cv::Mat probe;
       if (!cap_.read(probe) || probe.empty()) throw SourceError(spec + ": the video has no frames");
       first_ = probe;
     }
     if (opt.transform == Transform::kTemplate) {
-      if (opt.template_path.empty()) throw SourceError(spec + ": the template transform needs a template image");
+      if (opt.template_path.empty())
+        throw SourceError(spec + ": the template transform needs a template image");
       templ_ = cv::imread(opt.template_path, cv::IMREAD_GRAYSCALE);
       if (templ_.empty()) throw SourceError(opt.template_path + ": not a readable template image");
     }
@@ -77,7 +83,8 @@ class VideoSource : public Source {
   }
   std::string describe() const override {
     static const char* names[] = {"intensity", "color", "template", "motion"};
-    return (camera_ ? "camera " : "video ") + spec_ + " (" + names[static_cast<int>(opt_.transform)] + ")";
+    return (camera_ ? "camera " : "video ") + spec_ + " (" +
+           names[static_cast<int>(opt_.transform)] + ")";
   }
   long frame_count() const override { return camera_ ? -1 : frames_; }
 
@@ -89,12 +96,14 @@ class VideoSource : public Source {
         cv::cvtColor(bgr, gray, cv::COLOR_BGR2GRAY);
         Heatmap h(gray.cols, gray.rows, 1, ElemType::kUInt8);
         for (int y = 0; y < gray.rows; ++y)
-          std::copy_n(gray.ptr<std::uint8_t>(y), gray.cols, h.u8() + static_cast<std::size_t>(y) * gray.cols);
+          std::copy_n(gray.ptr<std::uint8_t>(y), gray.cols,
+                      h.u8() + static_cast<std::size_t>(y) * gray.cols);
         return h;
       }
       case Transform::kColor: {
         // Likelihood exp(-d^2 / 2 sigma^2) of the HSV distance to the picked colour (hue wraps).
-        cv::Mat hsv, target(1, 1, CV_8UC3, cv::Scalar(opt_.color_bgr[0], opt_.color_bgr[1], opt_.color_bgr[2]));
+        cv::Mat hsv, target(1, 1, CV_8UC3,
+                            cv::Scalar(opt_.color_bgr[0], opt_.color_bgr[1], opt_.color_bgr[2]));
         cv::cvtColor(bgr, hsv, cv::COLOR_BGR2HSV);
         cv::cvtColor(target, target, cv::COLOR_BGR2HSV);
         const cv::Vec3b t = target.at<cv::Vec3b>(0, 0);
@@ -105,8 +114,10 @@ class VideoSource : public Source {
             const cv::Vec3b p = hsv.at<cv::Vec3b>(y, x);
             double dh = std::abs(static_cast<int>(p[0]) - t[0]);
             dh = std::min(dh, 180 - dh) * 2;  // OpenCV hue is 0..179
-            const double ds = static_cast<double>(p[1]) - t[1], dv = static_cast<double>(p[2]) - t[2];
-            out.at<float>(y, x) = static_cast<float>(std::exp(-(dh * dh + ds * ds + dv * dv) * inv));
+            const double ds = static_cast<double>(p[1]) - t[1],
+                         dv = static_cast<double>(p[2]) - t[2];
+            out.at<float>(y, x) =
+                static_cast<float>(std::exp(-(dh * dh + ds * ds + dv * dv) * inv));
           }
         return from_float(out);
       }

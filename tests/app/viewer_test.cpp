@@ -23,10 +23,14 @@ struct ViewerRun {
   cv::Mat shot, sheet;
 };
 
-fs::path tmp(const std::string& name) { return fs::temp_directory_path() / ("peakscope_viewer_" + name); }
+fs::path tmp(const std::string& name) {
+  return fs::temp_directory_path() / ("peakscope_viewer_" + name);
+}
 
-ViewerRun run_viewer(const std::string& name, const std::string& args, const std::string& env = "") {
-  const fs::path shot = tmp(name + ".png"), sheet = tmp(name + "_sheet.png"), rep = tmp(name + ".json");
+ViewerRun run_viewer(const std::string& name, const std::string& args,
+                     const std::string& env = "") {
+  const fs::path shot = tmp(name + ".png"), sheet = tmp(name + "_sheet.png"),
+                 rep = tmp(name + ".json");
   fs::remove(shot);
   fs::remove(sheet);
   fs::remove(rep);
@@ -60,8 +64,12 @@ Keypoint expected(int frames, unsigned long long seed, double beta, bool normali
 cv::Vec3b px(const cv::Mat& img, double x, double y) {
   return img.at<cv::Vec3b>(static_cast<int>(std::floor(y)), static_cast<int>(std::floor(x)));
 }
-bool is_white(cv::Vec3b p) { return p[0] == 255 && p[1] == 255 && p[2] == 255; }
-bool is_magenta(cv::Vec3b p) { return p[0] == 255 && p[1] == 0 && p[2] == 255; }  // BGR
+bool is_white(cv::Vec3b p) {
+  return p[0] == 255 && p[1] == 255 && p[2] == 255;
+}
+bool is_magenta(cv::Vec3b p) {
+  return p[0] == 255 && p[1] == 0 && p[2] == 255;
+}  // BGR
 
 void check_markers(const ViewerRun& r, const Keypoint& want) {
   ASSERT_FALSE(r.shot.empty());
@@ -109,7 +117,8 @@ TEST(ViewerAppTest, CpuBackendMarkersWhereTheEngineSays) {
 TEST(ViewerAppTest, GlBelow43FallsBackAndSaysWhy) {
   const ViewerRun r = run_viewer("gl33", kArgs + " --backend gpu", "MESA_GL_VERSION_OVERRIDE=3.3");
   EXPECT_EQ(r.report.value("backend", ""), "cpu");
-  EXPECT_NE(r.report.value("fallback_reason", "").find("4.3"), std::string::npos) << r.report.dump();
+  EXPECT_NE(r.report.value("fallback_reason", "").find("4.3"), std::string::npos)
+      << r.report.dump();
   check_markers(r, expected(kFrames, kSeed, kBeta, true));
 }
 
@@ -129,7 +138,8 @@ TEST(ViewerAppTest, ComparisonSheetHasFourPanelsWithMarkers) {
   EXPECT_EQ(r.sheet.rows, title + pw + 30);
   const Keypoint k = expected(kFrames, kSeed, kBeta, true);
   auto at = [&](int panel, double x, double y) {
-    return r.sheet.at<cv::Vec3b>(title + static_cast<int>(y), gap + panel * (pw + gap) + static_cast<int>(x));
+    return r.sheet.at<cv::Vec3b>(title + static_cast<int>(y),
+                                 gap + panel * (pw + gap) + static_cast<int>(x));
   };
   EXPECT_TRUE(is_white(at(1, k.argmax_x, k.argmax_y)));
   EXPECT_FALSE(is_white(at(0, k.argmax_x, k.argmax_y)));
@@ -143,7 +153,8 @@ TEST(ViewerAppTest, BadArgumentsExitNonZeroWithMessage) {
   std::ifstream in(log);
   const std::string msg((std::istreambuf_iterator<char>(in)), {});
   EXPECT_NE(msg.find("beta"), std::string::npos) << msg;
-  EXPECT_NE(std::system((PEAKSCOPE_VIEWER " /nonexistent/file.png --frames 2 2>" + log).c_str()), 0);
+  EXPECT_NE(std::system((PEAKSCOPE_VIEWER " /nonexistent/file.png --frames 2 2>" + log).c_str()),
+            0);
 }
 
 }  // namespace

@@ -28,8 +28,8 @@ void BM_CpuEngine(benchmark::State& state, BenchCase c, double beta) {
     benchmark::DoNotOptimize(out.data());
   }
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * map.size_bytes());
-  state.SetLabel(std::string(CpuEngine::simd_target()) + ", " +
-                 std::to_string(engine().threads()) + " threads");
+  state.SetLabel(std::string(CpuEngine::simd_target()) + ", " + std::to_string(engine().threads()) +
+                 " threads");
 }
 
 void BM_Reference(benchmark::State& state, BenchCase c) {

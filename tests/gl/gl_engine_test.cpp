@@ -70,11 +70,10 @@ TEST_P(GlSizes, MatchesReference) {
     }
 }
 
-INSTANTIATE_TEST_SUITE_P(SizeClasses, GlSizes,
-                         ::testing::Combine(::testing::Values(1, 7, 256, 1023),
-                                            ::testing::Values(1, 5, 767),
-                                            ::testing::Values(ElemType::kFloat32,
-                                                              ElemType::kUInt8)));
+INSTANTIATE_TEST_SUITE_P(
+    SizeClasses, GlSizes,
+    ::testing::Combine(::testing::Values(1, 7, 256, 1023), ::testing::Values(1, 5, 767),
+                       ::testing::Values(ElemType::kFloat32, ElemType::kUInt8)));
 
 TEST(GlEngineGLTest, LargeMap4096) {
   const Heatmap m = testing::multi_peak_map(4096, 4096, ElemType::kFloat32, 3);
@@ -104,8 +103,8 @@ TEST(GlEngineGLTest, StridedInput) {
   for (int c = 0; c < 2; ++c)
     for (int y = 0; y < h; ++y)
       for (int x = 0; x < w; ++x) buf[(c * h + y) * stride + x] = src.f32()[y * w + x] + c;
-  HeatmapView v{buf.data(), ElemType::kFloat32, w, h, 2, stride,
-                static_cast<std::ptrdiff_t>(stride) * h};
+  HeatmapView v{
+      buf.data(), ElemType::kFloat32, w, h, 2, stride, static_cast<std::ptrdiff_t>(stride) * h};
   expect_matches(v, {30.0, false}, "strided");
 }
 
@@ -145,7 +144,8 @@ TEST(GlEngineGLTest, SoftmaxMapSumsToOneAndMatchesReference) {
 
 TEST(GlEngineGLTest, StreamingReturnsFramesInOrderOneLate) {
   std::vector<Heatmap> frames;
-  for (int i = 0; i < 5; ++i) frames.push_back(testing::multi_peak_map(128, 96, ElemType::kFloat32, 100 + i));
+  for (int i = 0; i < 5; ++i)
+    frames.push_back(testing::multi_peak_map(128, 96, ElemType::kFloat32, 100 + i));
   std::vector<std::uint64_t> ids;
   std::vector<gpu::GpuFrame> got;
   for (const Heatmap& f : frames) {

@@ -12,8 +12,12 @@
 namespace {
 
 namespace fs = std::filesystem;
-std::string tmp(const std::string& n) { return (fs::temp_directory_path() / ("peakscope_cli_" + n)).string(); }
-int run(const std::string& args) { return std::system((std::string(PEAKSCOPE_CLI) + " " + args).c_str()); }
+std::string tmp(const std::string& n) {
+  return (fs::temp_directory_path() / ("peakscope_cli_" + n)).string();
+}
+int run(const std::string& args) {
+  return std::system((std::string(PEAKSCOPE_CLI) + " " + args).c_str());
+}
 std::string slurp(const std::string& p) {
   std::ifstream in(p);
   std::stringstream ss;
@@ -23,9 +27,10 @@ std::string slurp(const std::string& p) {
 
 TEST(CliTest, DecodeJsonOfTheFixture) {
   const std::string out = tmp("fixture.json");
-  ASSERT_EQ(run("decode " + std::string(PEAKSCOPE_ASSETS) + "/fixtures/stack_f16_fortran_be.npy --beta 100 --backend cpu > " +
-                out + " 2>/dev/null"),
-            0);
+  ASSERT_EQ(
+      run("decode " + std::string(PEAKSCOPE_ASSETS) +
+          "/fixtures/stack_f16_fortran_be.npy --beta 100 --backend cpu > " + out + " 2>/dev/null"),
+      0);
   const auto j = nlohmann::json::parse(slurp(out));  // stdout carries only the data
   EXPECT_EQ(j["beta"], 100.0);
   EXPECT_EQ(j["normalize"], "none");
@@ -40,13 +45,21 @@ TEST(CliTest, DecodeJsonOfTheFixture) {
 
 TEST(CliTest, DecodeCsvOnTheGpuMatchesCpu) {
   const std::string a = tmp("gpu.csv"), b = tmp("cpu.csv");
-  ASSERT_EQ(run("decode synthetic --frames 3 --beta 20 --normalize max --format csv --backend gpu --out " + a + " 2>/dev/null"), 0);
-  ASSERT_EQ(run("decode synthetic --frames 3 --beta 20 --normalize max --format csv --backend cpu --out " + b + " 2>/dev/null"), 0);
+  ASSERT_EQ(run("decode synthetic --frames 3 --beta 20 --normalize max --format csv --backend gpu "
+                "--out " +
+                a + " 2>/dev/null"),
+            0);
+  ASSERT_EQ(run("decode synthetic --frames 3 --beta 20 --normalize max --format csv --backend cpu "
+                "--out " +
+                b + " 2>/dev/null"),
+            0);
   std::stringstream sa(slurp(a)), sb(slurp(b));
   std::string la, lb;
   std::getline(sa, la);
   std::getline(sb, lb);
-  EXPECT_EQ(la, "frame,channel,argmax_x,argmax_y,argmax_value,softargmax_x,softargmax_y,peak_probability,valid");
+  EXPECT_EQ(la,
+            "frame,channel,argmax_x,argmax_y,argmax_value,softargmax_x,softargmax_y,peak_"
+            "probability,valid");
   int rows = 0;
   while (std::getline(sa, la) && std::getline(sb, lb)) {
     double va[9], vb[9];
@@ -68,9 +81,11 @@ TEST(CliTest, DecodeCsvOnTheGpuMatchesCpu) {
 TEST(CliTest, SweepWritesSheetsAndCsv) {
   const fs::path dir = tmp("sweep");
   fs::remove_all(dir);
-  ASSERT_EQ(run("sweep synthetic --frames 2 --betas 1,10,100 --normalize max --out " + dir.string() + " 2>/dev/null"), 0);
-  for (const char* f : {"frame00000_beta1.png", "frame00000_beta10.png", "frame00000_beta100.png", "frame00000_grid.png",
-                        "frame00001_grid.png", "sweep.csv"})
+  ASSERT_EQ(run("sweep synthetic --frames 2 --betas 1,10,100 --normalize max --out " +
+                dir.string() + " 2>/dev/null"),
+            0);
+  for (const char* f : {"frame00000_beta1.png", "frame00000_beta10.png", "frame00000_beta100.png",
+                        "frame00000_grid.png", "frame00001_grid.png", "sweep.csv"})
     EXPECT_TRUE(fs::exists(dir / f)) << f;
   std::stringstream csv(slurp((dir / "sweep.csv").string()));
   std::string line;

@@ -22,9 +22,8 @@ bool white(const cv::Mat& img, int x, int y) {
 TEST(DemoTest, WritesFourPngsWithMarkers) {
   const auto dir = std::filesystem::temp_directory_path() / "peakscope_demo_test";
   std::filesystem::remove_all(dir);
-  const std::string cmd =
-      std::string(PEAKSCOPE_CLI) + " demo --seed 0 --out " + dir.string() + " > " +
-      (dir.string() + ".log");
+  const std::string cmd = std::string(PEAKSCOPE_CLI) + " demo --seed 0 --out " + dir.string() +
+                          " > " + (dir.string() + ".log");
   ASSERT_EQ(std::system(cmd.c_str()), 0);
 
   SceneConfig cfg;
@@ -41,7 +40,8 @@ TEST(DemoTest, WritesFourPngsWithMarkers) {
   const cv::Mat am = cv::imread((dir / "argmax.png").string());
   const cv::Mat sam = cv::imread((dir / "softargmax.png").string());
   const int ax = static_cast<int>(k.argmax_x), ay = static_cast<int>(k.argmax_y);
-  const int sx = static_cast<int>(std::lround(k.soft_x)), sy = static_cast<int>(std::lround(k.soft_y));
+  const int sx = static_cast<int>(std::lround(k.soft_x)),
+            sy = static_cast<int>(std::lround(k.soft_y));
   // The dot (radius 2) is white at its centre and its 4-neighbours; the plain heatmap is not.
   for (auto [dx, dy] : {std::pair{0, 0}, {1, 0}, {-1, 0}, {0, 1}, {0, -1}}) {
     EXPECT_TRUE(white(am, ax + dx, ay + dy)) << dx << "," << dy;

@@ -14,7 +14,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string tmp(const std::string& n) { return (fs::temp_directory_path() / ("peakscope_npy_" + n)).string(); }
+std::string tmp(const std::string& n) {
+  return (fs::temp_directory_path() / ("peakscope_npy_" + n)).string();
+}
 
 void write_bytes(const std::string& path, const std::string& bytes) {
   std::ofstream(path, std::ios::binary) << bytes;
@@ -47,7 +49,8 @@ TEST(NpyTest, RoundTripsEveryDtypeShapeOrderAndEndianness) {
           const std::string path = tmp("rt.npy");
           write_npy(path, shape, v, dtype, fortran, big);
           const NpyArray a = read_npy(path);
-          SCOPED_TRACE(dtype + (fortran ? " F" : " C") + (big ? " BE" : " LE") + " dims " + std::to_string(shape.size()));
+          SCOPED_TRACE(dtype + (fortran ? " F" : " C") + (big ? " BE" : " LE") + " dims " +
+                       std::to_string(shape.size()));
           EXPECT_EQ(a.shape, shape);
           EXPECT_EQ(a.fortran_order, fortran);
           ASSERT_EQ(a.is_uint8, dtype == "u1");
@@ -106,21 +109,30 @@ TEST(NpyTest, BadFilesGetClearMessages) {
   expect_bad("version.npy", header_file(ok_dict, data16, 9), "version 9");
   expect_bad("truncated.npy", header_file(ok_dict, data16.substr(0, 9)), "truncated");
   expect_bad("trailing.npy", header_file(ok_dict, data16 + "xx"), "trailing");
-  expect_bad("dtype.npy", header_file("{'descr': '<i4', 'fortran_order': False, 'shape': (2, 2), }", data16),
+  expect_bad("dtype.npy",
+             header_file("{'descr': '<i4', 'fortran_order': False, 'shape': (2, 2), }", data16),
              "unsupported dtype");
-  expect_bad("complex.npy", header_file("{'descr': '<c8', 'fortran_order': False, 'shape': (2, 2), }", data16),
+  expect_bad("complex.npy",
+             header_file("{'descr': '<c8', 'fortran_order': False, 'shape': (2, 2), }", data16),
              "unsupported dtype");
   expect_bad("overflow.npy",
-             header_file("{'descr': '<f4', 'fortran_order': False, 'shape': (4294967296, 4294967296, 4294967296), }", data16),
+             header_file("{'descr': '<f4', 'fortran_order': False, 'shape': (4294967296, "
+                         "4294967296, 4294967296), }",
+                         data16),
              "overflows");
-  expect_bad("mismatch.npy", header_file("{'descr': '<f4', 'fortran_order': False, 'shape': (3, 3), }", data16),
+  expect_bad("mismatch.npy",
+             header_file("{'descr': '<f4', 'fortran_order': False, 'shape': (3, 3), }", data16),
              "need 36");
   expect_bad("missing.npy", header_file("{'descr': '<f4', 'shape': (2, 2), }", data16), "lacks");
-  expect_bad("unknown.npy", header_file("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), 'x': 1}", data16),
-             "unknown header field");
-  expect_bad("order.npy", header_file("{'descr': '<f4', 'fortran_order': Maybe, 'shape': (2, 2), }", data16),
+  expect_bad(
+      "unknown.npy",
+      header_file("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), 'x': 1}", data16),
+      "unknown header field");
+  expect_bad("order.npy",
+             header_file("{'descr': '<f4', 'fortran_order': Maybe, 'shape': (2, 2), }", data16),
              "True or False");
-  expect_bad("shape.npy", header_file("{'descr': '<f4', 'fortran_order': False, 'shape': (2, -2), }", data16),
+  expect_bad("shape.npy",
+             header_file("{'descr': '<f4', 'fortran_order': False, 'shape': (2, -2), }", data16),
              "shape");
   expect_bad("header.npy", std::string("\x93NUMPY\x01\x00\xff\x7f{", 11), "truncated header");
   expect_bad("v2.npy", header_file(ok_dict, data16 + "x", 2), "trailing");

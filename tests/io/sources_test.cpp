@@ -15,10 +15,14 @@ namespace peakscope::io {
 namespace {
 
 namespace fs = std::filesystem;
-std::string tmp(const std::string& n) { return (fs::temp_directory_path() / ("peakscope_src_" + n)).string(); }
+std::string tmp(const std::string& n) {
+  return (fs::temp_directory_path() / ("peakscope_src_" + n)).string();
+}
 
 // The disc's path: frame t at (12 + 3t, 16 + 1.5t) in a 96 x 64 video.
-cv::Point2d disc_at(int t) { return {12 + 3.0 * t, 16 + 1.5 * t}; }
+cv::Point2d disc_at(int t) {
+  return {12 + 3.0 * t, 16 + 1.5 * t};
+}
 
 std::string write_disc_video(const cv::Scalar& colour) {
   const std::string path = tmp("disc.avi");
@@ -28,8 +32,10 @@ std::string write_disc_video(const cv::Scalar& colour) {
     cv::Mat img(64, 96, CV_8UC3, cv::Scalar(20, 20, 20));
     // Anti-aliased disc drawn at sub-pixel precision (shift = 4 fractional bits).
     const cv::Point2d c = disc_at(t);
-    cv::circle(img, cv::Point(static_cast<int>(std::lround(c.x * 16)), static_cast<int>(std::lround(c.y * 16))), 4 * 16,
-               colour, cv::FILLED, cv::LINE_AA, 4);
+    cv::circle(
+        img,
+        cv::Point(static_cast<int>(std::lround(c.x * 16)), static_cast<int>(std::lround(c.y * 16))),
+        4 * 16, colour, cv::FILLED, cv::LINE_AA, 4);
     vw.write(img);
   }
   return path;
@@ -125,14 +131,16 @@ TEST(SourcesTest, TinyOnnxModelDecodesToItsPeaks) {
   const std::vector<Keypoint> k = engine.decode(f->heatmap.view(), {200.0, true});
   const cv::Point want[3] = {red, green, blue};
   for (int c = 0; c < 3; ++c) {
-    const double fx = (k[c].soft_x + 0.5) * f->image_scale_x - 0.5, fy = (k[c].soft_y + 0.5) * f->image_scale_y - 0.5;
+    const double fx = (k[c].soft_x + 0.5) * f->image_scale_x - 0.5,
+                 fy = (k[c].soft_y + 0.5) * f->image_scale_y - 0.5;
     EXPECT_NEAR(fx, want[c].x, 1.5) << c;
     EXPECT_NEAR(fy, want[c].y, 1.5) << c;
   }
 }
 
 TEST(SourcesTest, BadInputsNameTheFileAndTheProblem) {
-  auto expect_error = [](const std::string& spec, const SourceOptions& o, const std::string& needle) {
+  auto expect_error = [](const std::string& spec, const SourceOptions& o,
+                         const std::string& needle) {
     try {
       auto s = open_source(spec, o);
       while (s->next()) {

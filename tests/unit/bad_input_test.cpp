@@ -106,8 +106,7 @@ TEST(BadInputTest, HugeMagnitudesAndBetaNeverNaN) {
 
 TEST(BadInputTest, ChannelOutOfRangeThrows) {
   const float d[4] = {1, 2, 3, 4};
-  EXPECT_THROW(reference::decode(HeatmapView::dense(d, 2, 2), 1, {1.0, false}),
-               std::out_of_range);
+  EXPECT_THROW(reference::decode(HeatmapView::dense(d, 2, 2), 1, {1.0, false}), std::out_of_range);
 }
 
 }  // namespace

@@ -29,8 +29,7 @@ void expect_matches_reference(const HeatmapView& v, const DecodeOptions& o, CpuE
     EXPECT_EQ(k.argmax_value, want.argmax_value);
     EXPECT_NEAR(k.soft_x, want.soft_x, kTolPx);
     EXPECT_NEAR(k.soft_y, want.soft_y, kTolPx);
-    EXPECT_NEAR(k.peak_probability, want.peak_probability,
-                1e-5 * want.peak_probability + 1e-12);
+    EXPECT_NEAR(k.peak_probability, want.peak_probability, 1e-5 * want.peak_probability + 1e-12);
   }
 }
 
@@ -54,8 +53,7 @@ TEST_P(CpuEngineSizes, MatchesReference) {
 
 INSTANTIATE_TEST_SUITE_P(
     SizeClasses, CpuEngineSizes,
-    ::testing::Combine(::testing::Values(1, 7, 48, 255, 1023),
-                       ::testing::Values(1, 7, 64, 767),
+    ::testing::Combine(::testing::Values(1, 7, 48, 255, 1023), ::testing::Values(1, 7, 64, 767),
                        ::testing::Values(ElemType::kFloat32, ElemType::kUInt8)),
     [](const ::testing::TestParamInfo<Case>& i) {
       return std::to_string(std::get<0>(i.param)) + "x" + std::to_string(std::get<1>(i.param)) +
@@ -91,10 +89,9 @@ TEST(CpuEngineTest, StridedViewOverALargerBuffer) {
   const Heatmap src = testing::multi_peak_map(w, h, ElemType::kFloat32, 4);
   for (int c = 0; c < 3; ++c)
     for (int y = 0; y < h; ++y)
-      for (int x = 0; x < w; ++x)
-        buf[(c * h + y) * stride + x] = src.f32()[y * w + x] * (c + 1);
-  HeatmapView v{buf.data(), ElemType::kFloat32, w, h, 3, stride,
-                static_cast<std::ptrdiff_t>(stride) * h};
+      for (int x = 0; x < w; ++x) buf[(c * h + y) * stride + x] = src.f32()[y * w + x] * (c + 1);
+  HeatmapView v{
+      buf.data(), ElemType::kFloat32, w, h, 3, stride, static_cast<std::ptrdiff_t>(stride) * h};
   CpuEngine engine(2);
   expect_matches_reference(v, {20.0, false}, engine, "strided");
 }

@@ -88,8 +88,8 @@ TEST(ReferenceTest, TwoEqualSymmetricPeaksGiveTheirMidpoint) {
   Heatmap m(101, 61, 1, ElemType::kFloat32);
   for (int y = 0; y < 61; ++y)
     for (int x = 0; x < 101; ++x)
-      m.f32()[y * 101 + x] = static_cast<float>(gaussian_mask(x, y, 30, 20, 6) +
-                                                gaussian_mask(x, y, 70, 40, 6));
+      m.f32()[y * 101 + x] =
+          static_cast<float>(gaussian_mask(x, y, 30, 20, 6) + gaussian_mask(x, y, 70, 40, 6));
   for (double beta : {0.5, 10.0, 1000.0}) {
     const Keypoint k = reference::decode(m.view(), 0, {beta, false});
     EXPECT_NEAR(k.soft_x, 50.0, 1e-6) << beta;
