@@ -11,6 +11,8 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <atomic>
+#include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -20,6 +22,18 @@
 namespace {
 
 std::vector<std::string> g_dropped;
+std::vector<int> g_keys;  // presses and repeats, for the viewer's shortcuts
+GLFWkeyfun g_imgui_key_cb = nullptr;
+
+void on_key(GLFWwindow* w, int key, int scancode, int action, int mods) {
+  if (g_imgui_key_cb) g_imgui_key_cb(w, key, scancode, action, mods);  // ImGui's own state
+  if (action == GLFW_PRESS || action == GLFW_REPEAT) g_keys.push_back(key);
+}
+
+std::atomic<bool> g_quit{false};
+void on_signal(int) {
+  g_quit = true;
+}  // SIGINT / SIGTERM: close normally, save settings
 
 void on_drop(GLFWwindow*, int n, const char** paths) {
   for (int i = 0; i < n; ++i) g_dropped.emplace_back(paths[i]);
@@ -155,6 +169,9 @@ int main(int argc, char** argv) {
   ImGui::GetIO().IniFilename = nullptr;
   ImGui::StyleColorsDark();
   ImGui_ImplGlfw_InitForOpenGL(win, true);
+  g_imgui_key_cb = glfwSetKeyCallback(win, on_key);  // chain: ImGui's callback, then ours
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
   ImGui_ImplOpenGL3_Init("#version 330 core");
 
   int rc = 0;
@@ -169,8 +186,10 @@ int main(int argc, char** argv) {
       rc = 1;
     }
     long shown_target = scripted ? frames : -1;
-    while (v && !glfwWindowShouldClose(win)) {
+    while (v && !glfwWindowShouldClose(win) && !g_quit) {
       glfwPollEvents();
+      for (int k : g_keys) v->key_event(k);
+      g_keys.clear();
       for (const std::string& p : g_dropped) v->open(p);
       g_dropped.clear();
       int fbw = 0, fbh = 0;

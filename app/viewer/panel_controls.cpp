@@ -142,10 +142,11 @@ void Viewer::panel_controls() {
 
 void Viewer::handle_keys() {
   ImGuiIO& io = ImGui::GetIO();
+  std::vector<int> keys;
+  keys.swap(keys_);
   if (io.WantTextInput) return;
   const double nudge = io.KeyShift ? 2.0 : 1.1;
-  // ImGui 1.86 with the GLFW backend indexes keys by GLFW key code.
-  auto pressed = [](int key) { return ImGui::IsKeyPressed(key); };
+  auto pressed = [&](int key) { return std::find(keys.begin(), keys.end(), key) != keys.end(); };
   if (pressed(GLFW_KEY_RIGHT) || pressed(GLFW_KEY_UP)) {
     s_.beta = std::min(s_.beta * nudge, 1e30);
     dirty_ = true;

@@ -54,6 +54,9 @@ class Viewer {
   void open(const std::string& spec);  // drop / source picker
   void set_show_frame(bool on) { show_frame_ = on; }
   void set_error(const std::string& e) { error_ = e; }
+  // A key press or repeat (GLFW key code) from the window's key callback. Queued, so a tap
+  // shorter than a frame is not lost (ImGui 1.86 only samples key state once per frame).
+  void key_event(int key) { keys_.push_back(key); }
   const Settings& settings() const { return s_; }
   long frame_index() const { return frame_ ? frame_->index : -1; }
   long frames_shown() const { return shown_; }
@@ -123,6 +126,7 @@ class Viewer {
   bool want_shot_ = false, want_sheet_ = false, want_grid_ = false;
   std::string last_saved_, error_, source_input_;
   char source_buf_[512] = {};
+  std::vector<int> keys_;
 };
 
 // Error of soft-argmax against ground truth: distance to the ground-truth point nearest to
