@@ -15,7 +15,7 @@ constexpr std::size_t kParallelMin = 1 << 17;
 // Rows per task aim at this many elements, so tasks balance across threads.
 constexpr std::size_t kTaskElems = 1 << 16;
 
-kernels::RowBlock block_of(const HeatmapView& map, int c, int y0, int y1, int group) {
+kernels::RowBlock block_of(const HeatmapView& map, int c, int y0, int y1, int group, int seg) {
   kernels::RowBlock b;
   b.base = static_cast<const char*>(map.data) +
            c * map.channel_stride * static_cast<std::ptrdiff_t>(elem_size(map.type));
@@ -25,6 +25,7 @@ kernels::RowBlock block_of(const HeatmapView& map, int c, int y0, int y1, int gr
   b.y0 = y0;
   b.y1 = y1;
   b.group = group;
+  b.seg = seg;
   return b;
 }
 
@@ -45,13 +46,17 @@ void CpuEngine::plan(const HeatmapView& map) {
   // Groups of rows of at least ~256 elements; tasks of ~kTaskElems, a whole number of groups.
   group_ = std::clamp(256 / map.width, 1, map.height);
   groups_ = (map.height + group_ - 1) / group_;
+  // Wide rows are cut into 512-column segments: pass 2 re-reads only the segments that can
+  // contribute, not whole rows.
+  seg_ = map.width > 1024 ? 512 : map.width;
+  nseg_ = (map.width + seg_ - 1) / seg_;
   const int rows = group_ * static_cast<int>(std::clamp<std::size_t>(
                                 kTaskElems / (static_cast<std::size_t>(map.width) * group_), 1,
                                 static_cast<std::size_t>(groups_)));
   for (int c = 0; c < map.channels; ++c)
     for (int y = 0; y < map.height; y += rows)
       tasks_.push_back({c, y, std::min(map.height, y + rows)});
-  groupmax_.resize(static_cast<std::size_t>(map.channels) * groups_);
+  groupmax_.resize(static_cast<std::size_t>(map.channels) * groups_ * nseg_);
 }
 
 void CpuEngine::run(std::size_t n, const std::function<void(std::size_t)>& fn) {
@@ -63,9 +68,9 @@ void CpuEngine::run(std::size_t n, const std::function<void(std::size_t)>& fn) {
 
 CpuEngine::Channel CpuEngine::prepare(const HeatmapView& map, int c,
                                       const DecodeOptions& opt) const {
-  const float* rm = groupmax_.data() + static_cast<std::size_t>(c) * groups_;
+  const float* rm = cells(c);
   float m = -kInf, mfin = -kInf;
-  for (int y = 0; y < groups_; ++y) {
+  for (int y = 0; y < groups_ * nseg_; ++y) {
     m = std::max(m, rm[y]);
     if (rm[y] < kInf) mfin = std::max(mfin, rm[y]);
   }
@@ -105,8 +110,8 @@ Keypoint CpuEngine::finish(const HeatmapView& map, int c, const Channel& ch, dou
     return k;
   }
   // Argmax: the first row group holding the max, then the first pixel equal to it.
-  const float* rm = groupmax_.data() + static_cast<std::size_t>(c) * groups_;
-  const int g = static_cast<int>(std::find(rm, rm + groups_, ch.m) - rm);
+  const float* rm = cells(c);
+  const int g = static_cast<int>(std::find(rm, rm + groups_ * nseg_, ch.m) - rm) / nseg_;
   // Typed row scans (this runs once per channel, on up to `group_` rows).
   int x = -1, y = g * group_;
   for (; y < map.height; ++y) {
@@ -126,7 +131,8 @@ Keypoint CpuEngine::finish(const HeatmapView& map, int c, const Channel& ch, dou
     // +Inf max: the +Inf pixels share the probability.
     double n = 0, ax = 0, ay = 0;
     for (int yy = 0; yy < map.height; ++yy) {
-      if (rm[yy / group_] != kInf) continue;
+      const float* gc = rm + static_cast<std::ptrdiff_t>(yy / group_) * nseg_;
+      if (std::find(gc, gc + nseg_, kInf) == gc + nseg_) continue;
       for (int xx = 0; xx < map.width; ++xx)
         if (map.at(c, yy, xx) == kInf) {
           n += 1;
@@ -152,25 +158,21 @@ void CpuEngine::decode(const HeatmapView& map, const DecodeOptions& opt, std::sp
     throw std::invalid_argument("decode: output has room for " + std::to_string(out.size()) +
                                 " channels, map has " + std::to_string(map.channels));
   plan(map);
-  // Pass 1: the max of every row (memory bound, NaN ignored).
+  // Pass 1: the max of every cell (memory bound, NaN ignored).
   run(tasks_.size(), [&](std::size_t i) {
     const Task& t = tasks_[i];
-    kernels::group_max(
-        block_of(map, t.channel, t.y0, t.y1, group_),
-        groupmax_.data() + static_cast<std::size_t>(t.channel) * groups_ + t.y0 / group_);
+    kernels::group_max(block_of(map, t.channel, t.y0, t.y1, group_, seg_), task_cells(t));
   });
   std::vector<Channel> chans(map.channels);
   for (int c = 0; c < map.channels; ++c) chans[c] = prepare(map, c, opt);
-  // Pass 2: exponential sums over the rows that can contribute.
+  // Pass 2: exponential sums over the cells that can contribute.
   std::vector<kernels::Sums> part(tasks_.size());
   run(tasks_.size(), [&](std::size_t i) {
     const Task& t = tasks_[i];
     const Channel& ch = chans[t.channel];
     if (ch.mode != 0) return;
-    part[i] = kernels::exp_sums(
-        block_of(map, t.channel, t.y0, t.y1, group_),
-        groupmax_.data() + static_cast<std::size_t>(t.channel) * groups_ + t.y0 / group_,
-        ch.threshold, ch.m, ch.beta, ch.t_min);
+    part[i] = kernels::exp_sums(block_of(map, t.channel, t.y0, t.y1, group_, seg_), task_cells(t),
+                                ch.threshold, ch.m, ch.beta, ch.t_min);
   });
   // Combine in task order: deterministic whatever the thread count.
   std::size_t i = 0;
@@ -216,8 +218,8 @@ Keypoint CpuEngine::softmax_map(const HeatmapView& map, int c, const DecodeOptio
   const float inv_s = static_cast<float>(k.peak_probability);
   run(tasks_.size(), [&](std::size_t i) {
     const Task& t = tasks_[i];
-    kernels::softmax_rows(block_of(one, 0, t.y0, t.y1, group_), ch.m, ch.beta, ch.t_min, inv_s,
-                          out + static_cast<std::size_t>(t.y0) * one.width);
+    kernels::softmax_rows(block_of(one, 0, t.y0, t.y1, group_, seg_), ch.m, ch.beta, ch.t_min,
+                          inv_s, out + static_cast<std::size_t>(t.y0) * one.width);
   });
   return k;
 }

@@ -52,9 +52,20 @@ class CpuEngine {
 
   ThreadPool pool_;
   std::vector<Task> tasks_;
-  std::vector<float> groupmax_;  // K * groups_ per channel
+  // The max of each cell (a group of rows by a segment of columns), per channel
+  // groups_ x nseg_ in row-major order.
+  const float* cells(int c) const {
+    return groupmax_.data() + static_cast<std::size_t>(c) * groups_ * nseg_;
+  }
+  float* task_cells(const Task& t) {
+    return groupmax_.data() +
+           (static_cast<std::size_t>(t.channel) * groups_ + t.y0 / group_) * nseg_;
+  }
+  std::vector<float> groupmax_;  // K * groups_ * nseg_
   int group_ = 1;                // rows per group
   int groups_ = 0;               // groups per channel
+  int seg_ = 1;                  // columns per segment
+  int nseg_ = 1;                 // segments per row
   bool parallel_ = false;
 };
 

@@ -92,16 +92,20 @@ float GroupMaxT(const T* first, std::ptrdiff_t stride, int rows, int w) {
   return std::max(m, hn::GetLane(hn::MaxOfLanes(df, mm)));
 }
 
-void GroupMax(const RowBlock& b, float* groupmax) {
+void GroupMax(const RowBlock& b, float* cellmax) {
+  const int nseg = b.segments();
   for (int y = b.y0; y < b.y1; y += b.group) {
     const int rows = std::min(b.group, b.y1 - y);
-    float& out = groupmax[(y - b.y0) / b.group];
-    if (b.type == ElemType::kFloat32)
-      out = GroupMaxT(static_cast<const float*>(b.base) + y * b.row_stride, b.row_stride, rows,
-                      b.width);
-    else
-      out = GroupMaxT(static_cast<const std::uint8_t*>(b.base) + y * b.row_stride, b.row_stride,
-                      rows, b.width);
+    float* out = cellmax + static_cast<std::ptrdiff_t>((y - b.y0) / b.group) * nseg;
+    for (int s = 0; s < nseg; ++s) {
+      const int x0 = s * b.seg, w = std::min(b.seg, b.width - x0);
+      if (b.type == ElemType::kFloat32)
+        out[s] = GroupMaxT(static_cast<const float*>(b.base) + y * b.row_stride + x0, b.row_stride,
+                           rows, w);
+      else
+        out[s] = GroupMaxT(static_cast<const std::uint8_t*>(b.base) + y * b.row_stride + x0,
+                           b.row_stride, rows, w);
+    }
   }
 }
 
@@ -151,23 +155,28 @@ void RowExpSums(const T* row, int w, float m, float beta, float t_min, double& s
   sx_out = sx;
 }
 
-Sums ExpSums(const RowBlock& b, const float* groupmax, float group_threshold, float m, float beta,
+Sums ExpSums(const RowBlock& b, const float* cellmax, float group_threshold, float m, float beta,
              float t_min) {
   Sums out;
+  const int nseg = b.segments();
   for (int y0 = b.y0; y0 < b.y1; y0 += b.group) {
-    if (!(groupmax[(y0 - b.y0) / b.group] >= group_threshold)) continue;
+    const float* cells = cellmax + static_cast<std::ptrdiff_t>((y0 - b.y0) / b.group) * nseg;
     const int y1 = std::min(b.y1, y0 + b.group);
-    for (int y = y0; y < y1; ++y) {
-      double s = 0, sx = 0;
-      if (b.type == ElemType::kFloat32)
-        RowExpSums(static_cast<const float*>(b.base) + y * b.row_stride, b.width, m, beta, t_min, s,
-                   sx);
-      else
-        RowExpSums(static_cast<const std::uint8_t*>(b.base) + y * b.row_stride, b.width, m, beta,
-                   t_min, s, sx);
-      out.s += s;
-      out.sx += sx;
-      out.sy += s * y;
+    for (int sg = 0; sg < nseg; ++sg) {
+      if (!(cells[sg] >= group_threshold)) continue;
+      const int x0 = sg * b.seg, w = std::min(b.seg, b.width - x0);
+      for (int y = y0; y < y1; ++y) {
+        double s = 0, sx = 0;  // sx relative to x0
+        if (b.type == ElemType::kFloat32)
+          RowExpSums(static_cast<const float*>(b.base) + y * b.row_stride + x0, w, m, beta, t_min,
+                     s, sx);
+        else
+          RowExpSums(static_cast<const std::uint8_t*>(b.base) + y * b.row_stride + x0, w, m, beta,
+                     t_min, s, sx);
+        out.s += s;
+        out.sx += sx + static_cast<double>(x0) * s;
+        out.sy += s * y;
+      }
     }
   }
   return out;
@@ -217,12 +226,12 @@ HWY_EXPORT(ExpSums);
 HWY_EXPORT(SoftmaxRows);
 HWY_EXPORT(TargetName);
 
-void group_max(const RowBlock& b, float* groupmax) {
-  HWY_DYNAMIC_DISPATCH(GroupMax)(b, groupmax);
+void group_max(const RowBlock& b, float* cellmax) {
+  HWY_DYNAMIC_DISPATCH(GroupMax)(b, cellmax);
 }
-Sums exp_sums(const RowBlock& b, const float* groupmax, float group_threshold, float m, float beta,
+Sums exp_sums(const RowBlock& b, const float* cellmax, float group_threshold, float m, float beta,
               float t_min) {
-  return HWY_DYNAMIC_DISPATCH(ExpSums)(b, groupmax, group_threshold, m, beta, t_min);
+  return HWY_DYNAMIC_DISPATCH(ExpSums)(b, cellmax, group_threshold, m, beta, t_min);
 }
 void softmax_rows(const RowBlock& b, float m, float beta, float t_min, float inv_s, float* out) {
   HWY_DYNAMIC_DISPATCH(SoftmaxRows)(b, m, beta, t_min, inv_s, out);

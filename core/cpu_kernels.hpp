@@ -10,7 +10,9 @@ namespace peakscope::kernels {
 
 // Rows [y0, y1) of one channel: base points at row 0 of that channel. Rows are handled in
 // groups of `group` consecutive rows (y0 is a multiple of group), so narrow maps pay one
-// horizontal reduction per group rather than per row.
+// horizontal reduction per group rather than per row; wide maps are cut into segments of
+// `seg` columns, so a row is only read again where it can contribute. A cell is one group
+// by one segment.
 struct RowBlock {
   const void* base = nullptr;
   ElemType type = ElemType::kFloat32;
@@ -18,16 +20,18 @@ struct RowBlock {
   std::ptrdiff_t row_stride = 0;
   int y0 = 0, y1 = 0;
   int group = 1;
+  int seg = 1;  // columns per segment (the last one may be narrower)
+  int segments() const { return (width + seg - 1) / seg; }
 };
 
-// Maximum of each row group, NaN ignored (an all-NaN group gives -Inf). groupmax[i] covers
-// rows [y0 + i * group, y0 + (i + 1) * group) clipped to y1.
-void group_max(const RowBlock& b, float* groupmax);
+// Maximum of each cell, NaN ignored (an all-NaN cell gives -Inf). cellmax[i * segments() + s]
+// covers rows [y0 + i * group, y0 + (i + 1) * group) clipped to y1, columns of segment s.
+void group_max(const RowBlock& b, float* cellmax);
 
-// Exponential sums over the row groups whose groupmax >= group_threshold (the others are not
-// read): s = sum w, sx = sum w * x, sy = sum w * y, with w = exp(beta * (v - m)) where that
-// exponent is >= t_min and exactly 0 otherwise (also for NaN and -Inf). m finite, beta finite
-// > 0, t_min >= kMinExponent. Float partial sums per 256-element chunk, combined in double.
+// Exponential sums over the cells whose max >= group_threshold (the others are not read): s = sum
+// w, sx = sum w * x, sy = sum w * y, with w = exp(beta * (v - m)) where that exponent is >= t_min
+// and exactly 0 otherwise (also for NaN and -Inf). m finite, beta finite > 0, t_min >=
+// kMinExponent. Float partial sums per 256-element chunk, combined in double.
 struct Sums {
   double s = 0, sx = 0, sy = 0;
 };

@@ -171,12 +171,13 @@ int main(int argc, char** argv) {
       if (v < 0)
         std::snprintf(b, sizeof b, "n/a");
       else
-        std::snprintf(b, sizeof b, "%.2f", v);
+        std::snprintf(b, sizeof b, v < 1 ? "%.3g" : "%.2f", v);
       return std::string(b);
     };
     for (const Row& r : rows)
-      std::printf("%-16s %16s %24s %12s %10.2g\n", r.name.c_str(), cell(r.gpu_compute_us).c_str(),
-                  cell(r.gpu_roundtrip_us).c_str(), cell(r.cpu_us).c_str(), r.max_diff_px);
+      std::printf("%-16s %16s %24s %12s %10s\n", r.name.c_str(), cell(r.gpu_compute_us).c_str(),
+                  cell(r.gpu_roundtrip_us).c_str(), cell(r.cpu_us).c_str(),
+                  r.max_diff_px < 0 ? "-" : cell(r.max_diff_px).c_str());
   }
   return 0;
 }
