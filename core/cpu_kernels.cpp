@@ -73,6 +73,10 @@ float GroupMaxT(const T* first, std::ptrdiff_t stride, int rows, int w) {
   const auto ninf = hn::Set(df, -std::numeric_limits<float>::infinity());
   auto m0 = ninf, m1 = ninf, m2 = ninf, m3 = ninf;
   float m = -std::numeric_limits<float>::infinity();
+  if (stride == w) {  // contiguous rows: one long row, so narrow maps keep the loop full
+    w *= rows;
+    rows = 1;
+  }
   for (int r = 0; r < rows; ++r) {
     const T* row = first + r * stride;
     int x = 0;
