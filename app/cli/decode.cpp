@@ -24,20 +24,6 @@ void check_beta(double beta) {
   DecodeOptions{beta, false}.validate();
 }
 
-// Distance from soft-argmax to the ground-truth point nearest the argmax; -1 if unknown.
-double gt_error(const io::Frame& f, int c, const Keypoint& k) {
-  if (c >= static_cast<int>(f.ground_truth.size()) || f.ground_truth[c].empty()) return -1;
-  double best = 1e300, err = -1;
-  for (const io::Point2& p : f.ground_truth[c]) {
-    const double d = std::hypot(p.x - k.argmax_x, p.y - k.argmax_y);
-    if (d < best) {
-      best = d;
-      err = std::hypot(p.x - k.soft_x, p.y - k.soft_y);
-    }
-  }
-  return err;
-}
-
 // JSON number that stays valid JSON: NaN / Inf become null.
 nlohmann::ordered_json num(double v) {
   return std::isfinite(v) ? nlohmann::ordered_json(v) : nlohmann::ordered_json(nullptr);
@@ -110,7 +96,7 @@ int run_decode(const DecodeArgs& a) {
         if (!f->image.empty() && (f->image_scale_x != 1 || f->image_scale_y != 1))
           ch["softargmax_image"] = {{"x", num((k.soft_x + 0.5) * f->image_scale_x - 0.5)},
                                     {"y", num((k.soft_y + 0.5) * f->image_scale_y - 0.5)}};
-        const double e = gt_error(*f, static_cast<int>(c), k);
+        const double e = io::ground_truth_error(*f, static_cast<int>(c), k);
         if (e >= 0) ch["error_to_ground_truth"] = e;
         fr["channels"].push_back(std::move(ch));
       }
@@ -179,7 +165,7 @@ int run_sweep(const SweepArgs& a) {
       const std::vector<Keypoint> kps = decoder.decode(map, opt);
       for (std::size_t c = 0; c < kps.size(); ++c) {
         const Keypoint& k = kps[c];
-        const double e = gt_error(*f, static_cast<int>(c), k);
+        const double e = io::ground_truth_error(*f, static_cast<int>(c), k);
         char line[320];
         std::snprintf(line, sizeof line, "%ld,%zu,%.9g,%.0f,%.0f,%.6f,%.6f,%.9g,%s\n", f->index, c,
                       beta, k.argmax_x, k.argmax_y, k.soft_x, k.soft_y, k.peak_probability,

@@ -106,7 +106,7 @@ void Viewer::panel_controls() {
     ImGui::Text("distance     %.3f px",
                 std::hypot(kp.soft_x - kp.argmax_x, kp.soft_y - kp.argmax_y));
     ImGui::Text("peak prob.   %.4g", kp.peak_probability);
-    const double err = ground_truth_error(*frame_, c, kp);
+    const double err = io::ground_truth_error(*frame_, c, kp);
     if (err >= 0)
       ImGui::Text("error to GT  %.3f px", err);
     else

@@ -21,21 +21,6 @@ double ms_since(Clock::time_point t) {
 }
 }  // namespace
 
-double ground_truth_error(const io::Frame& f, int channel, const Keypoint& k) {
-  if (channel >= static_cast<int>(f.ground_truth.size()) || f.ground_truth[channel].empty())
-    return -1;
-  const io::Point2* best = nullptr;
-  double bd = 1e300;
-  for (const io::Point2& p : f.ground_truth[channel]) {
-    const double d = std::hypot(p.x - k.argmax_x, p.y - k.argmax_y);
-    if (d < bd) {
-      bd = d;
-      best = &p;
-    }
-  }
-  return std::hypot(best->x - k.soft_x, best->y - k.soft_y);
-}
-
 Viewer::Viewer(Settings settings, bool scripted, std::unique_ptr<io::Source> source)
     : s_(std::move(settings)), scripted_(scripted), worker_(!scripted, s_.fps) {
   set_backend(s_.backend);
@@ -125,7 +110,7 @@ void Viewer::decode_current() {
 void Viewer::update_plots() {
   const int c = shown_channel();
   if (c >= static_cast<int>(kps_.size())) return;
-  const double err = ground_truth_error(*frame_, c, kps_[c]);
+  const double err = io::ground_truth_error(*frame_, c, kps_[c]);
   if (err >= 0) {
     err_history_.push_back(static_cast<float>(err));
     if (err_history_.size() > 600) err_history_.pop_front();
@@ -148,7 +133,7 @@ void Viewer::update_plots() {
   for (int i = 0; i < kN; ++i) {
     const double beta = std::pow(10.0, -2.0 + 6.0 * i / (kN - 1));
     const Keypoint k = cpu_.decode(one, {beta, s_.normalize})[0];
-    const double e = ground_truth_error(*frame_, c, k);
+    const double e = io::ground_truth_error(*frame_, c, k);
     beta_curve_betas_[i] = static_cast<float>(beta);
     beta_curve_[i] =
         static_cast<float>(e >= 0 ? e : std::hypot(k.soft_x - k.argmax_x, k.soft_y - k.argmax_y));

@@ -129,8 +129,4 @@ class Viewer {
   std::vector<int> keys_;
 };
 
-// Error of soft-argmax against ground truth: distance to the ground-truth point nearest to
-// the argmax (the peak the decoder aims at). -1 when there is no ground truth.
-double ground_truth_error(const io::Frame& f, int channel, const Keypoint& k);
-
 }  // namespace peakscope::viewer

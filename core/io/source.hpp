@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/decode.hpp"
 #include "core/heatmap.hpp"
 
 namespace peakscope::io {
@@ -28,6 +29,10 @@ struct Frame {
   double image_scale_x = 1, image_scale_y = 1;
   std::vector<std::vector<Point2>> ground_truth;  // [channel] -> points
 };
+
+// Error of a soft-argmax against the ground truth of channel c: the distance to the
+// ground-truth point nearest the argmax (the peak the decoder aims at). -1 when unknown.
+double ground_truth_error(const Frame& f, int c, const Keypoint& k);
 
 // A source failed: the message names the input and the reason.
 struct SourceError : std::runtime_error {

@@ -200,3 +200,23 @@ TEST(SourcesTest, ImageFolderInOrder) {
 
 }  // namespace
 }  // namespace peakscope::io
+
+namespace peakscope::io {
+namespace {
+
+TEST(GroundTruthTest, ErrorIsToThePointNearestTheArgmax) {
+  Frame f;
+  f.ground_truth = {{{10, 10}, {50, 20}}};
+  Keypoint k;
+  k.argmax_x = 48;
+  k.argmax_y = 21;
+  k.soft_x = 47;
+  k.soft_y = 24;  // 5 px from (50, 20), the point nearest the argmax
+  EXPECT_DOUBLE_EQ(ground_truth_error(f, 0, k), 5.0);
+  EXPECT_EQ(ground_truth_error(f, 1, k), -1);  // no such channel
+  f.ground_truth[0].clear();
+  EXPECT_EQ(ground_truth_error(f, 0, k), -1);
+}
+
+}  // namespace
+}  // namespace peakscope::io
