@@ -21,6 +21,7 @@ void section(const char* title) {
 void Viewer::panel_controls() {
   section("Source");
   ImGui::TextWrapped("%s", worker_.description().c_str());
+  if (worker_.finished()) ImGui::TextDisabled("end of source (Open reads it again)");
   ImGui::SetNextItemWidth(-60);
   const bool enter = ImGui::InputText("##src", source_buf_, sizeof source_buf_,
                                       ImGuiInputTextFlags_EnterReturnsTrue);
