@@ -3,6 +3,9 @@
 //
 // Scriptable: `peakscope --beta 50 --frames 60 --screenshot out.png [--sheet s.png]` runs N
 // frames, saves, and exits (settings are then neither loaded nor saved).
+//
+// GL comes from epoxy only: the target defines GLFW_INCLUDE_NONE, so the include order below
+// (sorted by clang-format) never pulls in the system GL headers.
 #include <GLFW/glfw3.h>
 #include <backends/imgui_impl_glfw.h>
 #include <backends/imgui_impl_opengl3.h>
