@@ -1,0 +1,33 @@
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <vector>
+
+#include "core/thread_pool.hpp"
+
+namespace peakscope {
+namespace {
+
+TEST(ThreadPoolTest, EveryIndexRunsExactlyOnceAcrossManyLoops) {
+  ThreadPool pool(4);
+  EXPECT_EQ(pool.size(), 4);
+  for (int round = 0; round < 2000; ++round) {
+    const std::size_t n = 1 + static_cast<std::size_t>(round % 37);
+    std::vector<std::atomic<int>> hits(n);
+    pool.parallel_for(n, [&](std::size_t i) { hits[i].fetch_add(1, std::memory_order_relaxed); });
+    for (std::size_t i = 0; i < n; ++i)
+      ASSERT_EQ(hits[i].load(), 1) << "round " << round << " index " << i;
+  }
+}
+
+TEST(ThreadPoolTest, ZeroAndSingleThread) {
+  ThreadPool one(1);
+  int sum = 0;
+  one.parallel_for(5, [&](std::size_t i) { sum += static_cast<int>(i); });
+  EXPECT_EQ(sum, 10);
+  one.parallel_for(0, [&](std::size_t) { sum = -1; });
+  EXPECT_EQ(sum, 10);
+}
+
+}  // namespace
+}  // namespace peakscope
