@@ -160,6 +160,7 @@ int run_sweep(const SweepArgs& a) {
     char name[96];
     const std::string label = "frame " + std::to_string(f->index);
     std::vector<float> p(map.pixels());
+    std::vector<cv::Mat> rows;  // the per-beta sheets, stacked into the beta grid below
     for (double beta : betas) {
       const DecodeOptions opt{beta, normalize};
       const std::vector<Keypoint> kps = decoder.decode(map, opt);
@@ -174,14 +175,16 @@ int run_sweep(const SweepArgs& a) {
       }
       const Keypoint k = cpu.softmax_map(map, a.channel, opt, p.data());
       std::snprintf(name, sizeof name, "frame%05ld_beta%g.png", f->index, beta);
-      io::write_png((dir / name).string(),
-                    io::compose_sheet(io::make_seed_panels(map, a.channel, k, p, cmap),
-                                      io::sheet_footer(beta, normalize, k, label)));
+      rows.push_back(io::compose_sheet(io::make_seed_panels(map, a.channel, k, p, cmap),
+                                       io::sheet_footer(beta, normalize, k, label)));
+      io::write_png((dir / name).string(), rows.back());
       ++sheets;
     }
+    // Same rows as io::compose_beta_grid, without decoding every beta a second time.
+    cv::Mat grid;
+    cv::vconcat(rows, grid);
     std::snprintf(name, sizeof name, "frame%05ld_grid.png", f->index);
-    io::write_png((dir / name).string(),
-                  io::compose_beta_grid(map, a.channel, betas, normalize, label, cpu, cmap));
+    io::write_png((dir / name).string(), grid);
     ++sheets;
     progress.update(++n);
   }

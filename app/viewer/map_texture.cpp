@@ -32,7 +32,7 @@ MapTexture::MapTexture(const std::string& glsl_version) {
 }
 
 MapTexture::~MapTexture() {
-  for (GLuint* t : {&raw_, &color_, &lut_})
+  for (GLuint* t : {&color_, &lut_})
     if (*t) glDeleteTextures(1, t);
   if (fbo_) glDeleteFramebuffers(1, &fbo_);
   if (vbo_) glDeleteBuffers(1, &vbo_);
@@ -49,13 +49,8 @@ void texture_params(GLint filter) {
 }  // namespace
 
 void MapTexture::ensure(int w, int h) {
-  if (w == w_ && h == h_ && raw_) return;
-  for (GLuint* t : {&raw_, &color_})
-    if (*t) glDeleteTextures(1, t);
-  glGenTextures(1, &raw_);
-  glBindTexture(GL_TEXTURE_2D, raw_);
-  glTexImage2D(GL_TEXTURE_2D, 0, GL_R32F, w, h, 0, GL_RED, GL_FLOAT, nullptr);
-  texture_params(GL_NEAREST);
+  if (w == w_ && h == h_ && color_) return;
+  if (color_) glDeleteTextures(1, &color_);
   glGenTextures(1, &color_);
   glBindTexture(GL_TEXTURE_2D, color_);
   glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, w, h, 0, GL_RGBA, GL_UNSIGNED_BYTE, nullptr);

@@ -1,5 +1,6 @@
-// GPU textures of one map: the raw values (r32f) and their colour-mapped image (rgba8)
-// rendered by shaders/heatmap_view.* into an FBO, ready for ImGui::Image / draw lists.
+// The colour-mapped image (rgba8) of one map, ready for ImGui draw lists: coloured on the CPU
+// from floats, or by shaders/heatmap_view.* into an FBO from an r32f texture (the GPU
+// engine's softmax map).
 #pragma once
 
 #include <epoxy/gl.h>
@@ -24,7 +25,7 @@ class MapTexture {
   // Copies channel c of `map` as floats (uint8 read as 0..255) for colorize_cpu(); returns
   // the channel's finite min and max through lo/hi. No GL upload of the raw values.
   void stage(const HeatmapView& map, int c, float* lo, float* hi);
-  // Colours `raw` (an r32f texture of w x h, ours or the GPU engine's softmax) into color().
+  // Colours `raw` (an r32f texture of w x h, e.g. the GPU engine's softmax) into color().
   void colorize(GLuint raw, int w, int h, float lo, float hi, bool log, io::Colormap cmap);
 
   // The same colouring done on the CPU from W x H floats, uploaded as the colour image:
@@ -35,7 +36,6 @@ class MapTexture {
   // The channel last uploaded by upload(map, ...), as floats.
   const float* staged() const { return staging_.data(); }
 
-  GLuint raw() const { return raw_; }
   GLuint color() const { return color_; }
   int width() const { return w_; }
   int height() const { return h_; }
@@ -43,7 +43,7 @@ class MapTexture {
  private:
   void ensure(int w, int h);
   gpu::Program prog_;
-  GLuint raw_ = 0, color_ = 0, fbo_ = 0, vao_ = 0, vbo_ = 0, lut_ = 0;
+  GLuint color_ = 0, fbo_ = 0, vao_ = 0, vbo_ = 0, lut_ = 0;
   int w_ = 0, h_ = 0;
   io::Colormap lut_map_ = io::Colormap::kGray;
   bool lut_valid_ = false;

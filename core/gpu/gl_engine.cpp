@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <limits>
 
@@ -26,8 +27,11 @@ std::size_t round4(std::size_t n) {
 
 void check_gl(const char* where) {
   const GLenum e = glGetError();
-  if (e != GL_NO_ERROR)
-    throw GlError(std::string("OpenGL error 0x") + std::to_string(e) + " in " + where);
+  if (e != GL_NO_ERROR) {
+    char code[16];
+    std::snprintf(code, sizeof code, "0x%04x", e);
+    throw GlError(std::string("OpenGL error ") + code + " in " + where);
+  }
 }
 
 }  // namespace
