@@ -12,26 +12,6 @@
 
 namespace peakscope::gpu {
 
-Backend parse_backend(std::string_view s) {
-  if (s == "auto") return Backend::kAuto;
-  if (s == "gpu") return Backend::kGpu;
-  if (s == "cpu") return Backend::kCpu;
-  throw std::invalid_argument("unknown backend '" + std::string(s) +
-                              "' (expected auto, gpu or cpu)");
-}
-
-const char* backend_name(Backend b) {
-  switch (b) {
-    case Backend::kAuto:
-      return "auto";
-    case Backend::kGpu:
-      return "gpu";
-    case Backend::kCpu:
-      return "cpu";
-  }
-  return "?";
-}
-
 bool has_current_context() {
   if (epoxy_has_egl() && eglGetCurrentContext() != EGL_NO_CONTEXT) return true;
   // GLX: only if a GLX library is already loaded (RTLD_NOLOAD); otherwise none can be current.

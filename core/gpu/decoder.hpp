@@ -9,6 +9,7 @@
 
 #include "core/cpu_engine.hpp"
 #include "core/decode.hpp"
+#include "core/engine.hpp"
 #include "core/heatmap.hpp"
 
 namespace peakscope::gpu {
@@ -16,10 +17,9 @@ namespace peakscope::gpu {
 class GlEngine;
 class HeadlessContext;
 
-enum class Backend { kAuto, kGpu, kCpu };
-// "auto", "gpu", "cpu"; throws std::invalid_argument naming the value otherwise.
-Backend parse_backend(std::string_view s);
-const char* backend_name(Backend b);
+using peakscope::Backend;  // core/engine.hpp
+using peakscope::backend_name;
+using peakscope::parse_backend;
 
 // True when an EGL or GLX context is current on this thread.
 bool has_current_context();

@@ -24,8 +24,10 @@ cv::Point2d disc_at(int t) {
   return {12 + 3.0 * t, 16 + 1.5 * t};
 }
 
+// Each test writes its own file: ctest runs tests in parallel.
 std::string write_disc_video(const cv::Scalar& colour) {
-  const std::string path = tmp("disc.avi");
+  const std::string path =
+      tmp(std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + ".avi");
   cv::VideoWriter vw(path, cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), 20, cv::Size(96, 64));
   EXPECT_TRUE(vw.isOpened());
   for (int t = 0; t < 20; ++t) {

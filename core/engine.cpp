@@ -1,0 +1,28 @@
+#include "core/engine.hpp"
+
+#include <stdexcept>
+#include <string>
+
+namespace peakscope {
+
+Backend parse_backend(std::string_view s) {
+  if (s == "auto") return Backend::kAuto;
+  if (s == "gpu") return Backend::kGpu;
+  if (s == "cpu") return Backend::kCpu;
+  throw std::invalid_argument("unknown backend '" + std::string(s) +
+                              "' (expected auto, gpu or cpu)");
+}
+
+const char* backend_name(Backend b) {
+  switch (b) {
+    case Backend::kAuto:
+      return "auto";
+    case Backend::kGpu:
+      return "gpu";
+    case Backend::kCpu:
+      return "cpu";
+  }
+  return "?";
+}
+
+}  // namespace peakscope

@@ -1,0 +1,50 @@
+// The decoding engine interface. Two implementations give the same results (within 1e-3 px
+// of core/reference): CpuEngine (core/cpu_engine.hpp) and the GL compute engine
+// (core/gpu/). Callers (CLI, viewer, benchmark) hold an Engine and never branch on which one
+// runs; core/gpu/select_engine.hpp picks one at run time and says why.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/decode.hpp"
+#include "core/heatmap.hpp"
+
+namespace peakscope {
+
+// Which engine a user asks for. kAuto lets select_engine decide.
+enum class Backend { kAuto, kGpu, kCpu };
+// "auto", "gpu", "cpu"; throws std::invalid_argument naming the value otherwise.
+Backend parse_backend(std::string_view s);
+const char* backend_name(Backend b);
+
+// The softmax map p of one channel (H x W, row-major, summing to 1) as the engine holds it:
+// CPU engines fill `cpu` (valid until the engine's next call); GPU engines fill `gl_texture`
+// (an r32f texture on the engine's context, valid until its next call) and leave cpu null.
+struct SoftmaxImage {
+  const float* cpu = nullptr;
+  std::uint32_t gl_texture = 0;
+  int width = 0, height = 0;
+  Keypoint keypoint;  // the channel's keypoint under the same options
+};
+
+class Engine {
+ public:
+  virtual ~Engine() = default;
+
+  // Decodes every channel of `map`, one Keypoint per channel. Throws std::invalid_argument
+  // for an invalid view or options. One call at a time per engine (not thread-safe).
+  virtual std::vector<Keypoint> decode(const HeatmapView& map, const DecodeOptions& opt) = 0;
+
+  // The softmax map of channel c of `map`, 0 <= c < map.channels.
+  virtual SoftmaxImage softmax(const HeatmapView& map, int c, const DecodeOptions& opt) = 0;
+
+  // Backend::kCpu or Backend::kGpu: what actually runs.
+  virtual Backend kind() const = 0;
+  // One line for readouts and logs, e.g. "CPU (AVX2, 2 threads)" or "GPU (NVIDIA H200 ...)".
+  virtual std::string description() const = 0;
+};
+
+}  // namespace peakscope
