@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "core/gpu/decoder.hpp"
+#include "core/gpu/select_engine.hpp"
 #include "core/io/panels.hpp"
 
 namespace peakscope::cli {
@@ -57,9 +57,11 @@ int run_decode(const DecodeArgs& a) {
   check_beta(a.beta);
   if (a.format != "json" && a.format != "csv")
     throw std::invalid_argument("--format must be json or csv, got '" + a.format + "'");
-  const gpu::Backend backend = gpu::parse_backend(a.backend);
+  const Backend backend = parse_backend(a.backend);
   std::unique_ptr<io::Source> src = io::open_source(a.src.input, source_options(a.src));
-  gpu::Decoder decoder(backend, /*headless=*/true);
+  const std::unique_ptr<Engine> engine =
+      gpu::select_engine(backend, gpu::ContextMode::kOwnHeadless, /*quiet=*/false).engine;
+  const Backend started_on = engine->kind();
 
   std::ofstream file;
   if (!a.out.empty()) {
@@ -72,7 +74,7 @@ int run_decode(const DecodeArgs& a) {
   if (json) {
     out << "{\"input\": " << nlohmann::json(a.src.input).dump()
         << ", \"beta\": " << num(a.beta).dump() << ", \"normalize\": \"" << a.normalize
-        << "\", \"backend\": \"" << (decoder.on_gpu() ? "gpu" : "cpu") << "\", \"frames\": [";
+        << "\", \"backend\": \"" << backend_name(started_on) << "\", \"frames\": [";
   } else {
     out << "frame,channel,argmax_x,argmax_y,argmax_value,softargmax_x,softargmax_y,peak_"
            "probability,valid\n";
@@ -80,10 +82,14 @@ int run_decode(const DecodeArgs& a) {
   Progress progress(src->frame_count());
   long n = 0;
   while (std::optional<io::Frame> f = src->next()) {
-    const std::vector<Keypoint> kps = decoder.decode(f->heatmap.view(), opt);
+    const std::vector<Keypoint> kps = engine->decode(f->heatmap.view(), opt);
     if (json) {
       nlohmann::ordered_json fr;
       fr["index"] = f->index;
+      if (engine->last_decode_backend() != started_on) {  // a GPU failure moved it to the CPU
+        fr["backend"] = backend_name(engine->last_decode_backend());
+        fr["fallback_reason"] = engine->fallback_reason();
+      }
       fr["channels"] = nlohmann::ordered_json::array();
       for (std::size_t c = 0; c < kps.size(); ++c) {
         const Keypoint& k = kps[c];
@@ -122,7 +128,7 @@ int run_decode(const DecodeArgs& a) {
     std::cerr << "peakscope-cli: " << a.src.input << ": no frames\n";
     return 1;
   }
-  std::cerr << "peakscope-cli: decoded " << n << " frame(s) on " << decoder.description() << "\n";
+  std::cerr << "peakscope-cli: decoded " << n << " frame(s) on " << engine->description() << "\n";
   return 0;
 }
 
@@ -132,7 +138,8 @@ int run_sweep(const SweepArgs& a) {
   if (a.out_dir.empty()) throw std::invalid_argument("sweep needs --out DIR");
   const io::Colormap cmap = io::parse_colormap(a.colormap);
   std::unique_ptr<io::Source> src = io::open_source(a.src.input, source_options(a.src));
-  gpu::Decoder decoder(gpu::parse_backend(a.backend), /*headless=*/true);
+  const std::unique_ptr<Engine> engine =
+      gpu::select_engine(parse_backend(a.backend), gpu::ContextMode::kOwnHeadless, false).engine;
   CpuEngine cpu;
   namespace fs = std::filesystem;
   std::error_code ec;
@@ -163,7 +170,7 @@ int run_sweep(const SweepArgs& a) {
     std::vector<cv::Mat> rows;  // the per-beta sheets, stacked into the beta grid below
     for (double beta : betas) {
       const DecodeOptions opt{beta, normalize};
-      const std::vector<Keypoint> kps = decoder.decode(map, opt);
+      const std::vector<Keypoint> kps = engine->decode(map, opt);
       for (std::size_t c = 0; c < kps.size(); ++c) {
         const Keypoint& k = kps[c];
         const double e = io::ground_truth_error(*f, static_cast<int>(c), k);
