@@ -11,7 +11,7 @@
 #include "core/decoders/decoder.hpp"
 #include "core/decoders/reference_decoders.hpp"
 #include "core/reference.hpp"
-#include "test_maps.hpp"
+#include "tests/support/maps.hpp"
 
 namespace peakscope {
 namespace {
