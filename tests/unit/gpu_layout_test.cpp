@@ -3,9 +3,10 @@
 // by the std430 rules, so a field added, removed, retyped or reordered on one side only fails.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <map>
-#include <regex>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -32,11 +33,16 @@ bool std430_type(const std::string& t, std::size_t* align, std::size_t* size) {
     *align = *size = it->second;
     return true;
   }
-  static const std::regex vec(R"((|i|u|b|d)vec([234]))");
-  std::smatch m;
-  if (!std::regex_match(t, m, vec)) return false;
-  const std::size_t n = static_cast<std::size_t>(std::stoi(m[2]));
-  const std::size_t s = m[1] == "d" ? 8 : 4;
+  // [i|u|b|d]vecN
+  const std::size_t v = t.find("vec");
+  if (v == std::string::npos || v > 1 || t.size() != v + 4) return false;
+  const std::string prefix = t.substr(0, v);
+  if (prefix != "" && prefix != "i" && prefix != "u" && prefix != "b" && prefix != "d")
+    return false;
+  const char n_char = t[v + 3];
+  if (n_char < '2' || n_char > '4') return false;
+  const std::size_t n = static_cast<std::size_t>(n_char - '0');
+  const std::size_t s = prefix == "d" ? 8 : 4;
   *size = n * s;
   *align = (n == 2 ? 2 : 4) * s;
   return true;
@@ -46,6 +52,23 @@ std::size_t round_up(std::size_t v, std::size_t a) {
   return (v + a - 1) / a * a;
 }
 
+std::vector<std::string> words(const std::string& s) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char ch : s) {
+    const bool word = std::isalnum(static_cast<unsigned char>(ch)) || ch == '_';
+    if (word) {
+      cur += ch;
+    } else {
+      if (!cur.empty()) out.push_back(cur);
+      cur.clear();
+      if (ch == '[' || ch == ']') out.emplace_back(1, ch);
+    }
+  }
+  if (!cur.empty()) out.push_back(cur);
+  return out;
+}
+
 // Every `struct Name { type field; ... };` of the file, laid out by std430 (scalars, vectors
 // and fixed-size arrays of them: std430 array stride = element size rounded to its alignment).
 std::map<std::string, GlslStruct> parse_glsl(const std::string& text) {
@@ -53,32 +76,35 @@ std::map<std::string, GlslStruct> parse_glsl(const std::string& text) {
   std::istringstream in(text);
   for (std::string line; std::getline(in, line);) src += line.substr(0, line.find("//")) + "\n";
   std::map<std::string, GlslStruct> out;
-  static const std::regex st(R"(struct\s+(\w+)\s*\{([^}]*)\}\s*;)");
-  static const std::regex field(R"(^\s*(\w+)\s+(\w+)\s*(?:\[\s*(\d+)\s*\])?\s*$)");
-  for (std::sregex_iterator it(src.begin(), src.end(), st), end; it != end; ++it) {
+  for (std::size_t pos = src.find("struct"); pos != std::string::npos;
+       pos = src.find("struct", pos + 1)) {
+    const std::size_t open = src.find('{', pos), close = src.find('}', pos);
+    if (open == std::string::npos || close == std::string::npos || close < open) break;
+    const std::vector<std::string> head = words(src.substr(pos, open - pos));
+    if (head.size() != 2) continue;  // "struct Name"
     GlslStruct s;
-    std::string body = (*it)[2];
-    std::istringstream decls(body);
+    std::istringstream decls(src.substr(open + 1, close - open - 1));
     for (std::string d; std::getline(decls, d, ';');) {
-      if (d.find_first_not_of(" \t\n") == std::string::npos) continue;
-      std::smatch m;
-      if (!std::regex_match(d, m, field)) {
-        ADD_FAILURE() << "cannot parse field '" << d << "' of struct " << (*it)[1];
+      const std::vector<std::string> w = words(d);
+      if (w.empty()) continue;
+      const bool array = w.size() == 5 && w[2] == "[" && w[4] == "]";
+      if (w.size() != 2 && !array) {
+        ADD_FAILURE() << "cannot parse field '" << d << "' of struct " << head[1];
         continue;
       }
       std::size_t a = 0, sz = 0;
-      if (!std430_type(m[1], &a, &sz)) {
-        ADD_FAILURE() << "type " << m[1] << " not handled by this test";
+      if (!std430_type(w[0], &a, &sz)) {
+        ADD_FAILURE() << "type " << w[0] << " not handled by this test";
         continue;
       }
-      if (m[3].matched) sz = round_up(sz, a) * std::stoul(m[3]);
-      GlslField f{m[1], m[2], round_up(s.size, a), sz};
+      if (array) sz = round_up(sz, a) * std::stoul(w[3]);
+      GlslField f{w[0], w[1], round_up(s.size, a), sz};
       s.size = f.offset + sz;
       s.align = std::max(s.align, a);
       s.fields.push_back(f);
     }
     s.size = round_up(s.size, s.align);
-    out[(*it)[1]] = s;
+    out[head[1]] = s;
   }
   return out;
 }
