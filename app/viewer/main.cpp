@@ -20,6 +20,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "app/common/source_options.hpp"
 #include "app/viewer/viewer.hpp"
 
 namespace {
@@ -75,14 +76,11 @@ int main(int argc, char** argv) {
   std::string normalize;
   unsigned long long seed = 1;
   bool show_frame = false;
-  std::string transform = "intensity", model, model_size;
+  common::SourceArgs source_args;  // --transform, --model...: kept for every source opened
   app.add_option(
       "source", source,
       "synthetic (default), camera:N, a video, an image, a folder or glob of images, a .npy stack");
-  app.add_option("--transform", transform,
-                 "video/camera frame -> heatmap: intensity|color|template|motion");
-  app.add_option("--model", model, "ONNX heatmap model run on each frame");
-  app.add_option("--model-size", model_size, "model input WxH");
+  common::add_source_options(app, source_args);
   app.add_flag("--show-frame", show_frame, "left view shows the source frame with the markers");
   app.add_option("--beta", beta, "inverse temperature (> 0)");
   app.add_option("--normalize", normalize, "max | none")->check(CLI::IsMember({"max", "none"}));
@@ -130,20 +128,9 @@ int main(int argc, char** argv) {
   std::unique_ptr<io::Source> src;
   std::string source_error;
   try {
-    if (settings.source == "synthetic") {
-      io::SyntheticOptions so;
-      so.seed = seed;
-      so.frames = scripted ? frames : -1;
-      src = io::make_synthetic_source(so);
-    } else {
-      io::SourceOptions so;
-      so.capture.transform = io::parse_transform(transform);
-      so.model.path = model;
-      if (!model_size.empty() && std::sscanf(model_size.c_str(), "%dx%d", &so.model.input_width,
-                                             &so.model.input_height) != 2)
-        throw std::invalid_argument("--model-size: expected WxH, got '" + model_size + "'");
-      src = io::open_source(settings.source, so);
-    }
+    source_args.seed = seed;
+    source_args.synthetic_frames = scripted ? frames : -1;
+    src = common::open_source(settings.source, source_args);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "peakscope: %s\n", e.what());
     if (scripted) return 1;
