@@ -2,27 +2,15 @@
 
 #include <cmath>
 #include <cstdio>
-#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
+#include "app/cli/progress.hpp"
 #include "core/gpu/decoder.hpp"
-#include "core/io/panels.hpp"
 
 namespace peakscope::cli {
 namespace {
-
-bool parse_normalize(const std::string& s) {
-  if (s == "max") return true;
-  if (s == "none") return false;
-  throw std::invalid_argument("--normalize must be max or none, got '" + s + "'");
-}
-
-void check_beta(double beta) {
-  DecodeOptions{beta, false}.validate();
-}
 
 // JSON number that stays valid JSON: NaN / Inf become null.
 nlohmann::ordered_json num(double v) {
@@ -31,34 +19,26 @@ nlohmann::ordered_json num(double v) {
 
 }  // namespace
 
-std::vector<double> parse_betas(const std::string& s) {
-  std::vector<double> out;
-  std::stringstream ss(s);
-  std::string item;
-  while (std::getline(ss, item, ',')) {
-    double b = 0;
-    try {
-      std::size_t used = 0;
-      b = std::stod(item, &used);
-      if (used != item.size()) throw std::invalid_argument(item);
-    } catch (const std::exception&) {
-      throw std::invalid_argument("--betas: '" + item + "' is not a number");
-    }
-    if (!(b > 0) || !std::isfinite(b))
-      throw std::invalid_argument("--betas: beta must be finite and > 0, got " + item);
-    out.push_back(b);
-  }
-  if (out.empty()) throw std::invalid_argument("--betas: no beta given");
-  return out;
+CLI::App* add_decode_command(CLI::App& app, DecodeArgs& a) {
+  CLI::App* cmd = app.add_subcommand("decode", "decode every frame and channel to JSON or CSV");
+  cmd->add_option(
+         "input", a.input,
+         "synthetic, camera:N, a video, an image, a folder or glob of images, or a .npy stack")
+      ->required();
+  common::add_source_options(*cmd, a.src);
+  common::add_synthetic_options(*cmd, a.src);
+  add_decode_flags(*cmd, a.flags, /*with_beta=*/true);
+  cmd->add_option("--format", a.format, "json | csv")
+      ->check(CLI::IsMember({"json", "csv"}))
+      ->capture_default_str();
+  cmd->add_option("--out", a.out, "output file (default: stdout)");
+  return cmd;
 }
 
 int run_decode(const DecodeArgs& a) {
-  const bool normalize = parse_normalize(a.normalize);
-  check_beta(a.beta);
-  if (a.format != "json" && a.format != "csv")
-    throw std::invalid_argument("--format must be json or csv, got '" + a.format + "'");
-  const gpu::Backend backend = gpu::parse_backend(a.backend);
-  std::unique_ptr<io::Source> src = io::open_source(a.src.input, source_options(a.src));
+  const bool normalize = a.flags.normalize_on();
+  const gpu::Backend backend = gpu::parse_backend(a.flags.backend);
+  std::unique_ptr<io::Source> src = open_input(a.input, a.src);
   gpu::Decoder decoder(backend, /*headless=*/true);
 
   std::ofstream file;
@@ -67,11 +47,11 @@ int run_decode(const DecodeArgs& a) {
     if (!file) throw std::runtime_error("cannot write " + a.out);
   }
   std::ostream& out = a.out.empty() ? std::cout : file;
-  const DecodeOptions opt{a.beta, normalize};
+  const DecodeOptions opt{a.flags.beta, normalize};
   const bool json = a.format == "json";
   if (json) {
-    out << "{\"input\": " << nlohmann::json(a.src.input).dump()
-        << ", \"beta\": " << num(a.beta).dump() << ", \"normalize\": \"" << a.normalize
+    out << "{\"input\": " << nlohmann::json(a.input).dump()
+        << ", \"beta\": " << num(opt.beta).dump() << ", \"normalize\": \"" << a.flags.normalize
         << "\", \"backend\": \"" << (decoder.on_gpu() ? "gpu" : "cpu") << "\", \"frames\": [";
   } else {
     out << "frame,channel,argmax_x,argmax_y,argmax_value,softargmax_x,softargmax_y,peak_"
@@ -119,83 +99,11 @@ int run_decode(const DecodeArgs& a) {
   if (!out)
     throw std::runtime_error("write failed" + (a.out.empty() ? std::string() : " for " + a.out));
   if (n == 0) {
-    std::cerr << "peakscope-cli: " << a.src.input << ": no frames\n";
-    return 1;
+    std::cerr << "peakscope-cli: " << a.input << ": no frames\n";
+    return kExitBadInput;
   }
   std::cerr << "peakscope-cli: decoded " << n << " frame(s) on " << decoder.description() << "\n";
-  return 0;
-}
-
-int run_sweep(const SweepArgs& a) {
-  const bool normalize = parse_normalize(a.normalize);
-  const std::vector<double> betas = parse_betas(a.betas);
-  if (a.out_dir.empty()) throw std::invalid_argument("sweep needs --out DIR");
-  const io::Colormap cmap = io::parse_colormap(a.colormap);
-  std::unique_ptr<io::Source> src = io::open_source(a.src.input, source_options(a.src));
-  gpu::Decoder decoder(gpu::parse_backend(a.backend), /*headless=*/true);
-  CpuEngine cpu;
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  fs::create_directories(a.out_dir, ec);
-  if (ec) throw std::runtime_error("cannot create " + a.out_dir + ": " + ec.message());
-  const fs::path dir(a.out_dir);
-  std::ofstream csv(dir / "sweep.csv");
-  if (!csv) throw std::runtime_error("cannot write " + (dir / "sweep.csv").string());
-  csv << "frame,channel,beta,argmax_x,argmax_y,softargmax_x,softargmax_y,peak_probability,error_to_"
-         "ground_truth\n";
-  const long total =
-      a.max_frames >= 0
-          ? std::min(a.max_frames, src->frame_count() < 0 ? a.max_frames : src->frame_count())
-          : src->frame_count();
-  Progress progress(total);
-  long n = 0, sheets = 0;
-  while (a.max_frames < 0 || n < a.max_frames) {
-    std::optional<io::Frame> f = src->next();
-    if (!f) break;
-    const HeatmapView map = f->heatmap.view();
-    if (a.channel < 0 || a.channel >= map.channels)
-      throw std::invalid_argument("--channel " + std::to_string(a.channel) +
-                                  " out of range: the input has " + std::to_string(map.channels) +
-                                  " channel(s)");
-    char name[96];
-    const std::string label = "frame " + std::to_string(f->index);
-    std::vector<float> p(map.pixels());
-    std::vector<cv::Mat> rows;  // the per-beta sheets, stacked into the beta grid below
-    for (double beta : betas) {
-      const DecodeOptions opt{beta, normalize};
-      const std::vector<Keypoint> kps = decoder.decode(map, opt);
-      for (std::size_t c = 0; c < kps.size(); ++c) {
-        const Keypoint& k = kps[c];
-        const double e = io::ground_truth_error(*f, static_cast<int>(c), k);
-        char line[320];
-        std::snprintf(line, sizeof line, "%ld,%zu,%.9g,%.0f,%.0f,%.6f,%.6f,%.9g,%s\n", f->index, c,
-                      beta, k.argmax_x, k.argmax_y, k.soft_x, k.soft_y, k.peak_probability,
-                      e >= 0 ? std::to_string(e).c_str() : "");
-        csv << line;
-      }
-      const Keypoint k = cpu.softmax_map(map, a.channel, opt, p.data());
-      std::snprintf(name, sizeof name, "frame%05ld_beta%g.png", f->index, beta);
-      rows.push_back(io::compose_sheet(io::make_seed_panels(map, a.channel, k, p, cmap),
-                                       io::sheet_footer(beta, normalize, k, label)));
-      io::write_png((dir / name).string(), rows.back());
-      ++sheets;
-    }
-    // Same rows as io::compose_beta_grid, without decoding every beta a second time.
-    cv::Mat grid;
-    cv::vconcat(rows, grid);
-    std::snprintf(name, sizeof name, "frame%05ld_grid.png", f->index);
-    io::write_png((dir / name).string(), grid);
-    ++sheets;
-    progress.update(++n);
-  }
-  progress.finish();
-  if (n == 0) {
-    std::cerr << "peakscope-cli: " << a.src.input << ": no frames\n";
-    return 1;
-  }
-  std::cerr << "peakscope-cli: " << n << " frame(s), " << betas.size() << " beta(s): " << sheets
-            << " sheets and sweep.csv in " << a.out_dir << "\n";
-  return 0;
+  return kExitOk;
 }
 
 }  // namespace peakscope::cli

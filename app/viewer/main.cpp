@@ -22,6 +22,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "app/common/source_options.hpp"
 #include "app/viewer/viewer.hpp"
 
 namespace {
@@ -145,17 +146,14 @@ int main(int argc, char** argv) {
   int width = 1280, height = 800, channel = -2;
   unsigned long long seed = 1;
   bool show_frame = false;
-  std::string transform = "intensity", model, model_size;
+  common::SourceArgs source_args;  // --transform, --model...: kept for every source opened
   char beta_help[160];
   std::snprintf(beta_help, sizeof beta_help, "inverse temperature in [%g, %g] (default %g)",
                 kBetaMin, kBetaMax, kDefaultBeta);
   app.add_option(
       "source", source,
       "synthetic (default), camera:N, a video, an image, a folder or glob of images, a .npy stack");
-  app.add_option("--transform", transform,
-                 "video/camera frame -> heatmap: intensity|color|template|motion");
-  app.add_option("--model", model, "ONNX heatmap model run on each frame");
-  app.add_option("--model-size", model_size, "model input WxH");
+  common::add_source_options(app, source_args);
   app.add_flag("--show-frame", show_frame, "left view shows the source frame with the markers");
   app.add_option("--beta", beta_text, beta_help);
   app.add_option("--normalize", normalize,
@@ -183,13 +181,10 @@ int main(int argc, char** argv) {
   app.add_option("--height", height, "window height");
   try {
     app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "peakscope: %s\n", e.what());
-    return 2;
+    // CLI11 prints the usage message; every usage error (a bad number included) exits 2, as
+    // peakscope-cli does.
+    return app.exit(e) == 0 ? 0 : 2;
   }
 
   const bool scripted = app.count("--frames") > 0;
@@ -224,15 +219,13 @@ int main(int argc, char** argv) {
       for (int k = 0; k < static_cast<int>(viewer::MarkerKind::kCount); ++k)
         if (m == viewer::marker_name(static_cast<viewer::MarkerKind>(k)))
           settings.set_marker_visible(static_cast<viewer::MarkerKind>(k), false);
-    so.capture.transform = io::parse_transform(transform);
-    so.model.path = model;
-    if (!model_size.empty() && std::sscanf(model_size.c_str(), "%dx%d", &so.model.input_width,
-                                           &so.model.input_height) != 2)
-      throw std::invalid_argument("--model-size: expected WxH, got '" + model_size + "'");
-    so.synthetic.seed = seed;
-    so.synthetic.frames = scripted ? frames : -1;
+    // The one source-options path (app/common): the worker opens every later source (a drop,
+    // the Open button) with these same options.
+    source_args.seed = seed;
+    source_args.synthetic_frames = scripted ? frames : -1;
+    so = common::to_source_options(source_args);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "peakscope: %s\n", e.what());
+    std::fprintf(stderr, "peakscope: %s\nRun with --help for more information.\n", e.what());
     return 2;
   }
 

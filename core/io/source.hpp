@@ -11,6 +11,7 @@
 
 #include "core/decode.hpp"
 #include "core/heatmap.hpp"
+#include "core/io/transforms.hpp"
 
 namespace peakscope::io {
 
@@ -63,16 +64,8 @@ std::unique_ptr<Source> make_synthetic_source(const SyntheticOptions& opt);
 // A single image file as a heatmap (grey levels 0..255 as uint8), or an image sequence.
 std::unique_ptr<Source> make_image_source(const std::string& path);
 
-// How a video or camera frame becomes a heatmap when no model is given.
-enum class Transform { kIntensity, kColor, kTemplate, kMotion };
-// "intensity", "color", "template", "motion"; throws std::invalid_argument otherwise.
-Transform parse_transform(const std::string& s);
-
-struct CaptureOptions {
-  Transform transform = Transform::kIntensity;
-  cv::Vec3b color_bgr{0, 0, 255};           // kColor: the colour to look for
-  double color_sigma = 20;                  // kColor: HSV distance scale
-  std::string template_path;                // kTemplate: the patch image
+// A video or camera: the capture transform (core/io/transforms.hpp) and the camera's settings.
+struct CaptureOptions : TransformOptions {
   int camera_width = 0, camera_height = 0;  // 0: the camera's default
   double camera_fps = 0;
 };

@@ -5,11 +5,12 @@
 #include <cstdlib>
 #include <numeric>
 
-#include "../unit/test_maps.hpp"
 #include "core/gpu/decoder.hpp"
 #include "core/gpu/gl_engine.hpp"
 #include "core/reference.hpp"
 #include "gl_test_context.hpp"
+#include "tests/support/compare.hpp"
+#include "tests/support/maps.hpp"
 
 namespace peakscope {
 namespace {
@@ -29,16 +30,9 @@ void expect_matches(const HeatmapView& v, const DecodeOptions& o, const std::str
   const int n = check_channels < 0 ? v.channels : check_channels;
   for (int c = 0; c < n; ++c) {
     const Keypoint want = reference::decode(v, c, o);
-    const Keypoint& k = got[c];
-    SCOPED_TRACE(what + " channel " + std::to_string(c) + " beta " + std::to_string(o.beta) +
-                 (o.normalize ? " normalised" : ""));
-    EXPECT_EQ(k.valid, want.valid);
-    EXPECT_EQ(k.argmax_x, want.argmax_x);
-    EXPECT_EQ(k.argmax_y, want.argmax_y);
-    EXPECT_EQ(k.argmax_value, want.argmax_value);
-    EXPECT_NEAR(k.soft_x, want.soft_x, kTolPx);
-    EXPECT_NEAR(k.soft_y, want.soft_y, kTolPx);
-    EXPECT_NEAR(k.peak_probability, want.peak_probability, 1e-4 * want.peak_probability + 1e-9);
+    testing::expect_keypoint_near(got[c], want, {kTolPx, 1e-4, 1e-9},
+                                  what + " channel " + std::to_string(c) + " beta " +
+                                      std::to_string(o.beta) + (o.normalize ? " normalised" : ""));
   }
 }
 
