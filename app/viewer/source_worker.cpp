@@ -37,8 +37,11 @@ void SourceWorker::start(std::unique_ptr<io::Source> src) {
 std::optional<WorkerFrame> SourceWorker::take(double wait_s) {
   std::unique_lock<std::mutex> lk(mu_);
   if (queue_.empty() && wait_s > 0)
-    cv_.wait_for(lk, std::chrono::duration<double>(wait_s),
-                 [&] { return !queue_.empty() || info_.finished || !error_.empty(); });
+    cv_.wait_for(lk, std::chrono::duration<double>(wait_s), [&] {
+      // A finished source counts only when no other one is about to open.
+      const bool ended = info_.finished && pending_open_.empty() && !pending_src_;
+      return !queue_.empty() || ended || !error_.empty();
+    });
   if (queue_.empty()) return std::nullopt;
   WorkerFrame f = std::move(queue_.front());
   queue_.pop_front();

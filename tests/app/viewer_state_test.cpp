@@ -2,14 +2,19 @@
 // invalidation, source status, and the view images (max / grid, softmax ranges).
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <opencv2/videoio.hpp>
 #include <set>
 #include <string>
+#include <thread>
 
 #include "app/viewer/keys.hpp"
+#include "app/viewer/recorder.hpp"
 #include "app/viewer/settings.hpp"
+#include "app/viewer/source_worker.hpp"
 #include "app/viewer/view_images.hpp"
 #include "app/viewer/viewer_state.hpp"
 #include "core/reference.hpp"
@@ -406,6 +411,81 @@ TEST(ViewImagesTest, SoftmaxRangeIsTheRealP) {
                                        AllChannelsView::kGrid, SoftmaxScale::kLinear, opt);
   EXPECT_TRUE(grid.per_tile_scale);
   EXPECT_EQ(grid.hi, 1.0f);
+}
+
+// A source opened later (a drop, the Open button) gets the command line's options: here the
+// synthetic scene's size and frame count stand for --transform and --model, which travel in
+// the same SourceOptions.
+TEST(SourceWorkerTest, OpenedSourcesKeepTheCommandLineOptions) {
+  io::SourceOptions so;
+  so.synthetic.width = 40;
+  so.synthetic.height = 30;
+  so.synthetic.frames = 3;
+  SourceWorker w(/*paced=*/false, 30, so);
+  w.open("synthetic");
+  long gen = -1;
+  int n = 0;
+  while (auto f = w.take(5.0)) {
+    EXPECT_EQ(f->frame.heatmap.width(), 40);
+    EXPECT_EQ(f->frame.heatmap.height(), 30);
+    gen = f->generation;
+    ++n;
+  }
+  EXPECT_EQ(n, 3);
+  EXPECT_EQ(gen, 0);
+  SourceInfo info = w.info();
+  EXPECT_TRUE(info.finished);
+  EXPECT_EQ(info.frames_read, 3);
+  EXPECT_EQ(info.frame_count, 3);
+  // A second source: a new generation, its frames tagged with it.
+  w.open("synthetic");
+  auto f = w.take(5.0);
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->generation, 1);
+  EXPECT_EQ(w.generation(), 1);
+  // A source that does not open: an error naming it, the old source stays.
+  w.open("/nonexistent/clip.mp4");
+  std::string err;
+  for (int i = 0; i < 100 && err.empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    err = w.take_error();
+  }
+  EXPECT_NE(err.find("/nonexistent/clip.mp4"), std::string::npos) << err;
+  EXPECT_EQ(w.generation(), 1);
+}
+
+TEST(RecorderTest, WritesAnMp4OnlyWhenFinished) {
+  const fs::path dir =
+      fs::temp_directory_path() / ("peakscope_vs_rec_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const std::string path = (dir / "clip.mp4").string();
+  {
+    Recorder r;
+    r.start(path, 65, 49, 10);  // odd sizes are trimmed to even
+    for (int i = 0; i < 6; ++i) r.add(cv::Mat(49, 65, CV_8UC3, cv::Scalar(i * 40, 0, 0)));
+    r.add(cv::Mat(100, 100, CV_8UC3, cv::Scalar(0, 0, 0)));  // a resized window: scaled
+    EXPECT_FALSE(fs::exists(path)) << "not under its name before it is finished";
+    EXPECT_EQ(r.stop(), path);
+  }
+  cv::VideoCapture cap(path);
+  ASSERT_TRUE(cap.isOpened());
+  EXPECT_EQ(cap.get(cv::CAP_PROP_FRAME_WIDTH), 64);
+  EXPECT_EQ(cap.get(cv::CAP_PROP_FRAME_HEIGHT), 48);
+  int n = 0;
+  cv::Mat f;
+  while (cap.read(f)) ++n;
+  EXPECT_EQ(n, 7);
+  const std::string dropped = (dir / "dropped.mp4").string();
+  {
+    Recorder r;
+    r.start(dropped, 64, 48, 10);
+    r.add(cv::Mat(48, 64, CV_8UC3, cv::Scalar(0, 0, 0)));
+  }  // never stopped (a crash, a kill): nothing under the name, no part file left
+  EXPECT_FALSE(fs::exists(dropped));
+  EXPECT_FALSE(fs::exists(dropped + ".part.mp4"));
+  Recorder bad;
+  EXPECT_THROW(bad.start("/nonexistent/dir/x.mp4", 64, 48, 10), std::runtime_error);
+  fs::remove_all(dir);
 }
 
 }  // namespace
