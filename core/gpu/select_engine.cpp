@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "core/cpu_engine.hpp"
+#include "core/gpu/auto_engine.hpp"
 #include "core/gpu/egl_context.hpp"
 #include "core/gpu/fallback_engine.hpp"
 #include "core/gpu/gl_engine.hpp"
@@ -163,7 +164,12 @@ EngineChoice select_engine(Backend want, ContextMode mode, bool quiet) {
     say(c.reason, quiet);
     return c;
   }
-  return {std::make_unique<FallbackEngine>(std::move(ctx), std::move(gl), quiet), {}};
+  auto gpu_engine = std::make_unique<FallbackEngine>(std::move(ctx), std::move(gl), quiet);
+  if (want == Backend::kAuto)  // a hardware GPU: the faster engine, by measurement
+    return {
+        std::make_unique<AutoEngine>(std::move(gpu_engine), std::make_unique<CpuEngine>(), quiet),
+        {}};
+  return {std::move(gpu_engine), {}};
 }
 
 }  // namespace peakscope::gpu
