@@ -61,6 +61,20 @@ std::vector<Keypoint> AutoEngine::decode(const HeatmapView& map, const DecodeOpt
   return cpu_->decode(map, opt);
 }
 
+std::vector<Keypoint> AutoEngine::decode_scene(const Scene& scene, bool per_subject, ElemType type,
+                                               const DecodeOptions& opt) {
+  if (gpu_->kind() == Backend::kGpu) {
+    std::vector<Keypoint> k = gpu_->decode_scene(scene, per_subject, type, opt);
+    if (gpu_->last_decode_backend() == Backend::kGpu) {
+      use_gpu_ = true;
+      measured_ = false;  // host frames are measured again when they come
+      return k;
+    }
+  }
+  use_gpu_ = false;
+  return cpu_->decode_scene(scene, per_subject, type, opt);
+}
+
 SoftmaxImage AutoEngine::softmax(const HeatmapView& map, int c, const DecodeOptions& opt) {
   return chosen().softmax(map, c, opt);
 }

@@ -20,6 +20,9 @@ class AutoEngine : public Engine {
   AutoEngine(std::unique_ptr<Engine> gpu, std::unique_ptr<Engine> cpu, bool quiet);
 
   std::vector<Keypoint> decode(const HeatmapView& map, const DecodeOptions& opt) override;
+  // A scene made on the GPU never crosses from the host: the GPU takes it when it runs.
+  std::vector<Keypoint> decode_scene(const Scene& scene, bool per_subject, ElemType type,
+                                     const DecodeOptions& opt) override;
   SoftmaxImage softmax(const HeatmapView& map, int c, const DecodeOptions& opt) override;
   SoftmaxImage last_softmax(int c) override;
   // The engine chosen for the current frames (the GPU until the first measurement).

@@ -467,6 +467,19 @@ std::vector<Keypoint> GlEngine::decode(const HeatmapView& map, const DecodeOptio
   }
 }
 
+std::vector<Keypoint> GlEngine::decode_scene(const Scene& scene, bool per_subject, ElemType type,
+                                             const DecodeOptions& opt) {
+  const std::uint64_t id = submit_scene(scene, per_subject, type, opt);
+  for (;;) {
+    std::optional<GpuFrame> f = poll(true);
+    if (!f) throw GlError("decode_scene: frame lost");
+    if (f->id == id) {
+      last_keypoints_ = f->keypoints;
+      return std::move(f->keypoints);
+    }
+  }
+}
+
 GpuFrame GlEngine::decode_resident(const DecodeOptions& opt) {
   opt.validate();
   check_context("GPU decode");

@@ -105,6 +105,9 @@ class GlEngine : public Engine {
   // owned by the engine (valid until the next call) and returns it. No CPU round trip.
   GLuint softmax_texture(int channel);
 
+  // Engine: the scene rendered on the GPU (submit_scene) and decoded, waiting for it.
+  std::vector<Keypoint> decode_scene(const Scene& scene, bool per_subject, ElemType type,
+                                     const DecodeOptions& opt) override;
   // Engine: the softmax map as the engine's r32f texture (decodes `map` first).
   SoftmaxImage softmax(const HeatmapView& map, int c, const DecodeOptions& opt) override;
   SoftmaxImage last_softmax(int c) override;

@@ -86,6 +86,21 @@ std::vector<Keypoint> FallbackEngine::decode(const HeatmapView& map, const Decod
   return cpu().decode(map, opt);
 }
 
+std::vector<Keypoint> FallbackEngine::decode_scene(const Scene& scene, bool per_subject,
+                                                   ElemType type, const DecodeOptions& opt) {
+  if (gl_) {
+    try {
+      auto k = on_gpu([&] { return gl_->decode_scene(scene, per_subject, type, opt); });
+      last_ = Backend::kGpu;
+      return k;
+    } catch (const GlError& e) {
+      fall_back(e.what());
+    }
+  }
+  last_ = Backend::kCpu;
+  return cpu().decode_scene(scene, per_subject, type, opt);
+}
+
 SoftmaxImage FallbackEngine::softmax(const HeatmapView& map, int c, const DecodeOptions& opt) {
   if (gl_) {
     try {
