@@ -13,6 +13,7 @@
 #include <span>
 #include <vector>
 
+#include "core/cpu_kernels.hpp"
 #include "core/decode.hpp"
 #include "core/heatmap.hpp"
 #include "core/thread_pool.hpp"
@@ -41,7 +42,8 @@ class CpuEngine {
     int channel, y0, y1;
   };
   struct Channel {  // per-channel state between the two passes
-    float m = 0, beta = 0, threshold = 0, t_min = 0;
+    float m = 0, threshold = 0;
+    kernels::ExpArgs exp;
     int mode = 0;  // 0 normal, 1 +Inf max, 2 no valid pixel
   };
   void plan(const HeatmapView& map);
