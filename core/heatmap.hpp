@@ -1,6 +1,7 @@
 // Heatmap storage: a non-owning view over K x H x W maps and an owning buffer.
 #pragma once
 
+#include <cassert>
 #include <cstddef>
 #include <cstdint>
 #include <stdexcept>
@@ -46,22 +47,26 @@ struct HeatmapView {
 
   // The single map of channel c (0 <= c < channels).
   HeatmapView channel(int c) const {
+    assert(c >= 0 && c < channels);
     HeatmapView v = *this;
     v.data = static_cast<const char*>(data) +
              c * channel_stride * static_cast<std::ptrdiff_t>(elem_size(type));
     v.channels = 1;
     return v;
   }
-  // Element (c, y, x) as double; no bounds check beyond debug asserts in callers.
+  // Element (c, y, x) as double. Precondition (asserted in debug builds): indices in range.
   double at(int c, int y, int x) const {
+    assert(c >= 0 && c < channels && y >= 0 && y < height && x >= 0 && x < width);
     const std::ptrdiff_t i = c * channel_stride + y * row_stride + x;
     if (type == ElemType::kFloat32) return static_cast<const float*>(data)[i];
     return static_cast<const std::uint8_t*>(data)[i];
   }
   const float* row_f32(int c, int y) const {
+    assert(type == ElemType::kFloat32 && c >= 0 && c < channels && y >= 0 && y < height);
     return static_cast<const float*>(data) + c * channel_stride + y * row_stride;
   }
   const std::uint8_t* row_u8(int c, int y) const {
+    assert(type == ElemType::kUInt8 && c >= 0 && c < channels && y >= 0 && y < height);
     return static_cast<const std::uint8_t*>(data) + c * channel_stride + y * row_stride;
   }
 

@@ -2,64 +2,60 @@
 
 #include <cmath>
 #include <cstdio>
-#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
-#include "core/gpu/decoder.hpp"
-#include "core/io/panels.hpp"
+#include "app/cli/progress.hpp"
+#include "core/gpu/select_engine.hpp"
 
 namespace peakscope::cli {
 namespace {
-
-bool parse_normalize(const std::string& s) {
-  if (s == "max") return true;
-  if (s == "none") return false;
-  throw std::invalid_argument("--normalize must be max or none, got '" + s + "'");
-}
-
-void check_beta(double beta) {
-  DecodeOptions{beta, false}.validate();
-}
 
 // JSON number that stays valid JSON: NaN / Inf become null.
 nlohmann::ordered_json num(double v) {
   return std::isfinite(v) ? nlohmann::ordered_json(v) : nlohmann::ordered_json(nullptr);
 }
 
+// --pose: the channel's keypoint name and the model's own regressed landmark (image pixels,
+// visibility and presence as probabilities), beside the decoded heatmap.
+void add_pose_channel(nlohmann::ordered_json& ch, const io::Frame& f, std::size_t c) {
+  if (!f.pose) return;
+  if (c < f.pose->names.size()) ch["name"] = f.pose->names[c];
+  if (c < f.landmarks.size()) {
+    const io::Landmark& l = f.landmarks[c];
+    ch["regressed"] = {{"x", num(l.x)},
+                       {"y", num(l.y)},
+                       {"visibility", num(l.visibility)},
+                       {"presence", num(l.presence)}};
+  }
+}
+
 }  // namespace
 
-std::vector<double> parse_betas(const std::string& s) {
-  std::vector<double> out;
-  std::stringstream ss(s);
-  std::string item;
-  while (std::getline(ss, item, ',')) {
-    double b = 0;
-    try {
-      std::size_t used = 0;
-      b = std::stod(item, &used);
-      if (used != item.size()) throw std::invalid_argument(item);
-    } catch (const std::exception&) {
-      throw std::invalid_argument("--betas: '" + item + "' is not a number");
-    }
-    if (!(b > 0) || !std::isfinite(b))
-      throw std::invalid_argument("--betas: beta must be finite and > 0, got " + item);
-    out.push_back(b);
-  }
-  if (out.empty()) throw std::invalid_argument("--betas: no beta given");
-  return out;
+CLI::App* add_decode_command(CLI::App& app, DecodeArgs& a) {
+  CLI::App* cmd = app.add_subcommand("decode", "decode every frame and channel to JSON or CSV");
+  cmd->add_option(
+         "input", a.input,
+         "synthetic, camera:N, a video, an image, a folder or glob of images, or a .npy stack")
+      ->required();
+  common::add_source_options(*cmd, a.src);
+  common::add_synthetic_options(*cmd, a.src);
+  add_decode_flags(*cmd, a.flags, /*with_beta=*/true);
+  cmd->add_option("--format", a.format, "json | csv")
+      ->check(CLI::IsMember({"json", "csv"}))
+      ->capture_default_str();
+  cmd->add_option("--out", a.out, "output file (default: stdout)");
+  return cmd;
 }
 
 int run_decode(const DecodeArgs& a) {
-  const bool normalize = parse_normalize(a.normalize);
-  check_beta(a.beta);
-  if (a.format != "json" && a.format != "csv")
-    throw std::invalid_argument("--format must be json or csv, got '" + a.format + "'");
-  const gpu::Backend backend = gpu::parse_backend(a.backend);
-  std::unique_ptr<io::Source> src = io::open_source(a.src.input, source_options(a.src));
-  gpu::Decoder decoder(backend, /*headless=*/true);
+  const bool normalize = a.flags.normalize_on();
+  const Backend backend = parse_backend(a.flags.backend);
+  std::unique_ptr<io::Source> src = open_input(a.input, a.src);
+  const std::unique_ptr<Engine> engine =
+      gpu::select_engine(backend, gpu::ContextMode::kOwnHeadless, /*quiet=*/false).engine;
+  const Backend started_on = engine->kind();
 
   std::ofstream file;
   if (!a.out.empty()) {
@@ -67,23 +63,37 @@ int run_decode(const DecodeArgs& a) {
     if (!file) throw std::runtime_error("cannot write " + a.out);
   }
   std::ostream& out = a.out.empty() ? std::cout : file;
-  const DecodeOptions opt{a.beta, normalize};
+  const DecodeOptions opt{a.flags.beta, normalize};
   const bool json = a.format == "json";
   if (json) {
-    out << "{\"input\": " << nlohmann::json(a.src.input).dump()
-        << ", \"beta\": " << num(a.beta).dump() << ", \"normalize\": \"" << a.normalize
-        << "\", \"backend\": \"" << (decoder.on_gpu() ? "gpu" : "cpu") << "\", \"frames\": [";
+    out << "{\"input\": " << nlohmann::json(a.input).dump()
+        << ", \"beta\": " << num(opt.beta).dump() << ", \"normalize\": \"" << a.flags.normalize
+        << "\", \"backend\": \"" << backend_name(started_on) << "\", \"frames\": [";
   } else {
     out << "frame,channel,argmax_x,argmax_y,argmax_value,softargmax_x,softargmax_y,peak_"
            "probability,valid\n";
   }
   Progress progress(src->frame_count());
   long n = 0;
+  const io::PosePreset* pose = nullptr;  // --pose: names and skeleton, written at the end
   while (std::optional<io::Frame> f = src->next()) {
-    const std::vector<Keypoint> kps = decoder.decode(f->heatmap.view(), opt);
+    const std::vector<Keypoint> kps = engine->decode(f->heatmap.view(), opt);
     if (json) {
       nlohmann::ordered_json fr;
       fr["index"] = f->index;
+      if (engine->last_decode_backend() != started_on) {  // a GPU failure moved it to the CPU
+        fr["backend"] = backend_name(engine->last_decode_backend());
+        fr["fallback_reason"] = engine->fallback_reason();
+      }
+      if (f->pose) {
+        pose = f->pose;
+        fr["pose"] = {{"presence", num(f->pose_presence)},
+                      {"roi",
+                       {{"x", num(f->model_box.x)},
+                        {"y", num(f->model_box.y)},
+                        {"w", num(f->model_box.w)},
+                        {"h", num(f->model_box.h)}}}};
+      }
       fr["channels"] = nlohmann::ordered_json::array();
       for (std::size_t c = 0; c < kps.size(); ++c) {
         const Keypoint& k = kps[c];
@@ -93,9 +103,14 @@ int run_decode(const DecodeArgs& a) {
             {"softargmax", {{"x", num(k.soft_x)}, {"y", num(k.soft_y)}}},
             {"peak_probability", num(k.peak_probability)}};
         if (!k.valid) ch["valid"] = false;
-        if (!f->image.empty() && (f->image_scale_x != 1 || f->image_scale_y != 1))
-          ch["softargmax_image"] = {{"x", num((k.soft_x + 0.5) * f->image_scale_x - 0.5)},
-                                    {"y", num((k.soft_y + 0.5) * f->image_scale_y - 0.5)}};
+        if (!f->image.empty() && (f->image_scale_x != 1 || f->image_scale_y != 1 ||
+                                  f->image_offset_x != 0 || f->image_offset_y != 0)) {
+          const io::Point2 am = io::heatmap_to_image(*f, k.argmax_x, k.argmax_y);
+          const io::Point2 sa = io::heatmap_to_image(*f, k.soft_x, k.soft_y);
+          ch["argmax_image"] = {{"x", num(am.x)}, {"y", num(am.y)}};
+          ch["softargmax_image"] = {{"x", num(sa.x)}, {"y", num(sa.y)}};
+        }
+        add_pose_channel(ch, *f, c);
         const double e = io::ground_truth_error(*f, static_cast<int>(c), k);
         if (e >= 0) ch["error_to_ground_truth"] = e;
         fr["channels"].push_back(std::move(ch));
@@ -114,88 +129,23 @@ int run_decode(const DecodeArgs& a) {
     progress.update(++n);
   }
   progress.finish();
-  if (json) out << (n ? "\n" : "") << "]}\n";
+  if (json) {
+    out << (n ? "\n" : "") << "]";
+    if (pose)
+      out << ", \"pose_preset\": " << nlohmann::json(pose->name).dump()
+          << ", \"keypoint_names\": " << nlohmann::json(pose->names).dump()
+          << ", \"skeleton\": " << nlohmann::json(pose->skeleton).dump();
+    out << "}\n";
+  }
   out.flush();
   if (!out)
     throw std::runtime_error("write failed" + (a.out.empty() ? std::string() : " for " + a.out));
   if (n == 0) {
-    std::cerr << "peakscope-cli: " << a.src.input << ": no frames\n";
-    return 1;
+    std::cerr << "peakscope-cli: " << a.input << ": no frames\n";
+    return kExitBadInput;
   }
-  std::cerr << "peakscope-cli: decoded " << n << " frame(s) on " << decoder.description() << "\n";
-  return 0;
-}
-
-int run_sweep(const SweepArgs& a) {
-  const bool normalize = parse_normalize(a.normalize);
-  const std::vector<double> betas = parse_betas(a.betas);
-  if (a.out_dir.empty()) throw std::invalid_argument("sweep needs --out DIR");
-  const io::Colormap cmap = io::parse_colormap(a.colormap);
-  std::unique_ptr<io::Source> src = io::open_source(a.src.input, source_options(a.src));
-  gpu::Decoder decoder(gpu::parse_backend(a.backend), /*headless=*/true);
-  CpuEngine cpu;
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  fs::create_directories(a.out_dir, ec);
-  if (ec) throw std::runtime_error("cannot create " + a.out_dir + ": " + ec.message());
-  const fs::path dir(a.out_dir);
-  std::ofstream csv(dir / "sweep.csv");
-  if (!csv) throw std::runtime_error("cannot write " + (dir / "sweep.csv").string());
-  csv << "frame,channel,beta,argmax_x,argmax_y,softargmax_x,softargmax_y,peak_probability,error_to_"
-         "ground_truth\n";
-  const long total =
-      a.max_frames >= 0
-          ? std::min(a.max_frames, src->frame_count() < 0 ? a.max_frames : src->frame_count())
-          : src->frame_count();
-  Progress progress(total);
-  long n = 0, sheets = 0;
-  while (a.max_frames < 0 || n < a.max_frames) {
-    std::optional<io::Frame> f = src->next();
-    if (!f) break;
-    const HeatmapView map = f->heatmap.view();
-    if (a.channel < 0 || a.channel >= map.channels)
-      throw std::invalid_argument("--channel " + std::to_string(a.channel) +
-                                  " out of range: the input has " + std::to_string(map.channels) +
-                                  " channel(s)");
-    char name[96];
-    const std::string label = "frame " + std::to_string(f->index);
-    std::vector<float> p(map.pixels());
-    std::vector<cv::Mat> rows;  // the per-beta sheets, stacked into the beta grid below
-    for (double beta : betas) {
-      const DecodeOptions opt{beta, normalize};
-      const std::vector<Keypoint> kps = decoder.decode(map, opt);
-      for (std::size_t c = 0; c < kps.size(); ++c) {
-        const Keypoint& k = kps[c];
-        const double e = io::ground_truth_error(*f, static_cast<int>(c), k);
-        char line[320];
-        std::snprintf(line, sizeof line, "%ld,%zu,%.9g,%.0f,%.0f,%.6f,%.6f,%.9g,%s\n", f->index, c,
-                      beta, k.argmax_x, k.argmax_y, k.soft_x, k.soft_y, k.peak_probability,
-                      e >= 0 ? std::to_string(e).c_str() : "");
-        csv << line;
-      }
-      const Keypoint k = cpu.softmax_map(map, a.channel, opt, p.data());
-      std::snprintf(name, sizeof name, "frame%05ld_beta%g.png", f->index, beta);
-      rows.push_back(io::compose_sheet(io::make_seed_panels(map, a.channel, k, p, cmap),
-                                       io::sheet_footer(beta, normalize, k, label)));
-      io::write_png((dir / name).string(), rows.back());
-      ++sheets;
-    }
-    // Same rows as io::compose_beta_grid, without decoding every beta a second time.
-    cv::Mat grid;
-    cv::vconcat(rows, grid);
-    std::snprintf(name, sizeof name, "frame%05ld_grid.png", f->index);
-    io::write_png((dir / name).string(), grid);
-    ++sheets;
-    progress.update(++n);
-  }
-  progress.finish();
-  if (n == 0) {
-    std::cerr << "peakscope-cli: " << a.src.input << ": no frames\n";
-    return 1;
-  }
-  std::cerr << "peakscope-cli: " << n << " frame(s), " << betas.size() << " beta(s): " << sheets
-            << " sheets and sweep.csv in " << a.out_dir << "\n";
-  return 0;
+  std::cerr << "peakscope-cli: decoded " << n << " frame(s) on " << engine->description() << "\n";
+  return kExitOk;
 }
 
 }  // namespace peakscope::cli

@@ -1,38 +1,26 @@
-// `peakscope-cli decode` and `peakscope-cli sweep`.
+// `peakscope-cli decode`: every frame and channel of an input to JSON or CSV.
 #pragma once
 
 #include <string>
-#include <vector>
 
-#include "app/cli/source_args.hpp"
+#include "app/cli/decode_flags.hpp"
+#include "app/common/source_options.hpp"
 
 namespace peakscope::cli {
 
 struct DecodeArgs {
-  SourceArgs src;
-  double beta = 1.0;
-  std::string normalize = "none";  // max | none
-  std::string backend = "auto";
+  std::string input;
+  common::SourceArgs src;
+  DecodeFlags flags;
   std::string format = "json";  // json | csv
   std::string out;              // empty: stdout
 };
-// Decodes every frame and channel; data to stdout or --out, messages to stderr. Exit code.
+
+// Registers the subcommand's flags (input, source options, decode flags, --format, --out).
+CLI::App* add_decode_command(CLI::App& app, DecodeArgs& a);
+
+// Decodes every frame and channel; data to stdout or --out, messages to stderr. Returns the
+// exit code; throws UsageError for a bad flag value and std::exception for bad input.
 int run_decode(const DecodeArgs& a);
-
-struct SweepArgs {
-  SourceArgs src;
-  std::string betas = "0.1,1,10,100,1000";
-  std::string normalize = "none";
-  std::string backend = "auto";
-  std::string out_dir;
-  int channel = 0;       // channel drawn on the sheets (the CSV has all)
-  long max_frames = -1;  // -1: all
-  std::string colormap = "jet";
-};
-// Writes per frame a sheet per beta and a beta-grid sheet, and sweep.csv. Exit code.
-int run_sweep(const SweepArgs& a);
-
-// "0.1,1,10" -> {0.1, 1, 10}; throws std::invalid_argument naming a bad or non-positive value.
-std::vector<double> parse_betas(const std::string& s);
 
 }  // namespace peakscope::cli

@@ -1,50 +1,47 @@
 // peakscope-cli: the headless front end (same engines as the viewer, no window).
+// Exit codes: 0 done, 1 bad input (the message names the file), 2 a bad flag or value,
+// 130 interrupted.
 #include <CLI/CLI.hpp>
 #include <exception>
 #include <iostream>
 
 #include "app/cli/decode.hpp"
+#include "app/cli/decode_flags.hpp"
 #include "app/cli/demo.hpp"
+#include "app/cli/sweep.hpp"
 
 int main(int argc, char** argv) {
+  using namespace peakscope::cli;
   CLI::App app{"peakscope-cli: soft-argmax decoding of keypoint heatmaps, headless"};
   app.require_subcommand(1);
 
-  peakscope::cli::DemoArgs demo;
+  DemoArgs demo;
   auto* demo_cmd = app.add_subcommand("demo", "reproduce the seed article (toy + 4 PNGs)");
   demo_cmd->add_option("--out", demo.out_dir, "folder for the PNGs")->capture_default_str();
   demo_cmd->add_option("--seed", demo.seed, "scene RNG seed")->capture_default_str();
 
-  peakscope::cli::DecodeArgs dec;
-  auto* dec_cmd = app.add_subcommand("decode", "decode every frame and channel to JSON or CSV");
-  peakscope::cli::add_source_options(dec_cmd, dec.src);
-  dec_cmd->add_option("--beta", dec.beta, "inverse temperature (> 0)")->capture_default_str();
-  dec_cmd->add_option("--normalize", dec.normalize, "max | none")->capture_default_str();
-  dec_cmd->add_option("--backend", dec.backend, "auto | gpu | cpu")->capture_default_str();
-  dec_cmd->add_option("--format", dec.format, "json | csv")->capture_default_str();
-  dec_cmd->add_option("--out", dec.out, "output file (default: stdout)");
+  DecodeArgs dec;
+  CLI::App* dec_cmd = add_decode_command(app, dec);
+  SweepArgs sw;
+  CLI::App* sw_cmd = add_sweep_command(app, sw);
 
-  peakscope::cli::SweepArgs sw;
-  auto* sw_cmd = app.add_subcommand("sweep", "comparison sheets and a CSV over several betas");
-  peakscope::cli::add_source_options(sw_cmd, sw.src);
-  sw_cmd->add_option("--betas", sw.betas, "comma-separated betas")->capture_default_str();
-  sw_cmd->add_option("--normalize", sw.normalize, "max | none")->capture_default_str();
-  sw_cmd->add_option("--backend", sw.backend, "auto | gpu | cpu")->capture_default_str();
-  sw_cmd->add_option("--out", sw.out_dir, "output folder")->required();
-  sw_cmd->add_option("--channel", sw.channel, "channel drawn on the sheets")->capture_default_str();
-  sw_cmd->add_option("--max-frames", sw.max_frames, "stop after N frames (-1: all)")
-      ->capture_default_str();
-  sw_cmd->add_option("--colormap", sw.colormap, "jet | viridis | turbo | inferno | gray")
-      ->capture_default_str();
-
-  CLI11_PARSE(app, argc, argv);
   try {
-    if (demo_cmd->parsed()) return peakscope::cli::run_demo(demo);
-    if (dec_cmd->parsed()) return peakscope::cli::run_decode(dec);
-    if (sw_cmd->parsed()) return peakscope::cli::run_sweep(sw);
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // CLI11 prints the usage message; every usage error (a bad number included) exits 2.
+    const int rc = app.exit(e);
+    return rc == 0 ? kExitOk : kExitUsage;
+  }
+  try {
+    if (demo_cmd->parsed()) return run_demo(demo);
+    if (dec_cmd->parsed()) return run_decode(dec);
+    if (sw_cmd->parsed()) return run_sweep(sw);
+  } catch (const UsageError& e) {
+    std::cerr << "peakscope-cli: " << e.what() << "\nRun with --help for more information.\n";
+    return kExitUsage;
   } catch (const std::exception& e) {
     std::cerr << "peakscope-cli: " << e.what() << "\n";
-    return 1;
+    return kExitBadInput;
   }
-  return 0;
+  return kExitOk;
 }

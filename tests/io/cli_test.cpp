@@ -1,6 +1,8 @@
 // peakscope-cli decode and sweep on real files.
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -18,6 +20,11 @@ std::string tmp(const std::string& n) {
 int run(const std::string& args) {
   return std::system((std::string(PEAKSCOPE_CLI) + " " + args).c_str());
 }
+// The exit code of the CLI (-1 when it did not exit normally).
+int exit_code(const std::string& args) {
+  const int s = run(args);
+  return WIFEXITED(s) ? WEXITSTATUS(s) : -1;
+}
 std::string slurp(const std::string& p) {
   std::ifstream in(p);
   std::stringstream ss;
@@ -27,10 +34,10 @@ std::string slurp(const std::string& p) {
 
 TEST(CliTest, DecodeJsonOfTheFixture) {
   const std::string out = tmp("fixture.json");
-  ASSERT_EQ(
-      run("decode " + std::string(PEAKSCOPE_ASSETS) +
-          "/fixtures/stack_f16_fortran_be.npy --beta 100 --backend cpu > " + out + " 2>/dev/null"),
-      0);
+  ASSERT_EQ(run("decode " + std::string(PEAKSCOPE_ASSETS) +
+                "/fixtures/stack_f16_fortran_be.npy --beta 100 --normalize none --backend cpu > " +
+                out + " 2>/dev/null"),
+            0);
   const auto j = nlohmann::json::parse(slurp(out));  // stdout carries only the data
   EXPECT_EQ(j["beta"], 100.0);
   EXPECT_EQ(j["normalize"], "none");
@@ -117,6 +124,35 @@ TEST(CliTest, BadInputExitsNonZeroWithMessage) {
   fails_with("sweep synthetic --betas 1,x --out " + tmp("s2"), "--betas");
   fails_with("sweep synthetic --betas 1,-5 --out " + tmp("s2"), "--betas");
   fails_with("decode synthetic --transform sideways", "transform");
+}
+
+TEST(CliTest, UsageErrorsExitTwoWithTheUsualMessage) {
+  const std::string err = tmp("usage_err.txt");
+  auto usage = [&](const std::string& args, const std::string& needle) {
+    EXPECT_EQ(exit_code(args + " > /dev/null 2> " + err), 2) << args;
+    const std::string msg = slurp(err);
+    EXPECT_NE(msg.find(needle), std::string::npos) << args << " -> " << msg;
+  };
+  usage("decode synthetic --beta abc", "--beta: beta must be a number, got 'abc'");
+  usage("decode synthetic --beta 1e39", "beta must be a finite number in [1e-30, 1e+30]");
+  usage("decode synthetic --beta -1", "--beta");
+  usage("decode synthetic --normalize sometimes", "--normalize");
+  usage("decode synthetic --transform sideways", "unknown transform 'sideways'");
+  usage("decode synthetic --color 1,2", "--color");
+  usage("sweep synthetic --betas 1,abc --out " + tmp("s3"), "--betas: beta must be a number");
+  usage("decode", "input is required");
+  // Bad input (a file) is 1, not a usage error.
+  EXPECT_EQ(exit_code("decode " + tmp("absent2.npy") + " > /dev/null 2> " + err), 1);
+  EXPECT_NE(slurp(err).find("absent2.npy"), std::string::npos);
+  EXPECT_EQ(exit_code("--help > /dev/null"), 0);
+}
+
+TEST(CliTest, DefaultsAreTheCoreDefaults) {
+  const std::string out = tmp("defaults.json");
+  ASSERT_EQ(exit_code("decode synthetic --backend cpu > " + out + " 2>/dev/null"), 0);
+  const auto j = nlohmann::json::parse(slurp(out));
+  EXPECT_EQ(j["beta"], 100.0);       // kDefaultBeta
+  EXPECT_EQ(j["normalize"], "max");  // kDefaultNormalize
 }
 
 }  // namespace

@@ -8,7 +8,8 @@
 
 #include "core/cpu_engine.hpp"
 #include "core/reference.hpp"
-#include "test_maps.hpp"
+#include "tests/support/compare.hpp"
+#include "tests/support/maps.hpp"
 
 namespace peakscope {
 namespace {
@@ -20,16 +21,9 @@ void expect_matches_reference(const HeatmapView& v, const DecodeOptions& o, CpuE
   const std::vector<Keypoint> got = engine.decode(v, o);
   for (int c = 0; c < v.channels; ++c) {
     const Keypoint want = reference::decode(v, c, o);
-    const Keypoint& k = got[c];
-    SCOPED_TRACE(what + " channel " + std::to_string(c) + " beta " + std::to_string(o.beta) +
-                 (o.normalize ? " normalised" : ""));
-    ASSERT_FALSE(std::isnan(k.soft_x) || std::isnan(k.soft_y) || std::isnan(k.peak_probability));
-    EXPECT_EQ(k.argmax_x, want.argmax_x);
-    EXPECT_EQ(k.argmax_y, want.argmax_y);
-    EXPECT_EQ(k.argmax_value, want.argmax_value);
-    EXPECT_NEAR(k.soft_x, want.soft_x, kTolPx);
-    EXPECT_NEAR(k.soft_y, want.soft_y, kTolPx);
-    EXPECT_NEAR(k.peak_probability, want.peak_probability, 1e-5 * want.peak_probability + 1e-12);
+    testing::expect_keypoint_near(got[c], want, {kTolPx, 1e-5, 1e-12},
+                                  what + " channel " + std::to_string(c) + " beta " +
+                                      std::to_string(o.beta) + (o.normalize ? " normalised" : ""));
   }
 }
 

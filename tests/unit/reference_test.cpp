@@ -5,7 +5,7 @@
 
 #include "core/reference.hpp"
 #include "core/scene.hpp"
-#include "test_maps.hpp"
+#include "tests/support/maps.hpp"
 
 namespace peakscope {
 namespace {

@@ -1,4 +1,4 @@
-// Map generators shared by the unit tests.
+// Map generators shared by the unit, GL, io tests and the CPU benchmark.
 #pragma once
 
 #include <cmath>

@@ -1,0 +1,60 @@
+#include "app/cli/decode_flags.hpp"
+
+#include <cstdio>
+#include <sstream>
+
+namespace peakscope::cli {
+
+void add_decode_flags(CLI::App& app, DecodeFlags& f, bool with_beta) {
+  if (with_beta) {
+    // parse_beta is the one parser of a user's beta: its message, on the raw text.
+    const CLI::Validator beta_check(
+        [](std::string& text) -> std::string {
+          try {
+            char canon[40];  // what CLI11 converts next: exactly the value parse_beta read
+            std::snprintf(canon, sizeof canon, "%.17g", parse_beta(text));
+            text = canon;
+            return {};
+          } catch (const std::invalid_argument& e) {
+            return e.what();
+          }
+        },
+        "BETA");
+    app.add_option("--beta", f.beta, "inverse temperature, in [1e-30, 1e30]")
+        ->check(beta_check)
+        ->capture_default_str();
+  }
+  app.add_option("--normalize", f.normalize, "max: divide by the map's max before beta | none")
+      ->check(CLI::IsMember({"max", "none"}))
+      ->capture_default_str();
+  app.add_option("--backend", f.backend, "auto | gpu | cpu")
+      ->check(CLI::IsMember({"auto", "gpu", "cpu"}))
+      ->capture_default_str();
+}
+
+std::vector<double> parse_betas(const std::string& s) {
+  std::vector<double> out;
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    try {
+      out.push_back(parse_beta(item));
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(std::string("--betas: ") + e.what());
+    }
+  }
+  if (out.empty()) throw UsageError("--betas: no beta given");
+  return out;
+}
+
+std::unique_ptr<io::Source> open_input(const std::string& input, const common::SourceArgs& a) {
+  io::SourceOptions o;
+  try {
+    o = common::to_source_options(a);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+  return io::open_source(input, o);
+}
+
+}  // namespace peakscope::cli

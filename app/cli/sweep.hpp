@@ -1,0 +1,29 @@
+// `peakscope-cli sweep`: the seed's four panels per beta, a beta grid per frame, sweep.csv.
+#pragma once
+
+#include <string>
+
+#include "app/cli/decode_flags.hpp"
+#include "app/common/source_options.hpp"
+
+namespace peakscope::cli {
+
+struct SweepArgs {
+  std::string input;
+  common::SourceArgs src;
+  DecodeFlags flags;  // its beta is unused: --betas
+  std::string betas = "0.1,1,10,100,1000";
+  std::string out_dir;
+  int channel = 0;       // channel drawn on the sheets (the CSV has all)
+  long max_frames = -1;  // -1: all
+  std::string colormap = "jet";
+};
+
+// Registers the subcommand's flags.
+CLI::App* add_sweep_command(CLI::App& app, SweepArgs& a);
+
+// Writes per frame a sheet per beta and a beta-grid sheet, and sweep.csv. Returns the exit
+// code; throws UsageError for a bad flag value and std::exception for bad input.
+int run_sweep(const SweepArgs& a);
+
+}  // namespace peakscope::cli

@@ -1,0 +1,144 @@
+#include "app/common/source_options.hpp"
+
+#include <cmath>
+#include <sstream>
+#include <stdexcept>
+#include <tuple>
+#include <vector>
+
+namespace peakscope::common {
+namespace {
+
+std::vector<double> numbers(const std::string& s, std::size_t n, const char* what) {
+  std::vector<double> v;
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    try {
+      std::size_t used = 0;
+      v.push_back(std::stod(item, &used));
+      if (used != item.size()) throw std::invalid_argument(item);
+    } catch (const std::exception&) {
+      throw std::invalid_argument(std::string(what) + ": '" + s + "' is not a list of numbers");
+    }
+  }
+  if (v.size() != n)
+    throw std::invalid_argument(std::string(what) + ": expected " + std::to_string(n) +
+                                " numbers, got '" + s + "'");
+  return v;
+}
+
+std::pair<int, int> size_of(const std::string& s, const char* what) {
+  int w = 0, h = 0;
+  char x = 0;
+  std::stringstream ss(s);
+  if (!(ss >> w >> x >> h) || (x != 'x' && x != 'X') || w <= 0 || h <= 0 || !ss.eof())
+    throw std::invalid_argument(std::string(what) + ": expected WxH, got '" + s + "'");
+  return {w, h};
+}
+
+}  // namespace
+
+void add_source_options(CLI::App& app, SourceArgs& a) {
+  app.add_option("--transform", a.transform,
+                 "video/camera frame -> heatmap: intensity|color|template|motion")
+      ->capture_default_str();
+  app.add_option("--color", a.color, "colour for --transform color, as B,G,R")
+      ->capture_default_str();
+  app.add_option("--color-sigma", a.color_sigma, "HSV distance scale of the colour likelihood")
+      ->capture_default_str();
+  app.add_option("--template", a.templ, "patch image for --transform template");
+  app.add_option("--model", a.model, "ONNX heatmap model run on each frame (OpenCV dnn)");
+  app.add_option("--model-size", a.model_size, "model input WxH (default: the frame's size)");
+  app.add_option("--model-mean", a.model_mean, "mean subtracted per channel, as three numbers")
+      ->capture_default_str();
+  app.add_option("--model-scale", a.model_scale, "input = (pixel - mean) * scale")
+      ->capture_default_str();
+  app.add_flag("--model-bgr", a.model_bgr, "feed BGR (default: RGB)");
+  app.add_option("--layout", a.layout, "model output layout: nchw|nhwc")->capture_default_str();
+  app.add_option("--pose", a.pose,
+                 "pose model preset: mediapipe (= mediapipe-full), mediapipe-lite, mediapipe-heavy "
+                 "(scripts/get-pose-model fetches them)");
+  app.add_option("--roi", a.roi,
+                 "region the model sees: x,y,w,h (padded to the model's aspect), full (whole "
+                 "frame letterboxed) or track (follow the last frame's pose; --pose's default)");
+  app.add_option("--camera-size", a.camera_size, "requested camera resolution WxH");
+  app.add_option("--camera-fps", a.camera_fps, "requested camera frame rate");
+}
+
+void add_synthetic_options(CLI::App& app, SourceArgs& a) {
+  a.synthetic_frames = 1;
+  app.add_option("--frames", a.synthetic_frames, "frames of the synthetic scene")
+      ->capture_default_str();
+  app.add_option("--seed", a.seed, "synthetic scene seed")->capture_default_str();
+}
+
+io::SourceOptions to_source_options(const SourceArgs& a) {
+  io::SourceOptions o;
+  try {
+    o.capture.transform = io::parse_transform(a.transform);
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(std::string("--transform: ") + e.what());
+  }
+  const auto c = numbers(a.color, 3, "--color");
+  for (int i = 0; i < 3; ++i) {
+    if (c[i] < 0 || c[i] > 255)
+      throw std::invalid_argument("--color: components must be 0..255, got '" + a.color + "'");
+    o.capture.color_bgr[i] = static_cast<std::uint8_t>(c[i]);
+  }
+  if (!(a.color_sigma > 0) || !std::isfinite(a.color_sigma))
+    throw std::invalid_argument("--color-sigma must be finite and > 0, got " +
+                                std::to_string(a.color_sigma));
+  o.capture.color_sigma = a.color_sigma;
+  o.capture.template_path = a.templ;
+  if (!a.camera_size.empty())
+    std::tie(o.capture.camera_width, o.capture.camera_height) =
+        size_of(a.camera_size, "--camera-size");
+  o.capture.camera_fps = a.camera_fps;
+  o.model.path = a.model;
+  if (!a.model_size.empty())
+    std::tie(o.model.input_width, o.model.input_height) = size_of(a.model_size, "--model-size");
+  const auto m = numbers(a.model_mean, 3, "--model-mean");
+  o.model.mean = cv::Scalar(m[0], m[1], m[2]);
+  o.model.scale = a.model_scale;
+  o.model.swap_rb = !a.model_bgr;
+  if (a.layout != "nchw" && a.layout != "nhwc")
+    throw std::invalid_argument("--layout must be nchw or nhwc, got '" + a.layout + "'");
+  o.model.layout = a.layout;
+  // --pose fills the model options from the preset (input 256x256 RGB in [0, 1], NCHW
+  // outputs) and overrides --model-size/--model-mean/--model-scale/--model-bgr/--layout.
+  if (!a.roi.empty() && a.model.empty() && a.pose.empty())
+    throw std::invalid_argument("--roi needs --model or --pose");
+  if (!a.pose.empty() && !a.model.empty())
+    throw std::invalid_argument("--pose and --model both given: --pose names its own model");
+  try {
+    o.model.roi = a.roi.empty() ? io::RoiSpec{} : io::parse_roi(a.roi);
+    if (!a.pose.empty()) {
+      const io::PosePreset& p = io::pose_preset(a.pose);
+      o.model.pose = &p;
+      o.model.path = io::pose_model_path(p);
+      o.model.input_width = p.input_width;
+      o.model.input_height = p.input_height;
+      o.model.mean = cv::Scalar(0, 0, 0);
+      o.model.scale = 1.0 / 255;
+      o.model.swap_rb = true;
+      o.model.layout = "nchw";
+      if (a.roi.empty()) o.model.roi.mode = io::RoiMode::kTrack;
+    }
+  } catch (const std::invalid_argument& e) {
+    const std::string what = e.what();
+    throw std::invalid_argument(what.rfind("--roi", 0) == 0 ? what : "--pose: " + what);
+  }
+  if (a.synthetic_frames < 1 && a.synthetic_frames != -1)
+    throw std::invalid_argument("--frames must be >= 1, got " + std::to_string(a.synthetic_frames));
+  o.synthetic.frames = a.synthetic_frames;
+  o.synthetic.seed = a.seed;
+  o.synthetic.animate = true;
+  return o;
+}
+
+std::unique_ptr<io::Source> open_source(const std::string& spec, const SourceArgs& a) {
+  return io::open_source(spec, to_source_options(a));
+}
+
+}  // namespace peakscope::common
