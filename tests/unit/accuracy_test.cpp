@@ -13,8 +13,8 @@
 #include "core/cpu_engine.hpp"
 #include "core/cpu_kernels.hpp"
 #include "core/reference.hpp"
-#include "differential.hpp"
-#include "test_maps.hpp"
+#include "tests/support/differential.hpp"
+#include "tests/support/maps.hpp"
 
 namespace peakscope {
 namespace {

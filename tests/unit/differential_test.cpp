@@ -10,7 +10,7 @@
 
 #include "core/cpu_engine.hpp"
 #include "core/reference.hpp"
-#include "differential.hpp"
+#include "tests/support/differential.hpp"
 
 namespace peakscope {
 namespace {
