@@ -28,6 +28,8 @@ struct SourceArgs {
   bool model_bgr = false;
   std::string camera_size;
   double camera_fps = 0;
+  double image_fps = 20;  // folders and globs played live: images per second
+  double image_hold = 0;  // > 0: seconds each image is shown (overrides image_fps)
   // The synthetic scene: frames (-1: endless) and seed. add_synthetic_options exposes them
   // as --frames/--seed (the CLI); the viewer sets them from its own flags.
   long synthetic_frames = -1;

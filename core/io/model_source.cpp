@@ -59,12 +59,17 @@ class ModelSource : public Source {
     f->image_scale_x = static_cast<double>(f->image.cols) / w;
     f->image_scale_y = static_cast<double>(f->image.rows) / h;
     f->ground_truth.clear();
+    f->input_dtype.clear();  // the heatmap is the model's output, not the file's values
+    f->narrowed = false;
     return f;
   }
   std::string describe() const override {
     return "model " + opt_.path + " on " + frames_->describe();
   }
   long frame_count() const override { return frames_->frame_count(); }
+  std::string ended_short() const override { return frames_->ended_short(); }
+  std::string warning() const override { return frames_->warning(); }
+  double frame_interval_s() const override { return frames_->frame_interval_s(); }
 
  private:
   std::unique_ptr<Source> frames_;
