@@ -20,8 +20,25 @@ Json num(double v) {
   return std::isfinite(v) ? Json(v) : Json(nullptr);
 }
 
+// The heatmap's grid differs from the image's (a model's output, a crop): image coordinates
+// are written too.
 bool has_image_coords(const io::Frame& f) {
-  return !f.image.empty() && (f.image_scale_x != 1 || f.image_scale_y != 1);
+  return !f.image.empty() && (f.image_scale_x != 1 || f.image_scale_y != 1 ||
+                              f.image_offset_x != 0 || f.image_offset_y != 0);
+}
+
+// --pose: the channel's keypoint name and the model's own regressed landmark (image pixels,
+// visibility and presence as probabilities), beside the decoded heatmap.
+void add_pose_channel(Json& ch, const io::Frame& f, std::size_t c) {
+  if (!f.pose) return;
+  if (c < f.pose->names.size()) ch["name"] = f.pose->names[c];
+  if (c < f.landmarks.size()) {
+    const io::Landmark& l = f.landmarks[c];
+    ch["regressed"] = {{"x", num(l.x)},
+                       {"y", num(l.y)},
+                       {"visibility", num(l.visibility)},
+                       {"presence", num(l.presence)}};
+  }
 }
 
 // Writes the document frame by frame: JSON {"input", ..., "frames": [...], summary} or CSV.
@@ -37,6 +54,15 @@ class Writer {
       fr["index"] = f.index;
       fr["backend"] = backend;
       if (f.input_dtype != dtype_) fr["input_dtype"] = f.input_dtype;
+      if (f.pose) {
+        pose_ = f.pose;
+        fr["pose"] = {{"presence", num(f.pose_presence)},
+                      {"roi",
+                       {{"x", num(f.model_box.x)},
+                        {"y", num(f.model_box.y)},
+                        {"w", num(f.model_box.w)},
+                        {"h", num(f.model_box.h)}}}};
+      }
       fr["channels"] = Json::array();
       for (std::size_t c = 0; c < kps.size(); ++c) {
         const Keypoint& k = kps[c];
@@ -46,9 +72,13 @@ class Writer {
             {"softargmax", {{"x", num(k.soft_x)}, {"y", num(k.soft_y)}}},
             {"peak_probability", num(k.peak_probability)}};
         if (!k.valid) ch["valid"] = false;
-        if (has_image_coords(f))
-          ch["softargmax_image"] = {{"x", num((k.soft_x + 0.5) * f.image_scale_x - 0.5)},
-                                    {"y", num((k.soft_y + 0.5) * f.image_scale_y - 0.5)}};
+        if (has_image_coords(f)) {
+          const io::Point2 am = io::heatmap_to_image(f, k.argmax_x, k.argmax_y);
+          const io::Point2 sa = io::heatmap_to_image(f, k.soft_x, k.soft_y);
+          ch["argmax_image"] = {{"x", num(am.x)}, {"y", num(am.y)}};
+          ch["softargmax_image"] = {{"x", num(sa.x)}, {"y", num(sa.y)}};
+        }
+        add_pose_channel(ch, f, c);
         const double e = io::ground_truth_error(f, static_cast<int>(c), k);
         if (e >= 0) ch["error_to_ground_truth"] = e;
         fr["channels"].push_back(std::move(ch));
@@ -60,9 +90,12 @@ class Writer {
         out_ << f.index << ',' << c << ',' << csv_num(k.argmax_x) << ',' << csv_num(k.argmax_y)
              << ',' << csv_num(k.argmax_value) << ',' << csv_num(k.soft_x) << ','
              << csv_num(k.soft_y) << ',' << csv_num(k.peak_probability) << ',' << (k.valid ? 1 : 0);
-        if (image_cols_)
-          out_ << ',' << csv_num((k.soft_x + 0.5) * f.image_scale_x - 0.5) << ','
-               << csv_num((k.soft_y + 0.5) * f.image_scale_y - 0.5);
+        if (image_cols_) {
+          const io::Point2 am = io::heatmap_to_image(f, k.argmax_x, k.argmax_y);
+          const io::Point2 sa = io::heatmap_to_image(f, k.soft_x, k.soft_y);
+          out_ << ',' << csv_num(am.x) << ',' << csv_num(am.y) << ',' << csv_num(sa.x) << ','
+               << csv_num(sa.y);
+        }
         if (gt_col_) {
           const double e = io::ground_truth_error(f, static_cast<int>(c), k);
           out_ << ',' << (e >= 0 ? csv_num(e) : std::string());
@@ -74,7 +107,8 @@ class Writer {
   }
 
   // Ends the document. JSON: the summary after the frames ("backend" gpu|cpu|mixed, the
-  // fallback's reason, the frame count, "stopped" for a short source, "error" on failure).
+  // fallback's reason, the frame count, "stopped" for a short source, "error" on failure, and
+  // with --pose the preset's name, keypoint names and skeleton).
   void finish(const std::string& fallback, const std::string& stopped, const std::string& warning,
               const std::string& error) {
     if (!json_) return;
@@ -89,6 +123,11 @@ class Writer {
     if (!stopped.empty()) tail["stopped"] = stopped;
     if (!warning.empty()) tail["warning"] = warning;
     if (!error.empty()) tail["error"] = error;
+    if (pose_) {  // --pose: names and skeleton once, for the whole run
+      tail["pose_preset"] = pose_->name;
+      tail["keypoint_names"] = pose_->names;
+      tail["skeleton"] = pose_->skeleton;
+    }
     const std::string t = tail.dump();  // {"backend":...}: spliced after "frames"
     out_ << (n_ ? "\n" : "") << "], " << t.substr(1) << "\n";
   }
@@ -114,7 +153,8 @@ class Writer {
     gt_col_ = !f.ground_truth.empty();
     out_ << "frame,channel,argmax_x,argmax_y,argmax_value,softargmax_x,softargmax_y,peak_"
             "probability,valid"
-         << (image_cols_ ? ",softargmax_image_x,softargmax_image_y" : "")
+         << (image_cols_ ? ",argmax_image_x,argmax_image_y,softargmax_image_x,softargmax_image_y"
+                         : "")
          << (gt_col_ ? ",error_to_ground_truth" : "") << "\n";
   }
 
@@ -125,6 +165,7 @@ class Writer {
   int backends_ = 0;  // bit 0: a frame on the GPU, bit 1: a frame on the CPU
   std::string dtype_;
   bool image_cols_ = false, gt_col_ = false;
+  const io::PosePreset* pose_ = nullptr;
 };
 
 }  // namespace

@@ -1,0 +1,71 @@
+// Coordinate conventions on points whose answers are known by hand.
+#include <gtest/gtest.h>
+
+#include "core/coords.hpp"
+
+namespace peakscope {
+namespace {
+
+CoordConvention conv(CoordSystem s, int iw = 0, int ih = 0, bool udp = false) {
+  CoordConvention c;
+  c.system = s;
+  c.input_width = iw;
+  c.input_height = ih;
+  c.udp = udp;
+  return c;
+}
+
+TEST(Coords, EveryConventionOnAHandComputedPoint) {
+  // A 4 x 2 map, the point (1, 0.5).
+  const Point2 p{1, 0.5};
+  struct Case {
+    CoordConvention c;
+    double x, y;
+  } cases[] = {
+      {conv(CoordSystem::kIndex), 1, 0.5},
+      {conv(CoordSystem::kHalf), 1.5, 1.0},
+      {conv(CoordSystem::kDsnt), -0.25, 0.0},                 // (2*1+1)/4 - 1, (2*0.5+1)/2 - 1
+      {conv(CoordSystem::kCorner), -1.0 / 3, 0.0},            // 2*1/3 - 1, 2*0.5/1 - 1
+      {conv(CoordSystem::kImage, 256, 128), 64, 32},          // 1*256/4, 0.5*128/2
+      {conv(CoordSystem::kImage, 256, 128, true), 85, 63.5},  // 1*255/3, 0.5*127/1
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.c.name());
+    const Point2 q = to_convention(p, 4, 2, c.c);
+    EXPECT_NEAR(q.x, c.x, 1e-12);
+    EXPECT_NEAR(q.y, c.y, 1e-12);
+    const Point2 back = from_convention(q, 4, 2, c.c);
+    EXPECT_NEAR(back.x, p.x, 1e-12);
+    EXPECT_NEAR(back.y, p.y, 1e-12);
+  }
+}
+
+TEST(Coords, GridEdgesLandWhereEachLibraryPutsThem) {
+  // dsnt: the pixel centres span (-1, 1) without reaching it; corner: exactly [-1, 1].
+  EXPECT_DOUBLE_EQ(to_convention({0, 0}, 8, 8, conv(CoordSystem::kDsnt)).x, -1 + 1.0 / 8);
+  EXPECT_DOUBLE_EQ(to_convention({7, 7}, 8, 8, conv(CoordSystem::kDsnt)).x, 1 - 1.0 / 8);
+  EXPECT_DOUBLE_EQ(to_convention({0, 0}, 8, 8, conv(CoordSystem::kCorner)).x, -1);
+  EXPECT_DOUBLE_EQ(to_convention({7, 7}, 8, 8, conv(CoordSystem::kCorner)).x, 1);
+  // UDP: the last heatmap pixel maps onto the last input pixel.
+  EXPECT_DOUBLE_EQ(to_convention({47, 63}, 48, 64, conv(CoordSystem::kImage, 192, 256, true)).x,
+                   191);
+  // A one-pixel axis has no span: corner and udp give 0.
+  EXPECT_DOUBLE_EQ(to_convention({0, 0}, 1, 1, conv(CoordSystem::kCorner)).y, 0);
+}
+
+TEST(Coords, ParsingAndValidation) {
+  EXPECT_EQ(parse_coord_system("dsnt"), CoordSystem::kDsnt);
+  EXPECT_THROW(parse_coord_system("pixel"), std::invalid_argument);
+  int w = 0, h = 0;
+  parse_input_size("192x256", w, h);
+  EXPECT_EQ(w, 192);
+  EXPECT_EQ(h, 256);
+  for (const char* bad : {"192", "x256", "192x", "0x5", "-3x4", "3x4x5", "axb", ""})
+    EXPECT_THROW(parse_input_size(bad, w, h), std::invalid_argument) << bad;
+  EXPECT_THROW(conv(CoordSystem::kImage).validate(), std::invalid_argument);
+  EXPECT_NO_THROW(conv(CoordSystem::kImage, 4, 4).validate());
+  EXPECT_STREQ(conv(CoordSystem::kCorner).name(), "corner");
+}
+
+}  // namespace
+}  // namespace peakscope
