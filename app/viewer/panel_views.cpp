@@ -41,8 +41,7 @@ void cross(ImDrawList* dl, ImVec2 p, float z, ImU32 col) {
 }
 
 // --pose on the source frame: the skeleton between the decoded soft-argmax keypoints (both
-// ends valid), and the model's own regressed landmarks (visibility > 0.5) as small dots, for
-// comparison with what the heatmaps decode to.
+// ends valid), under the markers.
 void draw_skeleton(ImDrawList* dl, const io::Frame& fr, const std::vector<Keypoint>& kps,
                    const ViewPlacement& place) {
   auto at = [&](double x, double y) {  // heatmap pixel -> screen, as draw_markers maps it
@@ -56,6 +55,11 @@ void draw_skeleton(ImDrawList* dl, const io::Frame& fr, const std::vector<Keypoi
     dl->AddLine(pa, pb, MarkerStyle::kRim, 4.0f);
     dl->AddLine(pa, pb, MarkerStyle::kSkeleton, 2.0f);
   }
+}
+
+// --pose: the model's own regressed landmarks (visibility > 0.5) as small dots over the
+// markers, for comparison with what the heatmaps decode to.
+void draw_regressed(ImDrawList* dl, const io::Frame& fr, const ViewPlacement& place) {
   for (std::size_t c = 0; c < fr.landmarks.size() && c < 33; ++c) {
     const io::Landmark& l = fr.landmarks[c];
     if (l.visibility <= 0.5) continue;
@@ -98,6 +102,7 @@ void draw_markers(ImDrawList* dl, const ViewerState& st, const ViewPlacement& pl
     if (s.marker_visible(MarkerKind::kSoftArgmax))
       diamond(dl, at(kp.soft_x, kp.soft_y), z, MarkerStyle::kSoftArgmax);
   }
+  if (tex.skeleton && fr->pose) draw_regressed(dl, *fr, place);
 }
 
 void legend(const ViewerState& st) {
