@@ -8,7 +8,7 @@
 #include "app/cli/interrupt.hpp"
 #include "app/cli/output.hpp"
 #include "app/cli/progress.hpp"
-#include "core/gpu/decoder.hpp"
+#include "core/gpu/select_engine.hpp"
 
 namespace peakscope::cli {
 namespace {
@@ -192,7 +192,9 @@ int run_decode(const DecodeArgs& a) {
   const DecodeOptions opt{a.flags.beta, a.flags.normalize_on()};
   const Backend backend = parse_backend(a.flags.backend);
   std::unique_ptr<io::Source> src = open_input(a.input, a.src);
-  gpu::Decoder decoder(backend, /*headless=*/true);
+  gpu::EngineChoice choice =
+      gpu::select_engine(backend, gpu::ContextMode::kOwnHeadless, /*quiet=*/false);
+  const std::unique_ptr<Engine> engine = std::move(choice.engine);
   Output output(a.out);
   Writer writer(output.stream(), a, a.format == "json");
   InterruptGuard guard;
@@ -205,9 +207,9 @@ int run_decode(const DecodeArgs& a) {
     while (!InterruptGuard::signal()) {
       std::optional<io::Frame> f = src->next();
       if (!f) break;
-      const std::vector<Keypoint> kps = decoder.decode(f->heatmap.view(), opt);
+      const std::vector<Keypoint> kps = engine->decode(f->heatmap.view(), opt);
       // After decode: a GPU that failed on this frame has already handed it to the CPU.
-      writer.frame(*f, kps, decoder.on_gpu() ? "gpu" : "cpu");
+      writer.frame(*f, kps, backend_name(engine->last_decode_backend()));
       progress.update(++n);
     }
   } catch (const UsageError&) {
@@ -230,7 +232,9 @@ int run_decode(const DecodeArgs& a) {
     code = kExitBadInput;
   }
   const std::string warning = src->warning();
-  writer.finish(decoder.fallback_reason(), stopped, warning, error);
+  // A failure at run time (the GPU gave up part-way) says more than the choice at start.
+  const std::string run_reason = engine->fallback_reason();
+  writer.finish(run_reason.empty() ? choice.reason : run_reason, stopped, warning, error);
   if (!warning.empty()) std::cerr << "peakscope-cli: " << warning << "\n";
   if (code != kExitOk) {
     // stdout gets the complete JSON document with "error" (CSV: nothing); --out is untouched.
@@ -244,7 +248,7 @@ int run_decode(const DecodeArgs& a) {
   }
   output.commit();
   if (!stopped.empty()) std::cerr << "peakscope-cli: " << a.input << ": " << stopped << "\n";
-  std::cerr << "peakscope-cli: decoded " << n << " frame(s) on " << decoder.description() << "\n";
+  std::cerr << "peakscope-cli: decoded " << n << " frame(s) on " << engine->description() << "\n";
   return kExitOk;
 }
 

@@ -10,7 +10,7 @@
 #include "app/cli/interrupt.hpp"
 #include "app/cli/output.hpp"
 #include "app/cli/progress.hpp"
-#include "core/gpu/decoder.hpp"
+#include "core/gpu/select_engine.hpp"
 #include "core/io/panels.hpp"
 
 namespace peakscope::cli {
@@ -20,7 +20,7 @@ namespace {
 // One frame: a CSV row per channel and beta, a sheet per beta and the beta grid. Returns the
 // number of PNGs written.
 long sweep_frame(const SweepArgs& a, const std::vector<double>& betas, const io::Frame& f,
-                 gpu::Decoder& decoder, CpuEngine& cpu, io::Colormap cmap,
+                 Engine& engine, CpuEngine& cpu, io::Colormap cmap,
                  const std::filesystem::path& dir, std::ostream& csv) {
   const bool normalize = a.flags.normalize_on();
   const HeatmapView map = f.heatmap.view();
@@ -36,7 +36,7 @@ long sweep_frame(const SweepArgs& a, const std::vector<double>& betas, const io:
   std::vector<cv::Mat> rows;  // the per-beta sheets, stacked into the beta grid below
   for (double beta : betas) {
     const DecodeOptions opt{beta, normalize};
-    const std::vector<Keypoint> kps = decoder.decode(map, opt);
+    const std::vector<Keypoint> kps = engine.decode(map, opt);
     for (std::size_t c = 0; c < kps.size(); ++c) {
       const Keypoint& k = kps[c];
       const double e = io::ground_truth_error(f, static_cast<int>(c), k);
@@ -88,7 +88,9 @@ int run_sweep(const SweepArgs& a) {
   if (a.out_dir.empty()) throw UsageError("sweep needs --out DIR");
   const io::Colormap cmap = io::parse_colormap(a.colormap);
   std::unique_ptr<io::Source> src = open_input(a.input, a.src);
-  gpu::Decoder decoder(gpu::parse_backend(a.flags.backend), /*headless=*/true);
+  const std::unique_ptr<Engine> engine =
+      gpu::select_engine(parse_backend(a.flags.backend), gpu::ContextMode::kOwnHeadless, false)
+          .engine;
   CpuEngine cpu;
   namespace fs = std::filesystem;
   std::error_code ec;
@@ -112,7 +114,7 @@ int run_sweep(const SweepArgs& a) {
     while ((a.max_frames < 0 || n < a.max_frames) && !InterruptGuard::signal()) {
       std::optional<io::Frame> f = src->next();
       if (!f) break;
-      sheets += sweep_frame(a, betas, *f, decoder, cpu, cmap, dir, csv);
+      sheets += sweep_frame(a, betas, *f, *engine, cpu, cmap, dir, csv);
       progress.update(++n);
     }
   } catch (const UsageError&) {
