@@ -53,8 +53,8 @@ void draw_markers(ImDrawList* dl, const ViewerState& st, const ViewPlacement& pl
     const TileOffset off = c < static_cast<int>(tex.tiles.size()) ? tex.tiles[c] : TileOffset{};
     // Map pixel centre x lands on image pixel (x + 0.5) * scale - 0.5 (+ the tile).
     auto at = [&](double x, double y) {
-      return place.to_screen((x + 0.5) * tex.scale_x - 0.5 + off.x,
-                             (y + 0.5) * tex.scale_y - 0.5 + off.y);
+      return place.to_screen((x + 0.5) * tex.scale_x - 0.5 + tex.offset_x + off.x,
+                             (y + 0.5) * tex.scale_y - 0.5 + tex.offset_y + off.y);
     };
     if (s.marker_visible(MarkerKind::kGroundTruth) && c < static_cast<int>(fr->ground_truth.size()))
       for (const io::Point2& g : fr->ground_truth[c])
@@ -109,8 +109,8 @@ void hover_readout(const ViewerState& st, const ViewPlacement& place, const View
   for (int c = 0; c < v.channels && c < static_cast<int>(st.keypoints().size()); ++c) {
     if (sc >= 0 && c != sc) continue;
     const TileOffset off = c < static_cast<int>(tex.tiles.size()) ? tex.tiles[c] : TileOffset{};
-    const int x = static_cast<int>(std::floor((ix - off.x) / tex.scale_x));
-    const int y = static_cast<int>(std::floor((iy - off.y) / tex.scale_y));
+    const int x = static_cast<int>(std::floor((ix - off.x - tex.offset_x) / tex.scale_x));
+    const int y = static_cast<int>(std::floor((iy - off.y - tex.offset_y) / tex.scale_y));
     if (x < 0 || y < 0 || x >= v.width || y >= v.height) continue;
     // In the max view every channel covers the pixel: report the one with the largest value.
     int best = c;
@@ -170,9 +170,9 @@ void colorbar(ImDrawList* dl, ImVec2 p0, ImVec2 p1, io::Colormap cmap, const Col
     label(p1.y, buf);
     return;
   }
-  std::snprintf(buf, sizeof buf, "%.2g", sc.hi);
+  std::snprintf(buf, sizeof buf, "%.3g", sc.hi);
   label(p0.y, buf);
-  std::snprintf(buf, sizeof buf, "%.2g", sc.lo);
+  std::snprintf(buf, sizeof buf, "%.3g", sc.lo);
   label(p1.y, buf);
   if (sc.log && sc.lo > 0 && sc.hi > sc.lo) {
     const double l0 = std::log10(sc.lo), l1 = std::log10(sc.hi);
@@ -184,7 +184,7 @@ void colorbar(ImDrawList* dl, ImVec2 p0, ImVec2 p1, io::Colormap cmap, const Col
       label(y, buf);
     }
   } else if (!sc.log) {
-    std::snprintf(buf, sizeof buf, "%.2g", 0.5 * (sc.lo + sc.hi));
+    std::snprintf(buf, sizeof buf, "%.3g", 0.5 * (sc.lo + sc.hi));
     label(p0.y + h * 0.5f, buf);
   }
 }

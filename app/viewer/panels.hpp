@@ -47,7 +47,8 @@ struct MarkerStyle {
 struct ViewTexture {
   GLuint id = 0;
   int width = 0, height = 0;
-  // Channel c's map pixel (x, y) is drawn at image pixel ((x + 0.5) * scale - 0.5 + tile).
+  // Channel c's map pixel (x, y) is drawn at image pixel
+  // ((x + 0.5) * scale - 0.5 + offset + tile): io::heatmap_to_image for the source frame.
   double scale_x = 1, scale_y = 1;
   std::vector<TileOffset> tiles;
   // Per channel: the colour of its argmax pixel. Where a map pixel is smaller than
@@ -55,6 +56,7 @@ struct ViewTexture {
   // a one-pixel peak is never lost to minification.
   std::vector<ImU32> peak_colors;
   static constexpr float kPeakDotZoom = 1.5f;
+  double offset_x = 0, offset_y = 0;
 };
 struct ViewTextures {
   ViewTexture heat, soft, frame;  // frame: the source image (id 0 when there is none)

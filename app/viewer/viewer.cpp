@@ -58,11 +58,8 @@ void Viewer::open(const std::string& spec) {
 
 void Viewer::take_frames(bool scripted_wait) {
   if (std::string e = worker_.take_error(); !e.empty()) st_.report_error(ErrorKind::kSource, e);
-  const bool new_source = worker_.generation() != st_.source_generation();
   const bool at_limit = frame_limit_ >= 0 && st_.frames_shown() >= frame_limit_;
-  // A new source replaces the frame at once, paused or not.
-  const bool want = new_source || !st_.paused() || st_.take_step() || !st_.frame();
-  if (want && !at_limit) {
+  if (!at_limit && st_.want_frame(worker_.generation())) {
     if (std::optional<WorkerFrame> f = worker_.take(scripted_wait ? 10.0 : 0.0)) {
       if (f->generation != st_.source_generation()) {
         const SourceInfo info = worker_.info();
@@ -189,6 +186,8 @@ void Viewer::decode_current() {
                     fr.image_scale_y,
                     std::vector<TileOffset>(k, TileOffset{}),
                     {}};
+      tex_.frame.offset_x = fr.image_offset_x;
+      tex_.frame.offset_y = fr.image_offset_y;
     } else {
       tex_.frame = ViewTexture{};
     }

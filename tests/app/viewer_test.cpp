@@ -295,6 +295,29 @@ TEST(ViewerAppTest, AllChannelsGridTilesEveryChannel) {
   }
 }
 
+// Keys reach the state through the key table in the real window (--press injects them as the
+// GLFW callback does).
+TEST(ViewerAppTest, KeysSelectChannelsScaleAndTheOtherEngine) {
+  std::vector<std::pair<int, int>> peaks;
+  const fs::path npy = write_stack("keys5", 5, 64, 48, &peaks);
+  const ViewerRun r = run_viewer("keys5", npy.string() + " --frames 1 --press 2,L,B");
+  EXPECT_EQ(r.report["channel"].get<int>(), 2) << "key 2 shows channel 2, as the CLI numbers it";
+  EXPECT_EQ(r.report["colorbar"]["p_lo"].get<double>(), 0.0) << "L: linear scale from p = 0";
+  EXPECT_DOUBLE_EQ(r.report["colorbar"]["p_hi"].get<double>(),
+                   r.report["keypoints"][2]["peak_probability"].get<double>());
+  // B switches to the engine that is not running (auto runs the CPU on llvmpipe).
+  const ViewerRun plain = run_viewer("keys5plain", npy.string() + " --frames 1");
+  EXPECT_NE(r.report["backend"].get<std::string>(), plain.report["backend"].get<std::string>())
+      << r.log;
+  // Only channel 2's markers: channel 0's argmax has no ring.
+  const Place p = place(r, "heatmap_view");
+  EXPECT_FALSE(near(r.shot, p.sx(peaks[0].first) + p.hole() + 1.5, p.sy(peaks[0].second), kWhite));
+  EXPECT_TRUE(near(r.shot, p.sx(peaks[2].first) + p.hole() + 1.5, p.sy(peaks[2].second), kWhite));
+  const ViewerRun bad = run_viewer("keysbad", "--frames 1 --press Q", "", false);
+  EXPECT_EQ(bad.rc, 2);
+  EXPECT_NE(bad.log.find("'Q'"), std::string::npos) << bad.log;
+}
+
 TEST(ViewerAppTest, FramesNShowsNFramesOfAVideo) {
   const fs::path video = tmp("count.avi");
   {
