@@ -129,6 +129,11 @@ nlohmann::json report_json(const peakscope::viewer::Viewer& v, double median_ms)
                 {"betas", st.curve().betas},
                 {"values", st.curve().values},
                 {"ground_truth", st.curve().ground_truth}};
+  j["hover"] = l.hover;
+  j["beta_plot"] = {{"x0", l.beta_plot_min.x},
+                    {"y0", l.beta_plot_min.y},
+                    {"x1", l.beta_plot_max.x},
+                    {"y1", l.beta_plot_max.y}};
   j["saved"] = st.last_saved();
   j["error"] = st.error();
   return j;
@@ -143,6 +148,7 @@ int main(int argc, char** argv) {
   std::string normalize, all_view, hold_text;
   std::vector<std::string> hide, press;
   std::vector<viewer::Key> pressed;
+  std::vector<double> mouse;
   long frames = 0;
   int width = 1280, height = 800, channel = -2;
   unsigned long long seed = 1;
@@ -171,6 +177,9 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"argmax", "softargmax", "ground_truth"}));
   app.add_option("--press", press, "keys pressed before the first frame, e.g. L,2,F1 (scripted)")
       ->delimiter(',');
+  app.add_option("--mouse", mouse, "scripted: the pointer at window pixel X,Y (hover readouts)")
+      ->delimiter(',')
+      ->expected(2);
   app.add_option("--hold", hold_text, "hold each frame (e.g. each image) at least this many s");
   app.add_option("--frames", frames, "run N frames, save what was asked, exit (scripted)");
   app.add_option("--screenshot", screenshot, "save the window as PNG at the end");
@@ -287,6 +296,7 @@ int main(int argc, char** argv) {
     }
     int settle = 0;
     while (v && !glfwWindowShouldClose(win) && !g_quit) {
+      if (scripted && mouse.size() == 2) glfwSetCursorPos(win, mouse[0], mouse[1]);
       glfwPollEvents();
       for (const auto& [k, shift] : g_keys) v->key_event(k, shift);
       g_keys.clear();

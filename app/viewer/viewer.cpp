@@ -279,7 +279,7 @@ bool Viewer::frame(int fb_width, int fb_height, double now_s) {
   const float plots_h = std::clamp(avail.y * 0.28f, 120.0f, 230.0f);
   const float views_h = std::max(120.0f, avail.y - plots_h - 4);
   panel_views(st_, tex_, avail.x, views_h, layout_);
-  panel_plots(st_, avail.x, avail.y - views_h - 4);
+  panel_plots(st_, avail.x, avail.y - views_h - 4, layout_);
   ImGui::EndChild();
   ImGui::End();
   if (st_.show_help()) panel_help(st_);

@@ -318,6 +318,44 @@ TEST(ViewerAppTest, KeysSelectChannelsScaleAndTheOtherEngine) {
   EXPECT_NE(bad.log.find("'Q'"), std::string::npos) << bad.log;
 }
 
+// Hovering reads a point: in a view, the pixel, its value and p (core's softmax_at); on the
+// error-vs-beta plot, the nearest point of the curve. The pointer is put there by --mouse.
+TEST(ViewerAppTest, HoverReadsAPointOfAViewAndOfThePlot) {
+  const std::string args = "--frames 5 --backend cpu --seed 2";
+  const ViewerRun first = run_viewer("hover0", args);
+  const auto& k = first.report["keypoints"][0];
+  const Place p = place(first, "softmax_view");
+  // The pointer lands on whole window pixels: the map pixel under it is computed from those.
+  const long mx = std::lround(p.sx(k["argmax_x"].get<double>())),
+             my = std::lround(p.sy(k["argmax_y"].get<double>()));
+  char at[64];
+  std::snprintf(at, sizeof at, " --mouse %ld,%ld", mx, my);
+  const ViewerRun view = run_viewer("hover1", args + at);
+  const int x = static_cast<int>(std::floor((mx - p.ox) / p.z));
+  const int y = static_cast<int>(std::floor((my - p.oy) / p.z));
+  io::SyntheticOptions so;
+  so.seed = 2;
+  auto src = io::make_synthetic_source(so);
+  std::optional<io::Frame> f;
+  for (int i = 0; i < 5; ++i) f = src->next();
+  const DecodeOptions opt{kDefaultBeta, kDefaultNormalize};
+  const Keypoint kp = reference::decode(f->heatmap.view(), 0, opt);
+  const double v = f->heatmap.view().at(0, y, x);
+  char want[128];
+  std::snprintf(want, sizeof want, "(%d, %d)  value %.4g  p %.3g", x, y, v, softmax_at(v, kp, opt));
+  EXPECT_EQ(view.report["hover"].get<std::string>(), want);
+  // The plot: beta 100 is the 17th point of the curve (10^-2 .. 10^4, 25 points).
+  const auto& b = first.report["beta_plot"];
+  const double bx =
+      b["x0"].get<double>() + (2.0 + 2.0) / 6.0 * (b["x1"].get<double>() - b["x0"].get<double>());
+  const double by = 0.5 * (b["y0"].get<double>() + b["y1"].get<double>());
+  std::snprintf(at, sizeof at, " --mouse %.1f,%.1f", bx, by);
+  const ViewerRun plot = run_viewer("hover2", args + at);
+  std::snprintf(want, sizeof want, "beta 100: %.4g px",
+                plot.report["curve"]["values"][16].get<double>());
+  EXPECT_EQ(plot.report["hover"].get<std::string>(), want);
+}
+
 TEST(ViewerAppTest, FramesNShowsNFramesOfAVideo) {
   const fs::path video = tmp("count.avi");
   {
