@@ -40,10 +40,40 @@ void cross(ImDrawList* dl, ImVec2 p, float z, ImU32 col) {
   }
 }
 
+// --pose on the source frame: the skeleton between the decoded soft-argmax keypoints (both
+// ends valid), under the markers.
+void draw_skeleton(ImDrawList* dl, const io::Frame& fr, const std::vector<Keypoint>& kps,
+                   const ViewPlacement& place) {
+  auto at = [&](double x, double y) {  // heatmap pixel -> screen, as draw_markers maps it
+    const io::Point2 p = io::heatmap_to_image(fr, x, y);
+    return place.to_screen(p.x, p.y);
+  };
+  const int n = static_cast<int>(kps.size());
+  for (const auto& [a, b] : fr.pose->skeleton) {
+    if (a >= n || b >= n || !kps[a].valid || !kps[b].valid) continue;
+    const ImVec2 pa = at(kps[a].soft_x, kps[a].soft_y), pb = at(kps[b].soft_x, kps[b].soft_y);
+    dl->AddLine(pa, pb, MarkerStyle::kRim, 4.0f);
+    dl->AddLine(pa, pb, MarkerStyle::kSkeleton, 2.0f);
+  }
+}
+
+// --pose: the model's own regressed landmarks (visibility > 0.5) as small dots over the
+// markers, for comparison with what the heatmaps decode to.
+void draw_regressed(ImDrawList* dl, const io::Frame& fr, const ViewPlacement& place) {
+  for (std::size_t c = 0; c < fr.landmarks.size() && c < 33; ++c) {
+    const io::Landmark& l = fr.landmarks[c];
+    if (l.visibility <= 0.5) continue;
+    const ImVec2 p = place.to_screen(l.x, l.y);
+    dl->AddCircleFilled(p, 3.5f, MarkerStyle::kRim, 12);
+    dl->AddCircleFilled(p, 2.5f, MarkerStyle::kRegressed, 12);
+  }
+}
+
 void draw_markers(ImDrawList* dl, const ViewerState& st, const ViewPlacement& place,
                   const ViewTexture& tex) {
   const io::Frame* fr = st.frame();
   if (!fr) return;
+  if (tex.skeleton && fr->pose) draw_skeleton(dl, *fr, st.keypoints(), place);
   const Settings& s = st.settings();
   const int sc = st.shown_channel();
   const auto& kps = st.keypoints();
@@ -53,8 +83,8 @@ void draw_markers(ImDrawList* dl, const ViewerState& st, const ViewPlacement& pl
     const TileOffset off = c < static_cast<int>(tex.tiles.size()) ? tex.tiles[c] : TileOffset{};
     // Map pixel centre x lands on image pixel (x + 0.5) * scale - 0.5 (+ the tile).
     auto at = [&](double x, double y) {
-      return place.to_screen((x + 0.5) * tex.scale_x - 0.5 + off.x,
-                             (y + 0.5) * tex.scale_y - 0.5 + off.y);
+      return place.to_screen((x + 0.5) * tex.scale_x - 0.5 + off.x + tex.offset_x,
+                             (y + 0.5) * tex.scale_y - 0.5 + off.y + tex.offset_y);
     };
     if (s.marker_visible(MarkerKind::kGroundTruth) && c < static_cast<int>(fr->ground_truth.size()))
       for (const io::Point2& g : fr->ground_truth[c])
@@ -72,6 +102,7 @@ void draw_markers(ImDrawList* dl, const ViewerState& st, const ViewPlacement& pl
     if (s.marker_visible(MarkerKind::kSoftArgmax))
       diamond(dl, at(kp.soft_x, kp.soft_y), z, MarkerStyle::kSoftArgmax);
   }
+  if (tex.skeleton && fr->pose) draw_regressed(dl, *fr, place);
 }
 
 void legend(const ViewerState& st) {
@@ -96,11 +127,25 @@ void legend(const ViewerState& st) {
       d->AddLine(ImVec2(p.x, p.y + s * 2), ImVec2(p.x, p.y + s * 7), MarkerStyle::kGroundTruth, 2);
     }
   });
+  if (st.frame() && st.frame()->pose && st.show_frame()) {  // --pose on the source frame
+    const ImVec2 c = ImGui::GetCursorScreenPos();
+    const float y = c.y + ImGui::GetTextLineHeight() * 0.5f;
+    dl->AddLine(ImVec2(c.x + 2, y), ImVec2(c.x + 14, y), MarkerStyle::kSkeleton, 2);
+    ImGui::SetCursorScreenPos(ImVec2(c.x + 20, c.y));
+    ImGui::TextUnformatted("skeleton");
+    ImGui::SameLine();
+    const ImVec2 d = ImGui::GetCursorScreenPos();
+    dl->AddCircleFilled(ImVec2(d.x + 8, y), 3, MarkerStyle::kRegressed, 12);
+    ImGui::SetCursorScreenPos(ImVec2(d.x + 20, d.y));
+    ImGui::TextUnformatted("model's landmarks");
+    ImGui::SameLine();
+  }
   ImGui::NewLine();
 }
 
 // The hover readout: pixel, value and p of the channel under the cursor.
-void hover_readout(const ViewerState& st, const ViewPlacement& place, const ViewTexture& tex) {
+void hover_readout(const ViewerState& st, const ViewPlacement& place, const ViewTexture& tex,
+                   std::string* said) {
   const io::Frame* fr = st.frame();
   const ImVec2 m = ImGui::GetIO().MousePos;
   const double ix = (m.x - place.origin.x) / place.zoom, iy = (m.y - place.origin.y) / place.zoom;
@@ -109,8 +154,8 @@ void hover_readout(const ViewerState& st, const ViewPlacement& place, const View
   for (int c = 0; c < v.channels && c < static_cast<int>(st.keypoints().size()); ++c) {
     if (sc >= 0 && c != sc) continue;
     const TileOffset off = c < static_cast<int>(tex.tiles.size()) ? tex.tiles[c] : TileOffset{};
-    const int x = static_cast<int>(std::floor((ix - off.x) / tex.scale_x));
-    const int y = static_cast<int>(std::floor((iy - off.y) / tex.scale_y));
+    const int x = static_cast<int>(std::floor((ix - off.x - tex.offset_x) / tex.scale_x));
+    const int y = static_cast<int>(std::floor((iy - off.y - tex.offset_y) / tex.scale_y));
     if (x < 0 || y < 0 || x >= v.width || y >= v.height) continue;
     // In the max view every channel covers the pixel: report the one with the largest value.
     int best = c;
@@ -120,10 +165,13 @@ void hover_readout(const ViewerState& st, const ViewPlacement& place, const View
         if (v.at(k, y, x) > v.at(best, y, x)) best = k;
     const double val = v.at(best, y, x);
     const double p = softmax_at(val, st.keypoints()[best], st.settings().decode_options());
+    char buf[160];
     if (v.channels > 1)
-      ImGui::Text("ch %d (%d, %d)  value %.4g  p %.3g", best, x, y, val, p);
+      std::snprintf(buf, sizeof buf, "ch %d (%d, %d)  value %.4g  p %.3g", best, x, y, val, p);
     else
-      ImGui::Text("(%d, %d)  value %.4g  p %.3g", x, y, val, p);
+      std::snprintf(buf, sizeof buf, "(%d, %d)  value %.4g  p %.3g", x, y, val, p);
+    ImGui::TextUnformatted(buf);
+    *said = buf;
     return;
   }
   ImGui::TextDisabled("outside the map");
@@ -170,9 +218,9 @@ void colorbar(ImDrawList* dl, ImVec2 p0, ImVec2 p1, io::Colormap cmap, const Col
     label(p1.y, buf);
     return;
   }
-  std::snprintf(buf, sizeof buf, "%.2g", sc.hi);
+  std::snprintf(buf, sizeof buf, "%.3g", sc.hi);
   label(p0.y, buf);
-  std::snprintf(buf, sizeof buf, "%.2g", sc.lo);
+  std::snprintf(buf, sizeof buf, "%.3g", sc.lo);
   label(p1.y, buf);
   if (sc.log && sc.lo > 0 && sc.hi > sc.lo) {
     const double l0 = std::log10(sc.lo), l1 = std::log10(sc.hi);
@@ -184,7 +232,7 @@ void colorbar(ImDrawList* dl, ImVec2 p0, ImVec2 p1, io::Colormap cmap, const Col
       label(y, buf);
     }
   } else if (!sc.log) {
-    std::snprintf(buf, sizeof buf, "%.2g", 0.5 * (sc.lo + sc.hi));
+    std::snprintf(buf, sizeof buf, "%.3g", 0.5 * (sc.lo + sc.hi));
     label(p0.y + h * 0.5f, buf);
   }
 }
@@ -193,7 +241,7 @@ void colorbar(ImDrawList* dl, ImVec2 p0, ImVec2 p1, io::Colormap cmap, const Col
 // kept either way so both views share one zoom), and the hover readout or legend below.
 void draw_map(ViewerState& st, const char* id, const char* title, const ViewTexture& tex,
               ImVec2 size, ViewPlacement& place, io::Colormap cmap, const ColorScale* scale,
-              bool frame_toggle, ImVec2* bar_rect) {
+              bool frame_toggle, ImVec2* bar_rect, std::string* hover) {
   ImGui::BeginChild(id, size, true,
                     ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse);
   ImGui::TextUnformatted(title);
@@ -266,7 +314,7 @@ void draw_map(ViewerState& st, const char* id, const char* title, const ViewText
   // Hover readout (or the legend) under the map.
   ImGui::SetCursorScreenPos(ImVec2(p0.x, p0.y + area.y + 2));
   if (hovered && fr && !st.keypoints().empty())
-    hover_readout(st, place, tex);
+    hover_readout(st, place, tex, hover);
   else
     legend(st);
   ImGui::EndChild();
@@ -275,18 +323,19 @@ void draw_map(ViewerState& st, const char* id, const char* title, const ViewText
 }  // namespace
 
 void panel_views(ViewerState& st, const ViewTextures& tex, float w, float h, ViewLayout& layout) {
+  layout.hover.clear();
   const float each = (w - 8) * 0.5f;
   const bool frame = st.show_frame() && tex.frame.id;
   const std::string left_title = frame ? "source frame" : tex.heat_title;
   const ColorScale heat{tex.heat_lo, tex.heat_hi, false, tex.heat_relative};
   draw_map(st, "heatmap_view", left_title.c_str(), frame ? tex.frame : tex.heat, ImVec2(each, h),
-           layout.heat, tex.colormap, frame ? nullptr : &heat, true, nullptr);
+           layout.heat, tex.colormap, frame ? nullptr : &heat, true, nullptr, &layout.hover);
   ImGui::SameLine();
   const ColorScale soft{tex.p_lo, tex.p_hi, st.settings().softmax_scale() == SoftmaxScale::kLog,
                         tex.p_relative};
   ImVec2 bar[2];
   draw_map(st, "softmax_view", tex.soft_title.c_str(), tex.soft, ImVec2(each, h), layout.soft,
-           tex.colormap, &soft, false, bar);
+           tex.colormap, &soft, false, bar, &layout.hover);
   layout.colorbar_min = bar[0];
   layout.colorbar_max = bar[1];
 }

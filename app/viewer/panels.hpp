@@ -29,7 +29,10 @@ struct ViewPlacement {
 // Where the panels put things this frame (the scripted report and the tests read it).
 struct ViewLayout {
   ViewPlacement heat, soft;
-  ImVec2 colorbar_min{0, 0}, colorbar_max{0, 0};  // the softmax view's colour bar
+  ImVec2 colorbar_min{0, 0}, colorbar_max{0, 0};    // the softmax view's colour bar
+  ImVec2 time_plot_min{0, 0}, time_plot_max{0, 0};  // the plots' axes boxes
+  ImVec2 beta_plot_min{0, 0}, beta_plot_max{0, 0};
+  std::string hover;  // what the hover readout or a plot's tooltip says this frame ("" none)
 };
 
 // Marker colours (the tests look for them) and sizes.
@@ -38,6 +41,8 @@ struct MarkerStyle {
   static constexpr ImU32 kSoftArgmax = IM_COL32(255, 0, 255, 255);
   static constexpr ImU32 kGroundTruth = IM_COL32(0, 255, 0, 255);
   static constexpr ImU32 kRim = IM_COL32(0, 0, 0, 255);
+  static constexpr ImU32 kSkeleton = IM_COL32(0, 200, 255, 255);   // --pose: decoded skeleton
+  static constexpr ImU32 kRegressed = IM_COL32(255, 220, 0, 255);  // --pose: model's landmarks
   // Radius of the hole every marker leaves at its centre, in screen pixels, at zoom z: the
   // marked pixel (z wide) stays visible at every zoom.
   static float hole(float z) { return std::max(4.0f, 0.75f * z + 2.0f); }
@@ -47,7 +52,8 @@ struct MarkerStyle {
 struct ViewTexture {
   GLuint id = 0;
   int width = 0, height = 0;
-  // Channel c's map pixel (x, y) is drawn at image pixel ((x + 0.5) * scale - 0.5 + tile).
+  // Channel c's map pixel (x, y) is drawn at image pixel
+  // ((x + 0.5) * scale - 0.5 + offset + tile): io::heatmap_to_image for the source frame.
   double scale_x = 1, scale_y = 1;
   std::vector<TileOffset> tiles;
   // Per channel: the colour of its argmax pixel. Where a map pixel is smaller than
@@ -55,6 +61,12 @@ struct ViewTexture {
   // a one-pixel peak is never lost to minification.
   std::vector<ImU32> peak_colors;
   static constexpr float kPeakDotZoom = 1.5f;
+  // Where the map's grid starts in the image (Frame::image_offset: a model fed a crop of the
+  // frame, --roi / --pose), added to every channel's position.
+  double offset_x = 0, offset_y = 0;
+  // --pose on the source frame: draw the preset's skeleton between the decoded keypoints and
+  // the model's own regressed landmarks (core/io/pose_preset.hpp).
+  bool skeleton = false;
 };
 struct ViewTextures {
   ViewTexture heat, soft, frame;  // frame: the source image (id 0 when there is none)
@@ -72,7 +84,8 @@ void panel_controls(ViewerState& st);
 // legend and colour bar; writes where it drew into `layout`.
 void panel_views(ViewerState& st, const ViewTextures& tex, float w, float h, ViewLayout& layout);
 // Error over time and error against beta, with axes, ticks and hover.
-void panel_plots(const ViewerState& st, float w, float h);
+// Writes the plots' boxes and any hover text into `layout`.
+void panel_plots(const ViewerState& st, float w, float h, ViewLayout& layout);
 // The key table and the mouse (F1).
 void panel_help(ViewerState& st);
 
