@@ -28,6 +28,7 @@ CLI::App* add_decode_command(CLI::App& app, DecodeArgs& a) {
   common::add_source_options(*cmd, a.src);
   common::add_synthetic_options(*cmd, a.src);
   add_decode_flags(*cmd, a.flags, /*with_beta=*/true);
+  add_lab_flags(*cmd, a.lab);
   cmd->add_option("--format", a.format, "json | csv")
       ->check(CLI::IsMember({"json", "csv"}))
       ->capture_default_str();
@@ -38,6 +39,7 @@ CLI::App* add_decode_command(CLI::App& app, DecodeArgs& a) {
 int run_decode(const DecodeArgs& a) {
   const bool normalize = a.flags.normalize_on();
   const gpu::Backend backend = gpu::parse_backend(a.flags.backend);
+  const Lab lab = resolve_lab(a.lab, a.flags.beta);
   std::unique_ptr<io::Source> src = open_input(a.input, a.src);
   gpu::Decoder decoder(backend, /*headless=*/true);
 
@@ -52,10 +54,18 @@ int run_decode(const DecodeArgs& a) {
   if (json) {
     out << "{\"input\": " << nlohmann::json(a.input).dump()
         << ", \"beta\": " << num(opt.beta).dump() << ", \"normalize\": \"" << a.flags.normalize
-        << "\", \"backend\": \"" << (decoder.on_gpu() ? "gpu" : "cpu") << "\", \"frames\": [";
+        << "\", \"backend\": \"" << (decoder.on_gpu() ? "gpu" : "cpu") << "\"";
+    if (lab.active()) {
+      nlohmann::ordered_json h;
+      lab.describe(h);
+      for (const auto& [key, value] : h.items())
+        out << ", " << nlohmann::json(key).dump() << ": " << value.dump();
+    }
+    out << ", \"frames\": [";
   } else {
     out << "frame,channel,argmax_x,argmax_y,argmax_value,softargmax_x,softargmax_y,peak_"
-           "probability,valid\n";
+           "probability,valid"
+        << lab.csv_header() << "\n";
   }
   Progress progress(src->frame_count());
   long n = 0;
@@ -73,6 +83,8 @@ int run_decode(const DecodeArgs& a) {
             {"softargmax", {{"x", num(k.soft_x)}, {"y", num(k.soft_y)}}},
             {"peak_probability", num(k.peak_probability)}};
         if (!k.valid) ch["valid"] = false;
+        if (lab.active())
+          ch["decoders"] = lab.channel_json(f->heatmap.view(), static_cast<int>(c), k, opt);
         if (!f->image.empty() && (f->image_scale_x != 1 || f->image_scale_y != 1))
           ch["softargmax_image"] = {{"x", num((k.soft_x + 0.5) * f->image_scale_x - 0.5)},
                                     {"y", num((k.soft_y + 0.5) * f->image_scale_y - 0.5)}};
@@ -85,10 +97,12 @@ int run_decode(const DecodeArgs& a) {
       char line[512];
       for (std::size_t c = 0; c < kps.size(); ++c) {
         const Keypoint& k = kps[c];
-        std::snprintf(line, sizeof line, "%ld,%zu,%.0f,%.0f,%.9g,%.6f,%.6f,%.9g,%d\n", f->index, c,
+        std::snprintf(line, sizeof line, "%ld,%zu,%.0f,%.0f,%.9g,%.6f,%.6f,%.9g,%d", f->index, c,
                       k.argmax_x, k.argmax_y, k.argmax_value, k.soft_x, k.soft_y,
                       k.peak_probability, k.valid ? 1 : 0);
         out << line;
+        if (lab.active()) out << lab.csv_values(f->heatmap.view(), static_cast<int>(c), k, opt);
+        out << "\n";
       }
     }
     progress.update(++n);

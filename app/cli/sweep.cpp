@@ -6,6 +6,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "app/cli/auto_beta.hpp"
 #include "app/cli/progress.hpp"
 #include "core/gpu/decoder.hpp"
 #include "core/io/panels.hpp"
@@ -29,13 +30,19 @@ CLI::App* add_sweep_command(CLI::App& app, SweepArgs& a) {
   cmd->add_option("--colormap", a.colormap, "jet | viridis | turbo | inferno | gray")
       ->check(CLI::IsMember({"jet", "viridis", "turbo", "inferno", "gray"}))
       ->capture_default_str();
+  cmd->add_flag("--auto-beta", a.auto_beta,
+                "also sweep the beta minimising the mean soft-argmax error to ground truth");
   return cmd;
 }
 
 int run_sweep(const SweepArgs& a) {
   const bool normalize = a.flags.normalize_on();
-  const std::vector<double> betas = parse_betas(a.betas);
+  std::vector<double> betas = parse_betas(a.betas);
   if (a.out_dir.empty()) throw UsageError("sweep needs --out DIR");
+  if (a.auto_beta) {
+    betas.push_back(find_auto_beta(a.input, a.src, normalize, a.max_frames, a.out_dir));
+    std::sort(betas.begin(), betas.end());
+  }
   const io::Colormap cmap = io::parse_colormap(a.colormap);
   std::unique_ptr<io::Source> src = open_input(a.input, a.src);
   gpu::Decoder decoder(gpu::parse_backend(a.flags.backend), /*headless=*/true);
