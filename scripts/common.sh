@@ -12,6 +12,7 @@ PACKAGES=(
   libegl-mesa0 libgl1-mesa-dri libglx-mesa0 mesa-utils-bin
   libhwy-dev libcli11-dev nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev
   xvfb xauth clang libclang-rt-14-dev python3 python3-numpy
+  python3-onnx python3-flatbuffers python3-opencv opencv-doc
 )
 
 log() { printf '\033[1m[peakscope]\033[0m %s\n' "$*" >&2; }
@@ -37,4 +38,10 @@ configure_build() {
   local dir="$1"; shift
   cmake -S "$ROOT" -B "$dir" -DCMAKE_BUILD_TYPE=Release "$@" >/dev/null
   cmake --build "$dir" -j "$JOBS"
+}
+
+# The MediaPipe pose models for --pose and the pose tests (a cache outside the repo, never
+# fetched by the build). Without npm or the registry the pose tests report SKIPPED and say why.
+fetch_pose_model() {
+  "$ROOT/scripts/get-pose-model" || log "pose models not fetched (see above): the pose tests will be skipped"
 }

@@ -17,6 +17,20 @@ nlohmann::ordered_json num(double v) {
   return std::isfinite(v) ? nlohmann::ordered_json(v) : nlohmann::ordered_json(nullptr);
 }
 
+// --pose: the channel's keypoint name and the model's own regressed landmark (image pixels,
+// visibility and presence as probabilities), beside the decoded heatmap.
+void add_pose_channel(nlohmann::ordered_json& ch, const io::Frame& f, std::size_t c) {
+  if (!f.pose) return;
+  if (c < f.pose->names.size()) ch["name"] = f.pose->names[c];
+  if (c < f.landmarks.size()) {
+    const io::Landmark& l = f.landmarks[c];
+    ch["regressed"] = {{"x", num(l.x)},
+                       {"y", num(l.y)},
+                       {"visibility", num(l.visibility)},
+                       {"presence", num(l.presence)}};
+  }
+}
+
 }  // namespace
 
 CLI::App* add_decode_command(CLI::App& app, DecodeArgs& a) {
@@ -69,11 +83,21 @@ int run_decode(const DecodeArgs& a) {
   }
   Progress progress(src->frame_count());
   long n = 0;
+  const io::PosePreset* pose = nullptr;  // --pose: names and skeleton, written at the end
   while (std::optional<io::Frame> f = src->next()) {
     const std::vector<Keypoint> kps = decoder.decode(f->heatmap.view(), opt);
     if (json) {
       nlohmann::ordered_json fr;
       fr["index"] = f->index;
+      if (f->pose) {
+        pose = f->pose;
+        fr["pose"] = {{"presence", num(f->pose_presence)},
+                      {"roi",
+                       {{"x", num(f->model_box.x)},
+                        {"y", num(f->model_box.y)},
+                        {"w", num(f->model_box.w)},
+                        {"h", num(f->model_box.h)}}}};
+      }
       fr["channels"] = nlohmann::ordered_json::array();
       for (std::size_t c = 0; c < kps.size(); ++c) {
         const Keypoint& k = kps[c];
@@ -85,9 +109,14 @@ int run_decode(const DecodeArgs& a) {
         if (!k.valid) ch["valid"] = false;
         if (lab.active())
           ch["decoders"] = lab.channel_json(f->heatmap.view(), static_cast<int>(c), k, opt);
-        if (!f->image.empty() && (f->image_scale_x != 1 || f->image_scale_y != 1))
-          ch["softargmax_image"] = {{"x", num((k.soft_x + 0.5) * f->image_scale_x - 0.5)},
-                                    {"y", num((k.soft_y + 0.5) * f->image_scale_y - 0.5)}};
+        if (!f->image.empty() && (f->image_scale_x != 1 || f->image_scale_y != 1 ||
+                                  f->image_offset_x != 0 || f->image_offset_y != 0)) {
+          const io::Point2 am = io::heatmap_to_image(*f, k.argmax_x, k.argmax_y);
+          const io::Point2 sa = io::heatmap_to_image(*f, k.soft_x, k.soft_y);
+          ch["argmax_image"] = {{"x", num(am.x)}, {"y", num(am.y)}};
+          ch["softargmax_image"] = {{"x", num(sa.x)}, {"y", num(sa.y)}};
+        }
+        add_pose_channel(ch, *f, c);
         const double e = io::ground_truth_error(*f, static_cast<int>(c), k);
         if (e >= 0) ch["error_to_ground_truth"] = e;
         fr["channels"].push_back(std::move(ch));
@@ -108,7 +137,14 @@ int run_decode(const DecodeArgs& a) {
     progress.update(++n);
   }
   progress.finish();
-  if (json) out << (n ? "\n" : "") << "]}\n";
+  if (json) {
+    out << (n ? "\n" : "") << "]";
+    if (pose)
+      out << ", \"pose_preset\": " << nlohmann::json(pose->name).dump()
+          << ", \"keypoint_names\": " << nlohmann::json(pose->names).dump()
+          << ", \"skeleton\": " << nlohmann::json(pose->skeleton).dump();
+    out << "}\n";
+  }
   out.flush();
   if (!out)
     throw std::runtime_error("write failed" + (a.out.empty() ? std::string() : " for " + a.out));

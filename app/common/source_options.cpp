@@ -56,6 +56,12 @@ void add_source_options(CLI::App& app, SourceArgs& a) {
       ->capture_default_str();
   app.add_flag("--model-bgr", a.model_bgr, "feed BGR (default: RGB)");
   app.add_option("--layout", a.layout, "model output layout: nchw|nhwc")->capture_default_str();
+  app.add_option("--pose", a.pose,
+                 "pose model preset: mediapipe (= mediapipe-full), mediapipe-lite, mediapipe-heavy "
+                 "(scripts/get-pose-model fetches them)");
+  app.add_option("--roi", a.roi,
+                 "region the model sees: x,y,w,h (padded to the model's aspect), full (whole "
+                 "frame letterboxed) or track (follow the last frame's pose; --pose's default)");
   app.add_option("--camera-size", a.camera_size, "requested camera resolution WxH");
   app.add_option("--camera-fps", a.camera_fps, "requested camera frame rate");
 }
@@ -99,6 +105,30 @@ io::SourceOptions to_source_options(const SourceArgs& a) {
   if (a.layout != "nchw" && a.layout != "nhwc")
     throw std::invalid_argument("--layout must be nchw or nhwc, got '" + a.layout + "'");
   o.model.layout = a.layout;
+  // --pose fills the model options from the preset (input 256x256 RGB in [0, 1], NCHW
+  // outputs) and overrides --model-size/--model-mean/--model-scale/--model-bgr/--layout.
+  if (!a.roi.empty() && a.model.empty() && a.pose.empty())
+    throw std::invalid_argument("--roi needs --model or --pose");
+  if (!a.pose.empty() && !a.model.empty())
+    throw std::invalid_argument("--pose and --model both given: --pose names its own model");
+  try {
+    o.model.roi = a.roi.empty() ? io::RoiSpec{} : io::parse_roi(a.roi);
+    if (!a.pose.empty()) {
+      const io::PosePreset& p = io::pose_preset(a.pose);
+      o.model.pose = &p;
+      o.model.path = io::pose_model_path(p);
+      o.model.input_width = p.input_width;
+      o.model.input_height = p.input_height;
+      o.model.mean = cv::Scalar(0, 0, 0);
+      o.model.scale = 1.0 / 255;
+      o.model.swap_rb = true;
+      o.model.layout = "nchw";
+      if (a.roi.empty()) o.model.roi.mode = io::RoiMode::kTrack;
+    }
+  } catch (const std::invalid_argument& e) {
+    const std::string what = e.what();
+    throw std::invalid_argument(what.rfind("--roi", 0) == 0 ? what : "--pose: " + what);
+  }
   if (a.synthetic_frames < 1 && a.synthetic_frames != -1)
     throw std::invalid_argument("--frames must be >= 1, got " + std::to_string(a.synthetic_frames));
   o.synthetic.frames = a.synthetic_frames;

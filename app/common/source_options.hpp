@@ -1,6 +1,7 @@
 // The ONE source-options path of the CLI and the viewer: the flags that say how an input
 // becomes heatmaps (--transform and its --color/--color-sigma/--template, --model and its
-// --model-size/--model-mean/--model-scale/--model-bgr/--layout, --camera-size/--camera-fps),
+// --model-size/--model-mean/--model-scale/--model-bgr/--layout, --pose, --roi,
+// --camera-size/--camera-fps),
 // their validation, and the function that opens any spec with them.
 //
 // Use: register the flags once with add_source_options, keep the SourceArgs, and open every
@@ -28,6 +29,9 @@ struct SourceArgs {
   bool model_bgr = false;
   std::string camera_size;
   double camera_fps = 0;
+  // --pose mediapipe[-lite|-full|-heavy] (a model preset: core/io/pose_preset.hpp) and
+  // --roi x,y,w,h|full|track (the region the model sees; with --pose, default track).
+  std::string pose, roi;
   // The synthetic scene: frames (-1: endless) and seed. add_synthetic_options exposes them
   // as --frames/--seed (the CLI); the viewer sets them from its own flags.
   long synthetic_frames = -1;

@@ -1,8 +1,9 @@
-// peakscope: the live viewer. GLFW window + Dear ImGui + the GPU engine on the window's
-// context (CPU engine where the GPU path cannot run).
+// peakscope: the live viewer. GLFW window + Dear ImGui + one decoding engine (the GPU engine
+// on the window's context, or the CPU engine where it cannot run or is slower).
 //
-// Scriptable: `peakscope --beta 50 --frames 60 --screenshot out.png [--sheet s.png]` runs N
-// frames, saves, and exits (settings are then neither loaded nor saved).
+// Scriptable: `peakscope --beta 50 --frames 60 --screenshot out.png [--sheet s.png]
+// [--record out.mp4]` runs N frames, saves, and exits (settings are then neither loaded nor
+// saved).
 //
 // GL comes from epoxy only: the target defines GLFW_INCLUDE_NONE, so the include order below
 // (sorted by clang-format) never pulls in the system GL headers.
@@ -17,6 +18,7 @@
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -25,19 +27,37 @@
 
 namespace {
 
+using peakscope::viewer::Key;
+// keys.hpp's Key values are GLFW's key codes.
+static_assert(static_cast<int>(Key::kSpace) == GLFW_KEY_SPACE);
+static_assert(static_cast<int>(Key::kPeriod) == GLFW_KEY_PERIOD);
+static_assert(static_cast<int>(Key::k0) == GLFW_KEY_0 && static_cast<int>(Key::k9) == GLFW_KEY_9);
+static_assert(static_cast<int>(Key::kA) == GLFW_KEY_A && static_cast<int>(Key::kB) == GLFW_KEY_B);
+static_assert(static_cast<int>(Key::kC) == GLFW_KEY_C && static_cast<int>(Key::kG) == GLFW_KEY_G);
+static_assert(static_cast<int>(Key::kH) == GLFW_KEY_H && static_cast<int>(Key::kL) == GLFW_KEY_L);
+static_assert(static_cast<int>(Key::kM) == GLFW_KEY_M && static_cast<int>(Key::kN) == GLFW_KEY_N);
+static_assert(static_cast<int>(Key::kR) == GLFW_KEY_R && static_cast<int>(Key::kS) == GLFW_KEY_S);
+static_assert(static_cast<int>(Key::kV) == GLFW_KEY_V);
+static_assert(static_cast<int>(Key::kRight) == GLFW_KEY_RIGHT &&
+              static_cast<int>(Key::kLeft) == GLFW_KEY_LEFT);
+static_assert(static_cast<int>(Key::kUp) == GLFW_KEY_UP &&
+              static_cast<int>(Key::kDown) == GLFW_KEY_DOWN);
+static_assert(static_cast<int>(Key::kF1) == GLFW_KEY_F1);
+
 std::vector<std::string> g_dropped;
-std::vector<int> g_keys;  // presses and repeats, for the viewer's shortcuts
+std::vector<std::pair<int, bool>> g_keys;  // presses and repeats, with Shift
 GLFWkeyfun g_imgui_key_cb = nullptr;
 
 void on_key(GLFWwindow* w, int key, int scancode, int action, int mods) {
   if (g_imgui_key_cb) g_imgui_key_cb(w, key, scancode, action, mods);  // ImGui's own state
-  if (action == GLFW_PRESS || action == GLFW_REPEAT) g_keys.push_back(key);
+  if (action == GLFW_PRESS || action == GLFW_REPEAT)
+    g_keys.emplace_back(key, (mods & GLFW_MOD_SHIFT) != 0);
 }
 
 std::atomic<bool> g_quit{false};
 void on_signal(int) {
   g_quit = true;
-}  // SIGINT / SIGTERM: close normally, save settings
+}  // SIGINT / SIGTERM: close normally, save settings, finish a recording
 
 void on_drop(GLFWwindow*, int n, const char** paths) {
   for (int i = 0; i < n; ++i) g_dropped.emplace_back(paths[i]);
@@ -64,73 +84,155 @@ GLFWwindow* open_window(int w, int h, bool visible) {
   return glfwCreateWindow(w, h, "peakscope", nullptr, nullptr);
 }
 
+nlohmann::json report_json(const peakscope::viewer::Viewer& v, double median_ms) {
+  using namespace peakscope;
+  const viewer::ViewerState& st = v.state();
+  nlohmann::json j;
+  j["frame_index"] = st.frame() ? st.frame()->index : -1;
+  j["frames_shown"] = st.frames_shown();
+  j["source"] = st.source_description();
+  j["source_status"] = st.source_status();
+  j["backend"] = backend_name(st.engine_kind());
+  j["backend_description"] = st.engine_description();
+  j["fallback_reason"] = st.engine_reason();
+  j["beta"] = st.settings().beta();
+  j["normalize"] = st.settings().normalize();
+  j["channel"] = st.settings().channel();
+  j["median_frame_ms"] = median_ms;
+  j["map"] = {{"width", v.map_width()}, {"height", v.map_height()}, {"channels", st.channels()}};
+  auto place = [](const viewer::ViewPlacement& p) {
+    return nlohmann::json{{"origin_x", p.origin.x}, {"origin_y", p.origin.y}, {"zoom", p.zoom}};
+  };
+  j["heatmap_view"] = place(v.layout().heat);
+  j["softmax_view"] = place(v.layout().soft);
+  j["heatmap_view"]["image_width"] = v.textures().heat.width;
+  j["softmax_view"]["image_width"] = v.textures().soft.width;
+  nlohmann::json tiles = nlohmann::json::array();
+  for (const viewer::TileOffset& t : v.textures().soft.tiles) tiles.push_back({t.x, t.y});
+  j["softmax_view"]["tiles"] = tiles;
+  const viewer::ViewLayout& l = v.layout();
+  j["colorbar"] = {{"x0", l.colorbar_min.x},
+                   {"y0", l.colorbar_min.y},
+                   {"x1", l.colorbar_max.x},
+                   {"y1", l.colorbar_max.y},
+                   {"p_lo", v.textures().p_lo},
+                   {"p_hi", v.textures().p_hi},
+                   {"relative", v.textures().p_relative}};
+  for (const Keypoint& k : st.keypoints())
+    j["keypoints"].push_back({{"argmax_x", k.argmax_x},
+                              {"argmax_y", k.argmax_y},
+                              {"soft_x", k.soft_x},
+                              {"soft_y", k.soft_y},
+                              {"peak_probability", k.peak_probability}});
+  j["error_history"] = std::vector<float>(st.error_history().begin(), st.error_history().end());
+  j["curve"] = {{"frame_index", st.curve().frame_index},
+                {"betas", st.curve().betas},
+                {"values", st.curve().values},
+                {"ground_truth", st.curve().ground_truth}};
+  j["saved"] = st.last_saved();
+  j["error"] = st.error();
+  return j;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   using namespace peakscope;
   CLI::App app{"peakscope: watch soft-argmax decode keypoint heatmaps, live"};
-  std::string source = "synthetic", screenshot, sheet, grid, report, backend, colormap;
-  double beta = -1;
-  long frames = -1;
+  std::string source, screenshot, sheet, grid, report, record, backend, colormap, beta_text;
+  std::string normalize, all_view, hold_text;
+  std::vector<std::string> hide;
+  long frames = 0;
   int width = 1280, height = 800, channel = -2;
-  std::string normalize;
   unsigned long long seed = 1;
   bool show_frame = false;
   common::SourceArgs source_args;  // --transform, --model...: kept for every source opened
+  char beta_help[160];
+  std::snprintf(beta_help, sizeof beta_help, "inverse temperature in [%g, %g] (default %g)",
+                kBetaMin, kBetaMax, kDefaultBeta);
   app.add_option(
       "source", source,
       "synthetic (default), camera:N, a video, an image, a folder or glob of images, a .npy stack");
   common::add_source_options(app, source_args);
   app.add_flag("--show-frame", show_frame, "left view shows the source frame with the markers");
-  app.add_option("--beta", beta, "inverse temperature (> 0)");
-  app.add_option("--normalize", normalize, "max | none")->check(CLI::IsMember({"max", "none"}));
+  app.add_option("--beta", beta_text, beta_help);
+  app.add_option("--normalize", normalize,
+                 std::string("max | none (default ") + (kDefaultNormalize ? "max)" : "none)"))
+      ->check(CLI::IsMember({"max", "none"}));
   app.add_option("--backend", backend, "auto | gpu | cpu")
       ->check(CLI::IsMember({"auto", "gpu", "cpu"}));
   app.add_option("--colormap", colormap, "jet | viridis | turbo | inferno | gray");
-  app.add_option("--channel", channel, "channel to show (-1: all)");
+  app.add_option("--channel", channel, "channel to show, numbered from 0 (-1: all)");
+  app.add_option("--all-channels", all_view, "all channels as: max | grid")
+      ->check(CLI::IsMember({"max", "grid"}));
+  app.add_option("--hide-markers", hide, "argmax, softargmax and/or ground_truth")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"argmax", "softargmax", "ground_truth"}));
+  app.add_option("--hold", hold_text, "hold each frame (e.g. each image) at least this many s");
   app.add_option("--frames", frames, "run N frames, save what was asked, exit (scripted)");
   app.add_option("--screenshot", screenshot, "save the window as PNG at the end");
   app.add_option("--sheet", sheet, "save a comparison sheet PNG at the end");
   app.add_option("--beta-grid", grid, "save a beta-grid sheet PNG at the end");
+  app.add_option("--record", record, "record the window to this .mp4 (with --frames)");
   app.add_option("--report", report,
                  "write a JSON report (keypoints, view placement, frame times)");
   app.add_option("--seed", seed, "synthetic scene seed");
   app.add_option("--width", width, "window width");
   app.add_option("--height", height, "window height");
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // CLI11 prints the usage message; every usage error (a bad number included) exits 2, as
+    // peakscope-cli does.
+    return app.exit(e) == 0 ? 0 : 2;
+  }
 
-  const bool scripted = frames > 0;
+  const bool scripted = app.count("--frames") > 0;
   viewer::Settings settings;
   const std::string spath = viewer::settings_path();
   std::string warn;
   if (!scripted) settings = viewer::load_settings(spath, &warn);
   if (!warn.empty()) std::fprintf(stderr, "peakscope: %s\n", warn.c_str());
-  if (beta > 0)
-    settings.beta = beta;
-  else if (beta != -1) {
-    std::fprintf(stderr, "peakscope: --beta must be finite and > 0, got %g\n", beta);
+  io::SourceOptions so;
+  // Flags go through the same setters and parsers as the controls: one message each.
+  try {
+    if (scripted && frames <= 0)
+      throw std::invalid_argument("--frames must be > 0, got " + std::to_string(frames));
+    if (!record.empty() && !scripted)
+      throw std::invalid_argument("--record needs --frames (press V to record interactively)");
+    if (app.count("--beta")) settings.set_beta(parse_beta(beta_text));
+    if (!normalize.empty()) settings.set_normalize(normalize == "max");
+    if (!backend.empty()) settings.set_backend(parse_backend(backend));
+    if (!colormap.empty()) settings.set_colormap(io::parse_colormap(colormap));
+    if (channel != -2) settings.set_channel(channel);
+    if (!all_view.empty())
+      settings.set_all_channels_view(viewer::parse_all_channels_view(all_view));
+    if (!hold_text.empty()) {
+      char* end = nullptr;
+      const double hold = std::strtod(hold_text.c_str(), &end);
+      if (end == hold_text.c_str() || *end)
+        throw std::invalid_argument("--hold must be a number of seconds, got '" + hold_text + "'");
+      settings.set_hold_s(hold);
+    }
+    if (app.count("source")) settings.set_source(source);
+    for (const std::string& m : hide)
+      for (int k = 0; k < static_cast<int>(viewer::MarkerKind::kCount); ++k)
+        if (m == viewer::marker_name(static_cast<viewer::MarkerKind>(k)))
+          settings.set_marker_visible(static_cast<viewer::MarkerKind>(k), false);
+    // The one source-options path (app/common): the worker opens every later source (a drop,
+    // the Open button) with these same options.
+    source_args.seed = seed;
+    source_args.synthetic_frames = scripted ? frames : -1;
+    so = common::to_source_options(source_args);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "peakscope: %s\nRun with --help for more information.\n", e.what());
     return 2;
   }
-  if (!normalize.empty()) settings.normalize = normalize == "max";
-  if (!backend.empty()) settings.backend = backend;
-  if (!colormap.empty()) {
-    try {
-      io::parse_colormap(colormap);
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "peakscope: %s\n", e.what());
-      return 2;
-    }
-    settings.colormap = colormap;
-  }
-  if (channel != -2) settings.channel = channel;
-  if (app.count("source")) settings.source = source;
 
   std::unique_ptr<io::Source> src;
   std::string source_error;
   try {
-    source_args.seed = seed;
-    source_args.synthetic_frames = scripted ? frames : -1;
-    src = common::open_source(settings.source, source_args);
+    src = io::open_source(settings.source(), so);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "peakscope: %s\n", e.what());
     if (scripted) return 1;
@@ -168,17 +270,20 @@ int main(int argc, char** argv) {
   {
     std::unique_ptr<viewer::Viewer> v;
     try {
-      v = std::make_unique<viewer::Viewer>(settings, scripted, std::move(src));
-      v->set_show_frame(show_frame);
-      if (!source_error.empty()) v->set_error(source_error);
+      viewer::ViewerState state(settings);
+      state.set_show_frame(show_frame);
+      v = std::make_unique<viewer::Viewer>(std::move(state), scripted, std::move(src), so);
+      if (!source_error.empty()) v->state().report_error(viewer::ErrorKind::kSource, source_error);
+      if (scripted) v->set_frame_limit(frames);
+      if (!record.empty()) v->start_recording(record);
     } catch (const std::exception& e) {
       std::fprintf(stderr, "peakscope: cannot start the viewer: %s\n", e.what());
       rc = 1;
     }
-    long shown_target = scripted ? frames : -1;
+    int settle = 0;
     while (v && !glfwWindowShouldClose(win) && !g_quit) {
       glfwPollEvents();
-      for (int k : g_keys) v->key_event(k);
+      for (const auto& [k, shift] : g_keys) v->key_event(k, shift);
       g_keys.clear();
       for (const std::string& p : g_dropped) v->open(p);
       g_dropped.clear();
@@ -187,71 +292,53 @@ int main(int argc, char** argv) {
       ImGui_ImplOpenGL3_NewFrame();
       ImGui_ImplGlfw_NewFrame();
       ImGui::NewFrame();
-      const bool more = v->frame(fbw, fbh);
+      const bool more = v->frame(fbw, fbh, glfwGetTime());
       ImGui::Render();
       glViewport(0, 0, fbw, fbh);
       glClearColor(0.08f, 0.08f, 0.1f, 1);
       glClear(GL_COLOR_BUFFER_BIT);
       ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
-      const bool last = !more || (scripted && v->frames_shown() >= shown_target);
-      if (last && scripted) {
+      const bool last = scripted && !more;
+      if (last && settle++ < 1) {
         // Markers and views are laid out from the previous ImGui frame on the first pass,
-        // so the final frame is drawn twice before saving (same frame, same decode).
-        static int settle = 0;
-        if (settle++ < 1) {
-          glfwSwapBuffers(win);
-          continue;
-        }
+        // so the final frame is drawn twice before saving (same frame, same decode; the
+        // frame limit keeps a second frame from being taken).
+        v->after_render(fbw, fbh);
+        glfwSwapBuffers(win);
+        continue;
+      }
+      if (last) {
         if (!screenshot.empty()) v->request_screenshot(screenshot);
         if (!sheet.empty()) v->request_sheet(sheet);
         if (!grid.empty()) v->request_beta_grid(grid);
       }
       v->after_render(fbw, fbh);
       glfwSwapBuffers(win);
-      if (last && scripted) break;
+      if (last) break;
     }
     if (v) {
-      if (!v->last_error().empty())
-        std::fprintf(stderr, "peakscope: %s\n", v->last_error().c_str());
-      if (scripted && !v->last_error().empty() &&
-          v->last_error().find("cannot write") != std::string::npos)
-        rc = 1;
-      if (!v->fallback_reason().empty())
-        std::fprintf(stderr, "peakscope: %s\n", v->fallback_reason().c_str());
-      std::vector<double> ft = v->frame_times_ms();
+      if (v->recording()) v->stop_recording();
+      const viewer::ViewerState& st = v->state();
+      if (!st.error().empty()) {
+        std::fprintf(stderr, "peakscope: %s\n", st.error().c_str());
+        if (scripted && st.error().find("cannot") != std::string::npos) rc = 1;
+      }
+      std::vector<double> ft = st.frame_times();
       std::sort(ft.begin(), ft.end());
       const double median_ms = ft.empty() ? 0 : ft[ft.size() / 2];
-      if (scripted)
+      if (scripted) {
+        if (const std::string s = st.source_status(); !s.empty())
+          std::fprintf(stderr, "peakscope: %s: %s\n", st.source_description().c_str(), s.c_str());
         std::fprintf(stderr, "peakscope: %ld frames, median frame time %.2f ms, %s\n",
-                     v->frames_shown(), median_ms, v->backend_line().c_str());
-      if (!report.empty()) {
-        nlohmann::json j;
-        j["frame_index"] = v->frame_index();
-        j["frames_shown"] = v->frames_shown();
-        j["backend"] = v->on_gpu() ? "gpu" : "cpu";
-        j["backend_description"] = v->backend_line();
-        j["fallback_reason"] = v->fallback_reason();
-        j["median_frame_ms"] = median_ms;
-        j["map"] = {{"width", v->map_width()}, {"height", v->map_height()}};
-        auto place = [](const viewer::ViewPlacement& p) {
-          return nlohmann::json{
-              {"origin_x", p.origin.x}, {"origin_y", p.origin.y}, {"zoom", p.zoom}};
-        };
-        j["heatmap_view"] = place(v->heat_view());
-        j["softmax_view"] = place(v->soft_view());
-        for (const Keypoint& k : v->keypoints())
-          j["keypoints"].push_back({{"argmax_x", k.argmax_x},
-                                    {"argmax_y", k.argmax_y},
-                                    {"soft_x", k.soft_x},
-                                    {"soft_y", k.soft_y},
-                                    {"peak_probability", k.peak_probability}});
-        j["saved"] = v->last_saved();
-        std::ofstream(report) << j.dump(2) << "\n";
+                     st.frames_shown(), median_ms, st.engine_description().c_str());
       }
+      if (!report.empty()) std::ofstream(report) << report_json(*v, median_ms).dump(2) << "\n";
       if (!scripted) {
-        std::string err;
-        if (!viewer::save_settings(spath, v->settings(), &err))
-          std::fprintf(stderr, "peakscope: %s\n", err.c_str());
+        try {
+          viewer::save_settings(spath, st.settings());
+        } catch (const std::exception& e) {
+          std::fprintf(stderr, "peakscope: %s\n", e.what());
+        }
       }
     }
   }

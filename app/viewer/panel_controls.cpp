@@ -1,210 +1,285 @@
-// The left panel: source, beta and options, backend, readouts, capture buttons.
-#include <GLFW/glfw3.h>
-
+// The left panel: source, soft-argmax options, display, engine, playback, readouts, capture,
+// messages; and the help window. Functions over a ViewerState.
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <string>
 
-#include "app/viewer/viewer.hpp"
+#include "app/viewer/panels.hpp"
 
 namespace peakscope::viewer {
 
 namespace {
-constexpr double kBetaMin = 1e-2, kBetaMax = 1e4;
 
 void section(const char* title) {
   ImGui::Spacing();
   ImGui::TextColored(ImVec4(0.55f, 0.8f, 1.0f, 1.0f), "%s", title);
   ImGui::Separator();
 }
-}  // namespace
 
-void Viewer::panel_controls() {
+// The path field keeps what the user types until the source setting changes elsewhere.
+struct PathField {
+  char buf[1024] = {};
+  std::string shown;
+};
+
+void source_section(ViewerState& st) {
+  static PathField field;
+  if (field.shown != st.settings().source()) {
+    field.shown = st.settings().source();
+    std::snprintf(field.buf, sizeof field.buf, "%s", field.shown.c_str());
+  }
   section("Source");
-  ImGui::TextWrapped("%s", worker_.description().c_str());
-  if (worker_.finished()) ImGui::TextDisabled("end of source (Open reads it again)");
+  ImGui::TextWrapped("%s", st.source_description().c_str());
+  if (const std::string status = st.source_status(); !status.empty())
+    ImGui::TextWrapped("%s (Open reads it again)", status.c_str());
   ImGui::SetNextItemWidth(-60);
-  const bool enter = ImGui::InputText("##src", source_buf_, sizeof source_buf_,
-                                      ImGuiInputTextFlags_EnterReturnsTrue);
+  const bool enter =
+      ImGui::InputText("##src", field.buf, sizeof field.buf, ImGuiInputTextFlags_EnterReturnsTrue);
   ImGui::SameLine();
-  if (ImGui::Button("Open") || enter) open(source_buf_);
+  const bool clicked = ImGui::Button("Open");
   if (ImGui::IsItemHovered())
     ImGui::SetTooltip(
-        "synthetic, an image, a folder or glob of images\n(or drop a file on the window)");
-
-  section("Soft-argmax");
-  float log_beta = static_cast<float>(std::log10(std::clamp(s_.beta, kBetaMin, kBetaMax)));
-  ImGui::SetNextItemWidth(-1);
-  char label[64];
-  std::snprintf(label, sizeof label, "beta %.4g", s_.beta);
-  if (ImGui::SliderFloat("##logbeta", &log_beta, -2.0f, 4.0f, label)) {
-    s_.beta = std::pow(10.0, static_cast<double>(log_beta));
-    dirty_ = true;
-  }
-  double typed = s_.beta;
-  ImGui::SetNextItemWidth(-1);
-  if (ImGui::InputDouble("##betaexact", &typed, 0, 0, "%.6g",
-                         ImGuiInputTextFlags_EnterReturnsTrue)) {
-    if (typed > 0 && std::isfinite(typed) && typed <= 1e30) {
-      s_.beta = typed;
-      dirty_ = true;
-    } else {
-      error_ = "beta must be finite and > 0 (typed " + std::to_string(typed) + ")";
+        "synthetic          the animated scene with ground truth\n"
+        "camera:N           camera number N\n"
+        "a video            .mp4 .avi .mkv .mov .webm .mpg .m4v\n"
+        "an image           .png .jpg .tif .bmp ...\n"
+        "a folder or glob   of images, played in name order\n"
+        "a .npy stack       H x W, K x H x W or N x K x H x W\n"
+        "--transform and --model from the command line apply to each.\n"
+        "Or drop a file on the window.");
+  if (enter || clicked) {
+    if (st.set_source(field.buf)) {
+      field.shown = st.settings().source();
+      st.request(Request::kOpen);
     }
   }
-  if (ImGui::Checkbox("normalise by max (x / max)", &s_.normalize)) dirty_ = true;
+}
 
+void beta_section(ViewerState& st) {
+  section("Soft-argmax");
+  const double beta = st.settings().beta();
+  float log_beta = static_cast<float>(std::log10(std::clamp(beta, kSliderBetaMin, kSliderBetaMax)));
+  ImGui::SetNextItemWidth(-1);
+  char label[64];
+  std::snprintf(label, sizeof label, "beta %.4g", beta);
+  if (ImGui::SliderFloat("##logbeta", &log_beta, static_cast<float>(std::log10(kSliderBetaMin)),
+                         static_cast<float>(std::log10(kSliderBetaMax)), label))
+    st.set_beta(std::pow(10.0, static_cast<double>(log_beta)));
+  // The typed box: exact values, also beyond the slider (parse_beta decides).
+  static char typed[64] = {};
+  static double typed_for = -1;
+  if (typed_for != beta && !ImGui::IsItemActive()) {
+    std::snprintf(typed, sizeof typed, "%.6g", beta);
+    typed_for = beta;
+  }
+  ImGui::SetNextItemWidth(-1);
+  if (ImGui::InputText("##betaexact", typed, sizeof typed, ImGuiInputTextFlags_EnterReturnsTrue)) {
+    if (!st.set_beta_text(typed)) typed_for = -1;  // show the accepted value again
+  }
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("type a beta and press Enter (%g .. %g)", kBetaMin, kBetaMax);
+  bool norm = st.settings().normalize();
+  if (ImGui::Checkbox("normalise by max (x / max)", &norm)) st.set_normalize(norm);
+}
+
+void display_section(ViewerState& st) {
   section("Display");
-  const char* cmaps[] = {"jet", "viridis", "turbo", "inferno", "gray"};
-  int ci = static_cast<int>(std::find(std::begin(cmaps), std::end(cmaps), s_.colormap) -
-                            std::begin(cmaps));
-  if (ci >= 5) ci = 0;
-  ImGui::SetNextItemWidth(140);
-  if (ImGui::Combo("colour map", &ci, cmaps, 5)) {
-    s_.colormap = cmaps[ci];
-    dirty_ = true;
+  static const io::Colormap cmaps[] = {io::Colormap::kJet, io::Colormap::kViridis,
+                                       io::Colormap::kTurbo, io::Colormap::kInferno,
+                                       io::Colormap::kGray};
+  const io::Colormap cur = st.settings().colormap();
+  ImGui::SetNextItemWidth(120);
+  if (ImGui::BeginCombo("colour map", io::colormap_name(cur))) {
+    for (io::Colormap c : cmaps)
+      if (ImGui::Selectable(io::colormap_name(c), c == cur)) st.set_colormap(c);
+    ImGui::EndCombo();
   }
-  if (ImGui::Checkbox("softmax: log scale", &s_.log_softmax)) dirty_ = true;
-  ImGui::Checkbox("ground truth", &s_.show_ground_truth);
-  const int k = frame_ ? frame_->heatmap.channels() : 1;
+  bool log = st.settings().softmax_scale() == SoftmaxScale::kLog;
+  if (ImGui::Checkbox("softmax: log scale (L)", &log))
+    st.set_softmax_scale(log ? SoftmaxScale::kLog : SoftmaxScale::kLinear);
+  // Marker toggles, wrapped onto a second line when the panel is narrow.
+  ImGui::TextUnformatted("markers:");
+  static const char* labels[] = {"argmax", "soft-argmax", "truth"};
+  for (int m = 0; m < static_cast<int>(MarkerKind::kCount); ++m) {
+    const float need = ImGui::GetFrameHeight() + ImGui::GetStyle().ItemInnerSpacing.x +
+                       ImGui::CalcTextSize(labels[m]).x + ImGui::GetStyle().ItemSpacing.x;
+    ImGui::SameLine();
+    if (ImGui::GetContentRegionAvail().x < need) ImGui::NewLine();
+    bool on = st.settings().marker_visible(static_cast<MarkerKind>(m));
+    if (ImGui::Checkbox(labels[m], &on)) st.set_marker_visible(static_cast<MarkerKind>(m), on);
+  }
+  const int k = st.channels();
   if (k > 1) {
-    ImGui::SetNextItemWidth(140);
-    if (ImGui::SliderInt("channel", &s_.channel, -1, k - 1, s_.channel < 0 ? "all" : "%d"))
-      dirty_ = true;
+    int ch = st.settings().channel();
+    char fmt[32];
+    std::snprintf(fmt, sizeof fmt, ch < 0 ? "all (A)" : "%%d of 0..%d", k - 1);
+    ImGui::SetNextItemWidth(150);
+    if (ImGui::SliderInt("channel", &ch, -1, k - 1, fmt)) st.set_channel(ch);
+    if (st.settings().channel() < 0) {
+      int v = st.settings().all_channels_view() == AllChannelsView::kGrid ? 1 : 0;
+      ImGui::TextUnformatted("all channels as");
+      ImGui::SameLine();
+      if (ImGui::RadioButton("max", &v, 0)) st.set_all_channels_view(AllChannelsView::kMax);
+      ImGui::SameLine();
+      if (ImGui::RadioButton("grid", &v, 1)) st.set_all_channels_view(AllChannelsView::kGrid);
+    }
   }
+}
 
-  section("Backend");
-  const char* backends[] = {"auto", "gpu", "cpu"};
-  int bi = s_.backend == "cpu" ? 2 : s_.backend == "gpu" ? 1 : 0;
-  ImGui::SetNextItemWidth(140);
-  if (ImGui::Combo("##backend", &bi, backends, 3)) set_backend(backends[bi]);
-  ImGui::TextWrapped("%s", backend_line().c_str());
-  if (!fallback_reason().empty()) {
+void engine_section(ViewerState& st) {
+  section("Engine");
+  static const Backend backends[] = {Backend::kAuto, Backend::kGpu, Backend::kCpu};
+  const Backend cur = st.settings().backend();
+  ImGui::SetNextItemWidth(100);
+  if (ImGui::BeginCombo("asked for (B)", backend_name(cur))) {
+    for (Backend b : backends)
+      if (ImGui::Selectable(backend_name(b), b == cur)) st.set_backend(b);
+    ImGui::EndCombo();
+  }
+  ImGui::TextWrapped("running: %s", st.engine_description().c_str());
+  if (!st.engine_reason().empty()) {
     ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1, 0.7f, 0.3f, 1));
-    ImGui::TextWrapped("%s", fallback_reason().c_str());
+    ImGui::TextWrapped("%s", st.engine_reason().c_str());
     ImGui::PopStyleColor();
   }
+}
 
+void playback_section(ViewerState& st) {
   section("Playback");
-  if (ImGui::Button(paused_ ? "Play" : "Pause")) paused_ = !paused_;
+  if (ImGui::Button(st.paused() ? "Play" : "Pause")) st.set_paused(!st.paused());
   ImGui::SameLine();
-  if (ImGui::Button("Step")) step_ = true;
+  if (ImGui::Button("Step")) st.request_step();
   ImGui::SameLine();
-  float fps = static_cast<float>(s_.fps);
+  float fps = static_cast<float>(st.settings().fps());
   ImGui::SetNextItemWidth(-1);
-  if (ImGui::SliderFloat("##fps", &fps, 1, 120, "%.0f fps")) {
-    s_.fps = fps;
-    worker_.set_fps(fps);
-  }
+  if (ImGui::SliderFloat("##fps", &fps, static_cast<float>(Settings::kFpsMin),
+                         static_cast<float>(Settings::kFpsMax), "%.0f fps",
+                         ImGuiSliderFlags_Logarithmic))
+    st.set_fps(fps);
+  float hold = static_cast<float>(st.settings().hold_s());
+  ImGui::SetNextItemWidth(120);
+  if (ImGui::SliderFloat("hold each frame", &hold, 0.0f, 10.0f, hold > 0 ? "%.2f s" : "off"))
+    st.set_hold_s(hold);
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("show every frame (e.g. each image of a folder) at least this long");
+}
 
+void readouts_section(const ViewerState& st) {
   section("Readouts");
-  if (frame_ && !kps_.empty()) {
-    const int c = shown_channel();
-    const Keypoint& kp = kps_[c];
-    ImGui::Text("frame %ld   map %d x %d x %d", frame_->index, frame_->heatmap.channels(),
-                frame_->heatmap.height(), frame_->heatmap.width());
+  const io::Frame* fr = st.frame();
+  if (!fr || st.keypoints().empty()) {
+    ImGui::TextDisabled("waiting for a frame...");
+    return;
+  }
+  ImGui::Text("frame %ld   map %d x %d x %d", fr->index, fr->heatmap.channels(),
+              fr->heatmap.height(), fr->heatmap.width());
+  const int sc = st.shown_channel();
+  const auto& kps = st.keypoints();
+  if (sc >= 0 || kps.size() == 1) {
+    const int c = std::max(sc, 0);
+    const Keypoint& kp = kps[c];
     ImGui::Text("argmax       (%.0f, %.0f)  value %.4g", kp.argmax_x, kp.argmax_y, kp.argmax_value);
     ImGui::Text("soft-argmax  (%.3f, %.3f)", kp.soft_x, kp.soft_y);
     ImGui::Text("distance     %.3f px",
                 std::hypot(kp.soft_x - kp.argmax_x, kp.soft_y - kp.argmax_y));
-    ImGui::Text("peak prob.   %.4g", kp.peak_probability);
-    const double err = io::ground_truth_error(*frame_, c, kp);
+    ImGui::Text("peak p       %.4g", kp.peak_probability);
+    const double err = st.ground_truth_error(c);
     if (err >= 0)
       ImGui::Text("error to GT  %.3f px", err);
     else
-      ImGui::TextDisabled("error to GT  (no ground truth)");
-    if (on_gpu()) {
-      ImGui::Text("decode       GPU %.3f ms | CPU %.3f ms", decode_ms_active_, decode_ms_cpu_);
-      ImGui::Text("GPU vs CPU   %.2g px", gpu_cpu_diff_px_);
-    } else {
-      ImGui::Text("decode       CPU %.3f ms", decode_ms_cpu_);
-    }
-    const double ft = frame_times_.empty() ? 0 : frame_times_.back();
-    ImGui::Text("frame time   %.2f ms", ft);
+      ImGui::TextDisabled("error to GT  no ground truth");
   } else {
-    ImGui::TextDisabled("waiting for a frame...");
+    // One row per channel, numbered as the keys and the CLI number them.
+    const float rows_h = std::min(8.0f, static_cast<float>(kps.size()) + 1.5f) *
+                         ImGui::GetTextLineHeightWithSpacing();
+    if (ImGui::BeginTable(
+            "channels", 5,
+            ImGuiTableFlags_ScrollY | ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit,
+            ImVec2(0, rows_h))) {
+      ImGui::TableSetupScrollFreeze(0, 1);
+      ImGui::TableSetupColumn("ch");
+      ImGui::TableSetupColumn("argmax");
+      ImGui::TableSetupColumn("soft-argmax");
+      ImGui::TableSetupColumn("peak p");
+      ImGui::TableSetupColumn("err");
+      ImGui::TableHeadersRow();
+      for (int c = 0; c < static_cast<int>(kps.size()); ++c) {
+        const Keypoint& kp = kps[c];
+        ImGui::TableNextRow();
+        ImGui::TableNextColumn();
+        ImGui::Text("%d", c);
+        ImGui::TableNextColumn();
+        ImGui::Text("%.0f,%.0f", kp.argmax_x, kp.argmax_y);
+        ImGui::TableNextColumn();
+        ImGui::Text("%.2f,%.2f", kp.soft_x, kp.soft_y);
+        ImGui::TableNextColumn();
+        ImGui::Text("%.3g", kp.peak_probability);
+        ImGui::TableNextColumn();
+        const double e = st.ground_truth_error(c);
+        if (e >= 0)
+          ImGui::Text("%.2f", e);
+        else
+          ImGui::TextDisabled("-");
+      }
+      ImGui::EndTable();
+    }
+    const double e = st.shown_error();
+    if (e >= 0)
+      ImGui::Text("mean error to GT  %.3f px", e);
+    else
+      ImGui::TextDisabled("error to GT  no ground truth");
   }
+  ImGui::Text("decode       %s %.3f ms", st.engine_kind() == Backend::kGpu ? "GPU" : "CPU",
+              st.decode_ms());
+  if (const auto& cmp = st.comparison(); cmp.ran)
+    ImGui::Text("check        %s %.3f ms, %.2g px apart (%.0f s ago)", cmp.engine.c_str(), cmp.ms,
+                cmp.diff_px, std::max(0.0, st.now() - cmp.at_s));
+  const double ft = st.frame_times().empty() ? 0 : st.frame_times().back();
+  ImGui::Text("frame time   %.2f ms", ft);
+}
 
+void capture_section(ViewerState& st) {
   section("Capture");
-  if (ImGui::Button("Window PNG (S)")) request_screenshot();
+  if (ImGui::Button("Window (S)")) st.request(Request::kScreenshot);
   ImGui::SameLine();
-  if (ImGui::Button("Sheet (C)")) request_sheet();
+  if (ImGui::Button("Sheet (C)")) st.request(Request::kSheet);
   ImGui::SameLine();
-  if (ImGui::Button("Beta grid (G)")) request_beta_grid();
-  if (!last_saved_.empty()) ImGui::TextWrapped("saved %s", last_saved_.c_str());
-  if (!error_.empty()) {
+  if (ImGui::Button("Grid (G)")) st.request(Request::kBetaGrid);
+  ImGui::SameLine();
+  if (ImGui::Button(st.recording() ? "Stop (V)" : "Record (V)")) st.request(Request::kRecordToggle);
+  if (!st.last_saved().empty()) ImGui::TextWrapped("saved %s", st.last_saved().c_str());
+}
+
+}  // namespace
+
+void panel_controls(ViewerState& st) {
+  source_section(st);
+  beta_section(st);
+  display_section(st);
+  engine_section(st);
+  playback_section(st);
+  readouts_section(st);
+  capture_section(st);
+  if (!st.error().empty()) {
     ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1, 0.35f, 0.35f, 1));
-    ImGui::TextWrapped("%s", error_.c_str());
+    ImGui::TextWrapped("%s", st.error().c_str());
     ImGui::PopStyleColor();
-    if (ImGui::SmallButton("dismiss")) error_.clear();
+    if (ImGui::SmallButton("dismiss")) st.dismiss_error();
   }
   ImGui::Spacing();
-  if (ImGui::Button("Help (F1)")) show_help_ = !show_help_;
+  if (ImGui::Button("Help (F1)")) st.set_show_help(!st.show_help());
 }
 
-void Viewer::handle_keys() {
-  ImGuiIO& io = ImGui::GetIO();
-  std::vector<int> keys;
-  keys.swap(keys_);
-  if (io.WantTextInput) return;
-  const double nudge = io.KeyShift ? 2.0 : 1.1;
-  auto pressed = [&](int key) { return std::find(keys.begin(), keys.end(), key) != keys.end(); };
-  if (pressed(GLFW_KEY_RIGHT) || pressed(GLFW_KEY_UP)) {
-    s_.beta = std::min(s_.beta * nudge, 1e30);
-    dirty_ = true;
-  }
-  if (pressed(GLFW_KEY_LEFT) || pressed(GLFW_KEY_DOWN)) {
-    s_.beta = std::max(s_.beta / nudge, 1e-30);
-    dirty_ = true;
-  }
-  if (pressed(GLFW_KEY_SPACE)) paused_ = !paused_;
-  if (pressed(GLFW_KEY_N) || pressed(GLFW_KEY_PERIOD)) step_ = true;
-  if (pressed(GLFW_KEY_S)) request_screenshot();
-  if (pressed(GLFW_KEY_C)) request_sheet();
-  if (pressed(GLFW_KEY_G)) request_beta_grid();
-  if (pressed(GLFW_KEY_L)) {
-    s_.log_softmax = !s_.log_softmax;
-    dirty_ = true;
-  }
-  if (pressed(GLFW_KEY_M)) {
-    s_.normalize = !s_.normalize;
-    dirty_ = true;
-  }
-  if (pressed(GLFW_KEY_B)) set_backend(on_gpu() ? "cpu" : "auto");
-  if (pressed(GLFW_KEY_R)) {
-    user_zoom_ = 1;
-    pan_ = ImVec2(0, 0);
-  }
-  if (pressed(GLFW_KEY_F1) || pressed(GLFW_KEY_H)) show_help_ = !show_help_;
-  if (pressed(GLFW_KEY_0)) {
-    s_.channel = -1;
-    dirty_ = true;
-  }
-  for (int d = 1; d <= 9; ++d)
-    if (pressed(GLFW_KEY_0 + d) && frame_ && d - 1 < frame_->heatmap.channels()) {
-      s_.channel = d - 1;
-      dirty_ = true;
-    }
-}
-
-void Viewer::panel_help() {
-  ImGui::SetNextWindowSize(ImVec2(420, 0), ImGuiCond_Appearing);
-  ImGui::Begin("Help", &show_help_, ImGuiWindowFlags_AlwaysAutoResize);
-  ImGui::TextUnformatted(
-      "Left / Right (Up / Down)   beta / 1.1, x 1.1 (Shift: x 2)\n"
-      "Space                      pause / play\n"
-      "N or .                     step one frame\n"
-      "M                          normalise by max on / off\n"
-      "L                          softmax log / linear\n"
-      "B                          backend GPU <-> CPU\n"
-      "0 / 1..9                   all channels / channel\n"
-      "S                          save the window as PNG\n"
-      "C                          save a comparison sheet\n"
-      "G                          save a beta-grid sheet\n"
-      "Mouse wheel                zoom at the cursor\n"
-      "Drag                       pan;  R resets the view\n"
-      "Drop a file                open it as the source\n"
-      "F1 or H                    this help");
+void panel_help(ViewerState& st) {
+  bool open = true;
+  ImGui::SetNextWindowPos(ImVec2(ImGui::GetIO().DisplaySize.x * 0.5f, 40), ImGuiCond_Appearing,
+                          ImVec2(0.5f, 0));
+  ImGui::Begin("Help", &open, ImGuiWindowFlags_AlwaysAutoResize);
+  ImGui::TextUnformatted(help_text().c_str());
   ImGui::End();
+  if (!open) st.set_show_help(false);
 }
 
 }  // namespace peakscope::viewer

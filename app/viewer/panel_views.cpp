@@ -1,148 +1,294 @@
-// The heatmap and softmax views: textures with markers on top (ImGui draw lists), zoom and
-// pan shared by both, hover readout.
+// The heatmap (or source frame) and softmax views: textures with markers on top (ImGui draw
+// lists), zoom and pan shared by both, hover readout, legend, and the softmax view's colour
+// bar with the real p range.
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <string>
 
-#include "app/viewer/viewer.hpp"
+#include "app/viewer/panels.hpp"
 
 namespace peakscope::viewer {
 
-void Viewer::draw_markers(ImDrawList* dl, const ViewPlacement& place0, double sx, double sy) const {
-  if (!frame_) return;
-  // Map pixel centre x lands on image pixel (x + 0.5) * sx - 0.5 (pixel centres at integers).
-  struct Scaled {
-    const ViewPlacement& p;
-    double sx, sy;
-    ImVec2 to_screen(double x, double y) const {
-      return p.to_screen((x + 0.5) * sx - 0.5, (y + 0.5) * sy - 0.5);
-    }
-  } place{place0, sx, sy};
-  const int k = static_cast<int>(kps_.size());
-  for (int c = 0; c < k; ++c) {
-    if (s_.channel >= 0 && c != s_.channel) continue;
-    const Keypoint& kp = kps_[c];
-    if (!kp.valid) continue;
-    if (s_.show_ground_truth && c < static_cast<int>(frame_->ground_truth.size()))
-      for (const io::Point2& g : frame_->ground_truth[c]) {
-        const ImVec2 p = place.to_screen(g.x, g.y);
-        dl->AddLine(ImVec2(p.x - 7, p.y), ImVec2(p.x + 8, p.y), Marker::kGroundTruth, 2);
-        dl->AddLine(ImVec2(p.x, p.y - 7), ImVec2(p.x, p.y + 8), Marker::kGroundTruth, 2);
-      }
-    const ImVec2 a = place.to_screen(kp.argmax_x, kp.argmax_y);
-    dl->AddCircleFilled(a, 6, IM_COL32(0, 0, 0, 255));
-    dl->AddCircleFilled(a, 5, Marker::kArgmax);
-    const ImVec2 s = place.to_screen(kp.soft_x, kp.soft_y);
-    // Soft-argmax: a magenta diamond with a black rim, distinct from the white dot.
-    dl->AddQuadFilled(ImVec2(s.x, s.y - 8), ImVec2(s.x + 8, s.y), ImVec2(s.x, s.y + 8),
-                      ImVec2(s.x - 8, s.y), IM_COL32(0, 0, 0, 255));
-    dl->AddQuadFilled(ImVec2(s.x, s.y - 6), ImVec2(s.x + 6, s.y), ImVec2(s.x, s.y + 6),
-                      ImVec2(s.x - 6, s.y), Marker::kSoftArgmax);
+namespace {
+
+// Markers are outlines with a hole at the centre as wide as the marked pixel, so they never
+// hide what they mark. All take the centre p and the view's zoom z.
+void ring(ImDrawList* dl, ImVec2 p, float z, ImU32 col) {
+  const float r = MarkerStyle::hole(z) + 1.5f;
+  dl->AddCircle(p, r + 1.5f, MarkerStyle::kRim, 24, 2.0f);
+  dl->AddCircle(p, r, col, 24, 2.0f);
+}
+
+void diamond(ImDrawList* dl, ImVec2 p, float z, ImU32 col) {
+  const float r = MarkerStyle::hole(z) * 1.41f + 3.0f;
+  auto quad = [&](float rr, ImU32 c, float t) {
+    dl->AddQuad(ImVec2(p.x, p.y - rr), ImVec2(p.x + rr, p.y), ImVec2(p.x, p.y + rr),
+                ImVec2(p.x - rr, p.y), c, t);
+  };
+  quad(r + 1.5f, MarkerStyle::kRim, 2.0f);
+  quad(r, col, 2.0f);
+}
+
+void cross(ImDrawList* dl, ImVec2 p, float z, ImU32 col) {
+  const float in = MarkerStyle::hole(z), out = in + 7;  // four arms, none over the centre
+  const ImVec2 d[4] = {{1, 0}, {-1, 0}, {0, 1}, {0, -1}};
+  for (const ImVec2& u : d) {
+    const ImVec2 a(p.x + u.x * in, p.y + u.y * in), b(p.x + u.x * out, p.y + u.y * out);
+    dl->AddLine(a, b, MarkerStyle::kRim, 4.0f);
+    dl->AddLine(a, b, col, 2.0f);
   }
 }
 
-void Viewer::draw_map(const char* id, ViewPlacement& place, ImVec2 size, ViewKind kind) {
-  const bool softmax = kind == ViewKind::kSoftmax, frame = kind == ViewKind::kFrame;
+void draw_markers(ImDrawList* dl, const ViewerState& st, const ViewPlacement& place,
+                  const ViewTexture& tex) {
+  const io::Frame* fr = st.frame();
+  if (!fr) return;
+  const Settings& s = st.settings();
+  const int sc = st.shown_channel();
+  const auto& kps = st.keypoints();
+  const float z = place.zoom * static_cast<float>(std::max(tex.scale_x, tex.scale_y));
+  for (int c = 0; c < static_cast<int>(kps.size()); ++c) {
+    if (sc >= 0 && c != sc) continue;
+    const TileOffset off = c < static_cast<int>(tex.tiles.size()) ? tex.tiles[c] : TileOffset{};
+    // Map pixel centre x lands on image pixel (x + 0.5) * scale - 0.5 (+ the tile).
+    auto at = [&](double x, double y) {
+      return place.to_screen((x + 0.5) * tex.scale_x - 0.5 + off.x,
+                             (y + 0.5) * tex.scale_y - 0.5 + off.y);
+    };
+    if (s.marker_visible(MarkerKind::kGroundTruth) && c < static_cast<int>(fr->ground_truth.size()))
+      for (const io::Point2& g : fr->ground_truth[c])
+        cross(dl, at(g.x, g.y), z, MarkerStyle::kGroundTruth);
+    const Keypoint& kp = kps[c];
+    if (!kp.valid) continue;
+    // The argmax pixel at least kPeakDotZoom screen pixels wide (a lone peak survives any zoom).
+    if (z < ViewTexture::kPeakDotZoom && c < static_cast<int>(tex.peak_colors.size())) {
+      const ImVec2 q = at(kp.argmax_x, kp.argmax_y);
+      const float r = ViewTexture::kPeakDotZoom * 0.5f;
+      dl->AddRectFilled(ImVec2(q.x - r, q.y - r), ImVec2(q.x + r, q.y + r), tex.peak_colors[c]);
+    }
+    if (s.marker_visible(MarkerKind::kArgmax))
+      ring(dl, at(kp.argmax_x, kp.argmax_y), z, MarkerStyle::kArgmax);
+    if (s.marker_visible(MarkerKind::kSoftArgmax))
+      diamond(dl, at(kp.soft_x, kp.soft_y), z, MarkerStyle::kSoftArgmax);
+  }
+}
+
+void legend(const ViewerState& st) {
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  auto item = [&](MarkerKind m, const char* text, auto&& draw) {
+    if (!st.settings().marker_visible(m)) return;
+    const ImVec2 c = ImGui::GetCursorScreenPos();
+    draw(dl, ImVec2(c.x + 8, c.y + ImGui::GetTextLineHeight() * 0.5f));
+    ImGui::SetCursorScreenPos(ImVec2(c.x + 20, c.y));
+    ImGui::TextUnformatted(text);
+    ImGui::SameLine();
+  };
+  item(MarkerKind::kArgmax, "argmax",
+       [](ImDrawList* d, ImVec2 p) { d->AddCircle(p, 5, MarkerStyle::kArgmax, 16, 2); });
+  item(MarkerKind::kSoftArgmax, "soft-argmax", [](ImDrawList* d, ImVec2 p) {
+    d->AddQuad(ImVec2(p.x, p.y - 6), ImVec2(p.x + 6, p.y), ImVec2(p.x, p.y + 6),
+               ImVec2(p.x - 6, p.y), MarkerStyle::kSoftArgmax, 2);
+  });
+  item(MarkerKind::kGroundTruth, "ground truth", [](ImDrawList* d, ImVec2 p) {
+    for (float s : {-1.0f, 1.0f}) {
+      d->AddLine(ImVec2(p.x + s * 2, p.y), ImVec2(p.x + s * 7, p.y), MarkerStyle::kGroundTruth, 2);
+      d->AddLine(ImVec2(p.x, p.y + s * 2), ImVec2(p.x, p.y + s * 7), MarkerStyle::kGroundTruth, 2);
+    }
+  });
+  ImGui::NewLine();
+}
+
+// The hover readout: pixel, value and p of the channel under the cursor.
+void hover_readout(const ViewerState& st, const ViewPlacement& place, const ViewTexture& tex) {
+  const io::Frame* fr = st.frame();
+  const ImVec2 m = ImGui::GetIO().MousePos;
+  const double ix = (m.x - place.origin.x) / place.zoom, iy = (m.y - place.origin.y) / place.zoom;
+  const HeatmapView v = fr->heatmap.view();
+  const int sc = st.shown_channel();
+  for (int c = 0; c < v.channels && c < static_cast<int>(st.keypoints().size()); ++c) {
+    if (sc >= 0 && c != sc) continue;
+    const TileOffset off = c < static_cast<int>(tex.tiles.size()) ? tex.tiles[c] : TileOffset{};
+    const int x = static_cast<int>(std::floor((ix - off.x) / tex.scale_x));
+    const int y = static_cast<int>(std::floor((iy - off.y) / tex.scale_y));
+    if (x < 0 || y < 0 || x >= v.width || y >= v.height) continue;
+    // In the max view every channel covers the pixel: report the one with the largest value.
+    int best = c;
+    if (sc < 0 && off.x == 0 && off.y == 0 && v.channels > 1 &&
+        (tex.tiles.size() < 2 || (tex.tiles[1].x == 0 && tex.tiles[1].y == 0)))
+      for (int k = 0; k < v.channels; ++k)
+        if (v.at(k, y, x) > v.at(best, y, x)) best = k;
+    const double val = v.at(best, y, x);
+    const double p = softmax_at(val, st.keypoints()[best], st.settings().decode_options());
+    if (v.channels > 1)
+      ImGui::Text("ch %d (%d, %d)  value %.4g  p %.3g", best, x, y, val, p);
+    else
+      ImGui::Text("(%d, %d)  value %.4g  p %.3g", x, y, val, p);
+    return;
+  }
+  ImGui::TextDisabled("outside the map");
+}
+
+// What a colour bar shows: the values at the bottom (lo) and top (hi) of the colour map, on a
+// linear or log scale; `relative`: each tile of a grid is scaled to its own range.
+struct ColorScale {
+  double lo = 0, hi = 1;
+  bool log = false, relative = false;
+};
+
+// The colour bar beside a view: the colour map from bottom (lo) to top (hi) with the real
+// values at both ends and, on a log scale, at decades between. Writes its rectangle to *where.
+void colorbar(ImDrawList* dl, ImVec2 p0, ImVec2 p1, io::Colormap cmap, const ColorScale& sc,
+              ImVec2* where) {
+  const std::string lut = io::colormap_lut_rgb(cmap);
+  const float h = p1.y - p0.y;
+  const int steps = 64;
+  for (int i = 0; i < steps; ++i) {
+    const int li = (steps - 1 - i) * 255 / (steps - 1);
+    const ImU32 col = IM_COL32(static_cast<unsigned char>(lut[3 * li]),
+                               static_cast<unsigned char>(lut[3 * li + 1]),
+                               static_cast<unsigned char>(lut[3 * li + 2]), 255);
+    dl->AddRectFilled(ImVec2(p0.x, p0.y + h * i / steps), ImVec2(p1.x, p0.y + h * (i + 1) / steps),
+                      col);
+  }
+  dl->AddRect(p0, p1, IM_COL32(160, 160, 160, 255));
+  if (where) {
+    where[0] = p0;
+    where[1] = p1;
+  }
+  const ImU32 text = IM_COL32(220, 220, 220, 255);
+  char buf[48];
+  auto label = [&](float y, const char* s) {
+    dl->AddLine(ImVec2(p1.x, y), ImVec2(p1.x + 3, y), text);
+    const float th = ImGui::GetTextLineHeight();
+    dl->AddText(ImVec2(p1.x + 5, std::clamp(y - th * 0.5f, p0.y - th * 0.5f, p1.y - th * 0.5f)),
+                text, s);
+  };
+  if (sc.relative) {
+    label(p0.y, "peak");
+    std::snprintf(buf, sizeof buf, "%.2g", sc.log ? sc.lo / std::max(sc.hi, 1e-300) : 0.0);
+    label(p1.y, buf);
+    return;
+  }
+  std::snprintf(buf, sizeof buf, "%.2g", sc.hi);
+  label(p0.y, buf);
+  std::snprintf(buf, sizeof buf, "%.2g", sc.lo);
+  label(p1.y, buf);
+  if (sc.log && sc.lo > 0 && sc.hi > sc.lo) {
+    const double l0 = std::log10(sc.lo), l1 = std::log10(sc.hi);
+    const int step = std::max(1, static_cast<int>(std::ceil((l1 - l0) / 4)));
+    for (int d = static_cast<int>(std::ceil(l0)); d < l1; d += step) {
+      const float y = p1.y - static_cast<float>((d - l0) / (l1 - l0)) * h;
+      if (y - p0.y < 14 || p1.y - y < 14) continue;
+      std::snprintf(buf, sizeof buf, "1e%d", d);
+      label(y, buf);
+    }
+  } else if (!sc.log) {
+    std::snprintf(buf, sizeof buf, "%.2g", 0.5 * (sc.lo + sc.hi));
+    label(p0.y + h * 0.5f, buf);
+  }
+}
+
+// One view: title, the texture with markers, a colour bar (when `scale` is given; its room is
+// kept either way so both views share one zoom), and the hover readout or legend below.
+void draw_map(ViewerState& st, const char* id, const char* title, const ViewTexture& tex,
+              ImVec2 size, ViewPlacement& place, io::Colormap cmap, const ColorScale* scale,
+              bool frame_toggle, ImVec2* bar_rect) {
   ImGui::BeginChild(id, size, true,
                     ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse);
-  ImGui::TextUnformatted(softmax ? (s_.log_softmax ? "softmax p (log)" : "softmax p (linear)")
-                         : frame ? "source frame"
-                                 : "heatmap");
-  if (frame_ && !frame_->image.empty() && !softmax) {
+  ImGui::TextUnformatted(title);
+  const io::Frame* fr = st.frame();
+  if (frame_toggle && fr && !fr->image.empty()) {
     ImGui::SameLine();
-    ImGui::Checkbox("show source frame", &show_frame_);
+    bool on = st.show_frame();
+    if (ImGui::Checkbox("source frame", &on)) st.set_show_frame(on);
   }
-  const int tw = frame ? frame_tex_.width() : softmax ? soft_tex_.width() : heat_tex_.width();
-  const int th = frame ? frame_tex_.height() : softmax ? soft_tex_.height() : heat_tex_.height();
-  const GLuint tex_id = frame ? frame_tex_.id() : softmax ? soft_tex_.color() : heat_tex_.color();
+  const float bar_w = 80.0f;
   const ImVec2 p0 = ImGui::GetCursorScreenPos();
   const ImVec2 avail = ImGui::GetContentRegionAvail();
-  const ImVec2 area(std::max(avail.x, 16.0f), std::max(avail.y - 20, 16.0f));
+  const float line = ImGui::GetTextLineHeightWithSpacing();
+  const ImVec2 area(std::max(avail.x - bar_w, 16.0f), std::max(avail.y - line - 2, 16.0f));
   ImGui::InvisibleButton("canvas", area);
   const bool hovered = ImGui::IsItemHovered();
   ImGuiIO& io = ImGui::GetIO();
-  const int w = std::max(1, tw), h = std::max(1, th);
+  const int w = std::max(1, tex.width), h = std::max(1, tex.height);
   const float fit = std::min(area.x / w, area.y / h);
+  float zoom = st.zoom(), pan_x = st.pan_x(), pan_y = st.pan_y();
   if (hovered && io.MouseWheel != 0) {  // zoom about the cursor
-    const float old_zoom = fit * user_zoom_;
-    const ImVec2 m((io.MousePos.x - place.origin.x) / old_zoom,
-                   (io.MousePos.y - place.origin.y) / old_zoom);
-    user_zoom_ = std::clamp(user_zoom_ * std::pow(1.2f, io.MouseWheel), 0.25f, 64.0f);
-    const float z = fit * user_zoom_;
+    const float old_z = fit * zoom;
+    const ImVec2 m((io.MousePos.x - place.origin.x) / old_z,
+                   (io.MousePos.y - place.origin.y) / old_z);
+    zoom = std::clamp(zoom * std::pow(1.2f, io.MouseWheel), 0.25f, 64.0f);
+    const float z = fit * zoom;
     // Keep map point m under the cursor: origin' = mouse - m * z.
     const ImVec2 centred(p0.x + (area.x - w * z) * 0.5f, p0.y + (area.y - h * z) * 0.5f);
-    pan_ = ImVec2((io.MousePos.x - m.x * z - centred.x) / z,
-                  (io.MousePos.y - m.y * z - centred.y) / z);
+    pan_x = (io.MousePos.x - m.x * z - centred.x) / z;
+    pan_y = (io.MousePos.y - m.y * z - centred.y) / z;
+    st.set_view(zoom, pan_x, pan_y);
   }
   if (ImGui::IsItemActive() && ImGui::IsMouseDragging(ImGuiMouseButton_Left, 0)) {
-    const float z = fit * user_zoom_;
-    pan_.x += io.MouseDelta.x / z;
-    pan_.y += io.MouseDelta.y / z;
+    const float z = fit * zoom;
+    st.set_view(zoom, pan_x + io.MouseDelta.x / z, pan_y + io.MouseDelta.y / z);
   }
-  const float z = fit * user_zoom_;
+  const float z = fit * st.zoom();
   place.zoom = z;
-  place.origin = ImVec2(p0.x + (area.x - w * z) * 0.5f + pan_.x * z,
-                        p0.y + (area.y - h * z) * 0.5f + pan_.y * z);
+  place.origin = ImVec2(p0.x + (area.x - w * z) * 0.5f + st.pan_x() * z,
+                        p0.y + (area.y - h * z) * 0.5f + st.pan_y() * z);
   place.rect_min = p0;
   place.rect_max = ImVec2(p0.x + area.x, p0.y + area.y);
   ImDrawList* dl = ImGui::GetWindowDrawList();
   dl->PushClipRect(place.rect_min, place.rect_max, true);
-  if (tex_id)
-    dl->AddImage(reinterpret_cast<ImTextureID>(static_cast<intptr_t>(tex_id)), place.origin,
+  if (tex.id) {
+    dl->AddImage(reinterpret_cast<ImTextureID>(static_cast<intptr_t>(tex.id)), place.origin,
                  ImVec2(place.origin.x + w * z, place.origin.y + h * z));
-  if (frame)
-    draw_markers(dl, place, frame_->image_scale_x, frame_->image_scale_y);
-  else
-    draw_markers(dl, place);
-  dl->PopClipRect();
-  // Legend and hover readout under the map.
-  ImGui::SetCursorScreenPos(ImVec2(p0.x, p0.y + area.y + 2));
-  if (hovered && frame_) {
-    const double fx = frame ? frame_->image_scale_x : 1, fy = frame ? frame_->image_scale_y : 1;
-    const int x = static_cast<int>(std::floor((io.MousePos.x - place.origin.x) / z / fx));
-    const int y = static_cast<int>(std::floor((io.MousePos.y - place.origin.y) / z / fy));
-    const HeatmapView v = frame_->heatmap.view();
-    if (x >= 0 && y >= 0 && x < v.width && y < v.height && !kps_.empty()) {
-      const int c = shown_channel();
-      const Keypoint& kp = kps_[c];
-      const double val = v.at(c, y, x);
-      double beta = s_.beta;
-      if (s_.normalize && kp.argmax_value > 0 && std::isfinite(kp.argmax_value))
-        beta /= kp.argmax_value;
-      const double p =
-          std::isnan(val) ? 0 : std::exp(beta * (val - kp.argmax_value)) * kp.peak_probability;
-      ImGui::Text("(%d, %d)  value %.4g  p %.3g", x, y, val, p);
-    } else {
-      ImGui::TextDisabled("outside the map");
+    // Grid tiles get a frame each and their channel number.
+    if (tex.tiles.size() > 1 && (tex.tiles[1].x != 0 || tex.tiles[1].y != 0) && fr) {
+      const int tw = fr->heatmap.width(), th = fr->heatmap.height();
+      for (std::size_t c = 0; c < tex.tiles.size(); ++c) {
+        const ImVec2 a(place.origin.x + tex.tiles[c].x * z, place.origin.y + tex.tiles[c].y * z);
+        dl->AddRect(a, ImVec2(a.x + tw * z, a.y + th * z), IM_COL32(90, 90, 90, 255));
+        dl->AddText(ImVec2(a.x + 3, a.y + 1), IM_COL32(255, 255, 255, 255),
+                    std::to_string(c).c_str());
+      }
     }
-  } else {
-    ImDrawList* wl = ImGui::GetWindowDrawList();
-    const ImVec2 c = ImGui::GetCursorScreenPos();
-    wl->AddCircleFilled(ImVec2(c.x + 6, c.y + 8), 5, Marker::kArgmax);
-    ImGui::SetCursorScreenPos(ImVec2(c.x + 16, c.y));
-    ImGui::TextUnformatted("argmax");
-    ImGui::SameLine();
-    const ImVec2 d = ImGui::GetCursorScreenPos();
-    wl->AddQuadFilled(ImVec2(d.x + 6, d.y + 2), ImVec2(d.x + 12, d.y + 8),
-                      ImVec2(d.x + 6, d.y + 14), ImVec2(d.x, d.y + 8), Marker::kSoftArgmax);
-    ImGui::SetCursorScreenPos(ImVec2(d.x + 16, d.y));
-    ImGui::TextUnformatted("soft-argmax");
-    ImGui::SameLine();
-    const ImVec2 g = ImGui::GetCursorScreenPos();
-    wl->AddLine(ImVec2(g.x, g.y + 8), ImVec2(g.x + 12, g.y + 8), Marker::kGroundTruth, 2);
-    wl->AddLine(ImVec2(g.x + 6, g.y + 2), ImVec2(g.x + 6, g.y + 14), Marker::kGroundTruth, 2);
-    ImGui::SetCursorScreenPos(ImVec2(g.x + 16, g.y));
-    ImGui::TextUnformatted("ground truth");
   }
+  draw_markers(dl, st, place, tex);
+  dl->PopClipRect();
+  if (scale && tex.id) {
+    // Beside the fitted image (where it sits before zoom and pan), as tall as it.
+    const float fw = w * fit, fh = h * fit;
+    const float x0 = p0.x + (area.x + fw) * 0.5f + 8;
+    const float top = std::max(p0.y + 8, p0.y + (area.y - fh) * 0.5f),
+                bottom = std::min(p0.y + area.y - 8, p0.y + (area.y + fh) * 0.5f);
+    colorbar(ImGui::GetWindowDrawList(), ImVec2(x0, top),
+             ImVec2(x0 + 12, std::max(bottom, top + 60)), cmap, *scale, bar_rect);
+  }
+  // Hover readout (or the legend) under the map.
+  ImGui::SetCursorScreenPos(ImVec2(p0.x, p0.y + area.y + 2));
+  if (hovered && fr && !st.keypoints().empty())
+    hover_readout(st, place, tex);
+  else
+    legend(st);
   ImGui::EndChild();
 }
 
-void Viewer::panel_views(float w, float h) {
+}  // namespace
+
+void panel_views(ViewerState& st, const ViewTextures& tex, float w, float h, ViewLayout& layout) {
   const float each = (w - 8) * 0.5f;
-  const bool frame = show_frame_ && frame_ && !frame_->image.empty();
-  draw_map("heatmap_view", heat_view_, ImVec2(each, h),
-           frame ? ViewKind::kFrame : ViewKind::kHeatmap);
+  const bool frame = st.show_frame() && tex.frame.id;
+  const std::string left_title = frame ? "source frame" : tex.heat_title;
+  const ColorScale heat{tex.heat_lo, tex.heat_hi, false, tex.heat_relative};
+  draw_map(st, "heatmap_view", left_title.c_str(), frame ? tex.frame : tex.heat, ImVec2(each, h),
+           layout.heat, tex.colormap, frame ? nullptr : &heat, true, nullptr);
   ImGui::SameLine();
-  draw_map("softmax_view", soft_view_, ImVec2(each, h), ViewKind::kSoftmax);
+  const ColorScale soft{tex.p_lo, tex.p_hi, st.settings().softmax_scale() == SoftmaxScale::kLog,
+                        tex.p_relative};
+  ImVec2 bar[2];
+  draw_map(st, "softmax_view", tex.soft_title.c_str(), tex.soft, ImVec2(each, h), layout.soft,
+           tex.colormap, &soft, false, bar);
+  layout.colorbar_min = bar[0];
+  layout.colorbar_max = bar[1];
 }
 
 }  // namespace peakscope::viewer

@@ -1,29 +1,88 @@
-// Viewer settings, persisted as JSON between runs ($XDG_CONFIG_HOME/peakscope/viewer.json,
-// else ~/.config/peakscope/viewer.json). Scripted runs (--frames) neither load nor save them.
+// The viewer's settings: values held as enums and numbers, each changed through one
+// validating setter (a rejected value throws std::invalid_argument naming the value and the
+// reason, and the setting keeps its old value). Persisted as JSON between runs
+// ($XDG_CONFIG_HOME/peakscope/viewer.json, else ~/.config/peakscope/viewer.json); scripted
+// runs (--frames) neither load nor save them. No ImGui, GL or GLFW.
 #pragma once
 
 #include <string>
+#include <string_view>
+
+#include "core/decode.hpp"
+#include "core/engine.hpp"
+#include "core/io/colormap.hpp"
 
 namespace peakscope::viewer {
 
-struct Settings {
-  double beta = 10.0;
-  bool normalize = true;
-  std::string colormap = "jet";
-  bool log_softmax = true;
-  int channel = -1;  // -1: all channels
-  std::string backend = "auto";
-  bool show_ground_truth = true;
-  double fps = 60;
-  std::string output_dir = ".";
-  std::string source = "synthetic";
+enum class SoftmaxScale { kLinear, kLog };
+// How the views show a multi-channel map when no single channel is chosen.
+enum class AllChannelsView { kMax, kGrid };
+enum class MarkerKind { kArgmax, kSoftArgmax, kGroundTruth, kCount };
+
+// "linear" / "log", "max" / "grid", "argmax" / "softargmax" / "ground_truth": the names
+// the settings file uses. The parsers throw std::invalid_argument naming the text.
+const char* softmax_scale_name(SoftmaxScale s);
+SoftmaxScale parse_softmax_scale(std::string_view s);
+const char* all_channels_view_name(AllChannelsView v);
+AllChannelsView parse_all_channels_view(std::string_view s);
+const char* marker_name(MarkerKind m);
+
+class Settings {
+ public:
+  // Frames per second of live playback (also the rate image folders play at).
+  static constexpr double kFpsMin = 1, kFpsMax = 240;
+  // How long each frame is held at least, in seconds (0: the frame rate alone decides).
+  static constexpr double kHoldMax = 3600;
+
+  double beta() const { return beta_; }
+  bool normalize() const { return normalize_; }
+  io::Colormap colormap() const { return colormap_; }
+  SoftmaxScale softmax_scale() const { return softmax_scale_; }
+  int channel() const { return channel_; }  // -1: all channels
+  AllChannelsView all_channels_view() const { return all_view_; }
+  Backend backend() const { return backend_; }
+  bool marker_visible(MarkerKind m) const { return markers_[static_cast<int>(m)]; }
+  double fps() const { return fps_; }
+  double hold_s() const { return hold_s_; }
+  const std::string& output_dir() const { return output_dir_; }
+  const std::string& source() const { return source_; }
+  DecodeOptions decode_options() const { return {beta_, normalize_}; }
+
+  void set_beta(double b);  // core/decode.hpp's validate_beta
+  void set_normalize(bool on) { normalize_ = on; }
+  void set_colormap(io::Colormap c) { colormap_ = c; }
+  void set_softmax_scale(SoftmaxScale s) { softmax_scale_ = s; }
+  void set_channel(int c);  // -1 or >= 0 (the frame's channel count is checked by ViewerState)
+  void set_all_channels_view(AllChannelsView v) { all_view_ = v; }
+  void set_backend(Backend b) { backend_ = b; }
+  void set_marker_visible(MarkerKind m, bool on);
+  void set_fps(double fps);              // [kFpsMin, kFpsMax]
+  void set_hold_s(double s);             // [0, kHoldMax]
+  void set_output_dir(std::string dir);  // not empty
+  void set_source(std::string spec);     // not empty
+
+ private:
+  double beta_ = kDefaultBeta;
+  bool normalize_ = kDefaultNormalize;
+  io::Colormap colormap_ = io::Colormap::kJet;
+  SoftmaxScale softmax_scale_ = SoftmaxScale::kLog;
+  int channel_ = -1;
+  AllChannelsView all_view_ = AllChannelsView::kMax;
+  Backend backend_ = Backend::kAuto;
+  bool markers_[static_cast<int>(MarkerKind::kCount)] = {true, true, true};
+  double fps_ = 30;
+  double hold_s_ = 0;
+  std::string output_dir_ = ".";
+  std::string source_ = "synthetic";
 };
 
 // Path of the settings file (it may not exist).
 std::string settings_path();
-// Loads settings; missing file -> defaults; a corrupt file -> defaults and *warning says why.
+// Loads settings: a missing file gives the defaults. Each value goes through its setter; a
+// value that is rejected (or a corrupt file) keeps the default, and *warning names the file,
+// the key and the reason.
 Settings load_settings(const std::string& path, std::string* warning);
-// Saves; returns false and sets *error on failure.
-bool save_settings(const std::string& path, const Settings& s, std::string* error);
+// Saves; throws std::runtime_error naming the path when it cannot.
+void save_settings(const std::string& path, const Settings& s);
 
 }  // namespace peakscope::viewer

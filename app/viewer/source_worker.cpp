@@ -1,5 +1,6 @@
 #include "app/viewer/source_worker.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 namespace peakscope::viewer {
@@ -7,7 +8,8 @@ namespace peakscope::viewer {
 using Clock = std::chrono::steady_clock;
 constexpr std::size_t kQueueMax = 2;
 
-SourceWorker::SourceWorker(bool paced, double fps) : paced_(paced), fps_(fps) {
+SourceWorker::SourceWorker(bool paced, double fps, io::SourceOptions options)
+    : paced_(paced), options_(std::move(options)), fps_(fps) {
   thread_ = std::thread([this] { run(); });
 }
 
@@ -32,13 +34,16 @@ void SourceWorker::start(std::unique_ptr<io::Source> src) {
   cv_.notify_all();
 }
 
-std::optional<io::Frame> SourceWorker::take(double wait_s) {
+std::optional<WorkerFrame> SourceWorker::take(double wait_s) {
   std::unique_lock<std::mutex> lk(mu_);
   if (queue_.empty() && wait_s > 0)
-    cv_.wait_for(lk, std::chrono::duration<double>(wait_s),
-                 [&] { return !queue_.empty() || finished_ || !error_.empty(); });
+    cv_.wait_for(lk, std::chrono::duration<double>(wait_s), [&] {
+      // A finished source counts only when no other one is about to open.
+      const bool ended = info_.finished && pending_open_.empty() && !pending_src_;
+      return !queue_.empty() || ended || !error_.empty();
+    });
   if (queue_.empty()) return std::nullopt;
-  io::Frame f = std::move(queue_.front());
+  WorkerFrame f = std::move(queue_.front());
   queue_.pop_front();
   cv_.notify_all();
   return f;
@@ -51,9 +56,20 @@ std::string SourceWorker::take_error() {
   return e;
 }
 
-std::string SourceWorker::description() const {
+SourceInfo SourceWorker::info() const {
   std::lock_guard<std::mutex> lk(mu_);
-  return description_;
+  return info_;
+}
+
+void SourceWorker::install(std::unique_ptr<io::Source> s) {
+  info_.generation = generation_ + 1;
+  info_.description = s->describe();
+  info_.frame_count = s->frame_count();
+  info_.frames_read = 0;
+  info_.finished = false;
+  src_ = std::move(s);
+  queue_.clear();
+  generation_ = info_.generation;
 }
 
 void SourceWorker::run() {
@@ -62,14 +78,13 @@ void SourceWorker::run() {
   for (;;) {
     cv_.wait(lk, [&] {
       return stop_ || !pending_open_.empty() || pending_src_ ||
-             (src_ && !finished_ && queue_.size() < kQueueMax);
+             (src_ && !info_.finished && queue_.size() < kQueueMax);
     });
     if (stop_) return;
     if (pending_src_) {
-      description_ = pending_src_->describe();
-      src_ = std::move(pending_src_);
-      queue_.clear();
-      finished_ = false;
+      install(std::move(pending_src_));
+      next_due = Clock::now();
+      cv_.notify_all();
       continue;
     }
     if (!pending_open_.empty()) {
@@ -79,33 +94,32 @@ void SourceWorker::run() {
       std::unique_ptr<io::Source> s;
       std::string err;
       try {
-        s = io::open_source(spec);
+        s = io::open_source(spec, options_);
       } catch (const std::exception& e) {
         err = e.what();
       }
       lk.lock();
       if (s) {
-        description_ = s->describe();
-        src_ = std::move(s);
-        queue_.clear();
-        finished_ = false;
+        install(std::move(s));
+        next_due = Clock::now();
       } else {
         error_ = err;
       }
       cv_.notify_all();
       continue;
     }
-    if (paced_) {  // live viewing: keep to the frame rate
+    if (paced_) {  // live viewing: keep to the frame rate, or hold each frame
       lk.unlock();
       std::this_thread::sleep_until(next_due);
-      next_due =
-          std::max(next_due + std::chrono::duration_cast<Clock::duration>(
-                                  std::chrono::duration<double>(1.0 / std::max(1.0, fps_.load()))),
-                   Clock::now() - std::chrono::milliseconds(100));
+      const double period = std::max(1.0 / std::max(1.0, fps_.load()), hold_s_.load());
+      next_due = std::max(next_due + std::chrono::duration_cast<Clock::duration>(
+                                         std::chrono::duration<double>(period)),
+                          Clock::now() - std::chrono::milliseconds(100));
       lk.lock();
-      if (stop_ || !src_) continue;
+      if (stop_ || !src_ || !pending_open_.empty() || pending_src_) continue;
     }
     io::Source* src = src_.get();
+    const long gen = generation_;
     lk.unlock();
     std::optional<io::Frame> f;
     std::string err;
@@ -118,11 +132,12 @@ void SourceWorker::run() {
     if (src != src_.get()) continue;  // replaced meanwhile
     if (!err.empty()) {
       error_ = err;
-      finished_ = true;
+      info_.finished = true;
     } else if (!f) {
-      finished_ = true;
+      info_.finished = true;
     } else {
-      queue_.push_back(std::move(*f));
+      ++info_.frames_read;
+      queue_.push_back({std::move(*f), gen});
     }
     cv_.notify_all();
   }

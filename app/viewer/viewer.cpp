@@ -1,6 +1,6 @@
 #include "app/viewer/viewer.hpp"
 
-#include <GLFW/glfw3.h>
+#include <imgui.h>
 
 #include <algorithm>
 #include <chrono>
@@ -9,7 +9,7 @@
 #include <filesystem>
 #include <opencv2/imgproc.hpp>
 
-#include "core/gpu/gl_engine.hpp"
+#include "app/viewer/engine_choice.hpp"
 #include "core/io/panels.hpp"
 
 namespace peakscope::viewer {
@@ -19,151 +19,244 @@ namespace {
 double ms_since(Clock::time_point t) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
 }
+// The curve is recomputed at most this often while frames arrive (25 CPU decodes of the
+// frame: too many for every frame at low beta); a stale curve is always recomputed within it.
+constexpr double kCurvePeriodS = 0.25;
+// The comparison decode on the CPU engine while the GPU engine runs.
+constexpr double kComparePeriodS = 1.0;
 }  // namespace
 
-Viewer::Viewer(Settings settings, bool scripted, std::unique_ptr<io::Source> source)
-    : s_(std::move(settings)), scripted_(scripted), worker_(!scripted, s_.fps) {
-  set_backend(s_.backend);
-  worker_.start(std::move(source));
-  std::snprintf(source_buf_, sizeof source_buf_, "%s", s_.source.c_str());
+Viewer::Viewer(ViewerState state, bool scripted, std::unique_ptr<io::Source> source,
+               io::SourceOptions source_options)
+    : st_(std::move(state)),
+      scripted_(scripted),
+      source_options_(source_options),
+      worker_(!scripted, st_.settings().fps(), std::move(source_options)) {
+  select_engine();
+  if (source)
+    worker_.start(std::move(source));
+  else
+    worker_.open(st_.settings().source());
 }
 
-Viewer::~Viewer() = default;
-
-void Viewer::set_backend(const std::string& name) {
-  gpu::Backend b = gpu::Backend::kAuto;
-  try {
-    b = gpu::parse_backend(name);
-  } catch (const std::exception& e) {
-    error_ = e.what();
-  }
-  decoder_ = std::make_unique<gpu::Decoder>(b, /*headless=*/false);
-  s_.backend = gpu::backend_name(b);
-  dirty_ = true;
+Viewer::~Viewer() {
+  if (recorder_.active()) stop_recording();
 }
 
-std::string Viewer::backend_line() const {
-  return decoder_->description();
-}
-
-int Viewer::shown_channel() const {
-  if (!frame_) return 0;
-  return std::clamp(s_.channel, 0, frame_->heatmap.channels() - 1);
+void Viewer::select_engine() {
+  engine_request_ = st_.settings().backend();
+  EngineChoice choice = choose_engine(engine_request_);
+  engine_ = std::move(choice.engine);
+  // The reason is printed once per choice, here, and shown in the Engine section.
+  if (!choice.reason.empty()) std::fprintf(stderr, "peakscope: %s\n", choice.reason.c_str());
+  st_.set_engine(engine_->kind(), engine_->description(), choice.reason);
 }
 
 void Viewer::open(const std::string& spec) {
-  s_.source = spec;
-  std::snprintf(source_buf_, sizeof source_buf_, "%s", spec.c_str());
-  worker_.open(spec);
+  if (st_.set_source(spec)) worker_.open(spec);
+}
+
+void Viewer::take_frames(bool scripted_wait) {
+  if (std::string e = worker_.take_error(); !e.empty()) st_.report_error(ErrorKind::kSource, e);
+  const bool new_source = worker_.generation() != st_.source_generation();
+  const bool at_limit = frame_limit_ >= 0 && st_.frames_shown() >= frame_limit_;
+  // A new source replaces the frame at once, paused or not.
+  const bool want = new_source || !st_.paused() || st_.take_step() || !st_.frame();
+  if (want && !at_limit) {
+    if (std::optional<WorkerFrame> f = worker_.take(scripted_wait ? 10.0 : 0.0)) {
+      if (f->generation != st_.source_generation()) {
+        const SourceInfo info = worker_.info();
+        st_.begin_source(f->generation, info.description, info.frame_count);
+      }
+      st_.set_frame(std::move(f->frame));
+      return;
+    }
+  }
+  const SourceInfo info = worker_.info();
+  if (info.finished && info.generation == st_.source_generation() && !st_.source_ended() &&
+      st_.frames_read() >= info.frames_read)
+    st_.end_source(info.frames_read);
 }
 
 void Viewer::decode_current() {
-  const HeatmapView map = frame_->heatmap.view();
-  const int c = shown_channel();
-  const DecodeOptions opt = options();
+  const io::Frame& fr = *st_.frame();
+  const HeatmapView map = fr.heatmap.view();
+  const DecodeOptions opt = st_.settings().decode_options();
+  const int k = map.channels, sc = st_.shown_channel();
+  const AllChannelsView all_view =
+      k > 1 && sc < 0 ? st_.settings().all_channels_view() : AllChannelsView::kMax;
+  const bool log = st_.settings().softmax_scale() == SoftmaxScale::kLog;
+  const io::Colormap cmap = st_.settings().colormap();
+  std::vector<Keypoint> kps;
   try {
-    auto t0 = Clock::now();
-    kps_ = decoder_->decode(map, opt);
-    decode_ms_active_ = ms_since(t0);
-    gpu_cpu_diff_px_ = 0;
-    if (decoder_->on_gpu()) {  // the CPU engine's time (and agreement) for comparison
-      t0 = Clock::now();
-      const std::vector<Keypoint> cpu = cpu_.decode(map, opt);
-      decode_ms_cpu_ = ms_since(t0);
-      for (std::size_t i = 0; i < cpu.size(); ++i)
-        gpu_cpu_diff_px_ = std::max({gpu_cpu_diff_px_, std::abs(cpu[i].soft_x - kps_[i].soft_x),
-                                     std::abs(cpu[i].soft_y - kps_[i].soft_y)});
-    } else {
-      decode_ms_cpu_ = decode_ms_active_;
-    }
-    heat_tex_.stage(map, c, &heat_lo_, &heat_hi_);
-    if (!frame_->image.empty()) frame_tex_.upload(frame_->image);
-    GLuint soft_raw = 0;
-    if (decoder_->on_gpu()) {
-      soft_raw = decoder_->gl()->softmax_texture(c);  // drawn straight from the GPU
-    } else {
-      cpu_softmax_.resize(map.pixels());
-      cpu_.softmax_map(map, c, opt, cpu_softmax_.data());
-    }
-    const io::Colormap cmap = io::parse_colormap(s_.colormap);
-    heat_tex_.colorize_cpu(heat_tex_.staged(), map.width, map.height, heat_lo_, heat_hi_, false,
-                           cmap);
-    const float peak = static_cast<float>(kps_[c].peak_probability);
-    // Log scale spans the map's actual range of p: peak * exp(-beta_eff (max - min)), at
-    // most 12 decades, so low beta is not one flat colour.
-    double beta_eff = s_.beta;
-    if (s_.normalize && heat_hi_ > 0) beta_eff /= kps_[c].argmax_value;
-    const double decades = std::min(12.0, beta_eff * (heat_hi_ - heat_lo_) / std::log(10.0));
-    const float lo =
-        s_.log_softmax ? peak * static_cast<float>(std::pow(10.0, -std::max(decades, 0.5))) : 0.0f;
-    if (decoder_->on_gpu())  // the softmax stays on the GPU: coloured by the shader
-      soft_tex_.colorize(soft_raw, map.width, map.height, lo, std::max(peak, 1e-30f),
-                         s_.log_softmax, cmap);
-    else
-      soft_tex_.colorize_cpu(cpu_softmax_.data(), map.width, map.height, lo, std::max(peak, 1e-30f),
-                             s_.log_softmax, cmap);
+    const auto t0 = Clock::now();
+    kps = engine_->decode(map, opt);
+    st_.set_decoded(kps, ms_since(t0));
   } catch (const std::exception& e) {
-    error_ = std::string("decode failed: ") + e.what();
+    st_.set_decode_failed(e.what());
+    return;
   }
-}
-
-void Viewer::update_plots() {
-  const int c = shown_channel();
-  if (c >= static_cast<int>(kps_.size())) return;
-  const double err = io::ground_truth_error(*frame_, c, kps_[c]);
-  if (err >= 0) {
-    err_history_.push_back(static_cast<float>(err));
-    if (err_history_.size() > 600) err_history_.pop_front();
-  }
-  // The error-vs-beta curve: recomputed when the settings change, else 4x a second (25 CPU
-  // decodes of the frame: too many for every frame at low beta).
-  const double now = glfwGetTime();
-  const DecodeOptions opt = options();
-  const bool settings_changed = opt.beta != curve_opt_.beta ||
-                                opt.normalize != curve_opt_.normalize ||
-                                s_.channel != curve_channel_;
-  if (!settings_changed && now - curve_time_ < 0.25) return;
-  curve_opt_ = opt;
-  curve_channel_ = s_.channel;
-  curve_time_ = now;
-  const HeatmapView one = frame_->heatmap.view().channel(c);
-  constexpr int kN = 25;
-  beta_curve_.assign(kN, 0);
-  beta_curve_betas_.assign(kN, 0);
-  for (int i = 0; i < kN; ++i) {
-    const double beta = std::pow(10.0, -2.0 + 6.0 * i / (kN - 1));
-    const Keypoint k = cpu_.decode(one, {beta, s_.normalize})[0];
-    const double e = io::ground_truth_error(*frame_, c, k);
-    beta_curve_betas_[i] = static_cast<float>(beta);
-    beta_curve_[i] =
-        static_cast<float>(e >= 0 ? e : std::hypot(k.soft_x - k.argmax_x, k.soft_y - k.argmax_y));
-  }
-}
-
-bool Viewer::frame(int fb_width, int fb_height) {
-  const double t = glfwGetTime();
-  if (last_frame_t_ >= 0) frame_times_.push_back((t - last_frame_t_) * 1e3);
-  last_frame_t_ = t;
-
-  if (std::string e = worker_.take_error(); !e.empty()) error_ = e;
-  bool more = true;
-  if (!paused_ || step_ || !frame_) {
-    std::optional<io::Frame> f = worker_.take(scripted_ ? 10.0 : 0.0);
-    if (f) {
-      frame_ = std::move(f);
-      ++shown_;
-      dirty_ = true;
-      step_ = false;
-    } else if (scripted_ && (worker_.finished() || !frame_)) {
-      more = false;  // still draw the last frame below
+  try {
+    std::vector<double> heat_min(k, 0.0);
+    // Heatmap view.
+    const ViewImage heat = heat_image(map, sc, all_view);
+    for (int c = 0; c < k; ++c)
+      if (sc < 0 || c == sc) heat_min[c] = channel_min(map, c);
+    heat_tex_.colorize_cpu(heat.values.data(), heat.width, heat.height, heat.lo, heat.hi, false,
+                           cmap);
+    const std::string lut = io::colormap_lut_rgb(cmap);
+    auto colour = [&](int i) {
+      return IM_COL32(static_cast<unsigned char>(lut[3 * i]),
+                      static_cast<unsigned char>(lut[3 * i + 1]),
+                      static_cast<unsigned char>(lut[3 * i + 2]), 255);
+    };
+    tex_.heat = {heat_tex_.color(), heat.width, heat.height, 1, 1, heat.tiles, {}};
+    tex_.heat_lo = heat.lo;
+    tex_.heat_hi = heat.hi;
+    tex_.heat_relative = heat.per_tile_scale;
+    for (int c = 0; c < k; ++c)
+      tex_.heat.peak_colors.push_back(colour(
+          heat.per_tile_scale ? 255
+                              : colormap_index(kps[c].argmax_value, heat.lo, heat.hi, false)));
+    tex_.heat_title = sc >= 0  ? "heatmap, channel " + std::to_string(sc)
+                      : k == 1 ? std::string("heatmap")
+                      : all_view == AllChannelsView::kMax
+                          ? "heatmap, max over " + std::to_string(k) + " channels"
+                          : "heatmap, " + std::to_string(k) + " channels (each scaled)";
+    // Softmax view: one channel straight from the engine (a GPU texture stays on the GPU);
+    // several channels gathered on the CPU.
+    const int one = sc >= 0 ? sc : (k == 1 ? 0 : -1);
+    SoftmaxImage first;
+    if (one >= 0) first = engine_->softmax(map, one, opt);
+    if (one >= 0 && first.gl_texture) {
+      const double peak = kps[one].peak_probability;
+      const double lo = log ? log_scale_floor(kps[one], heat_min[one], opt) : 0.0;
+      soft_tex_.colorize(first.gl_texture, map.width, map.height, static_cast<float>(lo),
+                         static_cast<float>(std::max(peak, 1e-30)), log, cmap);
+      tex_.p_lo = lo;
+      tex_.p_hi = peak;
+      tex_.p_relative = false;
+      tex_.soft = {soft_tex_.color(),
+                   map.width,
+                   map.height,
+                   1,
+                   1,
+                   std::vector<TileOffset>(k, TileOffset{}),
+                   {}};
+      for (int c = 0; c < k; ++c)
+        tex_.soft.peak_colors.push_back(
+            colour(colormap_index(kps[c].peak_probability, static_cast<float>(lo),
+                                  static_cast<float>(std::max(peak, 1e-30)), log)));
+    } else {
+      softmax_cpu_.resize(k);
+      std::vector<const float*> p(k, nullptr);
+      for (int c = 0; c < k; ++c) {
+        if (one >= 0 && c != one) continue;
+        const SoftmaxImage s = (one >= 0) ? first : engine_->softmax(map, c, opt);
+        std::vector<float>& buf = softmax_cpu_[c];
+        buf.resize(map.pixels());
+        if (s.cpu) {
+          std::copy(s.cpu, s.cpu + map.pixels(), buf.begin());
+        } else {  // a GPU texture: read back (only for the multi-channel views)
+          glBindTexture(GL_TEXTURE_2D, s.gl_texture);
+          glPixelStorei(GL_PACK_ALIGNMENT, 4);
+          glGetTexImage(GL_TEXTURE_2D, 0, GL_RED, GL_FLOAT, buf.data());
+        }
+        p[c] = buf.data();
+      }
+      const ViewImage soft = softmax_image(p, kps, heat_min, map.width, map.height, sc, all_view,
+                                           st_.settings().softmax_scale(), opt);
+      soft_tex_.colorize_cpu(soft.values.data(), soft.width, soft.height, soft.lo, soft.hi, log,
+                             cmap);
+      tex_.p_lo = soft.p_lo;
+      tex_.p_hi = soft.p_hi;
+      tex_.p_relative = soft.per_tile_scale;
+      tex_.soft = {soft_tex_.color(), soft.width, soft.height, 1, 1, soft.tiles, {}};
+      for (int c = 0; c < k; ++c)
+        tex_.soft.peak_colors.push_back(colour(
+            soft.per_tile_scale ? 255
+                                : colormap_index(kps[c].peak_probability, soft.lo, soft.hi, log)));
     }
+    tex_.soft_title = std::string("softmax p (") + (log ? "log" : "linear") +
+                      (tex_.p_relative ? ", each channel / its peak)" : ")");
+    tex_.colormap = cmap;
+    if (!fr.image.empty() && (sc >= 0 || k == 1 || all_view == AllChannelsView::kMax)) {
+      frame_tex_.upload(fr.image);
+      tex_.frame = {frame_tex_.id(),
+                    frame_tex_.width(),
+                    frame_tex_.height(),
+                    fr.image_scale_x,
+                    fr.image_scale_y,
+                    std::vector<TileOffset>(k, TileOffset{}),
+                    {}};
+    } else {
+      tex_.frame = ViewTexture{};
+    }
+  } catch (const std::exception& e) {
+    st_.report_error(ErrorKind::kDecode, std::string("cannot draw the views: ") + e.what());
   }
-  if (frame_ && dirty_) {
-    decode_current();
-    update_plots();
-    dirty_ = false;
+}
+
+void Viewer::compare_engines(double now_s) {
+  if (engine_->kind() != Backend::kGpu || st_.keypoints().empty()) return;
+  if (now_s - last_compare_t_ < kComparePeriodS) return;
+  last_compare_t_ = now_s;
+  ViewerState::Comparison c;
+  const auto t0 = Clock::now();
+  const std::vector<Keypoint> cpu =
+      compare_cpu_.decode(st_.frame()->heatmap.view(), st_.settings().decode_options());
+  c.ms = ms_since(t0);
+  for (std::size_t i = 0; i < cpu.size() && i < st_.keypoints().size(); ++i)
+    c.diff_px = std::max({c.diff_px, std::abs(cpu[i].soft_x - st_.keypoints()[i].soft_x),
+                          std::abs(cpu[i].soft_y - st_.keypoints()[i].soft_y)});
+  c.ran = true;
+  c.at_s = now_s;
+  c.engine = "CPU";
+  st_.set_comparison(c);
+}
+
+bool Viewer::frame(int fb_width, int fb_height, double now_s) {
+  now_s_ = now_s;
+  st_.set_now(now_s);
+  if (last_frame_t_ >= 0) st_.add_frame_time((now_s - last_frame_t_) * 1e3);
+  last_frame_t_ = now_s;
+
+  // Keys (not while a text field has the keyboard).
+  const bool typing = ImGui::GetIO().WantTextInput;
+  for (const auto& [key, shift] : keys_)
+    if (!typing) st_.press(static_cast<Key>(key), shift);
+  keys_.clear();
+
+  if (st_.take_request(Request::kOpen)) worker_.open(st_.settings().source());
+  if (st_.take_request(Request::kScreenshot)) request_screenshot();
+  if (st_.take_request(Request::kSheet)) request_sheet();
+  if (st_.take_request(Request::kBetaGrid)) request_beta_grid();
+  if (st_.take_request(Request::kRecordToggle)) {
+    if (recording())
+      stop_recording();
+    else
+      start_recording();
   }
-  if (!scripted_) handle_keys();
+  if (st_.settings().backend() != engine_request_) select_engine();
+  worker_.set_fps(st_.settings().fps());
+  worker_.set_hold(st_.settings().hold_s());
+
+  take_frames(scripted_);
+  bool more = true;
+  if (scripted_) {
+    const SourceInfo info = worker_.info();
+    if ((frame_limit_ >= 0 && st_.frames_shown() >= frame_limit_) ||
+        (info.finished && st_.source_ended()) || !st_.frame())
+      more = false;  // still draw the last frame below
+  }
+  if (st_.needs_decode()) decode_current();
+  if (st_.curve_stale() &&
+      (scripted_ || st_.paused() || st_.source_ended() || now_s - last_curve_t_ >= kCurvePeriodS)) {
+    st_.compute_curve(
+        [this](const HeatmapView& m, const DecodeOptions& o) { return compare_cpu_.decode(m, o); });
+    last_curve_t_ = now_s;
+  }
+  compare_engines(now_s);
 
   ImGui::SetNextWindowPos(ImVec2(0, 0));
   ImGui::SetNextWindowSize(ImVec2(static_cast<float>(fb_width), static_cast<float>(fb_height)));
@@ -171,26 +264,42 @@ bool Viewer::frame(int fb_width, int fb_height) {
                ImGuiWindowFlags_NoTitleBar | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoMove |
                    ImGuiWindowFlags_NoCollapse | ImGuiWindowFlags_NoBringToFrontOnFocus |
                    ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoBackground);
-  ImGui::BeginChild("controls", ImVec2(330, 0), true);
-  panel_controls();
+  const float controls_w = std::clamp(fb_width * 0.27f, 280.0f, 360.0f);
+  ImGui::BeginChild("controls", ImVec2(controls_w, 0), true);
+  panel_controls(st_);
+  if (recording()) {
+    ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1, 0.3f, 0.3f, 1));
+    ImGui::TextWrapped("recording %s (%ld frames; V stops)", record_path_.c_str(),
+                       recorder_.frames());
+    ImGui::PopStyleColor();
+  }
   ImGui::EndChild();
   ImGui::SameLine();
   ImGui::BeginChild("main", ImVec2(0, 0), false, ImGuiWindowFlags_NoScrollbar);
   const ImVec2 avail = ImGui::GetContentRegionAvail();
-  const float views_h = std::max(120.0f, avail.y - 190.0f);
-  panel_views(avail.x, views_h);
-  panel_plots(avail.x, avail.y - views_h - 8);
+  const float plots_h = std::clamp(avail.y * 0.28f, 120.0f, 230.0f);
+  const float views_h = std::max(120.0f, avail.y - plots_h - 4);
+  panel_views(st_, tex_, avail.x, views_h, layout_);
+  panel_plots(st_, avail.x, avail.y - views_h - 4);
   ImGui::EndChild();
   ImGui::End();
-  if (show_help_) panel_help();
+  if (st_.show_help()) panel_help(st_);
   return more;
 }
 
-std::string Viewer::default_name(const char* kind) const {
+std::string Viewer::default_name(const char* kind, const char* ext) const {
   char buf[160];
-  std::snprintf(buf, sizeof buf, "peakscope_%s_frame%05ld_beta%g.png", kind, frame_index(),
-                s_.beta);
-  return (std::filesystem::path(s_.output_dir) / buf).string();
+  std::snprintf(buf, sizeof buf, "peakscope_%s_frame%05ld_beta%g%s", kind,
+                st_.frame() ? st_.frame()->index : -1L, st_.settings().beta(), ext);
+  namespace fs = std::filesystem;
+  // Never overwrite an earlier capture: add a counter when the name exists.
+  fs::path p = fs::path(st_.settings().output_dir()) / buf;
+  for (int i = 2; fs::exists(p); ++i) {
+    std::snprintf(buf, sizeof buf, "peakscope_%s_frame%05ld_beta%g_%d%s", kind,
+                  st_.frame() ? st_.frame()->index : -1L, st_.settings().beta(), i, ext);
+    p = fs::path(st_.settings().output_dir()) / buf;
+  }
+  return p.string();
 }
 
 void Viewer::request_screenshot(const std::string& path) {
@@ -206,55 +315,91 @@ void Viewer::request_beta_grid(const std::string& path) {
   want_grid_ = true;
 }
 
+void Viewer::start_recording(const std::string& path) {
+  record_path_ = path.empty() ? default_name("recording", ".mp4") : path;
+  record_pending_ = true;
+  st_.set_recording(true);
+}
+
+void Viewer::stop_recording() {
+  st_.set_recording(false);
+  record_pending_ = false;
+  try {
+    const std::string p = recorder_.stop();
+    if (!p.empty()) st_.set_saved(p);
+  } catch (const std::exception& e) {
+    st_.report_error(ErrorKind::kSave, e.what());
+  }
+}
+
 void Viewer::save_sheet(const std::string& path) {
-  const int c = shown_channel();
-  const HeatmapView map = frame_->heatmap.view();
+  const int c = std::max(0, st_.shown_channel());
+  const HeatmapView map = st_.frame()->heatmap.view();
+  const DecodeOptions opt = st_.settings().decode_options();
   std::vector<float> p(map.pixels());
-  const Keypoint k = cpu_.softmax_map(map, c, options(), p.data());
-  const cv::Mat sheet = io::compose_sheet(
-      io::make_seed_panels(map, c, k, p, io::parse_colormap(s_.colormap)),
-      io::sheet_footer(s_.beta, s_.normalize, k, "frame " + std::to_string(frame_index())));
+  const Keypoint k = compare_cpu_.softmax_map(map, c, opt, p.data());
+  const cv::Mat sheet =
+      io::compose_sheet(io::make_seed_panels(map, c, k, p, st_.settings().colormap()),
+                        io::sheet_footer(opt.beta, opt.normalize, k,
+                                         "frame " + std::to_string(st_.frame()->index) +
+                                             ", channel " + std::to_string(c)));
   io::write_png(path, sheet);
 }
 
 void Viewer::save_beta_grid(const std::string& path) {
   std::vector<double> betas = {0.1, 1, 10, 100, 1000};
-  if (std::find(betas.begin(), betas.end(), s_.beta) == betas.end()) betas.push_back(s_.beta);
+  const double beta = st_.settings().beta();
+  if (std::find(betas.begin(), betas.end(), beta) == betas.end()) betas.push_back(beta);
   std::sort(betas.begin(), betas.end());
-  const cv::Mat grid = io::compose_beta_grid(frame_->heatmap.view(), shown_channel(), betas,
-                                             s_.normalize, "frame " + std::to_string(frame_index()),
-                                             cpu_, io::parse_colormap(s_.colormap));
+  const cv::Mat grid = io::compose_beta_grid(
+      st_.frame()->heatmap.view(), std::max(0, st_.shown_channel()), betas,
+      st_.settings().normalize(), "frame " + std::to_string(st_.frame()->index), compare_cpu_,
+      st_.settings().colormap());
   io::write_png(path, grid);
 }
 
 void Viewer::after_render(int fb_width, int fb_height) {
+  cv::Mat window;  // read once per frame when something needs it
+  auto read_window = [&]() -> const cv::Mat& {
+    if (window.empty()) {
+      cv::Mat rgba(fb_height, fb_width, CV_8UC4), flipped;
+      glPixelStorei(GL_PACK_ALIGNMENT, 4);
+      glReadBuffer(GL_BACK);
+      glReadPixels(0, 0, fb_width, fb_height, GL_RGBA, GL_UNSIGNED_BYTE, rgba.data);
+      cv::flip(rgba, flipped, 0);
+      cv::cvtColor(flipped, window, cv::COLOR_RGBA2BGR);
+    }
+    return window;
+  };
   auto attempt = [&](bool& want, std::string& path, const char* kind, auto&& save) {
     if (!want) return;
     want = false;
-    if (!frame_) {
-      error_ = "nothing to save yet";
+    if (!st_.frame()) {
+      st_.report_error(ErrorKind::kSave, "nothing to save yet");
       return;
     }
     const std::string p = path.empty() ? default_name(kind) : path;
     try {
       save(p);
-      last_saved_ = p;
+      st_.set_saved(p);
     } catch (const std::exception& e) {
-      error_ = e.what();
+      st_.report_error(ErrorKind::kSave, e.what());
     }
   };
-  attempt(want_shot_, pending_shot_, "window", [&](const std::string& p) {
-    cv::Mat rgba(fb_height, fb_width, CV_8UC4);
-    glPixelStorei(GL_PACK_ALIGNMENT, 4);
-    glReadBuffer(GL_BACK);
-    glReadPixels(0, 0, fb_width, fb_height, GL_RGBA, GL_UNSIGNED_BYTE, rgba.data);
-    cv::Mat flipped, bgr;
-    cv::flip(rgba, flipped, 0);
-    cv::cvtColor(flipped, bgr, cv::COLOR_RGBA2BGR);
-    io::write_png(p, bgr);
-  });
+  attempt(want_shot_, pending_shot_, "window",
+          [&](const std::string& p) { io::write_png(p, read_window()); });
   attempt(want_sheet_, pending_sheet_, "sheet", [&](const std::string& p) { save_sheet(p); });
   attempt(want_grid_, pending_grid_, "betagrid", [&](const std::string& p) { save_beta_grid(p); });
+  if (record_pending_) {
+    record_pending_ = false;
+    try {
+      recorder_.start(record_path_, fb_width, fb_height, scripted_ ? 30.0 : st_.settings().fps());
+    } catch (const std::exception& e) {
+      st_.set_recording(false);
+      st_.report_error(ErrorKind::kSave, e.what());
+    }
+  }
+  if (recorder_.active()) recorder_.add(read_window());
 }
 
 }  // namespace peakscope::viewer

@@ -33,11 +33,24 @@ class ModelSource : public Source {
     const cv::Size in(opt_.input_width > 0 ? opt_.input_width : f->image.cols,
                       opt_.input_height > 0 ? opt_.input_height : f->image.rows);
     cv::Mat out;
+    std::vector<cv::Mat> pose_outs;
+    // --roi / --pose: the model sees `box`, a region of the frame padded to the input's aspect
+    // (black outside the frame); RoiMode::kNone keeps the whole frame stretched to the input.
+    const Box box = region(f->image.size(), in);
     try {
+      const cv::Mat seen =
+          opt_.roi.mode == RoiMode::kNone ? f->image : crop_to_input(f->image, box, in);
       const cv::Mat blob =
-          cv::dnn::blobFromImage(f->image, opt_.scale, in, opt_.mean, opt_.swap_rb, false);
+          cv::dnn::blobFromImage(seen, opt_.scale, in, opt_.mean, opt_.swap_rb, false);
       net_.setInput(blob);
-      out = net_.forward();
+      if (opt_.pose) {
+        net_.forward(pose_outs,
+                     std::vector<cv::String>{opt_.pose->heatmap_output, opt_.pose->landmark_output,
+                                             opt_.pose->flag_output});
+        out = pose_outs[0];
+      } else {
+        out = net_.forward();
+      }
     } catch (const cv::Exception& e) {
       throw SourceError(opt_.path + ": inference failed (" + std::string(e.err) + ")");
     }
@@ -56,11 +69,46 @@ class ModelSource : public Source {
               nchw ? src[(static_cast<std::size_t>(c) * h + y) * w + x]
                    : src[(static_cast<std::size_t>(y) * w + x) * k + c];
     f->heatmap = std::move(hm);
-    f->image_scale_x = static_cast<double>(f->image.cols) / w;
-    f->image_scale_y = static_cast<double>(f->image.rows) / h;
+    f->image_scale_x = box.w / w;
+    f->image_scale_y = box.h / h;
+    f->image_offset_x = box.x;
+    f->image_offset_y = box.y;
     f->ground_truth.clear();
+    if (opt_.pose) attach_pose(*f, pose_outs, box, in);
     return f;
   }
+  // The region the model sees on this frame (edge coordinates; see pose_preset.hpp).
+  Box region(cv::Size frame, cv::Size in) const {
+    const Box whole{0, 0, static_cast<double>(frame.width), static_cast<double>(frame.height)};
+    switch (opt_.roi.mode) {
+      case RoiMode::kNone:
+        return whole;
+      case RoiMode::kFull:
+        return fit_aspect(whole, in.width, in.height);
+      case RoiMode::kFixed:
+        return fit_aspect(opt_.roi.box, in.width, in.height);
+      case RoiMode::kTrack:
+        return fit_aspect(tracked_.value_or(whole), in.width, in.height);
+    }
+    return whole;
+  }
+
+  // --pose: the regressed landmarks and presence flag in frame pixels; with --roi track, the
+  // next frame's region (MediaPipe's tracking; the whole frame again once the person is lost).
+  void attach_pose(Frame& f, const std::vector<cv::Mat>& outs, const Box& box, cv::Size in) {
+    try {
+      f.landmarks = decode_landmarks(outs[1], opt_.pose->landmark_stride, box, in.width, in.height);
+    } catch (const std::invalid_argument& e) {
+      throw SourceError(opt_.path + ": " + opt_.pose->landmark_output + ": " + e.what());
+    }
+    if (outs[2].total() != 1 || outs[2].type() != CV_32F)
+      throw SourceError(opt_.path + ": " + opt_.pose->flag_output + " is not one probability");
+    f.pose = opt_.pose;
+    f.pose_presence = outs[2].at<float>(0);
+    f.model_box = box;
+    if (opt_.roi.mode == RoiMode::kTrack) tracked_ = tracking_box(f.landmarks, f.pose_presence);
+  }
+
   std::string describe() const override {
     return "model " + opt_.path + " on " + frames_->describe();
   }
@@ -70,6 +118,7 @@ class ModelSource : public Source {
   std::unique_ptr<Source> frames_;
   ModelOptions opt_;
   cv::dnn::Net net_;
+  std::optional<Box> tracked_;  // RoiMode::kTrack: the region for the next frame
 };
 
 }  // namespace

@@ -31,7 +31,8 @@ std::unique_ptr<Source> open_source(const std::string& spec, const SourceOptions
   }
   if (!opt.model.path.empty()) {
     if (!std::filesystem::exists(opt.model.path))
-      throw SourceError(opt.model.path + ": no such model file");
+      throw SourceError(opt.model.pose ? pose_model_problem(*opt.model.pose)  // says how to get it
+                                       : opt.model.path + ": no such model file");
     src = make_model_source(std::move(src), opt.model);
   }
   return src;

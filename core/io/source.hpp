@@ -11,6 +11,7 @@
 
 #include "core/decode.hpp"
 #include "core/heatmap.hpp"
+#include "core/io/pose_preset.hpp"
 #include "core/io/transforms.hpp"
 
 namespace peakscope::io {
@@ -29,7 +30,23 @@ struct Frame {
   cv::Mat image;
   double image_scale_x = 1, image_scale_y = 1;
   std::vector<std::vector<Point2>> ground_truth;  // [channel] -> points
+  // Where the heatmap's grid starts in the image (a model fed a crop of the frame, --roi or
+  // --pose): heatmap_to_image gives the full mapping. 0 for every other source.
+  double image_offset_x = 0, image_offset_y = 0;
+  // --pose: the preset (names, skeleton), the model's own regressed landmarks in image pixels
+  // (for comparison with the decoded heatmaps), the presence flag and the region it saw.
+  const PosePreset* pose = nullptr;
+  std::vector<Landmark> landmarks;
+  double pose_presence = 0;
+  Box model_box;
 };
+
+// A heatmap point (pixel centres at integers) in image pixels: each heatmap pixel covers
+// image_scale image pixels, the grid starting at image_offset (edge coordinates).
+inline Point2 heatmap_to_image(const Frame& f, double x, double y) {
+  return {(x + 0.5) * f.image_scale_x - 0.5 + f.image_offset_x,
+          (y + 0.5) * f.image_scale_y - 0.5 + f.image_offset_y};
+}
 
 // Error of a soft-argmax against the ground truth of channel c: the distance to the
 // ground-truth point nearest the argmax (the peak the decoder aims at). -1 when unknown.
@@ -78,6 +95,11 @@ struct ModelOptions {
   cv::Scalar mean{0, 0, 0};
   bool swap_rb = true;          // BGR frames -> RGB model input
   std::string layout = "nchw";  // output layout: "nchw" (1 x K x H x W) or "nhwc"
+  // The region of each frame the model sees (--roi; core/io/pose_preset.hpp). kNone: the
+  // whole frame stretched to the input size.
+  RoiSpec roi;
+  // --pose: the preset whose named outputs are read (heatmap stack, landmarks, presence).
+  const PosePreset* pose = nullptr;
 };
 
 struct SourceOptions {

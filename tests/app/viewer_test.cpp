@@ -1,6 +1,9 @@
 // The viewer in a real window (ctest runs under xvfb-run): scripted runs, screenshots whose
-// marker pixels must be where the engines put the keypoints, the fallback, the sheets.
+// marker pixels must be where the engines put the keypoints, markers that leave the peak
+// visible, the colour bar, all-channel views, the fallback, sheets, recording, exit codes.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <cstdlib>
@@ -8,8 +11,12 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+#include <opencv2/videoio.hpp>
 #include <string>
 
+#include "core/io/colormap.hpp"
+#include "core/io/npy.hpp"
 #include "core/io/source.hpp"
 #include "core/reference.hpp"
 
@@ -19,30 +26,47 @@ namespace {
 namespace fs = std::filesystem;
 
 struct ViewerRun {
+  int rc = -1;
   nlohmann::json report;
   cv::Mat shot, sheet;
+  std::string log;
 };
 
+// Unique per process and test: ctest runs the tests of this binary in parallel.
 fs::path tmp(const std::string& name) {
-  return fs::temp_directory_path() / ("peakscope_viewer_" + name);
+  const fs::path dir = fs::temp_directory_path() / ("peakscope_viewer_" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  return dir / name;
 }
 
-ViewerRun run_viewer(const std::string& name, const std::string& args,
-                     const std::string& env = "") {
+std::string read_text(const fs::path& p) {
+  std::ifstream in(p);
+  return std::string((std::istreambuf_iterator<char>(in)), {});
+}
+
+int exit_code(int status) {
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+ViewerRun run_viewer(const std::string& name, const std::string& args, const std::string& env = "",
+                     bool expect_ok = true) {
   const fs::path shot = tmp(name + ".png"), sheet = tmp(name + "_sheet.png"),
-                 rep = tmp(name + ".json");
+                 rep = tmp(name + ".json"), log = tmp(name + ".log");
   fs::remove(shot);
   fs::remove(sheet);
   fs::remove(rep);
   const std::string cmd = env + " " PEAKSCOPE_VIEWER " " + args + " --screenshot " + shot.string() +
                           " --sheet " + sheet.string() + " --report " + rep.string() + " 2>" +
-                          tmp(name + ".log").string();
-  const int rc = std::system(cmd.c_str());
-  EXPECT_EQ(rc, 0) << cmd;
+                          log.string();
   ViewerRun r;
+  r.rc = exit_code(std::system(cmd.c_str()));
+  r.log = read_text(log);
+  if (expect_ok) {
+    EXPECT_EQ(r.rc, 0) << cmd << "\n" << r.log;
+  }
   std::ifstream in(rep);
   if (!in) {
-    ADD_FAILURE() << "no report from: " << cmd;
+    if (expect_ok) ADD_FAILURE() << "no report from: " << cmd << "\n" << r.log;
     return r;
   }
   r.report = nlohmann::json::parse(in);
@@ -64,13 +88,35 @@ Keypoint expected(int frames, unsigned long long seed, double beta, bool normali
 cv::Vec3b px(const cv::Mat& img, double x, double y) {
   return img.at<cv::Vec3b>(static_cast<int>(std::floor(y)), static_cast<int>(std::floor(x)));
 }
-bool is_white(cv::Vec3b p) {
-  return p[0] == 255 && p[1] == 255 && p[2] == 255;
+const cv::Vec3b kWhite(255, 255, 255), kMagenta(255, 0, 255);  // BGR
+// True when a pixel within 1 px of (x, y) is exactly `c` (anti-aliased outlines).
+bool near(const cv::Mat& img, double x, double y, cv::Vec3b c) {
+  for (int dy = -1; dy <= 1; ++dy)
+    for (int dx = -1; dx <= 1; ++dx)
+      if (px(img, x + dx, y + dy) == c) return true;
+  return false;
 }
-bool is_magenta(cv::Vec3b p) {
-  return p[0] == 255 && p[1] == 0 && p[2] == 255;
-}  // BGR
+// The screen position of map pixel (x, y) in a view of the report.
+struct Place {
+  double ox, oy, z;
+  double sx(double x) const { return ox + (x + 0.5) * z; }
+  double sy(double y) const { return oy + (y + 0.5) * z; }
+  // The marker hole's radius (panels.hpp MarkerStyle::hole).
+  double hole() const { return std::max(4.0, 0.75 * z + 2.0); }
+};
+Place place(const ViewerRun& r, const char* view) {
+  const auto& v = r.report[view];
+  return {v["origin_x"].get<double>(), v["origin_y"].get<double>(), v["zoom"].get<double>()};
+}
+cv::Vec3b lut(io::Colormap cmap, int i) {
+  const std::string rgb = io::colormap_lut_rgb(cmap);
+  return cv::Vec3b(static_cast<unsigned char>(rgb[3 * i + 2]),
+                   static_cast<unsigned char>(rgb[3 * i + 1]),
+                   static_cast<unsigned char>(rgb[3 * i]));
+}
 
+// The argmax ring and soft-argmax diamond where the keypoint is, in both views, with the
+// marked pixel itself left uncovered.
 void check_markers(const ViewerRun& r, const Keypoint& want) {
   ASSERT_FALSE(r.shot.empty());
   ASSERT_EQ(r.report["keypoints"].size(), 1u);
@@ -80,14 +126,21 @@ void check_markers(const ViewerRun& r, const Keypoint& want) {
   EXPECT_NEAR(k["soft_x"].get<double>(), want.soft_x, 1e-3);
   EXPECT_NEAR(k["soft_y"].get<double>(), want.soft_y, 1e-3);
   for (const char* view : {"heatmap_view", "softmax_view"}) {
-    const auto& v = r.report[view];
-    const double ox = v["origin_x"], oy = v["origin_y"], z = v["zoom"];
-    const double ax = ox + (want.argmax_x + 0.5) * z, ay = oy + (want.argmax_y + 0.5) * z;
-    const double sx = ox + (want.soft_x + 0.5) * z, sy = oy + (want.soft_y + 0.5) * z;
-    EXPECT_TRUE(is_white(px(r.shot, ax, ay))) << view << " argmax at " << ax << "," << ay;
-    EXPECT_TRUE(is_magenta(px(r.shot, sx, sy))) << view << " soft-argmax at " << sx << "," << sy;
-    // Two pixels further out than the marker radius, it is not the marker colour.
-    EXPECT_FALSE(is_magenta(px(r.shot, sx + 12, sy))) << view;
+    const Place p = place(r, view);
+    const double ax = p.sx(want.argmax_x), ay = p.sy(want.argmax_y);
+    const double sx = p.sx(want.soft_x), sy = p.sy(want.soft_y);
+    const double ring = p.hole() + 1.5, dia = p.hole() * 1.41 + 3;
+    // The ring on all four sides, the centre free.
+    for (auto [dx, dy] : {std::pair{1, 0}, {-1, 0}, {0, 1}, {0, -1}})
+      EXPECT_TRUE(near(r.shot, ax + dx * ring, ay + dy * ring, kWhite))
+          << view << " argmax ring at " << ax << "," << ay;
+    EXPECT_FALSE(px(r.shot, ax, ay) == kWhite) << view << ": the argmax pixel is covered";
+    // The diamond's edges (midpoints), its centre free.
+    for (auto [dx, dy] : {std::pair{1, 1}, {-1, 1}, {1, -1}, {-1, -1}})
+      EXPECT_TRUE(near(r.shot, sx + dx * dia / 2, sy + dy * dia / 2, kMagenta))
+          << view << " soft-argmax at " << sx << "," << sy;
+    EXPECT_FALSE(px(r.shot, sx, sy) == kMagenta) << view << ": the soft-argmax pixel is covered";
+    EXPECT_FALSE(near(r.shot, sx + dia + 4, sy, kMagenta)) << view;
   }
 }
 
@@ -114,11 +167,12 @@ TEST(ViewerAppTest, CpuBackendMarkersWhereTheEngineSays) {
   check_markers(r, expected(kFrames, kSeed, kBeta, true));
 }
 
-TEST(ViewerAppTest, GlBelow43FallsBackAndSaysWhy) {
+TEST(ViewerAppTest, GlBelow43FallsBackAndSaysWhyOnce) {
   const ViewerRun r = run_viewer("gl33", kArgs + " --backend gpu", "MESA_GL_VERSION_OVERRIDE=3.3");
   EXPECT_EQ(r.report.value("backend", ""), "cpu");
-  EXPECT_NE(r.report.value("fallback_reason", "").find("4.3"), std::string::npos)
-      << r.report.dump();
+  const std::string reason = r.report.value("fallback_reason", "");
+  EXPECT_NE(reason.find("4.3"), std::string::npos) << r.report.dump();
+  EXPECT_EQ(r.log.find(reason), r.log.rfind(reason)) << "the reason is printed once:\n" << r.log;
   check_markers(r, expected(kFrames, kSeed, kBeta, true));
 }
 
@@ -127,6 +181,153 @@ TEST(ViewerAppTest, ForcedCpuByEnvironment) {
   EXPECT_EQ(r.report.value("backend", ""), "cpu");
   EXPECT_NE(r.report.value("fallback_reason", "").find("PEAKSCOPE_BACKEND=cpu"), std::string::npos);
   check_markers(r, expected(kFrames, kSeed, kBeta, true));
+}
+
+TEST(ViewerAppTest, DefaultsComeFromTheCore) {
+  const ViewerRun r = run_viewer("defaults", "--frames 2 --backend cpu");
+  EXPECT_EQ(r.report["beta"].get<double>(), kDefaultBeta);
+  EXPECT_EQ(r.report["normalize"].get<bool>(), kDefaultNormalize);
+}
+
+// At beta 1e30 the softmax is one pixel: it stays visible under the markers at any zoom.
+TEST(ViewerAppTest, OnePixelPeakStaysVisibleUnderTheMarkers) {
+  for (const char* size : {"--width 1280 --height 800", "--width 960 --height 600"}) {
+    const ViewerRun r =
+        run_viewer("peak", std::string("--frames 3 --beta 1e30 --backend cpu ") + size);
+    ASSERT_FALSE(r.shot.empty());
+    const auto& k = r.report["keypoints"][0];
+    EXPECT_NEAR(k["peak_probability"].get<double>(), 1.0, 1e-12);
+    const Place p = place(r, "softmax_view");
+    const double x = p.sx(k["argmax_x"].get<double>()), y = p.sy(k["argmax_y"].get<double>());
+    EXPECT_EQ(px(r.shot, x, y), lut(io::Colormap::kJet, 255))
+        << size << ": the peak's colour at " << x << "," << y;
+  }
+}
+
+TEST(ViewerAppTest, HiddenMarkersAreNotDrawn) {
+  const ViewerRun r =
+      run_viewer("hidden", kArgs + " --backend cpu --hide-markers argmax,softargmax");
+  const Keypoint want = expected(kFrames, kSeed, kBeta, true);
+  const Place p = place(r, "heatmap_view");
+  const double ring = p.hole() + 1.5, dia = p.hole() * 1.41 + 3;
+  for (auto [dx, dy] : {std::pair{1, 0}, {-1, 0}, {0, 1}, {0, -1}})
+    EXPECT_FALSE(
+        near(r.shot, p.sx(want.argmax_x) + dx * ring, p.sy(want.argmax_y) + dy * ring, kWhite));
+  EXPECT_FALSE(near(r.shot, p.sx(want.soft_x) + dia / 2, p.sy(want.soft_y) + dia / 2, kMagenta));
+}
+
+TEST(ViewerAppTest, ColourBarCarriesTheRealPRange) {
+  // beta 0.1 without normalisation: p is nearly flat and tiny; the bar says how tiny.
+  const ViewerRun r =
+      run_viewer("bar", "--frames 2 --backend cpu --beta 0.1 --normalize none --colormap jet");
+  const auto& bar = r.report["colorbar"];
+  const double peak = r.report["keypoints"][0]["peak_probability"].get<double>();
+  EXPECT_DOUBLE_EQ(bar["p_hi"].get<double>(), peak);
+  EXPECT_LT(peak, 1e-4);
+  EXPECT_GT(bar["p_lo"].get<double>(), 0.0);  // log scale by default
+  EXPECT_LT(bar["p_lo"].get<double>(), peak);
+  const double x = 0.5 * (bar["x0"].get<double>() + bar["x1"].get<double>());
+  EXPECT_EQ(px(r.shot, x, bar["y0"].get<double>() + 3), lut(io::Colormap::kJet, 255));
+  EXPECT_EQ(px(r.shot, x, bar["y1"].get<double>() - 3), lut(io::Colormap::kJet, 0));
+}
+
+// A K x H x W float stack with one Gaussian of height 1 per channel.
+fs::path write_stack(const std::string& name, int k, int w, int h,
+                     std::vector<std::pair<int, int>>* peaks) {
+  std::vector<float> v(static_cast<std::size_t>(k) * w * h);
+  for (int c = 0; c < k; ++c) {
+    const int cx = 8 + (c * 23) % (w - 16), cy = 8 + (c * 17) % (h - 16);
+    peaks->push_back({cx, cy});
+    for (int y = 0; y < h; ++y)
+      for (int x = 0; x < w; ++x)
+        v[(static_cast<std::size_t>(c) * h + y) * w + x] =
+            static_cast<float>(std::exp(-((x - cx) * (x - cx) + (y - cy) * (y - cy)) / 18.0));
+  }
+  const fs::path p = tmp(name + ".npy");
+  io::write_npy(
+      p.string(),
+      {static_cast<std::size_t>(k), static_cast<std::size_t>(h), static_cast<std::size_t>(w)}, v,
+      "f4");
+  return p;
+}
+
+bool hot(cv::Vec3b bgr) {
+  return bgr[2] > 100 && bgr[0] < 60;
+}  // the red end of jet
+
+TEST(ViewerAppTest, AllChannelsMaxShowsEveryChannel) {
+  std::vector<std::pair<int, int>> peaks;
+  const fs::path npy = write_stack("max5", 5, 64, 48, &peaks);
+  const ViewerRun r = run_viewer("max5", npy.string() + " --frames 1 --backend cpu --channel -1");
+  ASSERT_EQ(r.report["keypoints"].size(), 5u);
+  EXPECT_EQ(r.report["curve"]["ground_truth"].get<bool>(), false);
+  EXPECT_TRUE(r.report["error_history"].empty()) << "no ground truth: no history";
+  for (const char* view : {"heatmap_view", "softmax_view"}) {
+    const Place p = place(r, view);
+    for (int c = 0; c < 5; ++c) {
+      const auto& k = r.report["keypoints"][c];
+      EXPECT_EQ(k["argmax_x"].get<double>(), peaks[c].first);
+      // In the markers' hole: the channel's peak is drawn.
+      EXPECT_TRUE(hot(px(r.shot, p.sx(peaks[c].first), p.sy(peaks[c].second))))
+          << view << " channel " << c;
+    }
+  }
+}
+
+TEST(ViewerAppTest, AllChannelsGridTilesEveryChannel) {
+  std::vector<std::pair<int, int>> peaks;
+  const fs::path npy = write_stack("grid5", 5, 64, 48, &peaks);
+  const ViewerRun r =
+      run_viewer("grid5", npy.string() + " --frames 1 --backend cpu --all-channels grid");
+  const auto& tiles = r.report["softmax_view"]["tiles"];
+  ASSERT_EQ(tiles.size(), 5u);
+  EXPECT_EQ(tiles[1][0].get<int>(), 64 + 2);  // 3 columns, 2-px gaps
+  EXPECT_EQ(tiles[3][1].get<int>(), 48 + 2);
+  EXPECT_TRUE(r.report["colorbar"]["relative"].get<bool>());
+  for (const char* view : {"heatmap_view", "softmax_view"}) {
+    const Place p = place(r, view);
+    for (int c = 0; c < 5; ++c) {
+      const double x = p.sx(peaks[c].first + tiles[c][0].get<int>());
+      const double y = p.sy(peaks[c].second + tiles[c][1].get<int>());
+      EXPECT_TRUE(hot(px(r.shot, x, y))) << view << " channel " << c;
+      EXPECT_TRUE(near(r.shot, x + p.hole() + 1.5, y, kWhite)) << view << " channel " << c;
+    }
+  }
+}
+
+TEST(ViewerAppTest, FramesNShowsNFramesOfAVideo) {
+  const fs::path video = tmp("count.avi");
+  {
+    cv::VideoWriter w(video.string(), cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), 10,
+                      cv::Size(64, 48));
+    ASSERT_TRUE(w.isOpened());
+    for (int i = 0; i < 20; ++i) {
+      cv::Mat f(48, 64, CV_8UC3, cv::Scalar(0, 0, 0));
+      cv::circle(f, cv::Point(10 + i * 2, 20), 4, cv::Scalar(255, 255, 255), -1);
+      w.write(f);
+    }
+  }
+  const ViewerRun r = run_viewer("count", video.string() + " --frames 5 --backend cpu");
+  EXPECT_EQ(r.report["frames_shown"].get<long>(), 5);
+  EXPECT_EQ(r.report["frame_index"].get<long>(), 4);
+}
+
+TEST(ViewerAppTest, RecordsTheWindowToMp4) {
+  const fs::path mp4 = tmp("rec.mp4");
+  fs::remove(mp4);
+  const ViewerRun r = run_viewer(
+      "rec", "--frames 8 --backend cpu --width 640 --height 400 --record " + mp4.string());
+  ASSERT_TRUE(fs::exists(mp4)) << r.log;
+  EXPECT_FALSE(fs::exists(mp4.string() + ".part.mp4"));
+  cv::VideoCapture cap(mp4.string());
+  ASSERT_TRUE(cap.isOpened());
+  EXPECT_EQ(cap.get(cv::CAP_PROP_FRAME_WIDTH), 640);
+  EXPECT_EQ(cap.get(cv::CAP_PROP_FRAME_HEIGHT), 400);
+  int n = 0;
+  cv::Mat f;
+  while (cap.read(f)) ++n;
+  EXPECT_GE(n, 8);  // every frame shown (the last one is drawn twice before it is saved)
+  EXPECT_EQ(r.report["saved"].get<std::string>().empty(), false);
 }
 
 TEST(ViewerAppTest, ComparisonSheetHasFourPanelsWithMarkers) {
@@ -141,20 +342,49 @@ TEST(ViewerAppTest, ComparisonSheetHasFourPanelsWithMarkers) {
     return r.sheet.at<cv::Vec3b>(title + static_cast<int>(y),
                                  gap + panel * (pw + gap) + static_cast<int>(x));
   };
-  EXPECT_TRUE(is_white(at(1, k.argmax_x, k.argmax_y)));
-  EXPECT_FALSE(is_white(at(0, k.argmax_x, k.argmax_y)));
-  EXPECT_TRUE(is_white(at(3, std::lround(k.soft_x), std::lround(k.soft_y))));
-  EXPECT_FALSE(is_white(at(0, std::lround(k.soft_x), std::lround(k.soft_y))));
+  EXPECT_EQ(at(1, k.argmax_x, k.argmax_y), kWhite);
+  EXPECT_NE(at(0, k.argmax_x, k.argmax_y), kWhite);
+  EXPECT_EQ(at(3, std::lround(k.soft_x), std::lround(k.soft_y)), kWhite);
+  EXPECT_NE(at(0, std::lround(k.soft_x), std::lround(k.soft_y)), kWhite);
 }
 
-TEST(ViewerAppTest, BadArgumentsExitNonZeroWithMessage) {
-  const std::string log = tmp("bad.log").string();
-  EXPECT_NE(std::system((PEAKSCOPE_VIEWER " --frames 2 --beta -3 2>" + log).c_str()), 0);
-  std::ifstream in(log);
-  const std::string msg((std::istreambuf_iterator<char>(in)), {});
-  EXPECT_NE(msg.find("beta"), std::string::npos) << msg;
-  EXPECT_NE(std::system((PEAKSCOPE_VIEWER " /nonexistent/file.png --frames 2 2>" + log).c_str()),
-            0);
+TEST(ViewerAppTest, BadArgumentsExitTwoWithTheCoreMessage) {
+  const fs::path log = tmp("bad.log");
+  auto run = [&](const std::string& args) {
+    const int rc =
+        exit_code(std::system((PEAKSCOPE_VIEWER " " + args + " 2>" + log.string()).c_str()));
+    return std::pair{rc, read_text(log)};
+  };
+  {
+    const auto [rc, msg] = run("--frames 2 --beta abc");
+    EXPECT_EQ(rc, 2);
+    EXPECT_EQ(msg.rfind("peakscope: beta must be a number, got 'abc'\n", 0), 0u) << msg;
+  }
+  {
+    const auto [rc, msg] = run("--frames 2 --beta -1");
+    EXPECT_EQ(rc, 2);
+    EXPECT_EQ(msg.rfind("peakscope: " + beta_problem(-1) + "\n", 0), 0u) << msg;
+  }
+  {
+    const auto [rc, msg] = run("--beta -1");  // interactive: rejected before any window
+    EXPECT_EQ(rc, 2);
+    EXPECT_NE(msg.find("beta"), std::string::npos);
+  }
+  {
+    const auto [rc, msg] = run("--frames 0");
+    EXPECT_EQ(rc, 2);
+    EXPECT_NE(msg.find("--frames"), std::string::npos) << msg;
+  }
+  {
+    const auto [rc, msg] = run("--frames abc");
+    EXPECT_EQ(rc, 2);
+    EXPECT_NE(msg.find("--frames"), std::string::npos) << msg;
+  }
+  {
+    const auto [rc, msg] = run("/nonexistent/file.png --frames 2");
+    EXPECT_EQ(rc, 1);
+    EXPECT_NE(msg.find("/nonexistent/file.png"), std::string::npos) << msg;
+  }
 }
 
 }  // namespace

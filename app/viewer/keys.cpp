@@ -1,0 +1,132 @@
+#include "app/viewer/keys.hpp"
+
+namespace peakscope::viewer {
+
+const std::vector<KeyBinding>& key_table() {
+  static const std::vector<KeyBinding> table = {
+      {Action::kBetaUp, {Key::kRight, Key::kUp}, "beta x 1.1 (Shift: x 2)"},
+      {Action::kBetaDown, {Key::kLeft, Key::kDown}, "beta / 1.1 (Shift: / 2)"},
+      {Action::kPause, {Key::kSpace}, "pause / play"},
+      {Action::kStep, {Key::kN, Key::kPeriod}, "step one frame"},
+      {Action::kNormalize, {Key::kM}, "normalise by max on / off"},
+      {Action::kLogScale, {Key::kL}, "softmax view log / linear"},
+      {Action::kBackend, {Key::kB}, "switch to the other engine (GPU <-> CPU)"},
+      {Action::kResetView, {Key::kR}, "reset zoom and pan"},
+      {Action::kAllChannels, {Key::kA}, "all channels"},
+      {Action::kChannel,
+       {Key::k0, Key::k1, Key::k2, Key::k3, Key::k4, Key::k5, Key::k6, Key::k7, Key::k8, Key::k9},
+       "show channel 0..9 alone"},
+      {Action::kScreenshot, {Key::kS}, "save the window as PNG"},
+      {Action::kSheet, {Key::kC}, "save a comparison sheet"},
+      {Action::kBetaGrid, {Key::kG}, "save a beta-grid sheet"},
+      {Action::kRecord, {Key::kV}, "start / stop recording the window to .mp4"},
+      {Action::kHelp, {Key::kF1, Key::kH}, "this help"},
+  };
+  return table;
+}
+
+const KeyBinding* find_binding(Key k) {
+  for (const KeyBinding& b : key_table())
+    for (Key x : b.keys)
+      if (x == k) return &b;
+  return nullptr;
+}
+
+const char* key_name(Key k) {
+  switch (k) {
+    case Key::kSpace:
+      return "Space";
+    case Key::kPeriod:
+      return ".";
+    case Key::k0:
+      return "0";
+    case Key::k1:
+      return "1";
+    case Key::k2:
+      return "2";
+    case Key::k3:
+      return "3";
+    case Key::k4:
+      return "4";
+    case Key::k5:
+      return "5";
+    case Key::k6:
+      return "6";
+    case Key::k7:
+      return "7";
+    case Key::k8:
+      return "8";
+    case Key::k9:
+      return "9";
+    case Key::kA:
+      return "A";
+    case Key::kB:
+      return "B";
+    case Key::kC:
+      return "C";
+    case Key::kG:
+      return "G";
+    case Key::kH:
+      return "H";
+    case Key::kL:
+      return "L";
+    case Key::kM:
+      return "M";
+    case Key::kN:
+      return "N";
+    case Key::kR:
+      return "R";
+    case Key::kS:
+      return "S";
+    case Key::kV:
+      return "V";
+    case Key::kRight:
+      return "Right";
+    case Key::kLeft:
+      return "Left";
+    case Key::kDown:
+      return "Down";
+    case Key::kUp:
+      return "Up";
+    case Key::kF1:
+      return "F1";
+  }
+  return "?";
+}
+
+std::string keys_text(const KeyBinding& b) {
+  std::string s;
+  for (std::size_t i = 0; i < b.keys.size(); ++i) {
+    // A run of consecutive digit keys is written first..last.
+    std::size_t j = i;
+    const auto digit = [](Key k) { return k >= Key::k0 && k <= Key::k9; };
+    while (digit(b.keys[i]) && j + 1 < b.keys.size() && digit(b.keys[j + 1]) &&
+           static_cast<int>(b.keys[j + 1]) == static_cast<int>(b.keys[j]) + 1)
+      ++j;
+    if (!s.empty()) s += " / ";
+    s += key_name(b.keys[i]);
+    if (j > i + 1) {
+      s += "..";
+      s += key_name(b.keys[j]);
+      i = j;
+    }
+  }
+  return s;
+}
+
+std::string help_text() {
+  std::string out;
+  auto line = [&](const std::string& keys, const char* what) {
+    out += keys;
+    out.append(keys.size() < 18 ? 18 - keys.size() : 1, ' ');
+    out += what;
+    out += '\n';
+  };
+  for (const KeyBinding& b : key_table()) line(keys_text(b), b.help);
+  line("Mouse wheel", "zoom at the cursor");
+  line("Drag", "pan (R resets)");
+  line("Drop a file", "open it as the source");
+  return out;
+}
+
+}  // namespace peakscope::viewer

@@ -1,0 +1,79 @@
+// The viewer's panels: ImGui functions over a ViewerState. They read the state and request
+// changes through its setters; they own nothing but what ImGui needs to place them.
+// Called on the main thread between ImGui::NewFrame and ImGui::Render.
+#pragma once
+
+#include <epoxy/gl.h>
+#include <imgui.h>
+
+#include <string>
+#include <vector>
+
+#include "app/viewer/view_images.hpp"
+#include "app/viewer/viewer_state.hpp"
+
+namespace peakscope::viewer {
+
+// Where a map is drawn on screen: map pixel centre (x, y) lands at
+// origin + (x + 0.5, y + 0.5) * zoom, in window pixels (top-left origin).
+struct ViewPlacement {
+  ImVec2 origin{0, 0};
+  float zoom = 1;
+  ImVec2 rect_min{0, 0}, rect_max{0, 0};  // the view's clip rectangle
+  ImVec2 to_screen(double x, double y) const {
+    return {origin.x + static_cast<float>((x + 0.5) * zoom),
+            origin.y + static_cast<float>((y + 0.5) * zoom)};
+  }
+};
+
+// Where the panels put things this frame (the scripted report and the tests read it).
+struct ViewLayout {
+  ViewPlacement heat, soft;
+  ImVec2 colorbar_min{0, 0}, colorbar_max{0, 0};  // the softmax view's colour bar
+};
+
+// Marker colours (the tests look for them) and sizes.
+struct MarkerStyle {
+  static constexpr ImU32 kArgmax = IM_COL32(255, 255, 255, 255);
+  static constexpr ImU32 kSoftArgmax = IM_COL32(255, 0, 255, 255);
+  static constexpr ImU32 kGroundTruth = IM_COL32(0, 255, 0, 255);
+  static constexpr ImU32 kRim = IM_COL32(0, 0, 0, 255);
+  // Radius of the hole every marker leaves at its centre, in screen pixels, at zoom z: the
+  // marked pixel (z wide) stays visible at every zoom.
+  static float hole(float z) { return std::max(4.0f, 0.75f * z + 2.0f); }
+};
+
+// One coloured view as the panel draws it.
+struct ViewTexture {
+  GLuint id = 0;
+  int width = 0, height = 0;
+  // Channel c's map pixel (x, y) is drawn at image pixel ((x + 0.5) * scale - 0.5 + tile).
+  double scale_x = 1, scale_y = 1;
+  std::vector<TileOffset> tiles;
+  // Per channel: the colour of its argmax pixel. Where a map pixel is smaller than
+  // kPeakDotZoom screen pixels, that pixel is drawn at least this large over the texture, so
+  // a one-pixel peak is never lost to minification.
+  std::vector<ImU32> peak_colors;
+  static constexpr float kPeakDotZoom = 1.5f;
+};
+struct ViewTextures {
+  ViewTexture heat, soft, frame;  // frame: the source image (id 0 when there is none)
+  std::string heat_title, soft_title;
+  double heat_lo = 0, heat_hi = 1;  // the heatmap colour bar's value range
+  bool heat_relative = false;       // grid: each tile scaled to its own range
+  double p_lo = 0, p_hi = 0;        // the softmax colour bar's real p range
+  bool p_relative = false;          // grid: each tile scaled to its own peak
+  io::Colormap colormap = io::Colormap::kJet;
+};
+
+// Source, soft-argmax options, display, engine, playback, readouts, capture, messages.
+void panel_controls(ViewerState& st);
+// The heatmap (or source frame) and softmax views with markers, zoom/pan, hover readout,
+// legend and colour bar; writes where it drew into `layout`.
+void panel_views(ViewerState& st, const ViewTextures& tex, float w, float h, ViewLayout& layout);
+// Error over time and error against beta, with axes, ticks and hover.
+void panel_plots(const ViewerState& st, float w, float h);
+// The key table and the mouse (F1).
+void panel_help(ViewerState& st);
+
+}  // namespace peakscope::viewer

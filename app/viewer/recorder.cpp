@@ -1,0 +1,59 @@
+#include "app/viewer/recorder.hpp"
+
+#include <filesystem>
+#include <opencv2/imgproc.hpp>
+#include <stdexcept>
+
+namespace peakscope::viewer {
+
+Recorder::~Recorder() {
+  if (writer_.isOpened()) {
+    writer_.release();
+    std::error_code ec;
+    std::filesystem::remove(part_, ec);  // never finished: no file under the asked name
+  }
+}
+
+void Recorder::start(const std::string& path, int w, int h, double fps) {
+  if (writer_.isOpened()) stop();
+  // Even sizes: the MPEG-4 encoder refuses odd ones.
+  size_ = cv::Size(w & ~1, h & ~1);
+  if (size_.width <= 0 || size_.height <= 0)
+    throw std::runtime_error("cannot record " + path + ": empty window");
+  path_ = path;
+  part_ = path + ".part.mp4";
+  frames_ = 0;
+  if (!writer_.open(part_, cv::CAP_FFMPEG, cv::VideoWriter::fourcc('m', 'p', '4', 'v'), fps, size_,
+                    true))
+    throw std::runtime_error("cannot record " + path + ": no MPEG-4 writer for this file");
+}
+
+void Recorder::add(const cv::Mat& bgr) {
+  if (!writer_.isOpened()) return;
+  if (bgr.size() == size_) {
+    writer_.write(bgr);
+  } else {
+    cv::Mat r;
+    cv::resize(bgr, r, size_, 0, 0, cv::INTER_AREA);
+    writer_.write(r);
+  }
+  ++frames_;
+}
+
+std::string Recorder::stop() {
+  if (!writer_.isOpened()) return {};
+  writer_.release();
+  std::error_code ec;
+  if (frames_ == 0) {
+    std::filesystem::remove(part_, ec);
+    throw std::runtime_error("nothing recorded to " + path_);
+  }
+  std::filesystem::rename(part_, path_, ec);
+  if (ec) {
+    std::filesystem::remove(part_, ec);
+    throw std::runtime_error("cannot write " + path_ + ": " + ec.message());
+  }
+  return path_;
+}
+
+}  // namespace peakscope::viewer

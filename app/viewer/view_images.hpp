@@ -1,0 +1,63 @@
+// The float images the two views colour, computed on the CPU without any window: one
+// channel as it is, the maximum over all channels, or all channels tiled in a grid; and the
+// value range each is coloured over, with the real softmax p range the colour bar shows.
+#pragma once
+
+#include <vector>
+
+#include "app/viewer/settings.hpp"
+#include "core/decode.hpp"
+#include "core/heatmap.hpp"
+
+namespace peakscope::viewer {
+
+struct TileOffset {
+  int x = 0, y = 0;
+};
+
+// A W x H float image (row-major) and the range [lo, hi] it is coloured over.
+//   tiles  where channel c's pixel (0, 0) lands in the image: (0, 0) for every channel in
+//          the single and max views, the grid cell in the grid view.
+//   p_lo, p_hi  for softmax images: the real probabilities at the ends of the colour scale
+//          (in the grid view each tile is divided by its own peak, so lo/hi are relative and
+//          p_lo, p_hi give the range over all channels).
+struct ViewImage {
+  std::vector<float> values;
+  int width = 0, height = 0;
+  float lo = 0, hi = 1;
+  double p_lo = 0, p_hi = 0;
+  bool per_tile_scale = false;  // grid: each tile scaled to its own range
+  std::vector<TileOffset> tiles;
+};
+
+// The smallest finite value of channel c (0 when it has none).
+double channel_min(const HeatmapView& map, int c);
+
+// Gap between grid tiles, in map pixels.
+inline constexpr int kGridGap = 2;
+// Columns of the grid for k channels: ceil(sqrt(k)).
+int grid_columns(int k);
+
+// The heatmap view: channel `channel` (>= 0), or all channels (-1) as their per-pixel
+// maximum (NaN where every channel is NaN) or as a grid of tiles each scaled to its own
+// finite min..max (then lo = 0, hi = 1). lo/hi otherwise: the finite min and max.
+ViewImage heat_image(const HeatmapView& map, int channel, AllChannelsView view);
+
+// The softmax view. p[c] is channel c's softmax map (W x H, or nullptr for a channel not
+// shown); kps[c] its keypoint, heat_min[c] its smallest finite value. Single and max views
+// hold p itself; the colour scale ends at the largest peak probability and starts at 0
+// (linear) or at the smallest p of the map, at most 12 and at least 0.5 decades below the
+// peak (log). The grid divides each tile by its channel's peak (lo/hi relative).
+ViewImage softmax_image(const std::vector<const float*>& p, const std::vector<Keypoint>& kps,
+                        const std::vector<double>& heat_min, int width, int height, int channel,
+                        AllChannelsView view, SoftmaxScale scale, const DecodeOptions& opt);
+
+// The colour-map index (0..255) a value v gets on a [lo, hi] scale, linear or log: the
+// mapping of MapTexture's colouring (shaders/heatmap_view.frag), in float as it is there.
+int colormap_index(double v, float lo, float hi, bool log);
+
+// The lower end of the log colour scale of one channel: the smallest p of the map
+// (softmax_at of its smallest finite value), kept within [peak 1e-12, peak 10^-0.5].
+double log_scale_floor(const Keypoint& k, double heat_min, const DecodeOptions& opt);
+
+}  // namespace peakscope::viewer
