@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <stdexcept>
+#include <string>
 
 #include "core/cpu_kernels.hpp"
 
@@ -190,6 +192,8 @@ void CpuEngine::decode(const HeatmapView& map, const DecodeOptions& opt, std::sp
 std::vector<Keypoint> CpuEngine::decode(const HeatmapView& map, const DecodeOptions& opt) {
   std::vector<Keypoint> out(std::max(map.channels, 0));
   decode(map, opt, out);
+  last_map_ = map;
+  last_opt_ = opt;
   return out;
 }
 
@@ -222,6 +226,30 @@ Keypoint CpuEngine::softmax_map(const HeatmapView& map, int c, const DecodeOptio
                           inv_s, out + static_cast<std::size_t>(t.y0) * one.width);
   });
   return k;
+}
+
+// ---------------------------------------------------------------------------------------
+// Engine interface
+// ---------------------------------------------------------------------------------------
+
+SoftmaxImage CpuEngine::softmax(const HeatmapView& map, int c, const DecodeOptions& opt) {
+  map.validate();
+  softmax_buf_.resize(map.pixels());
+  SoftmaxImage img;
+  img.keypoint = softmax_map(map, c, opt, softmax_buf_.data());
+  img.cpu = softmax_buf_.data();
+  img.width = map.width;
+  img.height = map.height;
+  return img;
+}
+
+SoftmaxImage CpuEngine::last_softmax(int c) {
+  if (!last_map_.data) throw std::logic_error("last_softmax before any decode");
+  return softmax(last_map_, c, last_opt_);
+}
+
+std::string CpuEngine::description() const {
+  return std::string("CPU (") + simd_target() + ", " + std::to_string(threads()) + " threads)";
 }
 
 }  // namespace peakscope

@@ -14,23 +14,30 @@
 #include <vector>
 
 #include "core/decode.hpp"
+#include "core/engine.hpp"
 #include "core/heatmap.hpp"
 #include "core/thread_pool.hpp"
 
 namespace peakscope {
 
-class CpuEngine {
+class CpuEngine : public Engine {
  public:
   // threads: total parallelism; 0 = all hardware threads.
   explicit CpuEngine(int threads = 0);
 
   // Decodes every channel. Throws std::invalid_argument for an invalid view or options.
   // Not thread-safe: one call at a time per engine.
-  std::vector<Keypoint> decode(const HeatmapView& map, const DecodeOptions& opt);
+  std::vector<Keypoint> decode(const HeatmapView& map, const DecodeOptions& opt) override;
   void decode(const HeatmapView& map, const DecodeOptions& opt, std::span<Keypoint> out);
 
   // The softmax map p of channel c (H * W floats, row-major, summing to 1) and its keypoint.
   Keypoint softmax_map(const HeatmapView& map, int c, const DecodeOptions& opt, float* out);
+
+  // Engine: the softmax map in a buffer owned by the engine (valid until its next call).
+  SoftmaxImage softmax(const HeatmapView& map, int c, const DecodeOptions& opt) override;
+  SoftmaxImage last_softmax(int c) override;
+  Backend kind() const override { return Backend::kCpu; }
+  std::string description() const override;
 
   int threads() const { return pool_.size(); }
   // The SIMD target picked at run time, e.g. "AVX2".
@@ -51,6 +58,9 @@ class CpuEngine {
                   double sy) const;
 
   ThreadPool pool_;
+  HeatmapView last_map_{};  // the frame of the last decode(map, opt), for last_softmax
+  DecodeOptions last_opt_{};
+  std::vector<float> softmax_buf_;
   std::vector<Task> tasks_;
   // The max of each cell (a group of rows by a segment of columns), per channel
   // groups_ x nseg_ in row-major order.

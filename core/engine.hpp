@@ -41,8 +41,19 @@ class Engine {
   // The softmax map of channel c of `map`, 0 <= c < map.channels.
   virtual SoftmaxImage softmax(const HeatmapView& map, int c, const DecodeOptions& opt) = 0;
 
-  // Backend::kCpu or Backend::kGpu: what actually runs.
+  // The softmax map of channel c of the frame passed to the last decode(), without decoding
+  // it again (the viewer decodes once per frame and then shows one channel). Same options as
+  // that decode. CPU engines read the frame again: the caller keeps its data alive and
+  // unchanged until then. Throws std::logic_error before any decode, std::out_of_range for c.
+  virtual SoftmaxImage last_softmax(int c) = 0;
+
+  // Backend::kCpu or Backend::kGpu: what runs now (a GPU engine that fell back says kCpu).
   virtual Backend kind() const = 0;
+  // Which engine decoded the last frame (kCpu or kGpu): an engine that falls back at run
+  // time moves that frame and later ones to the CPU, and the CLI reports it per frame.
+  virtual Backend last_decode_backend() const { return kind(); }
+  // Empty while the engine asked for runs; otherwise why the CPU took over.
+  virtual std::string fallback_reason() const { return {}; }
   // One line for readouts and logs, e.g. "CPU (AVX2, 2 threads)" or "GPU (NVIDIA H200 ...)".
   virtual std::string description() const = 0;
 };

@@ -3,24 +3,8 @@
 // (beta / max when the max is finite and > 0) for normalise-by-max.
 layout(local_size_x = 256) in;
 
-struct Partial {
-  float m;
-  float s;
-  float sx;
-  float sy;
-  uint idx;
-  uint row0;
-  uint pad1, pad2;
-};
 layout(std430, binding = 1) readonly buffer Partials { Partial parts[]; };
 layout(std430, binding = 2) buffer Betas { float betas[]; };
-struct Result {
-  double sx;  // soft-argmax x (pixels)
-  double sy;  // soft-argmax y
-  double peak;  // peak probability (0: no valid pixel)
-  float value;  // the max
-  uint idx;     // row-major index of the first max
-};
 layout(std430, binding = 3) writeonly buffer Results { Result results[]; };
 
 uniform uint uGroups;  // partials per channel

@@ -4,14 +4,6 @@
 // With MAX_ONLY it computes only m (for normalise-by-max, before the real pass).
 layout(local_size_x = 256) in;
 
-struct Partial {
-  float m;
-  float s;
-  float sx;
-  float sy;
-  uint idx;
-  uint pad0, pad1, pad2;
-};
 layout(std430, binding = 1) writeonly buffer Partials { Partial parts[]; };
 layout(std430, binding = 2) readonly buffer Betas { float betas[]; };
 
@@ -99,7 +91,7 @@ void main() {
     p.sx = sh_sx[0];
     p.sy = sh_sy[0];
     p.idx = sh_idx[0];
-    p.pad0 = row0;
+    p.row0 = row0;
     p.pad1 = 0u;
     p.pad2 = 0u;
     parts[c * gl_NumWorkGroups.x + g] = p;

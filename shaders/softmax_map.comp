@@ -3,13 +3,6 @@
 layout(local_size_x = 16, local_size_y = 16) in;
 layout(r32f, binding = 0) writeonly uniform image2D uOut;
 layout(std430, binding = 2) readonly buffer Betas { float betas[]; };
-struct Result {
-  double sx;
-  double sy;
-  double peak;
-  float value;
-  uint idx;
-};
 layout(std430, binding = 3) readonly buffer Results { Result results[]; };
 uniform uint uChannel;
 

@@ -13,9 +13,10 @@
 #include <vector>
 
 #include "app/bench/bench_maps.hpp"
-#include "core/gpu/decoder.hpp"
 #include "core/gpu/egl_context.hpp"
+#include "core/gpu/fallback_engine.hpp"
 #include "core/gpu/gl_engine.hpp"
+#include "core/gpu/select_engine.hpp"
 
 namespace {
 
@@ -96,19 +97,17 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  std::string why;
-  auto ctx = peakscope::gpu::HeadlessContext::create(&why);
-  std::unique_ptr<peakscope::gpu::GlEngine> gl;
-  if (!ctx) {
-    std::fprintf(stderr, "peakscope-bench: no GPU context (%s); CPU figures only\n", why.c_str());
-  } else {
-    try {
-      gl = std::make_unique<peakscope::gpu::GlEngine>();
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "peakscope-bench: GPU engine unavailable (%s); CPU figures only\n",
-                   e.what());
-    }
-  }
+  // The GPU engine as the CLI gets it (forced: llvmpipe would otherwise pick the CPU); its
+  // GL engine is driven directly for the timer queries, with its context current.
+  namespace gpu = peakscope::gpu;
+  gpu::EngineChoice choice =
+      gpu::select_engine(peakscope::Backend::kGpu, gpu::ContextMode::kOwnHeadless, true);
+  auto* fe = dynamic_cast<gpu::FallbackEngine*>(choice.engine.get());
+  gpu::GlEngine* gl = fe ? fe->gl() : nullptr;
+  if (!gl)
+    std::fprintf(stderr, "peakscope-bench: %s; CPU figures only\n", choice.reason.c_str());
+  else if (fe->headless_context())
+    fe->headless_context()->make_current();
   peakscope::CpuEngine cpu;
   std::vector<Row> rows;
   for (const BenchCase& c : peakscope::bench::gpu_cases()) {

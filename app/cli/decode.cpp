@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/cli/progress.hpp"
-#include "core/gpu/decoder.hpp"
+#include "core/gpu/select_engine.hpp"
 
 namespace peakscope::cli {
 namespace {
@@ -52,10 +52,12 @@ CLI::App* add_decode_command(CLI::App& app, DecodeArgs& a) {
 
 int run_decode(const DecodeArgs& a) {
   const bool normalize = a.flags.normalize_on();
-  const gpu::Backend backend = gpu::parse_backend(a.flags.backend);
+  const Backend backend = parse_backend(a.flags.backend);
   const Lab lab = resolve_lab(a.lab, a.flags.beta);
   std::unique_ptr<io::Source> src = open_input(a.input, a.src);
-  gpu::Decoder decoder(backend, /*headless=*/true);
+  const std::unique_ptr<Engine> engine =
+      gpu::select_engine(backend, gpu::ContextMode::kOwnHeadless, /*quiet=*/false).engine;
+  const Backend started_on = engine->kind();
 
   std::ofstream file;
   if (!a.out.empty()) {
@@ -68,7 +70,7 @@ int run_decode(const DecodeArgs& a) {
   if (json) {
     out << "{\"input\": " << nlohmann::json(a.input).dump()
         << ", \"beta\": " << num(opt.beta).dump() << ", \"normalize\": \"" << a.flags.normalize
-        << "\", \"backend\": \"" << (decoder.on_gpu() ? "gpu" : "cpu") << "\"";
+        << "\", \"backend\": \"" << backend_name(started_on) << "\"";
     if (lab.active()) {
       nlohmann::ordered_json h;
       lab.describe(h);
@@ -85,10 +87,14 @@ int run_decode(const DecodeArgs& a) {
   long n = 0;
   const io::PosePreset* pose = nullptr;  // --pose: names and skeleton, written at the end
   while (std::optional<io::Frame> f = src->next()) {
-    const std::vector<Keypoint> kps = decoder.decode(f->heatmap.view(), opt);
+    const std::vector<Keypoint> kps = engine->decode(f->heatmap.view(), opt);
     if (json) {
       nlohmann::ordered_json fr;
       fr["index"] = f->index;
+      if (engine->last_decode_backend() != started_on) {  // a GPU failure moved it to the CPU
+        fr["backend"] = backend_name(engine->last_decode_backend());
+        fr["fallback_reason"] = engine->fallback_reason();
+      }
       if (f->pose) {
         pose = f->pose;
         fr["pose"] = {{"presence", num(f->pose_presence)},
@@ -152,7 +158,7 @@ int run_decode(const DecodeArgs& a) {
     std::cerr << "peakscope-cli: " << a.input << ": no frames\n";
     return kExitBadInput;
   }
-  std::cerr << "peakscope-cli: decoded " << n << " frame(s) on " << decoder.description() << "\n";
+  std::cerr << "peakscope-cli: decoded " << n << " frame(s) on " << engine->description() << "\n";
   return kExitOk;
 }
 

@@ -8,7 +8,7 @@
 
 #include "app/cli/auto_beta.hpp"
 #include "app/cli/progress.hpp"
-#include "core/gpu/decoder.hpp"
+#include "core/gpu/select_engine.hpp"
 #include "core/io/panels.hpp"
 
 namespace peakscope::cli {
@@ -45,7 +45,9 @@ int run_sweep(const SweepArgs& a) {
   }
   const io::Colormap cmap = io::parse_colormap(a.colormap);
   std::unique_ptr<io::Source> src = open_input(a.input, a.src);
-  gpu::Decoder decoder(gpu::parse_backend(a.flags.backend), /*headless=*/true);
+  const std::unique_ptr<Engine> engine =
+      gpu::select_engine(parse_backend(a.flags.backend), gpu::ContextMode::kOwnHeadless, false)
+          .engine;
   CpuEngine cpu;
   namespace fs = std::filesystem;
   std::error_code ec;
@@ -75,7 +77,7 @@ int run_sweep(const SweepArgs& a) {
     std::vector<cv::Mat> rows;  // the per-beta sheets, stacked into the beta grid below
     for (double beta : betas) {
       const DecodeOptions opt{beta, normalize};
-      const std::vector<Keypoint> kps = decoder.decode(map, opt);
+      const std::vector<Keypoint> kps = engine->decode(map, opt);
       for (std::size_t c = 0; c < kps.size(); ++c) {
         const Keypoint& k = kps[c];
         const double e = io::ground_truth_error(*f, static_cast<int>(c), k);

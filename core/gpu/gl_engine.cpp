@@ -6,19 +6,15 @@
 #include <cstring>
 #include <limits>
 
+#include "core/gpu/decode_types.hpp"
+#include "core/gpu/egl_context.hpp"
 #include "core/gpu/shader_sources.hpp"
 
 namespace peakscope::gpu {
 namespace {
 
-// The GPU result record (std430 layout of decode_combine.comp's Result).
-struct ResultRecord {
-  double sx, sy, peak;
-  float value;
-  std::uint32_t idx;
-};
-static_assert(sizeof(ResultRecord) == 32);
-constexpr std::size_t kPartialBytes = 32;
+using ResultRecord = Result;  // core/gpu/decode_types.hpp
+constexpr std::size_t kPartialBytes = sizeof(Partial);
 constexpr GLuint64 kWaitNs = 5'000'000'000ull;  // a frame taking 5 s is a broken GPU
 
 std::size_t round4(std::size_t n) {
@@ -37,6 +33,8 @@ void check_gl(const char* where) {
 }  // namespace
 
 GlEngine::GlEngine() {
+  context_ = current_gl_context();
+  if (!context_) throw GlError("no current OpenGL context on this thread");
   const int ver = gl_version();
   if (ver < 43) {
     const char* v = reinterpret_cast<const char*>(glGetString(GL_VERSION));
@@ -45,24 +43,30 @@ GlEngine::GlEngine() {
   }
   if (ver < 44 && !epoxy_has_gl_extension("GL_ARB_buffer_storage"))
     throw GlError("GL_ARB_buffer_storage is missing (needed for persistently mapped buffers)");
+  robust_ = ver >= 45 || epoxy_has_gl_extension("GL_KHR_robustness") ||
+            epoxy_has_gl_extension("GL_ARB_robustness");
+  // Every shader that exchanges records starts with decode_types.glsl (one declaration).
+  const ShaderPart types{"decode_types.glsl", shaders::decode_types_glsl};
   const ShaderPart common{"common.glsl", shaders::common_glsl};
   const ShaderPart partial{"decode_partial.comp", shaders::decode_partial_comp};
   const ShaderPart combine{"decode_combine.comp", shaders::decode_combine_comp};
   const ShaderPart softmax{"softmax_map.comp", shaders::softmax_map_comp};
-  partial_f32_ = make_compute("decode_partial", {common, partial});
-  partial_u8_ = make_compute("decode_partial", {common, partial}, {"INPUT_U8"});
-  max_f32_ = make_compute("decode_partial", {common, partial}, {"MAX_ONLY"});
-  max_u8_ = make_compute("decode_partial", {common, partial}, {"INPUT_U8", "MAX_ONLY"});
-  combine_ = make_compute("decode_combine", {combine});
-  combine_max_ = make_compute("decode_combine", {combine}, {"MAX_ONLY"});
-  softmax_f32_ = make_compute("softmax_map", {common, softmax});
-  softmax_u8_ = make_compute("softmax_map", {common, softmax}, {"INPUT_U8"});
+  partial_f32_ = make_compute("decode_partial", {types, common, partial});
+  partial_u8_ = make_compute("decode_partial", {types, common, partial}, {"INPUT_U8"});
+  max_f32_ = make_compute("decode_partial", {types, common, partial}, {"MAX_ONLY"});
+  max_u8_ = make_compute("decode_partial", {types, common, partial}, {"INPUT_U8", "MAX_ONLY"});
+  combine_ = make_compute("decode_combine", {types, combine});
+  combine_max_ = make_compute("decode_combine", {types, combine}, {"MAX_ONLY"});
+  softmax_f32_ = make_compute("softmax_map", {types, common, softmax});
+  softmax_u8_ = make_compute("softmax_map", {types, common, softmax}, {"INPUT_U8"});
+  renderer_ = renderer();
   glGetIntegerv(GL_MAX_SHADER_STORAGE_BLOCK_SIZE, &max_ssbo_bytes_);
   for (Slot& s : slots_) glGenQueries(1, &s.query);
   check_gl("engine start-up");
 }
 
 GlEngine::~GlEngine() {
+  if (current_gl_context() != context_) return;  // the objects go with their context
   for (Slot& s : slots_) {
     if (s.fence) glDeleteSync(s.fence);
     for (GLuint* b : {&s.input, &s.partials, &s.betas, &s.results})
@@ -70,6 +74,30 @@ GlEngine::~GlEngine() {
     if (s.query) glDeleteQueries(1, &s.query);
   }
   if (softmax_tex_) glDeleteTextures(1, &softmax_tex_);
+}
+
+void GlEngine::check_context(const char* where) const {
+  void* cur = current_gl_context();
+  if (!cur)
+    throw GlError(std::string(where) +
+                  ": no current OpenGL context on this thread (the GPU "
+                  "engine runs only on the thread where its context is current)");
+  if (cur != context_)
+    throw GlError(std::string(where) +
+                  ": another OpenGL context is current, not the one the GPU engine was made on");
+  if (robust_) {
+    const GLenum r = glGetGraphicsResetStatus();
+    if (r != GL_NO_ERROR) {
+      char code[16];
+      std::snprintf(code, sizeof code, "0x%04x", r);
+      throw GlError(std::string(where) + ": the OpenGL context was lost (reset status " + code +
+                    ")");
+    }
+  }
+}
+
+std::string GlEngine::description() const {
+  return "GPU (" + renderer_ + ")";
 }
 
 std::string GlEngine::renderer() const {
@@ -137,6 +165,7 @@ void GlEngine::set_input_uniforms(const Program& p, const Slot& s) const {
 std::uint64_t GlEngine::submit(const HeatmapView& map, const DecodeOptions& opt) {
   map.validate();
   opt.validate();
+  check_context("GPU decode");
   const std::size_t es = elem_size(map.type);
   const std::size_t plane = map.pixels();
   const std::size_t bytes = plane * map.channels * es;
@@ -215,6 +244,7 @@ std::uint64_t GlEngine::submit(const HeatmapView& map, const DecodeOptions& opt)
   glEndQuery(GL_TIME_ELAPSED);
   if (s.fence) glDeleteSync(s.fence);
   s.fence = glFenceSync(GL_SYNC_GPU_COMMANDS_COMPLETE, 0);
+  if (!s.fence) throw GlError("glFenceSync failed (lost OpenGL context?)");
   glFlush();
   check_gl("decode dispatch");
   if (!s.busy) in_flight_.push_back(next_);
@@ -259,6 +289,7 @@ GpuFrame GlEngine::read_back(Slot& s) {
 
 std::optional<GpuFrame> GlEngine::poll(bool wait) {
   if (in_flight_.empty()) return std::nullopt;
+  check_context("GPU poll");
   Slot& s = slots_[in_flight_.front()];
   if (wait) {
     wait_fence(s);
@@ -276,12 +307,36 @@ std::vector<Keypoint> GlEngine::decode(const HeatmapView& map, const DecodeOptio
   for (;;) {
     std::optional<GpuFrame> f = poll(true);
     if (!f) throw GlError("decode: frame lost");
-    if (f->id == id) return std::move(f->keypoints);
+    if (f->id == id) {
+      last_keypoints_ = f->keypoints;
+      return std::move(f->keypoints);
+    }
   }
+}
+
+SoftmaxImage GlEngine::softmax(const HeatmapView& map, int c, const DecodeOptions& opt) {
+  map.validate();
+  if (c < 0 || c >= map.channels)
+    throw std::out_of_range("softmax: channel " + std::to_string(c) + " out of range");
+  decode(map, opt);
+  return last_softmax(c);
+}
+
+SoftmaxImage GlEngine::last_softmax(int c) {
+  if (last_keypoints_.empty()) throw std::logic_error("last_softmax before any decode");
+  if (c < 0 || c >= static_cast<int>(last_keypoints_.size()))
+    throw std::out_of_range("last_softmax: channel " + std::to_string(c) + " out of range");
+  SoftmaxImage img;
+  img.gl_texture = softmax_texture(c);
+  img.width = slots_[last_].width;
+  img.height = slots_[last_].height;
+  img.keypoint = last_keypoints_[c];
+  return img;
 }
 
 GLuint GlEngine::softmax_texture(int channel) {
   if (last_ < 0) throw std::logic_error("softmax_texture before any submit");
+  check_context("GPU softmax map");
   const Slot& s = slots_[last_];
   if (channel < 0 || channel >= s.channels)
     throw std::out_of_range("softmax_texture: channel " + std::to_string(channel));

@@ -7,6 +7,10 @@
 // copies a frame into the next free slot and dispatches without waiting for the GPU; poll()
 // hands back results once their fence has signalled (read one frame late, no stall).
 // decode() is the synchronous form for the CLI.
+//
+// The engine belongs to the context current when it was created: every call checks that this
+// context is current on the calling thread (and not lost) and throws GlError naming the
+// problem otherwise, so it never returns a previous frame's results.
 #pragma once
 
 #include <epoxy/gl.h>
@@ -18,6 +22,7 @@
 #include <vector>
 
 #include "core/decode.hpp"
+#include "core/engine.hpp"
 #include "core/gpu/gl_program.hpp"
 #include "core/heatmap.hpp"
 
@@ -29,12 +34,14 @@ struct GpuFrame {
   double gpu_ms = -1;  // compute time from GL timer queries (-1 when unavailable)
 };
 
-class GlEngine {
+class GlEngine : public Engine {
  public:
   // Compiles the shaders on the current context. Throws GlError naming the cause: no
   // context, GL below 4.3, a missing extension, a shader that fails to compile or link.
   GlEngine();
-  ~GlEngine();
+  // Deletes the GL objects if the engine's context is current; otherwise leaves them to be
+  // freed with their context (never touches another context).
+  ~GlEngine() override;
   GlEngine(const GlEngine&) = delete;
   GlEngine& operator=(const GlEngine&) = delete;
 
@@ -46,11 +53,22 @@ class GlEngine {
   // when wait = true); nullopt when nothing is in flight or (wait = false) not yet done.
   std::optional<GpuFrame> poll(bool wait);
   // submit + wait: the keypoints of this frame.
-  std::vector<Keypoint> decode(const HeatmapView& map, const DecodeOptions& opt);
+  std::vector<Keypoint> decode(const HeatmapView& map, const DecodeOptions& opt) override;
 
   // Writes the softmax map of channel c of the last submitted frame into an r32f texture
   // owned by the engine (valid until the next call) and returns it. No CPU round trip.
   GLuint softmax_texture(int channel);
+
+  // Engine: the softmax map as the engine's r32f texture (decodes `map` first).
+  SoftmaxImage softmax(const HeatmapView& map, int c, const DecodeOptions& opt) override;
+  SoftmaxImage last_softmax(int c) override;
+  Backend kind() const override { return Backend::kGpu; }
+  std::string description() const override;
+
+  // Throws GlError unless the engine's context is current on this thread and not lost.
+  void check_context(const char* where) const;
+  // The context the engine was created on (an EGLContext or GLXContext).
+  void* context() const { return context_; }
 
   std::string renderer() const;
   static constexpr int kSlots = 3;
@@ -82,6 +100,10 @@ class GlEngine {
   GLuint softmax_tex_ = 0;
   int tex_w_ = 0, tex_h_ = 0;
   GLint max_ssbo_bytes_ = 0;
+  void* context_ = nullptr;
+  bool robust_ = false;                   // glGetGraphicsResetStatus available
+  std::vector<Keypoint> last_keypoints_;  // of the last decode(), for last_softmax
+  std::string renderer_;
 };
 
 }  // namespace peakscope::gpu

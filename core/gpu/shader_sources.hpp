@@ -3,6 +3,7 @@
 
 namespace peakscope::shaders {
 extern const char common_glsl[];
+extern const char decode_types_glsl[];
 extern const char decode_partial_comp[];
 extern const char decode_combine_comp[];
 extern const char softmax_map_comp[];

@@ -4,9 +4,12 @@
 #include <cmath>
 #include <cstdlib>
 #include <numeric>
+#include <thread>
 
 #include "core/gpu/decoder.hpp"
+#include "core/gpu/fallback_engine.hpp"
 #include "core/gpu/gl_engine.hpp"
+#include "core/gpu/select_engine.hpp"
 #include "core/reference.hpp"
 #include "gl_test_context.hpp"
 #include "tests/support/compare.hpp"
@@ -182,56 +185,222 @@ TEST(GlEngineGLTest, BrokenShaderNamesItselfAndItsLog) {
   }
 }
 
-TEST(DecoderGLTest, ForcedCpuByEnvironmentSaysWhy) {
-  setenv("PEAKSCOPE_BACKEND", "cpu", 1);
-  gpu::Decoder d(gpu::Backend::kAuto, /*headless=*/true, /*quiet=*/true);
-  unsetenv("PEAKSCOPE_BACKEND");
-  EXPECT_FALSE(d.on_gpu());
-  EXPECT_NE(d.fallback_reason().find("PEAKSCOPE_BACKEND=cpu"), std::string::npos);
-  const auto k = d.decode(HeatmapView::dense(kToyArray, 4, 4), {10.0, false});
+// ---------------------------------------------------------------------------------------
+// select_engine: the rules, the reasons, the run-time fallback
+// ---------------------------------------------------------------------------------------
+
+using gpu::ContextMode;
+using gpu::select_engine;
+
+void expect_toy(Engine& e) {
+  const auto k = e.decode(HeatmapView::dense(kToyArray, 4, 4), {10.0, false});
   EXPECT_EQ(k[0].argmax_x, 3);
+  EXPECT_NEAR(k[0].soft_x, 3.0, 1e-6);
 }
 
-TEST(DecoderGLTest, CpuRequestedIsNotAFallback) {
-  gpu::Decoder d(gpu::Backend::kCpu, true, true);
-  EXPECT_FALSE(d.on_gpu());
-  EXPECT_TRUE(d.fallback_reason().empty());
+TEST(SelectEngineGLTest, ForcedCpuByEnvironmentSaysWhy) {
+  setenv("PEAKSCOPE_BACKEND", "cpu", 1);
+  gpu::EngineChoice c = select_engine(Backend::kAuto, ContextMode::kOwnHeadless, true);
+  unsetenv("PEAKSCOPE_BACKEND");
+  EXPECT_EQ(c.engine->kind(), Backend::kCpu);
+  EXPECT_NE(c.reason.find("PEAKSCOPE_BACKEND=cpu"), std::string::npos) << c.reason;
+  expect_toy(*c.engine);
 }
 
-TEST(DecoderGLTest, GpuHeadlessRunsAndMatchesCpu) {
-  gpu::Decoder d(gpu::Backend::kGpu, true, true);
-  ASSERT_TRUE(d.on_gpu()) << d.fallback_reason();
+TEST(SelectEngineGLTest, CpuRequestedIsNotAFallback) {
+  gpu::EngineChoice c = select_engine(Backend::kCpu, ContextMode::kOwnHeadless, true);
+  EXPECT_EQ(c.engine->kind(), Backend::kCpu);
+  EXPECT_TRUE(c.reason.empty()) << c.reason;
+  EXPECT_NE(c.engine->description().find("CPU"), std::string::npos);
+}
+
+TEST(SelectEngineGLTest, GpuHeadlessRunsAndMatchesReference) {
+  gpu::EngineChoice c = select_engine(Backend::kGpu, ContextMode::kOwnHeadless, true);
+  ASSERT_EQ(c.engine->kind(), Backend::kGpu) << c.reason;
+  EXPECT_TRUE(c.reason.empty());
   const Heatmap m = testing::multi_peak_map(200, 100, ElemType::kFloat32, 5);
-  const auto g = d.decode(m.view(), {10.0, false});
-  const auto c = d.cpu().decode(m.view(), {10.0, false});
-  EXPECT_NEAR(g[0].soft_x, c[0].soft_x, kTolPx);
-  EXPECT_NEAR(g[0].soft_y, c[0].soft_y, kTolPx);
-  testing::gl_context();  // leave the shared context current for the other tests
+  const auto g = c.engine->decode(m.view(), {10.0, false});
+  EXPECT_EQ(c.engine->last_decode_backend(), Backend::kGpu);
+  const Keypoint want = reference::decode(m.view(), 0, {10.0, false});
+  EXPECT_NEAR(g[0].soft_x, want.soft_x, kTolPx);
+  EXPECT_NEAR(g[0].soft_y, want.soft_y, kTolPx);
+  // The softmax map of the decoded frame, as a texture of the engine's context.
+  const SoftmaxImage img = c.engine->last_softmax(0);
+  EXPECT_NE(img.gl_texture, 0u);
+  EXPECT_EQ(img.cpu, nullptr);
+  EXPECT_EQ(img.width, 200);
+  EXPECT_EQ(img.keypoint.soft_x, g[0].soft_x);
+  // The shared test context is current again: the engine restored it.
+  EXPECT_TRUE(testing::gl_context().is_current());
 }
 
-TEST(DecoderGLTest, AutoPrefersCpuOnSoftwareRasteriser) {
-  gpu::Decoder d(gpu::Backend::kAuto, true, true);
+TEST(SelectEngineGLTest, CpuEngineSoftmaxMatchesReference) {
+  gpu::EngineChoice c = select_engine(Backend::kCpu, ContextMode::kOwnHeadless, true);
+  const Heatmap m = testing::multi_peak_map(31, 17, ElemType::kFloat32, 6);
+  EXPECT_THROW(c.engine->last_softmax(0), std::logic_error);
+  c.engine->decode(m.view(), {3.0, false});
+  const SoftmaxImage img = c.engine->last_softmax(0);
+  ASSERT_NE(img.cpu, nullptr);
+  const std::vector<double> want = reference::softmax(m.view(), 0, {3.0, false});
+  for (std::size_t i = 0; i < want.size(); ++i)
+    ASSERT_NEAR(img.cpu[i], want[i], 1e-5 * want[i] + 1e-8);
+}
+
+TEST(SelectEngineGLTest, AutoPrefersCpuOnSoftwareRasteriser) {
+  gpu::EngineChoice c = select_engine(Backend::kAuto, ContextMode::kOwnHeadless, true);
   const std::string r = testing::gl_context().description();
   if (r.find("llvmpipe") != std::string::npos) {
-    EXPECT_FALSE(d.on_gpu());
-    EXPECT_NE(d.fallback_reason().find("software rasteriser"), std::string::npos);
+    EXPECT_EQ(c.engine->kind(), Backend::kCpu);
+    EXPECT_NE(c.reason.find("software rasteriser"), std::string::npos) << c.reason;
   } else {
-    EXPECT_TRUE(d.on_gpu()) << d.fallback_reason();
+    EXPECT_EQ(c.engine->kind(), Backend::kGpu) << c.reason;
   }
-  testing::gl_context();
 }
 
-TEST(DecoderGLTest, NoCurrentContextFallsBack) {
-  // A fresh thread has no current context.
+TEST(SelectEngineGLTest, NoCurrentContextFallsBack) {
   std::string reason;
-  bool on_gpu = true;
-  std::thread([&] {
-    gpu::Decoder d(gpu::Backend::kGpu, /*headless=*/false, true);
-    on_gpu = d.on_gpu();
-    reason = d.fallback_reason();
-  }).join();
-  EXPECT_FALSE(on_gpu);
+  Backend kind = Backend::kGpu;
+  std::thread([&] {  // a fresh thread has no current context
+    gpu::EngineChoice c = select_engine(Backend::kGpu, ContextMode::kCurrent, true);
+    kind = c.engine->kind();
+    reason = c.reason;
+  })
+      .join();
+  EXPECT_EQ(kind, Backend::kCpu);
   EXPECT_NE(reason.find("no current OpenGL context"), std::string::npos) << reason;
+}
+
+TEST(SelectEngineGLTest, CurrentContextModeUsesTheCallersContext) {
+  testing::gl_context();
+  gpu::EngineChoice c = select_engine(Backend::kGpu, ContextMode::kCurrent, true);
+  ASSERT_EQ(c.engine->kind(), Backend::kGpu) << c.reason;
+  expect_toy(*c.engine);
+}
+
+// A frame beyond the GPU's storage block limit moves that frame, and later ones, to the CPU;
+// the engine says which engine decoded each frame and why.
+TEST(SelectEngineGLTest, FrameTooLargeFallsBackToCpuAndSaysSo) {
+  testing::gl_context();
+  GLint limit = 0;
+  glGetIntegerv(GL_MAX_SHADER_STORAGE_BLOCK_SIZE, &limit);
+  ASSERT_GT(limit, 0);
+  gpu::EngineChoice c = select_engine(Backend::kGpu, ContextMode::kOwnHeadless, true);
+  ASSERT_EQ(c.engine->kind(), Backend::kGpu) << c.reason;
+  expect_toy(*c.engine);
+  EXPECT_EQ(c.engine->last_decode_backend(), Backend::kGpu);
+  const int w = static_cast<int>(static_cast<std::size_t>(limit) / 4 / 2 + 64);
+  std::vector<float> big(static_cast<std::size_t>(w) * 2, 0.0f);
+  big[12345] = 1.0f;
+  const auto k = c.engine->decode(HeatmapView::dense(big.data(), w, 2), {100.0, false});
+  EXPECT_EQ(k[0].argmax_x, 12345);
+  EXPECT_EQ(c.engine->last_decode_backend(), Backend::kCpu);
+  EXPECT_EQ(c.engine->kind(), Backend::kCpu);
+  EXPECT_NE(c.engine->fallback_reason().find("storage block limit"), std::string::npos)
+      << c.engine->fallback_reason();
+  expect_toy(*c.engine);  // later frames on the CPU too
+  EXPECT_EQ(c.engine->last_decode_backend(), Backend::kCpu);
+}
+
+// ---------------------------------------------------------------------------------------
+// Contexts that outlive each other, and threads (issue 10 item 8)
+// ---------------------------------------------------------------------------------------
+
+void expect_gpu_decodes(Engine& e, int seed) {
+  const Heatmap m = testing::multi_peak_map(97, 61, ElemType::kFloat32, seed);
+  const auto k = e.decode(m.view(), {20.0, false});
+  EXPECT_EQ(e.last_decode_backend(), Backend::kGpu) << e.fallback_reason();
+  const Keypoint want = reference::decode(m.view(), 0, {20.0, false});
+  EXPECT_NEAR(k[0].soft_x, want.soft_x, kTolPx);
+  EXPECT_NEAR(k[0].soft_y, want.soft_y, kTolPx);
+}
+
+TEST(EngineLifetimeGLTest, TwoEnginesDestroyedInEitherOrder) {
+  for (bool first_goes_first : {true, false}) {
+    SCOPED_TRACE(first_goes_first ? "A then B" : "B then A");
+    auto a = select_engine(Backend::kGpu, ContextMode::kOwnHeadless, true).engine;
+    auto b = select_engine(Backend::kGpu, ContextMode::kOwnHeadless, true).engine;
+    ASSERT_EQ(a->kind(), Backend::kGpu);
+    ASSERT_EQ(b->kind(), Backend::kGpu);
+    expect_gpu_decodes(*a, 1);
+    expect_gpu_decodes(*b, 2);
+    std::unique_ptr<Engine>& gone = first_goes_first ? a : b;
+    std::unique_ptr<Engine>& kept = first_goes_first ? b : a;
+    gone.reset();
+    expect_gpu_decodes(*kept, 3);  // its context and mapped buffers survived
+    expect_matches(testing::multi_peak_map(50, 40, ElemType::kUInt8, 4).view(), {5.0, true},
+                   "shared test engine after one engine went");
+    kept.reset();
+    expect_matches(testing::multi_peak_map(50, 40, ElemType::kUInt8, 5).view(), {5.0, true},
+                   "shared test engine after both went");
+  }
+}
+
+TEST(EngineLifetimeGLTest, EngineOutlivesAndPrecedesOthersCreatedLater) {
+  auto a = select_engine(Backend::kGpu, ContextMode::kOwnHeadless, true).engine;
+  expect_gpu_decodes(*a, 6);
+  {
+    auto b = select_engine(Backend::kGpu, ContextMode::kOwnHeadless, true).engine;
+    auto c = select_engine(Backend::kGpu, ContextMode::kOwnHeadless, true).engine;
+    expect_gpu_decodes(*c, 7);
+    b.reset();
+    expect_gpu_decodes(*c, 8);
+    expect_gpu_decodes(*a, 9);
+  }
+  expect_gpu_decodes(*a, 10);
+}
+
+// A GlEngine used on a thread where its context is not current throws GlError naming that,
+// and never returns the previous frame's results.
+TEST(EngineThreadGLTest, RawEngineOnAnotherThreadThrows) {
+  gpu::GlEngine& e = engine();
+  e.decode(HeatmapView::dense(kToyArray, 4, 4), {10.0, false});
+  std::string what;
+  std::thread([&] {
+    try {
+      e.decode(testing::multi_peak_map(20, 20, ElemType::kFloat32, 3).view(), {1.0, false});
+      what = "no exception";
+    } catch (const gpu::GlError& err) {
+      what = err.what();
+    }
+  }).join();
+  EXPECT_NE(what.find("no current OpenGL context"), std::string::npos) << what;
+}
+
+TEST(EngineThreadGLTest, RawEngineWithAnotherContextCurrentThrows) {
+  gpu::GlEngine& e = engine();
+  std::string why;
+  auto other = gpu::HeadlessContext::create(&why);
+  ASSERT_TRUE(other) << why;
+  other->make_current();
+  try {
+    e.decode(HeatmapView::dense(kToyArray, 4, 4), {10.0, false});
+    ADD_FAILURE() << "expected GlError";
+  } catch (const gpu::GlError& err) {
+    EXPECT_NE(std::string(err.what()).find("another OpenGL context"), std::string::npos)
+        << err.what();
+  }
+  other.reset();
+  testing::gl_context();
+  expect_toy(engine());
+}
+
+// The engine select_engine hands out takes its own context on whichever thread calls it.
+TEST(EngineThreadGLTest, HeadlessEngineDecodesFromAnotherThread) {
+  testing::gl_context();
+  auto e = select_engine(Backend::kGpu, ContextMode::kOwnHeadless, true).engine;
+  expect_gpu_decodes(*e, 11);
+  std::thread([&] { expect_gpu_decodes(*e, 12); }).join();
+  expect_gpu_decodes(*e, 13);  // and back on this thread
+  EXPECT_TRUE(testing::gl_context().is_current());
+}
+
+// The deprecated adapter the viewer still uses until it holds an Engine.
+TEST(DecoderGLTest, AdapterStillDecodes) {
+  gpu::Decoder d(Backend::kGpu, true, true);
+  ASSERT_TRUE(d.on_gpu()) << d.fallback_reason();
+  ASSERT_NE(d.gl(), nullptr);
+  expect_toy(d.engine());
+  testing::gl_context();
 }
 
 }  // namespace

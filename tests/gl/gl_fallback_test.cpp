@@ -4,7 +4,7 @@
 
 #include <cstdlib>
 
-#include "core/gpu/decoder.hpp"
+#include "core/gpu/select_engine.hpp"
 #include "core/scene.hpp"
 
 namespace peakscope {
@@ -13,10 +13,10 @@ namespace {
 TEST(FallbackGLTest, FallsBackWithReasonAndStillDecodes) {
   const char* expect = std::getenv("PEAKSCOPE_EXPECT_REASON");
   ASSERT_NE(expect, nullptr) << "run through ctest, which sets the broken environment";
-  gpu::Decoder d(gpu::Backend::kAuto, true, true);
-  EXPECT_FALSE(d.on_gpu());
-  EXPECT_NE(d.fallback_reason().find(expect), std::string::npos) << d.fallback_reason();
-  const auto k = d.decode(HeatmapView::dense(kToyArray, 4, 4), {10.0, false});
+  gpu::EngineChoice d = gpu::select_engine(Backend::kAuto, gpu::ContextMode::kOwnHeadless, true);
+  EXPECT_EQ(d.engine->kind(), Backend::kCpu);
+  EXPECT_NE(d.reason.find(expect), std::string::npos) << d.reason;
+  const auto k = d.engine->decode(HeatmapView::dense(kToyArray, 4, 4), {10.0, false});
   EXPECT_EQ(k[0].argmax_x, 3);
   EXPECT_NEAR(k[0].soft_x, 3.0, 1e-9);
 }

@@ -1,0 +1,60 @@
+// The GL engine as select_engine hands it out: it owns its headless context (or uses the
+// current one), makes that context current around every call (the creating thread keeps it
+// current between calls unless it has a context of its own; any other thread takes it for
+// the call and releases it, so threads can take turns, one call at a time), and when the GPU fails
+// at run time (a frame beyond its limits, a lost context, a call from a thread where its context
+// cannot be current) moves that frame and every later one to the CPU engine, recording why.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/cpu_engine.hpp"
+#include "core/engine.hpp"
+
+namespace peakscope::gpu {
+
+class GlEngine;
+class HeadlessContext;
+
+class FallbackEngine : public Engine {
+ public:
+  // ctx: the engine's own context, or null when gl runs on the caller's current context.
+  // gl must have been created on ctx (or on the current context). quiet: do not print the
+  // fallback reason.
+  FallbackEngine(std::unique_ptr<HeadlessContext> ctx, std::unique_ptr<GlEngine> gl, bool quiet);
+  ~FallbackEngine() override;
+
+  std::vector<Keypoint> decode(const HeatmapView& map, const DecodeOptions& opt) override;
+  SoftmaxImage softmax(const HeatmapView& map, int c, const DecodeOptions& opt) override;
+  SoftmaxImage last_softmax(int c) override;
+  Backend kind() const override { return gl_ ? Backend::kGpu : Backend::kCpu; }
+  Backend last_decode_backend() const override { return last_; }
+  std::string fallback_reason() const override { return reason_; }
+  std::string description() const override;
+
+  // The GL engine while it runs (nullptr after a fallback). Its calls need its context
+  // current: headless_context() is it when the engine owns one.
+  GlEngine* gl() { return gl_.get(); }
+  HeadlessContext* headless_context() { return ctx_.get(); }
+  // Moves to the CPU for good, recording why (printed once unless quiet).
+  void fall_back(const std::string& why);
+
+ private:
+  template <typename F>
+  auto on_gpu(F&& f);
+  CpuEngine& cpu();
+  void release_gl();
+
+  std::unique_ptr<HeadlessContext> ctx_;
+  std::unique_ptr<GlEngine> gl_;
+  std::unique_ptr<CpuEngine> cpu_;  // created on the first fallback
+  std::string reason_;
+  Backend last_ = Backend::kGpu;
+  bool quiet_;
+  std::thread::id home_ = std::this_thread::get_id();  // keeps its context current
+};
+
+}  // namespace peakscope::gpu

@@ -1,0 +1,169 @@
+#include "core/gpu/select_engine.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+#include <stdexcept>
+#include <string_view>
+
+#include "core/cpu_engine.hpp"
+#include "core/gpu/egl_context.hpp"
+#include "core/gpu/fallback_engine.hpp"
+#include "core/gpu/gl_engine.hpp"
+
+namespace peakscope::gpu {
+namespace {
+
+bool software_rasteriser(const std::string& r) {
+  return r.find("llvmpipe") != std::string::npos || r.find("softpipe") != std::string::npos ||
+         r.find("SWR") != std::string::npos;
+}
+
+void say(const std::string& reason, bool quiet) {
+  if (!quiet && !reason.empty()) std::fprintf(stderr, "peakscope: %s\n", reason.c_str());
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------
+// FallbackEngine
+// ---------------------------------------------------------------------------------------
+
+FallbackEngine::FallbackEngine(std::unique_ptr<HeadlessContext> ctx, std::unique_ptr<GlEngine> gl,
+                               bool quiet)
+    : ctx_(std::move(ctx)), gl_(std::move(gl)), quiet_(quiet) {}
+
+FallbackEngine::~FallbackEngine() {
+  release_gl();
+}
+
+void FallbackEngine::release_gl() {
+  // GL objects go on their own context, before it; if it cannot be made current here the
+  // engine leaves them to the context's destruction.
+  if (gl_ && ctx_) {
+    try {
+      HeadlessContext::Bind bind(*ctx_);
+      gl_.reset();
+    } catch (const std::exception&) {
+    }
+  }
+  gl_.reset();
+  ctx_.reset();
+}
+
+CpuEngine& FallbackEngine::cpu() {
+  if (!cpu_) cpu_ = std::make_unique<CpuEngine>();
+  return *cpu_;
+}
+
+void FallbackEngine::fall_back(const std::string& why) {
+  release_gl();
+  reason_ = "the GPU failed, using the CPU engine from now on: " + why;
+  say(reason_, quiet_);
+}
+
+// Runs f with the engine's own context current (if it has one); GlError passes through.
+template <typename F>
+auto FallbackEngine::on_gpu(F&& f) {
+  if (ctx_) {
+    HeadlessContext::Bind bind(*ctx_, std::this_thread::get_id() == home_);
+    return f();
+  }
+  return f();
+}
+
+std::vector<Keypoint> FallbackEngine::decode(const HeatmapView& map, const DecodeOptions& opt) {
+  if (gl_) {
+    try {
+      auto k = on_gpu([&] { return gl_->decode(map, opt); });
+      last_ = Backend::kGpu;
+      return k;
+    } catch (const GlError& e) {
+      fall_back(e.what());
+    }
+  }
+  last_ = Backend::kCpu;
+  return cpu().decode(map, opt);
+}
+
+SoftmaxImage FallbackEngine::softmax(const HeatmapView& map, int c, const DecodeOptions& opt) {
+  if (gl_) {
+    try {
+      auto img = on_gpu([&] { return gl_->softmax(map, c, opt); });
+      last_ = Backend::kGpu;
+      return img;
+    } catch (const GlError& e) {
+      fall_back(e.what());
+    }
+  }
+  last_ = Backend::kCpu;
+  return cpu().softmax(map, c, opt);
+}
+
+SoftmaxImage FallbackEngine::last_softmax(int c) {
+  if (gl_) {
+    try {
+      return on_gpu([&] { return gl_->last_softmax(c); });
+    } catch (const GlError& e) {
+      // The frame is gone with the GPU: the caller decodes again (now on the CPU).
+      fall_back(e.what());
+      throw std::logic_error("last_softmax: the GPU failed (" + std::string(e.what()) +
+                             "); decode the frame again");
+    }
+  }
+  return cpu().last_softmax(c);
+}
+
+std::string FallbackEngine::description() const {
+  if (gl_) return gl_->description();
+  return cpu_ ? cpu_->description() : CpuEngine(1).description();
+}
+
+// ---------------------------------------------------------------------------------------
+// select_engine
+// ---------------------------------------------------------------------------------------
+
+EngineChoice select_engine(Backend want, ContextMode mode, bool quiet) {
+  auto cpu_with = [&](const std::string& why) {
+    EngineChoice c{std::make_unique<CpuEngine>(),
+                   why.empty() ? std::string() : "GPU unavailable, using the CPU engine: " + why};
+    say(c.reason, quiet);
+    return c;
+  };
+  const char* env = std::getenv("PEAKSCOPE_BACKEND");
+  if (env && std::string_view(env) == "cpu")
+    return cpu_with(want == Backend::kCpu ? "" : "PEAKSCOPE_BACKEND=cpu is set");
+  if (want == Backend::kCpu) return cpu_with("");
+
+  std::unique_ptr<HeadlessContext> ctx;
+  if (mode == ContextMode::kOwnHeadless) {
+    std::string why;
+    ctx = HeadlessContext::create(&why);
+    if (!ctx) return cpu_with(why);
+  } else if (!has_current_context()) {
+    return cpu_with("no current OpenGL context on this thread");
+  }
+  std::unique_ptr<GlEngine> gl;
+  std::string renderer;
+  try {
+    std::unique_ptr<HeadlessContext::Bind> bind;
+    if (ctx) bind = std::make_unique<HeadlessContext::Bind>(*ctx);
+    gl = std::make_unique<GlEngine>();
+    renderer = gl->renderer();
+    if (want == Backend::kAuto && software_rasteriser(renderer)) gl.reset();
+  } catch (const std::exception& e) {
+    gl.reset();
+    ctx.reset();
+    return cpu_with(e.what());
+  }
+  if (!gl) {
+    ctx.reset();
+    EngineChoice c{std::make_unique<CpuEngine>(),
+                   "the OpenGL renderer is a software rasteriser (" + renderer +
+                       "); the CPU engine is faster on it (--backend gpu forces the GL path)"};
+    say(c.reason, quiet);
+    return c;
+  }
+  return {std::make_unique<FallbackEngine>(std::move(ctx), std::move(gl), quiet), {}};
+}
+
+}  // namespace peakscope::gpu
