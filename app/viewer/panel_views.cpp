@@ -40,10 +40,40 @@ void cross(ImDrawList* dl, ImVec2 p, float z, ImU32 col) {
   }
 }
 
+// --pose on the source frame: the skeleton between the decoded soft-argmax keypoints (both
+// ends valid), under the markers.
+void draw_skeleton(ImDrawList* dl, const io::Frame& fr, const std::vector<Keypoint>& kps,
+                   const ViewPlacement& place) {
+  auto at = [&](double x, double y) {  // heatmap pixel -> screen, as draw_markers maps it
+    const io::Point2 p = io::heatmap_to_image(fr, x, y);
+    return place.to_screen(p.x, p.y);
+  };
+  const int n = static_cast<int>(kps.size());
+  for (const auto& [a, b] : fr.pose->skeleton) {
+    if (a >= n || b >= n || !kps[a].valid || !kps[b].valid) continue;
+    const ImVec2 pa = at(kps[a].soft_x, kps[a].soft_y), pb = at(kps[b].soft_x, kps[b].soft_y);
+    dl->AddLine(pa, pb, MarkerStyle::kRim, 4.0f);
+    dl->AddLine(pa, pb, MarkerStyle::kSkeleton, 2.0f);
+  }
+}
+
+// --pose: the model's own regressed landmarks (visibility > 0.5) as small dots over the
+// markers, for comparison with what the heatmaps decode to.
+void draw_regressed(ImDrawList* dl, const io::Frame& fr, const ViewPlacement& place) {
+  for (std::size_t c = 0; c < fr.landmarks.size() && c < 33; ++c) {
+    const io::Landmark& l = fr.landmarks[c];
+    if (l.visibility <= 0.5) continue;
+    const ImVec2 p = place.to_screen(l.x, l.y);
+    dl->AddCircleFilled(p, 3.5f, MarkerStyle::kRim, 12);
+    dl->AddCircleFilled(p, 2.5f, MarkerStyle::kRegressed, 12);
+  }
+}
+
 void draw_markers(ImDrawList* dl, const ViewerState& st, const ViewPlacement& place,
                   const ViewTexture& tex) {
   const io::Frame* fr = st.frame();
   if (!fr) return;
+  if (tex.skeleton && fr->pose) draw_skeleton(dl, *fr, st.keypoints(), place);
   const Settings& s = st.settings();
   const int sc = st.shown_channel();
   const auto& kps = st.keypoints();
@@ -53,8 +83,8 @@ void draw_markers(ImDrawList* dl, const ViewerState& st, const ViewPlacement& pl
     const TileOffset off = c < static_cast<int>(tex.tiles.size()) ? tex.tiles[c] : TileOffset{};
     // Map pixel centre x lands on image pixel (x + 0.5) * scale - 0.5 (+ the tile).
     auto at = [&](double x, double y) {
-      return place.to_screen((x + 0.5) * tex.scale_x - 0.5 + off.x,
-                             (y + 0.5) * tex.scale_y - 0.5 + off.y);
+      return place.to_screen((x + 0.5) * tex.scale_x - 0.5 + off.x + tex.offset_x,
+                             (y + 0.5) * tex.scale_y - 0.5 + off.y + tex.offset_y);
     };
     if (s.marker_visible(MarkerKind::kGroundTruth) && c < static_cast<int>(fr->ground_truth.size()))
       for (const io::Point2& g : fr->ground_truth[c])
@@ -72,6 +102,7 @@ void draw_markers(ImDrawList* dl, const ViewerState& st, const ViewPlacement& pl
     if (s.marker_visible(MarkerKind::kSoftArgmax))
       diamond(dl, at(kp.soft_x, kp.soft_y), z, MarkerStyle::kSoftArgmax);
   }
+  if (tex.skeleton && fr->pose) draw_regressed(dl, *fr, place);
 }
 
 void legend(const ViewerState& st) {
@@ -96,6 +127,19 @@ void legend(const ViewerState& st) {
       d->AddLine(ImVec2(p.x, p.y + s * 2), ImVec2(p.x, p.y + s * 7), MarkerStyle::kGroundTruth, 2);
     }
   });
+  if (st.frame() && st.frame()->pose && st.show_frame()) {  // --pose on the source frame
+    const ImVec2 c = ImGui::GetCursorScreenPos();
+    const float y = c.y + ImGui::GetTextLineHeight() * 0.5f;
+    dl->AddLine(ImVec2(c.x + 2, y), ImVec2(c.x + 14, y), MarkerStyle::kSkeleton, 2);
+    ImGui::SetCursorScreenPos(ImVec2(c.x + 20, c.y));
+    ImGui::TextUnformatted("skeleton");
+    ImGui::SameLine();
+    const ImVec2 d = ImGui::GetCursorScreenPos();
+    dl->AddCircleFilled(ImVec2(d.x + 8, y), 3, MarkerStyle::kRegressed, 12);
+    ImGui::SetCursorScreenPos(ImVec2(d.x + 20, d.y));
+    ImGui::TextUnformatted("model's landmarks");
+    ImGui::SameLine();
+  }
   ImGui::NewLine();
 }
 
@@ -109,8 +153,8 @@ void hover_readout(const ViewerState& st, const ViewPlacement& place, const View
   for (int c = 0; c < v.channels && c < static_cast<int>(st.keypoints().size()); ++c) {
     if (sc >= 0 && c != sc) continue;
     const TileOffset off = c < static_cast<int>(tex.tiles.size()) ? tex.tiles[c] : TileOffset{};
-    const int x = static_cast<int>(std::floor((ix - off.x) / tex.scale_x));
-    const int y = static_cast<int>(std::floor((iy - off.y) / tex.scale_y));
+    const int x = static_cast<int>(std::floor((ix - off.x - tex.offset_x) / tex.scale_x));
+    const int y = static_cast<int>(std::floor((iy - off.y - tex.offset_y) / tex.scale_y));
     if (x < 0 || y < 0 || x >= v.width || y >= v.height) continue;
     // In the max view every channel covers the pixel: report the one with the largest value.
     int best = c;

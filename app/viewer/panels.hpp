@@ -38,6 +38,8 @@ struct MarkerStyle {
   static constexpr ImU32 kSoftArgmax = IM_COL32(255, 0, 255, 255);
   static constexpr ImU32 kGroundTruth = IM_COL32(0, 255, 0, 255);
   static constexpr ImU32 kRim = IM_COL32(0, 0, 0, 255);
+  static constexpr ImU32 kSkeleton = IM_COL32(0, 200, 255, 255);   // --pose: decoded skeleton
+  static constexpr ImU32 kRegressed = IM_COL32(255, 220, 0, 255);  // --pose: model's landmarks
   // Radius of the hole every marker leaves at its centre, in screen pixels, at zoom z: the
   // marked pixel (z wide) stays visible at every zoom.
   static float hole(float z) { return std::max(4.0f, 0.75f * z + 2.0f); }
@@ -55,6 +57,12 @@ struct ViewTexture {
   // a one-pixel peak is never lost to minification.
   std::vector<ImU32> peak_colors;
   static constexpr float kPeakDotZoom = 1.5f;
+  // Where the map's grid starts in the image (Frame::image_offset: a model fed a crop of the
+  // frame, --roi / --pose), added to every channel's position.
+  double offset_x = 0, offset_y = 0;
+  // --pose on the source frame: draw the preset's skeleton between the decoded keypoints and
+  // the model's own regressed landmarks (core/io/pose_preset.hpp).
+  bool skeleton = false;
 };
 struct ViewTextures {
   ViewTexture heat, soft, frame;  // frame: the source image (id 0 when there is none)

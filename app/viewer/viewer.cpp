@@ -189,6 +189,9 @@ void Viewer::decode_current() {
                     fr.image_scale_y,
                     std::vector<TileOffset>(k, TileOffset{}),
                     {}};
+      tex_.frame.offset_x = fr.image_offset_x;
+      tex_.frame.offset_y = fr.image_offset_y;
+      tex_.frame.skeleton = fr.pose != nullptr;
     } else {
       tex_.frame = ViewTexture{};
     }
