@@ -1,7 +1,5 @@
 #include "app/cli/accuracy.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <atomic>
 #include <cmath>
@@ -15,6 +13,7 @@
 #include <vector>
 
 #include "app/cli/decode_flags.hpp"
+#include "app/cli/output.hpp"
 #include "app/cli/progress.hpp"
 #include "core/autotune.hpp"
 #include "core/coords.hpp"
@@ -227,27 +226,6 @@ void print_table(std::ostream& out, const AccuracyArgs& a, const std::vector<Cel
   }
 }
 
-// Writes the text to path through a temporary file and a rename: never half a file.
-void write_whole(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp" + std::to_string(::getpid());
-  {
-    std::ofstream f(tmp);
-    f << text;
-    f.flush();
-    if (!f) {
-      std::error_code ec;
-      std::filesystem::remove(tmp, ec);
-      throw std::runtime_error("cannot write " + path);
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    std::filesystem::remove(tmp, ec);
-    throw std::runtime_error("cannot write " + path + ": " + ec.message());
-  }
-}
-
 }  // namespace
 
 CLI::App* add_accuracy_command(CLI::App& app, AccuracyArgs& a) {
@@ -399,7 +377,11 @@ int run_accuracy(const AccuracyArgs& a) {
   progress.finish();
 
   const nlohmann::ordered_json j = to_json(a, cells, vars, stats, tunes);
-  if (!a.json.empty()) write_whole(a.json, j.dump(2) + "\n");
+  if (!a.json.empty()) {
+    Output file(a.json);
+    file.stream() << j.dump(2) << "\n";
+    file.commit();
+  }
   if (a.format == "json")
     std::cout << j.dump(2) << "\n";
   else

@@ -6,6 +6,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "app/cli/output.hpp"
 #include "core/autotune.hpp"
 #include "core/cpu_engine.hpp"
 
@@ -50,17 +51,19 @@ double find_auto_beta(const std::string& input, const common::SourceArgs& src, b
   namespace fs = std::filesystem;
   std::error_code ec;
   fs::create_directories(out_dir, ec);
-  std::ofstream csv(fs::path(out_dir) / "auto_beta.csv");
-  csv << "beta,mean_error\n";
-  for (const auto& [b, e] : t.curve) csv << b << "," << e << "\n";
+  if (ec) throw std::runtime_error("cannot create " + out_dir + ": " + ec.message());
+  Output csv((fs::path(out_dir) / "auto_beta.csv").string());
+  csv.stream() << "beta,mean_error\n";
+  for (const auto& [b, e] : t.curve) csv.stream() << b << "," << e << "\n";
   nlohmann::ordered_json j = {{"beta", t.beta},
                               {"mean_error", t.error},
                               {"samples", samples.size()},
                               {"frames", maps.size()},
                               {"normalize", normalize ? "max" : "none"}};
-  std::ofstream js(fs::path(out_dir) / "auto_beta.json");
-  js << j.dump(2) << "\n";
-  if (!csv || !js) throw std::runtime_error("cannot write auto_beta.csv / .json in " + out_dir);
+  Output js((fs::path(out_dir) / "auto_beta.json").string());
+  js.stream() << j.dump(2) << "\n";
+  csv.commit();
+  js.commit();
   std::cerr << "peakscope-cli: auto beta " << t.beta << " (mean soft-argmax error " << t.error
             << " px over " << samples.size() << " keypoint(s) in " << maps.size() << " frame(s))\n";
   return t.beta;

@@ -18,13 +18,17 @@ struct SweepArgs {
   long max_frames = -1;  // -1: all
   std::string colormap = "jet";
   bool auto_beta = false;  // add the beta tuned on the ground truth (app/cli/auto_beta.hpp)
+  bool allow_truncated = false;
 };
 
 // Registers the subcommand's flags.
 CLI::App* add_sweep_command(CLI::App& app, SweepArgs& a);
 
-// Writes per frame a sheet per beta and a beta-grid sheet, and sweep.csv. Returns the exit
-// code; throws UsageError for a bad flag value and std::exception for bad input.
+// Writes per frame a sheet per beta and a beta-grid sheet, and sweep.csv (written through a
+// temporary file: an existing sweep.csv is replaced only when the sweep completes). Returns
+// the exit code (1 with one line on a failure part-way, 128 + signal when interrupted; the
+// sheets written so far stay); throws UsageError for a bad flag value and std::exception for
+// an input that cannot be opened.
 int run_sweep(const SweepArgs& a);
 
 }  // namespace peakscope::cli
