@@ -281,6 +281,7 @@ bool Viewer::frame(int fb_width, int fb_height, double now_s) {
                        recorder_.frames());
     ImGui::PopStyleColor();
   }
+  layout_.controls_overflow = ImGui::GetScrollMaxY();
   ImGui::EndChild();
   ImGui::SameLine();
   ImGui::BeginChild("main", ImVec2(0, 0), false, ImGuiWindowFlags_NoScrollbar);
