@@ -17,6 +17,7 @@
 
 #include "core/io/colormap.hpp"
 #include "core/io/npy.hpp"
+#include "core/io/panels.hpp"
 #include "core/io/source.hpp"
 #include "core/reference.hpp"
 
@@ -407,19 +408,22 @@ TEST(ViewerAppTest, RecordsTheWindowToMp4) {
 TEST(ViewerAppTest, ComparisonSheetHasFourPanelsWithMarkers) {
   const ViewerRun r = run_viewer("sheet", kArgs + " --backend cpu");
   ASSERT_FALSE(r.sheet.empty());
-  // 512 x 512 panels (no scaling above 256), 6 px gaps, 28 px title, 30 px footer.
-  const int pw = 512, gap = 6, title = 28;
+  // 512 x 512 panels (no scaling above 256), gaps, title, colour bars, footer (core/io/panels).
+  const int pw = 512, gap = io::kSheetGap, title = io::kSheetTitle;
   EXPECT_EQ(r.sheet.cols, 4 * pw + 5 * gap);
-  EXPECT_EQ(r.sheet.rows, title + pw + 30);
+  EXPECT_EQ(r.sheet.rows, title + pw + io::kSheetBars + io::kSheetFooter);
   const Keypoint k = expected(kFrames, kSeed, kBeta, true);
   auto at = [&](int panel, double x, double y) {
     return r.sheet.at<cv::Vec3b>(title + static_cast<int>(y),
                                  gap + panel * (pw + gap) + static_cast<int>(x));
   };
-  EXPECT_EQ(at(1, k.argmax_x, k.argmax_y), kWhite);
-  EXPECT_NE(at(0, k.argmax_x, k.argmax_y), kWhite);
-  EXPECT_EQ(at(3, std::lround(k.soft_x), std::lround(k.soft_y)), kWhite);
-  EXPECT_NE(at(0, std::lround(k.soft_x), std::lround(k.soft_y)), kWhite);
+  // Markers are white rings of sheet_marker_radius around the marked pixel, which stays visible.
+  const int rad = io::sheet_marker_radius(pw);
+  EXPECT_EQ(at(1, k.argmax_x + rad, k.argmax_y), kWhite);
+  EXPECT_NE(at(1, k.argmax_x, k.argmax_y), kWhite);
+  EXPECT_NE(at(0, k.argmax_x + rad, k.argmax_y), kWhite);
+  EXPECT_EQ(at(3, std::lround(k.soft_x + rad), std::lround(k.soft_y)), kWhite);
+  EXPECT_NE(at(3, std::lround(k.soft_x), std::lround(k.soft_y)), kWhite);
 }
 
 TEST(ViewerAppTest, BadArgumentsExitTwoWithTheCoreMessage) {
