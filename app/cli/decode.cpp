@@ -9,6 +9,7 @@
 #include "app/cli/output.hpp"
 #include "app/cli/progress.hpp"
 #include "core/gpu/select_engine.hpp"
+#include "core/scene.hpp"
 
 namespace peakscope::cli {
 namespace {
@@ -44,7 +45,8 @@ void add_pose_channel(Json& ch, const io::Frame& f, std::size_t c) {
 // Writes the document frame by frame: JSON {"input", ..., "frames": [...], summary} or CSV.
 class Writer {
  public:
-  Writer(std::ostream& out, const DecodeArgs& a, bool json) : out_(out), a_(a), json_(json) {}
+  Writer(std::ostream& out, const DecodeArgs& a, bool json, const Lab& lab)
+      : out_(out), a_(a), json_(json), lab_(lab) {}
 
   void frame(const io::Frame& f, const std::vector<Keypoint>& kps, const char* backend) {
     if (n_ == 0) begin(f);
@@ -72,6 +74,8 @@ class Writer {
             {"softargmax", {{"x", num(k.soft_x)}, {"y", num(k.soft_y)}}},
             {"peak_probability", num(k.peak_probability)}};
         if (!k.valid) ch["valid"] = false;
+        if (lab_.active())
+          ch["decoders"] = lab_.channel_json(f.heatmap.view(), static_cast<int>(c), k, opt());
         if (has_image_coords(f)) {
           const io::Point2 am = io::heatmap_to_image(f, k.argmax_x, k.argmax_y);
           const io::Point2 sa = io::heatmap_to_image(f, k.soft_x, k.soft_y);
@@ -100,6 +104,7 @@ class Writer {
           const double e = io::ground_truth_error(f, static_cast<int>(c), k);
           out_ << ',' << (e >= 0 ? csv_num(e) : std::string());
         }
+        if (lab_.active()) out_ << lab_.csv_values(f.heatmap.view(), static_cast<int>(c), k, opt());
         out_ << '\n';
       }
     }
@@ -145,6 +150,7 @@ class Writer {
       head["beta"] = a_.flags.beta;
       head["normalize"] = a_.flags.normalize;
       head["backend_requested"] = a_.flags.backend;
+      if (lab_.active()) lab_.describe(head);
       const std::string h = head.dump();
       out_ << h.substr(0, h.size() - 1) << ", \"frames\": [";
       return;
@@ -155,12 +161,15 @@ class Writer {
             "probability,valid"
          << (image_cols_ ? ",argmax_image_x,argmax_image_y,softargmax_image_x,softargmax_image_y"
                          : "")
-         << (gt_col_ ? ",error_to_ground_truth" : "") << "\n";
+         << (gt_col_ ? ",error_to_ground_truth" : "") << lab_.csv_header() << "\n";
   }
+
+  DecodeOptions opt() const { return {a_.flags.beta, a_.flags.normalize_on()}; }
 
   std::ostream& out_;
   const DecodeArgs& a_;
   const bool json_;
+  const Lab& lab_;
   long n_ = 0;
   int backends_ = 0;  // bit 0: a frame on the GPU, bit 1: a frame on the CPU
   std::string dtype_;
@@ -168,17 +177,54 @@ class Writer {
   const io::PosePreset* pose_ = nullptr;
 };
 
+// "gpu-synthetic": the synthetic scene's frames (index, ground truth) without their pixels;
+// the engine renders and decodes each (Engine::decode_scene: on a GPU it never leaves device
+// memory).
+class SceneFrames : public io::Source {
+ public:
+  explicit SceneFrames(const io::SyntheticOptions& o) : opt_(o), scene_(config(o)) {}
+  std::optional<io::Frame> next() override {
+    if (opt_.frames >= 0 && index_ >= opt_.frames) return std::nullopt;
+    if (index_ > 0 && opt_.animate) scene_.step();
+    io::Frame f;
+    f.index = index_++;
+    std::vector<io::Point2> gt;
+    for (const Subject& s : scene_.subjects()) gt.push_back({s.x, s.y});
+    f.ground_truth.push_back(std::move(gt));
+    return f;
+  }
+  std::string describe() const override { return "synthetic scene rendered by the engine"; }
+  long frame_count() const override { return opt_.frames; }
+  const Scene& scene() const { return scene_; }
+  ElemType type() const { return opt_.uint8 ? ElemType::kUInt8 : ElemType::kFloat32; }
+
+ private:
+  static SceneConfig config(const io::SyntheticOptions& o) {
+    SceneConfig c;
+    c.width = o.width;
+    c.height = o.height;
+    c.subjects = o.subjects;
+    c.fwhm = o.fwhm;
+    c.seed = o.seed;
+    return c;
+  }
+  io::SyntheticOptions opt_;
+  Scene scene_;
+  long index_ = 0;
+};
+
 }  // namespace
 
 CLI::App* add_decode_command(CLI::App& app, DecodeArgs& a) {
   CLI::App* cmd = app.add_subcommand("decode", "decode every frame and channel to JSON or CSV");
-  cmd->add_option(
-         "input", a.input,
-         "synthetic, camera:N, a video, an image, a folder or glob of images, or a .npy stack")
+  cmd->add_option("input", a.input,
+                  "synthetic, gpu-synthetic (rendered by the engine: on the GPU in device memory), "
+                  "camera:N, a video, an image, a folder or glob of images, or a .npy stack")
       ->required();
   common::add_source_options(*cmd, a.src);
   common::add_synthetic_options(*cmd, a.src);
   add_decode_flags(*cmd, a.flags, /*with_beta=*/true);
+  add_lab_flags(*cmd, a.lab);
   cmd->add_option("--format", a.format, "json | csv")
       ->check(CLI::IsMember({"json", "csv"}))
       ->capture_default_str();
@@ -191,13 +237,31 @@ CLI::App* add_decode_command(CLI::App& app, DecodeArgs& a) {
 int run_decode(const DecodeArgs& a) {
   const DecodeOptions opt{a.flags.beta, a.flags.normalize_on()};
   const Backend backend = parse_backend(a.flags.backend);
-  std::unique_ptr<io::Source> src = open_input(a.input, a.src);
+  const Lab lab = resolve_lab(a.lab, a.flags.beta);
+  SceneFrames* scene_frames = nullptr;
+  std::unique_ptr<io::Source> src;
+  if (a.input == "gpu-synthetic") {
+    if (lab.active())
+      throw UsageError(
+          "--lab reads the frame's pixels on the host: use synthetic, not gpu-synthetic");
+    io::SourceOptions o;
+    try {
+      o = common::to_source_options(a.src);
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(e.what());
+    }
+    auto sf = std::make_unique<SceneFrames>(o.synthetic);
+    scene_frames = sf.get();
+    src = std::move(sf);
+  } else {
+    src = open_input(a.input, a.src);
+  }
   gpu::EngineChoice choice =
       gpu::select_engine(backend, gpu::ContextMode::kOwnHeadless, /*quiet=*/false);
   const std::unique_ptr<Engine> engine = std::move(choice.engine);
+  InterruptGuard guard;  // before the temporary file exists, so a signal cannot orphan it
   Output output(a.out);
-  Writer writer(output.stream(), a, a.format == "json");
-  InterruptGuard guard;
+  Writer writer(output.stream(), a, a.format == "json", lab);
 
   std::string error;
   int code = kExitOk;
@@ -207,7 +271,10 @@ int run_decode(const DecodeArgs& a) {
     while (!InterruptGuard::signal()) {
       std::optional<io::Frame> f = src->next();
       if (!f) break;
-      const std::vector<Keypoint> kps = engine->decode(f->heatmap.view(), opt);
+      const std::vector<Keypoint> kps =
+          scene_frames
+              ? engine->decode_scene(scene_frames->scene(), false, scene_frames->type(), opt)
+              : engine->decode(f->heatmap.view(), opt);
       // After decode: a GPU that failed on this frame has already handed it to the CPU.
       writer.frame(*f, kps, backend_name(engine->last_decode_backend()));
       progress.update(++n);
