@@ -129,6 +129,9 @@ nlohmann::json report_json(const peakscope::viewer::Viewer& v, double median_ms)
                 {"betas", st.curve().betas},
                 {"values", st.curve().values},
                 {"ground_truth", st.curve().ground_truth}};
+  j["comparison"] = {{"ran", st.comparison().ran},
+                     {"engine", st.comparison().engine},
+                     {"diff_px", st.comparison().diff_px}};
   j["hover"] = l.hover;
   j["controls_overflow"] = l.controls_overflow;
   j["beta_plot"] = {{"x0", l.beta_plot_min.x},

@@ -159,6 +159,10 @@ TEST(ViewerAppTest, GpuBackendMarkersWhereTheEngineSays) {
   const ViewerRun r = run_viewer("gpu", kArgs + " --backend gpu");
   EXPECT_EQ(r.report.value("backend", ""), "gpu") << r.report.dump();
   check_markers(r, expected(kFrames, kSeed, kBeta, true));
+  // The sampled check on the CPU engine ran and agrees.
+  EXPECT_TRUE(r.report["comparison"]["ran"].get<bool>());
+  EXPECT_EQ(r.report["comparison"]["engine"].get<std::string>(), "CPU");
+  EXPECT_LT(r.report["comparison"]["diff_px"].get<double>(), 1e-3);
 }
 
 TEST(ViewerAppTest, CpuBackendMarkersWhereTheEngineSays) {
