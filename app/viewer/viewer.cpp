@@ -409,7 +409,13 @@ void Viewer::after_render(int fb_width, int fb_height) {
       st_.report_error(ErrorKind::kSave, e.what());
     }
   }
-  if (recorder_.active()) recorder_.add(read_window());
+  // Scripted runs record every frame; live ones in real time.
+  if (recorder_.active()) {
+    if (scripted_)
+      recorder_.add(read_window());
+    else
+      recorder_.add_at(read_window(), now_s_);
+  }
 }
 
 }  // namespace peakscope::viewer

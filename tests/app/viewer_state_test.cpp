@@ -510,6 +510,16 @@ TEST(RecorderTest, WritesAnMp4OnlyWhenFinished) {
   cv::Mat f;
   while (cap.read(f)) ++n;
   EXPECT_EQ(n, 7);
+  // Real time: at 10 fps, frames at t = 0, 0.01 (early: skipped), 0.1, 0.5 (late: repeated).
+  const std::string timed = (dir / "timed.mp4").string();
+  {
+    Recorder r;
+    r.start(timed, 64, 48, 10);
+    for (double t : {0.0, 0.01, 0.1, 0.5})
+      r.add_at(cv::Mat(48, 64, CV_8UC3, cv::Scalar(0, 0, 0)), t);
+    EXPECT_EQ(r.frames(), 6);
+    r.stop();
+  }
   const std::string dropped = (dir / "dropped.mp4").string();
   {
     Recorder r;
