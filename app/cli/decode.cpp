@@ -205,9 +205,9 @@ int run_decode(const DecodeArgs& a) {
   gpu::EngineChoice choice =
       gpu::select_engine(backend, gpu::ContextMode::kOwnHeadless, /*quiet=*/false);
   const std::unique_ptr<Engine> engine = std::move(choice.engine);
+  InterruptGuard guard;  // before the temporary file exists, so a signal cannot orphan it
   Output output(a.out);
   Writer writer(output.stream(), a, a.format == "json", lab);
-  InterruptGuard guard;
 
   std::string error;
   int code = kExitOk;
