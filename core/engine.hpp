@@ -55,6 +55,15 @@ class Engine {
   // unchanged until then. Throws std::logic_error before any decode, std::out_of_range for c.
   virtual SoftmaxImage last_softmax(int c) = 0;
 
+  // Channel c of the frame of the last decode as the engine holds it on the GPU: an r32f
+  // texture of the raw values (uint8 as 0..255) on the engine's context, valid until its next
+  // call, so a viewer colours the heatmap by a shader without uploading the frame again.
+  // 0 when the engine holds no GPU copy (CPU engines).
+  virtual std::uint32_t last_values_texture(int c) {
+    (void)c;
+    return 0;
+  }
+
   // Backend::kCpu or Backend::kGpu: what runs now (a GPU engine that fell back says kCpu).
   virtual Backend kind() const = 0;
   // Which engine decoded the last frame (kCpu or kGpu): an engine that falls back at run

@@ -1,5 +1,7 @@
 // The softmax map of one channel, p = peak * exp(beta_eff (x - m)), into an r32f image the
 // viewer draws directly (no CPU round trip). Needs the decode results of the same input.
+// With VALUES: the channel's raw values instead (uint8 as 0..255), for the heatmap view
+// coloured by a shader from the frame already in device memory (no second upload).
 layout(local_size_x = 16, local_size_y = 16) in;
 layout(r32f, binding = 0) writeonly uniform image2D uOut;
 layout(std430, binding = 3) readonly buffer Results { Result results[]; };
@@ -11,6 +13,10 @@ void main() {
   const Result r = results[uChannel];
   const ChannelScale cs = scales[uChannel];
   float v = load_elem(uChannel * uPlane + p.y * uWidth + p.x);
+#ifdef VALUES
+  imageStore(uOut, ivec2(p), vec4(v, 0.0, 0.0, 0.0));
+  return;
+#endif
   float q = 0.0;
   const uint kv = okey(v);
   if (r.peak > 0.0 && kv != 0u) {

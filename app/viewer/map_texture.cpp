@@ -2,13 +2,26 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 #include <opencv2/imgproc.hpp>
+#include <string_view>
 #include <vector>
 
 #include "core/gpu/shader_sources.hpp"
 
 namespace peakscope::viewer {
+
+bool gpu_colouring_pays() {
+  static const bool pays = [] {
+    if (const char* env = std::getenv("PEAKSCOPE_GPU_COLOUR")) return std::string_view(env) == "1";
+    const char* r = reinterpret_cast<const char*>(glGetString(GL_RENDERER));
+    const std::string_view rs = r ? r : "";
+    return !rs.empty() && rs.find("llvmpipe") == rs.npos && rs.find("softpipe") == rs.npos &&
+           rs.find("SWR") == rs.npos;
+  }();
+  return pays;
+}
 
 MapTexture::MapTexture(const std::string& glsl_version) {
   const GLuint vs =

@@ -54,6 +54,12 @@ class MapTexture {
   bool lut_rgba_valid_ = false;
 };
 
+// True when colouring a map by shader from the engine's device copy beats colouring it on
+// the CPU and uploading the colours (issue 10 item 5): a hardware GL renderer. False on
+// software rasterisers (llvmpipe, softpipe, SWR), where the "GPU" is these same CPU cores.
+// PEAKSCOPE_GPU_COLOUR=1|0 overrides (tests). Needs the window's context current; decided once.
+bool gpu_colouring_pays();
+
 // An RGBA texture of a source frame (a BGR cv::Mat), drawn under the markers.
 class FrameTexture {
  public:

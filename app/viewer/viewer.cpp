@@ -112,8 +112,16 @@ void Viewer::decode_current() {
     const ViewImage heat = heat_image(map, sc, all_view);
     for (int c = 0; c < k; ++c)
       if (sc < 0 || c == sc) heat_min[c] = channel_min(map, c);
-    heat_tex_.colorize_cpu(heat.values.data(), heat.width, heat.height, heat.lo, heat.hi, false,
-                           cmap);
+    // One channel on a hardware GPU: coloured by a shader from the frame the engine already
+    // holds in device memory (no colouring on the CPU, no second upload).
+    const int heat_one = sc >= 0 ? sc : (k == 1 ? 0 : -1);
+    const std::uint32_t raw =
+        heat_one >= 0 && gpu_colouring_pays() ? engine_->last_values_texture(heat_one) : 0;
+    if (raw)
+      heat_tex_.colorize(raw, map.width, map.height, heat.lo, heat.hi, false, cmap);
+    else
+      heat_tex_.colorize_cpu(heat.values.data(), heat.width, heat.height, heat.lo, heat.hi, false,
+                             cmap);
     const std::string lut = io::colormap_lut_rgb(cmap);
     auto colour = [&](int i) {
       return IM_COL32(static_cast<unsigned char>(lut[3 * i]),

@@ -83,6 +83,10 @@ SoftmaxImage AutoEngine::last_softmax(int c) {
   return chosen().last_softmax(c);
 }
 
+std::uint32_t AutoEngine::last_values_texture(int c) {
+  return chosen().last_values_texture(c);
+}
+
 Backend AutoEngine::kind() const {
   return use_gpu_ ? gpu_->kind() : Backend::kCpu;
 }

@@ -25,6 +25,7 @@ class AutoEngine : public Engine {
                                      const DecodeOptions& opt) override;
   SoftmaxImage softmax(const HeatmapView& map, int c, const DecodeOptions& opt) override;
   SoftmaxImage last_softmax(int c) override;
+  std::uint32_t last_values_texture(int c) override;
   // The engine chosen for the current frames (the GPU until the first measurement).
   Backend kind() const override;
   Backend last_decode_backend() const override;

@@ -32,6 +32,7 @@ class FallbackEngine : public Engine {
                                      const DecodeOptions& opt) override;
   SoftmaxImage softmax(const HeatmapView& map, int c, const DecodeOptions& opt) override;
   SoftmaxImage last_softmax(int c) override;
+  std::uint32_t last_values_texture(int c) override;
   Backend kind() const override { return gl_ ? Backend::kGpu : Backend::kCpu; }
   Backend last_decode_backend() const override { return last_; }
   std::string fallback_reason() const override { return reason_; }

@@ -96,6 +96,8 @@ GlEngine::GlEngine(Placement placement) {
   combine_max_ = make_compute("decode_combine", {types, common, combine}, {"MAX_ONLY"});
   softmax_f32_ = make_compute("softmax_map", {types, common, softmax});
   softmax_u8_ = make_compute("softmax_map", {types, common, softmax}, {"INPUT_U8"});
+  values_f32_ = make_compute("softmax_map", {types, common, softmax}, {"VALUES"});
+  values_u8_ = make_compute("softmax_map", {types, common, softmax}, {"INPUT_U8", "VALUES"});
   scene_f32_ = make_compute("scene_render", {types, scene}, {"PER_SUBJECT"});
   scene_u8_ = make_compute("scene_render", {types, scene}, {"PER_SUBJECT", "OUTPUT_U8"});
   scene_sum_ = make_compute("scene_render", {types, scene}, {"SUM"});
@@ -119,6 +121,7 @@ GlEngine::~GlEngine() {
   }
   if (scene_subjects_) glDeleteBuffers(1, &scene_subjects_);
   if (softmax_tex_) glDeleteTextures(1, &softmax_tex_);
+  if (values_tex_) glDeleteTextures(1, &values_tex_);
 }
 
 void GlEngine::check_context(const char* where) const {
@@ -636,37 +639,62 @@ SoftmaxImage GlEngine::last_softmax(int c) {
   return img;
 }
 
-GLuint GlEngine::softmax_texture(int channel) {
+namespace {
+
+// (Re)creates an r32f w x h texture in *tex when its size changed.
+void ensure_r32f(GLuint* tex, int* tw, int* th, int w, int h) {
+  if (*tex && *tw == w && *th == h) return;
+  if (*tex) glDeleteTextures(1, tex);
+  glGenTextures(1, tex);
+  glBindTexture(GL_TEXTURE_2D, *tex);
+  glTexStorage2D(GL_TEXTURE_2D, 1, GL_R32F, w, h);
+  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
+  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
+  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
+  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
+  *tw = w;
+  *th = h;
+}
+
+}  // namespace
+
+GLuint GlEngine::map_texture(int channel, bool values) {
   if (last_ < 0) throw std::logic_error("softmax_texture before any submit");
   check_context("GPU softmax map");
   const Slot& s = slots_[last_];
   if (channel < 0 || channel >= s.channels)
     throw std::out_of_range("softmax_texture: channel " + std::to_string(channel));
-  if (!softmax_tex_ || tex_w_ != s.width || tex_h_ != s.height) {
-    if (softmax_tex_) glDeleteTextures(1, &softmax_tex_);
-    glGenTextures(1, &softmax_tex_);
-    glBindTexture(GL_TEXTURE_2D, softmax_tex_);
-    glTexStorage2D(GL_TEXTURE_2D, 1, GL_R32F, s.width, s.height);
-    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
-    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
-    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
-    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
-    tex_w_ = s.width;
-    tex_h_ = s.height;
-  }
-  const Program& p = s.type == ElemType::kUInt8 ? softmax_u8_ : softmax_f32_;
+  GLuint* tex = values ? &values_tex_ : &softmax_tex_;
+  if (values)
+    ensure_r32f(tex, &values_w_, &values_h_, s.width, s.height);
+  else
+    ensure_r32f(tex, &tex_w_, &tex_h_, s.width, s.height);
+  const bool u8 = s.type == ElemType::kUInt8;
+  const Program& p = values ? (u8 ? values_u8_ : values_f32_) : (u8 ? softmax_u8_ : softmax_f32_);
   glUseProgram(p.id());
   set_frame_uniforms(p, s);
   glUniform1ui(p.loc("uChannel"), static_cast<GLuint>(channel));
   glBindBufferBase(GL_SHADER_STORAGE_BUFFER, kBindInput, s.on_device ? s.device : s.staging);
   glBindBufferBase(GL_SHADER_STORAGE_BUFFER, kBindScales, s.scales);
   glBindBufferBase(GL_SHADER_STORAGE_BUFFER, kBindResults, s.results);
-  glBindImageTexture(0, softmax_tex_, 0, GL_FALSE, 0, GL_WRITE_ONLY, GL_R32F);
+  glBindImageTexture(0, *tex, 0, GL_FALSE, 0, GL_WRITE_ONLY, GL_R32F);
   glDispatchCompute(static_cast<GLuint>((s.width + 15) / 16),
                     static_cast<GLuint>((s.height + 15) / 16), 1);
   glMemoryBarrier(GL_TEXTURE_FETCH_BARRIER_BIT | GL_TEXTURE_UPDATE_BARRIER_BIT);
-  check_gl("softmax map");
-  return softmax_tex_;
+  check_gl(values ? "values map" : "softmax map");
+  return *tex;
+}
+
+GLuint GlEngine::softmax_texture(int channel) {
+  return map_texture(channel, false);
+}
+
+GLuint GlEngine::values_texture(int channel) {
+  return map_texture(channel, true);
+}
+
+std::uint32_t GlEngine::last_values_texture(int c) {
+  return values_texture(c);
 }
 
 }  // namespace peakscope::gpu

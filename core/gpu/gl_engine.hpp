@@ -104,6 +104,9 @@ class GlEngine : public Engine {
   // Writes the softmax map of channel c of the last submitted frame into an r32f texture
   // owned by the engine (valid until the next call) and returns it. No CPU round trip.
   GLuint softmax_texture(int channel);
+  // The raw values of channel c of the last submitted frame into an r32f texture owned by
+  // the engine (valid until the next call), from the frame already on the GPU.
+  GLuint values_texture(int channel);
 
   // Engine: the scene rendered on the GPU (submit_scene) and decoded, waiting for it.
   std::vector<Keypoint> decode_scene(const Scene& scene, bool per_subject, ElemType type,
@@ -111,6 +114,7 @@ class GlEngine : public Engine {
   // Engine: the softmax map as the engine's r32f texture (decodes `map` first).
   SoftmaxImage softmax(const HeatmapView& map, int c, const DecodeOptions& opt) override;
   SoftmaxImage last_softmax(int c) override;
+  std::uint32_t last_values_texture(int c) override;
   Backend kind() const override { return Backend::kGpu; }
   std::string description() const override;
 
@@ -148,9 +152,13 @@ class GlEngine : public Engine {
   void dispatch_decode(Slot& s, const DecodeOptions& opt);
   std::uint64_t finish_submit(Slot& s);
   GpuFrame read_back(Slot& s);
+  GLuint map_texture(int channel, bool values);
   void copy_in(const HeatmapView& map, const Slot& s);
 
   Program partial_f32_, partial_u8_, max_f32_, max_u8_, combine_, combine_max_;
+  Program values_f32_, values_u8_;
+  GLuint values_tex_ = 0;
+  int values_w_ = 0, values_h_ = 0;
   Program softmax_f32_, softmax_u8_, scene_f32_, scene_u8_, scene_sum_, scene_store_f32_,
       scene_store_u8_;
   std::array<Slot, kSlots> slots_{};

@@ -129,6 +129,17 @@ SoftmaxImage FallbackEngine::last_softmax(int c) {
   return cpu().last_softmax(c);
 }
 
+std::uint32_t FallbackEngine::last_values_texture(int c) {
+  if (gl_ && last_ == Backend::kGpu) {
+    try {
+      return on_gpu([&] { return gl_->last_values_texture(c); });
+    } catch (const GlError& e) {
+      fall_back(e.what());
+    }
+  }
+  return 0;
+}
+
 std::string FallbackEngine::description() const {
   if (gl_) return gl_->description();
   return cpu_ ? cpu_->description() : CpuEngine(1).description();

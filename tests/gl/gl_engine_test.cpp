@@ -395,6 +395,30 @@ TEST(EngineThreadGLTest, HeadlessEngineDecodesFromAnotherThread) {
   EXPECT_TRUE(testing::gl_context().is_current());
 }
 
+// The heatmap's raw values as a texture from the frame already on the GPU (the viewer colours
+// it by a shader: no second upload); CPU engines have none.
+TEST(SelectEngineGLTest, ValuesTextureHoldsTheFrameAsDecoded) {
+  testing::gl_context();
+  gpu::EngineChoice g = select_engine(Backend::kGpu, ContextMode::kCurrent, true);
+  ASSERT_EQ(g.engine->kind(), Backend::kGpu) << g.reason;
+  for (ElemType t : {ElemType::kFloat32, ElemType::kUInt8}) {
+    const Heatmap m = testing::random_map(37, 21, 3, t, 9);
+    g.engine->decode(m.view(), {10.0, true});
+    const std::uint32_t tex = g.engine->last_values_texture(2);
+    ASSERT_NE(tex, 0u);
+    std::vector<float> v(37 * 21);
+    glBindTexture(GL_TEXTURE_2D, tex);
+    glPixelStorei(GL_PACK_ALIGNMENT, 4);
+    glGetTexImage(GL_TEXTURE_2D, 0, GL_RED, GL_FLOAT, v.data());
+    for (int y = 0; y < 21; ++y)
+      for (int x = 0; x < 37; ++x)
+        ASSERT_EQ(v[y * 37 + x], m.view().at(2, y, x)) << x << "," << y << " " << elem_name(t);
+  }
+  gpu::EngineChoice c = select_engine(Backend::kCpu, ContextMode::kCurrent, true);
+  c.engine->decode(HeatmapView::dense(kToyArray, 4, 4), {10.0, false});
+  EXPECT_EQ(c.engine->last_values_texture(0), 0u);
+}
+
 // ---------------------------------------------------------------------------------------
 // auto: the faster engine by measurement
 // ---------------------------------------------------------------------------------------
