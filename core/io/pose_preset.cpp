@@ -1,5 +1,8 @@
 #include "core/io/pose_preset.hpp"
 
+#include <pwd.h>
+#include <unistd.h>
+
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -74,8 +77,12 @@ const PosePreset& pose_preset(const std::string& name) {
 
 std::string model_cache_dir() {
   if (const char* c = std::getenv("PEAKSCOPE_MODEL_CACHE"); c && *c) return c;
+  // Without $HOME (a bare CI environment) the account's home, as scripts/get-pose-model does.
   const char* home = std::getenv("HOME");
-  return std::string(home && *home ? home : ".") + "/.cache/peakscope/models";
+  std::string dir = home && *home ? home : "";
+  if (dir.empty())
+    if (const passwd* pw = getpwuid(getuid()); pw && pw->pw_dir) dir = pw->pw_dir;
+  return (dir.empty() ? std::string(".") : dir) + "/.cache/peakscope/models";
 }
 
 std::string pose_model_path(const PosePreset& p) {
