@@ -138,8 +138,14 @@ TEST(PosePresetTest, ParseRoi) {
   EXPECT_DOUBLE_EQ(r.box.h, 100);
   EXPECT_EQ(peakscope::io::parse_roi("full").mode, RoiMode::kFull);
   EXPECT_EQ(peakscope::io::parse_roi("track").mode, RoiMode::kTrack);
-  for (const char* bad : {"", "1,2,3", "1,2,3,4,5", "1,2,0,4", "1,2,3,-4", "a,b,c,d", "1,2,3,4,",
-                          "1,2,3,nan", "1,2,3,4x", "tracking"}) {
+  EXPECT_EQ(peakscope::io::parse_roi("track").box.w, 0);  // start from the whole frame
+  const auto t = peakscope::io::parse_roi("track:620,225,90,110");
+  EXPECT_EQ(t.mode, RoiMode::kTrack);
+  EXPECT_DOUBLE_EQ(t.box.x, 620);
+  EXPECT_DOUBLE_EQ(t.box.h, 110);
+  for (const char* bad :
+       {"", "1,2,3", "1,2,3,4,5", "1,2,0,4", "1,2,3,-4", "a,b,c,d", "1,2,3,4,", "1,2,3,nan",
+        "1,2,3,4x", "tracking", "track:", "track:1,2,3", "track:1,2,0,4", "full:1,2,3,4"}) {
     EXPECT_THROW(peakscope::io::parse_roi(bad), std::invalid_argument) << bad;
   }
 }
@@ -291,6 +297,37 @@ TEST(PoseModelVideoTest, VtestRunsThroughTheVideoPath) {
     ++frames;
   }
   EXPECT_GT(tracked, 0) << "the region never followed a person";
+}
+
+// vtest.avi from a start box around the pedestrian on the right (head near (660, 250) in
+// frame 0, walking left about 10 pixels a frame): over 15 frames the region follows, and the
+// decoded nose moves left with it, staying inside the region.
+TEST(PoseModelVideoTest, VtestTrackingFollowsThePedestrian) {
+  const auto& preset = peakscope::io::pose_preset("mediapipe-lite");
+  REQUIRE_POSE_MODEL(preset);
+  ASSERT_TRUE(fs::exists(kVtest)) << kVtest << " missing: install opencv-doc";
+  auto src =
+      peakscope::io::open_source(kVtest, pose_options("mediapipe-lite", "track:620,225,90,110"));
+  double first_nose = 0, last_nose = 0, first_box = 0, last_box = 0;
+  for (int i = 0; i < 15; ++i) {
+    std::optional<peakscope::io::Frame> f = src->next();
+    ASSERT_TRUE(f.has_value());
+    const auto kp = peakscope::reference::decode_all(f->heatmap.view(), {})[0];
+    const auto nose = peakscope::io::heatmap_to_image(*f, kp.soft_x, kp.soft_y);
+    EXPECT_GT(f->pose_presence, 0.5) << "frame " << i;
+    EXPECT_TRUE(nose.x > f->model_box.x && nose.x < f->model_box.x + f->model_box.w &&
+                nose.y > f->model_box.y && nose.y < f->model_box.y + f->model_box.h)
+        << "frame " << i;
+    if (i == 0) {
+      EXPECT_LE(std::hypot(nose.x - 660, nose.y - 250), 15) << nose.x << "," << nose.y;
+      first_nose = nose.x;
+      first_box = f->model_box.x;
+    }
+    last_nose = nose.x;
+    last_box = f->model_box.x;
+  }
+  EXPECT_LT(last_nose, first_nose - 80);
+  EXPECT_LT(last_box, first_box - 80);
 }
 
 // The CLI: names, image coordinates, regressed landmarks and the skeleton in the JSON.
