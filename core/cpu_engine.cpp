@@ -71,11 +71,8 @@ void CpuEngine::run(std::size_t n, const std::function<void(std::size_t)>& fn) {
 CpuEngine::Channel CpuEngine::prepare(const HeatmapView& map, int c,
                                       const DecodeOptions& opt) const {
   const float* rm = cells(c);
-  float m = -kInf, mfin = -kInf;
-  for (int y = 0; y < groups_ * nseg_; ++y) {
-    m = std::max(m, rm[y]);
-    if (rm[y] < kInf) mfin = std::max(mfin, rm[y]);
-  }
+  float m = -kInf;
+  for (int y = 0; y < groups_ * nseg_; ++y) m = std::max(m, rm[y]);
   Channel ch;
   ch.m = m;
   if (m == -kInf) {
@@ -86,31 +83,33 @@ CpuEngine::Channel CpuEngine::prepare(const HeatmapView& map, int c,
     ch.mode = 1;
     return ch;
   }
-  double beta = opt.beta;
-  if (opt.normalize && mfin > 0) beta /= mfin;
-  // Clamp so that 0 * beta stays 0 in float (beta = +Inf would give NaN).
-  ch.beta = static_cast<float>(std::min<double>(beta, std::numeric_limits<float>::max()));
+  // m is finite, so it is the largest finite value: the decode rules of core/decode.hpp.
+  const double beta = effective_beta(opt, m);
   // The cut-off of the class comment: all dropped terms move the result by <= 1e-6 px.
   const double n = static_cast<double>(map.pixels());
   const double t_min = std::max<double>(kernels::kMinExponent,
                                         std::log(1e-6 / (n * std::max(map.width, map.height))));
-  ch.t_min = static_cast<float>(t_min);
-  // Row groups whose max is this far below m contribute nothing: skip them unread.
-  const double thr = static_cast<double>(m) + t_min / static_cast<double>(ch.beta);
-  ch.threshold = static_cast<float>(std::nextafter(thr, -1e300));
+  ch.exp.m = m;
+  ch.exp.beta = beta;
+  ch.exp.t_min = static_cast<float>(t_min);
+  // The float path where its error bound holds (cpu_kernels.hpp), the double path elsewhere.
+  ch.exp.precise = !(beta >= kernels::kFloatBetaMin && beta <= kernels::kFloatBetaMax &&
+                     std::max(map.width, map.height) <= kernels::kFloatExtent);
+  // Cells whose max is this far below m contribute nothing: skip them unread. In double
+  // (t_min / beta may be far beyond the float range); clamped at -FLT_MAX, which still skips
+  // the cells with no valid pixel.
+  const double thr = static_cast<double>(m) + static_cast<double>(ch.exp.t_min) / beta;
+  constexpr double kFltMax = std::numeric_limits<float>::max();
+  ch.threshold = static_cast<float>(std::max(thr, -kFltMax));
+  if (static_cast<double>(ch.threshold) > thr)  // rounded up: one float lower, so never skips
+    ch.threshold = std::nextafter(ch.threshold, -kInf);  // a cell that can contribute
   return ch;
 }
 
 Keypoint CpuEngine::finish(const HeatmapView& map, int c, const Channel& ch, double s, double sx,
                            double sy) const {
+  if (ch.mode == 2) return invalid_keypoint(map.width, map.height);
   Keypoint k;
-  if (ch.mode == 2) {
-    k.valid = false;
-    k.argmax_x = k.soft_x = 0.5 * (map.width - 1);
-    k.argmax_y = k.soft_y = 0.5 * (map.height - 1);
-    k.argmax_value = std::numeric_limits<double>::quiet_NaN();
-    return k;
-  }
   // Argmax: the first row group holding the max, then the first pixel equal to it.
   const float* rm = cells(c);
   const int g = static_cast<int>(std::find(rm, rm + groups_ * nseg_, ch.m) - rm) / nseg_;
@@ -174,7 +173,7 @@ void CpuEngine::decode(const HeatmapView& map, const DecodeOptions& opt, std::sp
     const Channel& ch = chans[t.channel];
     if (ch.mode != 0) return;
     part[i] = kernels::exp_sums(block_of(map, t.channel, t.y0, t.y1, group_, seg_), task_cells(t),
-                                ch.threshold, ch.m, ch.beta, ch.t_min);
+                                ch.threshold, ch.exp);
   });
   // Combine in task order: deterministic whatever the thread count.
   std::size_t i = 0;
@@ -219,11 +218,10 @@ Keypoint CpuEngine::softmax_map(const HeatmapView& map, int c, const DecodeOptio
   }
   // plan() ran for `one`, so tasks_ and groupmax_ describe it; prepare() gives m and beta.
   const Channel ch = prepare(one, 0, opt);
-  const float inv_s = static_cast<float>(k.peak_probability);
   run(tasks_.size(), [&](std::size_t i) {
     const Task& t = tasks_[i];
-    kernels::softmax_rows(block_of(one, 0, t.y0, t.y1, group_, seg_), ch.m, ch.beta, ch.t_min,
-                          inv_s, out + static_cast<std::size_t>(t.y0) * one.width);
+    kernels::softmax_rows(block_of(one, 0, t.y0, t.y1, group_, seg_), ch.exp, k.peak_probability,
+                          out + static_cast<std::size_t>(t.y0) * one.width);
   });
   return k;
 }

@@ -6,6 +6,8 @@
 namespace peakscope::reference {
 namespace {
 
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
 void check(const HeatmapView& map, int c, const DecodeOptions& opt) {
   map.validate();
   opt.validate();
@@ -14,14 +16,34 @@ void check(const HeatmapView& map, int c, const DecodeOptions& opt) {
                             std::to_string(map.channels) + ")");
 }
 
-double max_finite(const HeatmapView& map, int c) {
-  double m = -std::numeric_limits<double>::infinity();
-  for (int y = 0; y < map.height; ++y)
-    for (int x = 0; x < map.width; ++x) {
-      const double v = map.at(c, y, x);
-      if (std::isfinite(v) && v > m) m = v;
-    }
-  return m;
+// What a channel's weights need: the maximum m (argmax value), beta_eff, and the mode.
+struct Plan {
+  enum Mode { kFinite, kPlusInf, kInvalid } mode = kInvalid;
+  long am = -1;
+  double m = 0, beta = 0;
+};
+
+Plan plan(const HeatmapView& map, int c, const DecodeOptions& opt) {
+  Plan p;
+  p.am = argmax(map, c);
+  if (p.am < 0) return p;
+  p.m = map.at(c, static_cast<int>(p.am / map.width), static_cast<int>(p.am % map.width));
+  if (p.m == -kInf) return p;  // nothing but NaN / -Inf
+  if (p.m == kInf) {
+    p.mode = Plan::kPlusInf;
+    return p;
+  }
+  p.mode = Plan::kFinite;
+  p.beta = peakscope::effective_beta(opt, p.m);  // m is the largest finite value here
+  return p;
+}
+
+// The unnormalised weight of a pixel of value v: exp(beta (v - m)) in [0, 1]; 1 for every
+// +Inf pixel of a +Inf map; 0 for NaN and -Inf.
+double weight(const Plan& p, double v) {
+  if (p.mode == Plan::kPlusInf) return v == kInf ? 1.0 : 0.0;
+  if (std::isnan(v) || v == -kInf) return 0.0;
+  return std::exp(p.beta * (v - p.m));  // v - m <= 0; beta * (v - m) finite (see header)
 }
 
 }  // namespace
@@ -42,68 +64,65 @@ long argmax(const HeatmapView& map, int c) {
   return best;
 }
 
+double max_finite(const HeatmapView& map, int c) {
+  double m = -kInf;
+  for (int y = 0; y < map.height; ++y)
+    for (int x = 0; x < map.width; ++x) {
+      const double v = map.at(c, y, x);
+      if (std::isfinite(v) && v > m) m = v;
+    }
+  return m;
+}
+
 double effective_beta(const HeatmapView& map, int c, const DecodeOptions& opt) {
-  if (!opt.normalize) return opt.beta;
-  const double m = max_finite(map, c);
-  return (m > 0) ? opt.beta / m : opt.beta;
+  check(map, c, opt);
+  return peakscope::effective_beta(opt, max_finite(map, c));
 }
 
 std::vector<double> softmax(const HeatmapView& map, int c, const DecodeOptions& opt) {
   check(map, c, opt);
   const int w = map.width, h = map.height;
   std::vector<double> p(map.pixels(), 0.0);
-  const long am = argmax(map, c);
-  if (am < 0) return p;
-  const double m = map.at(c, static_cast<int>(am / w), static_cast<int>(am % w));
-  if (m == -std::numeric_limits<double>::infinity()) return p;  // nothing valid
-  const double beta = effective_beta(map, c, opt);
-  double s = 0;
+  const Plan pl = plan(map, c, opt);
+  if (pl.mode == Plan::kInvalid) return p;
+  long double s = 0;
   for (int y = 0; y < h; ++y)
     for (int x = 0; x < w; ++x) {
-      const double v = map.at(c, y, x);
-      double e = 0;
-      if (std::isinf(m)) {
-        e = (v == m) ? 1.0 : 0.0;  // +Inf max: the +Inf pixels share everything
-      } else if (!std::isnan(v)) {
-        e = std::exp(beta * (v - m));  // v - m <= 0, so e in [0, 1]
-      }
+      const double e = weight(pl, map.at(c, y, x));
       p[static_cast<std::size_t>(y) * w + x] = e;
       s += e;
     }
-  for (double& e : p) e /= s;
+  const double inv = static_cast<double>(1.0L / s);  // s >= 1: the maximum's weight is 1
+  for (double& e : p) e *= inv;
   return p;
 }
 
 Keypoint decode(const HeatmapView& map, int c, const DecodeOptions& opt) {
   check(map, c, opt);
   const int w = map.width, h = map.height;
+  const Plan pl = plan(map, c, opt);
+  if (pl.mode == Plan::kInvalid) return invalid_keypoint(w, h);
   Keypoint k;
-  const long am = argmax(map, c);
-  const double m = am < 0 ? std::numeric_limits<double>::quiet_NaN()
-                          : map.at(c, static_cast<int>(am / w), static_cast<int>(am % w));
-  if (am < 0 || m == -std::numeric_limits<double>::infinity()) {
-    k.valid = false;
-    k.argmax_x = k.soft_x = 0.5 * (w - 1);
-    k.argmax_y = k.soft_y = 0.5 * (h - 1);
-    k.argmax_value = std::numeric_limits<double>::quiet_NaN();
-    k.peak_probability = 0;
-    return k;
-  }
-  k.argmax_x = static_cast<double>(am % w);
-  k.argmax_y = static_cast<double>(am / w);
-  k.argmax_value = m;
-  const std::vector<double> p = softmax(map, c, opt);
-  double sx = 0, sy = 0, pmax = 0;
-  for (int y = 0; y < h; ++y)
+  k.argmax_x = static_cast<double>(pl.am % w);
+  k.argmax_y = static_cast<double>(pl.am / w);
+  k.argmax_value = pl.m;
+  // One pass: the weights are known once m is. Row sums first (short, in long double), then
+  // the rows, so sum(w * x) keeps its precision over very long rows too.
+  long double s = 0, sx = 0, sy = 0;
+  for (int y = 0; y < h; ++y) {
+    long double rs = 0, rsx = 0;
     for (int x = 0; x < w; ++x) {
-      const double q = p[static_cast<std::size_t>(y) * w + x];
-      sx += q * x;
-      sy += q * y;
-      if (q > pmax) pmax = q;
+      const long double e = weight(pl, map.at(c, y, x));
+      rs += e;
+      rsx += e * x;
     }
-  k.soft_x = sx;
-  k.soft_y = sy;
-  k.peak_probability = pmax;
+    s += rs;
+    sx += rsx;
+    sy += rs * y;
+  }
+  k.soft_x = static_cast<double>(sx / s);
+  k.soft_y = static_cast<double>(sy / s);
+  k.peak_probability = static_cast<double>(1.0L / s);  // every maximum has weight exactly 1
   return k;
 }
 

@@ -1,5 +1,12 @@
-// The double-precision reference: the oracle for every fast path. Straightforward,
-// two passes, no shortcuts; slow on purpose.
+// The double-precision reference: the oracle for every fast path. Straightforward, no
+// shortcuts, slow on purpose, and right over the whole float range:
+//   - the exponent t = beta_eff * (v - m) is formed in double from the float (or uint8)
+//     values: v - m is exact or within 1 ulp of double (|v - m| <= 6.8e38, no overflow), and
+//     beta_eff <= kBetaMax / smallest denormal ~ 7e74, so |t| < 1e114 never overflows either;
+//   - exp(t) in double (t <= 0, so every weight is in [0, 1], the maximum's weight exactly 1);
+//   - the sums over pixels in long double (64-bit mantissa on x86), so absorption over 2^26
+//     terms costs at most ~4e-12 relative, far below the engines' tolerance.
+// The decode rules (effective beta, invalid keypoint) come from core/decode.hpp.
 #pragma once
 
 #include <vector>
@@ -14,8 +21,10 @@ namespace peakscope::reference {
 // (all NaN).
 long argmax(const HeatmapView& map, int c);
 
-// The effective beta: beta / max(x) when normalize is set and the largest finite value is
-// > 0, beta otherwise.
+// The largest finite value of channel c; -Inf when there is none.
+double max_finite(const HeatmapView& map, int c);
+
+// The effective beta of channel c: peakscope::effective_beta(opt, max_finite(map, c)).
 double effective_beta(const HeatmapView& map, int c, const DecodeOptions& opt);
 
 // softmax(beta_eff * x) of channel c, row-major, H * W values summing to 1 (stable: the
@@ -23,6 +32,7 @@ double effective_beta(const HeatmapView& map, int c, const DecodeOptions& opt);
 std::vector<double> softmax(const HeatmapView& map, int c, const DecodeOptions& opt);
 
 // Argmax, soft-argmax and peak probability of channel c (see Keypoint for the policy).
+// Memory: O(1) beyond the map (no softmax buffer), so 8192 x 8192 and 2^24-pixel rows are fine.
 Keypoint decode(const HeatmapView& map, int c, const DecodeOptions& opt);
 
 // All channels.

@@ -1,25 +1,35 @@
 #include "app/cli/decode.hpp"
 
 #include <cmath>
-#include <cstdio>
-#include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "app/cli/csv.hpp"
+#include "app/cli/interrupt.hpp"
+#include "app/cli/output.hpp"
 #include "app/cli/progress.hpp"
 #include "core/gpu/select_engine.hpp"
 
 namespace peakscope::cli {
 namespace {
 
+using Json = nlohmann::ordered_json;
+
 // JSON number that stays valid JSON: NaN / Inf become null.
-nlohmann::ordered_json num(double v) {
-  return std::isfinite(v) ? nlohmann::ordered_json(v) : nlohmann::ordered_json(nullptr);
+Json num(double v) {
+  return std::isfinite(v) ? Json(v) : Json(nullptr);
+}
+
+// The heatmap's grid differs from the image's (a model's output, a crop): image coordinates
+// are written too.
+bool has_image_coords(const io::Frame& f) {
+  return !f.image.empty() && (f.image_scale_x != 1 || f.image_scale_y != 1 ||
+                              f.image_offset_x != 0 || f.image_offset_y != 0);
 }
 
 // --pose: the channel's keypoint name and the model's own regressed landmark (image pixels,
 // visibility and presence as probabilities), beside the decoded heatmap.
-void add_pose_channel(nlohmann::ordered_json& ch, const io::Frame& f, std::size_t c) {
+void add_pose_channel(Json& ch, const io::Frame& f, std::size_t c) {
   if (!f.pose) return;
   if (c < f.pose->names.size()) ch["name"] = f.pose->names[c];
   if (c < f.landmarks.size()) {
@@ -30,6 +40,133 @@ void add_pose_channel(nlohmann::ordered_json& ch, const io::Frame& f, std::size_
                        {"presence", num(l.presence)}};
   }
 }
+
+// Writes the document frame by frame: JSON {"input", ..., "frames": [...], summary} or CSV.
+class Writer {
+ public:
+  Writer(std::ostream& out, const DecodeArgs& a, bool json) : out_(out), a_(a), json_(json) {}
+
+  void frame(const io::Frame& f, const std::vector<Keypoint>& kps, const char* backend) {
+    if (n_ == 0) begin(f);
+    backends_ |= backend[0] == 'g' ? 1 : 2;
+    if (json_) {
+      Json fr;
+      fr["index"] = f.index;
+      fr["backend"] = backend;
+      if (f.input_dtype != dtype_) fr["input_dtype"] = f.input_dtype;
+      if (f.pose) {
+        pose_ = f.pose;
+        fr["pose"] = {{"presence", num(f.pose_presence)},
+                      {"roi",
+                       {{"x", num(f.model_box.x)},
+                        {"y", num(f.model_box.y)},
+                        {"w", num(f.model_box.w)},
+                        {"h", num(f.model_box.h)}}}};
+      }
+      fr["channels"] = Json::array();
+      for (std::size_t c = 0; c < kps.size(); ++c) {
+        const Keypoint& k = kps[c];
+        Json ch = {
+            {"argmax",
+             {{"x", num(k.argmax_x)}, {"y", num(k.argmax_y)}, {"value", num(k.argmax_value)}}},
+            {"softargmax", {{"x", num(k.soft_x)}, {"y", num(k.soft_y)}}},
+            {"peak_probability", num(k.peak_probability)}};
+        if (!k.valid) ch["valid"] = false;
+        if (has_image_coords(f)) {
+          const io::Point2 am = io::heatmap_to_image(f, k.argmax_x, k.argmax_y);
+          const io::Point2 sa = io::heatmap_to_image(f, k.soft_x, k.soft_y);
+          ch["argmax_image"] = {{"x", num(am.x)}, {"y", num(am.y)}};
+          ch["softargmax_image"] = {{"x", num(sa.x)}, {"y", num(sa.y)}};
+        }
+        add_pose_channel(ch, f, c);
+        const double e = io::ground_truth_error(f, static_cast<int>(c), k);
+        if (e >= 0) ch["error_to_ground_truth"] = e;
+        fr["channels"].push_back(std::move(ch));
+      }
+      out_ << (n_ ? ",\n  " : "\n  ") << fr.dump();
+    } else {
+      for (std::size_t c = 0; c < kps.size(); ++c) {
+        const Keypoint& k = kps[c];
+        out_ << f.index << ',' << c << ',' << csv_num(k.argmax_x) << ',' << csv_num(k.argmax_y)
+             << ',' << csv_num(k.argmax_value) << ',' << csv_num(k.soft_x) << ','
+             << csv_num(k.soft_y) << ',' << csv_num(k.peak_probability) << ',' << (k.valid ? 1 : 0);
+        if (image_cols_) {
+          const io::Point2 am = io::heatmap_to_image(f, k.argmax_x, k.argmax_y);
+          const io::Point2 sa = io::heatmap_to_image(f, k.soft_x, k.soft_y);
+          out_ << ',' << csv_num(am.x) << ',' << csv_num(am.y) << ',' << csv_num(sa.x) << ','
+               << csv_num(sa.y);
+        }
+        if (gt_col_) {
+          const double e = io::ground_truth_error(f, static_cast<int>(c), k);
+          out_ << ',' << (e >= 0 ? csv_num(e) : std::string());
+        }
+        out_ << '\n';
+      }
+    }
+    ++n_;
+  }
+
+  // Ends the document. JSON: the summary after the frames ("backend" gpu|cpu|mixed, the
+  // fallback's reason, the frame count, "stopped" for a short source, "error" on failure, and
+  // with --pose the preset's name, keypoint names and skeleton).
+  void finish(const std::string& fallback, const std::string& stopped, const std::string& warning,
+              const std::string& error) {
+    if (!json_) return;
+    if (n_ == 0) begin(io::Frame{});
+    Json tail;
+    tail["backend"] = backends_ == 1   ? "gpu"
+                      : backends_ == 2 ? "cpu"
+                      : backends_      ? "mixed"
+                                       : "none";
+    if (!fallback.empty()) tail["fallback_reason"] = fallback;
+    tail["frames_decoded"] = n_;
+    if (!stopped.empty()) tail["stopped"] = stopped;
+    if (!warning.empty()) tail["warning"] = warning;
+    if (!error.empty()) tail["error"] = error;
+    if (pose_) {  // --pose: names and skeleton once, for the whole run
+      tail["pose_preset"] = pose_->name;
+      tail["keypoint_names"] = pose_->names;
+      tail["skeleton"] = pose_->skeleton;
+    }
+    const std::string t = tail.dump();  // {"backend":...}: spliced after "frames"
+    out_ << (n_ ? "\n" : "") << "], " << t.substr(1) << "\n";
+  }
+
+ private:
+  void begin(const io::Frame& f) {
+    dtype_ = f.input_dtype;
+    if (json_) {
+      Json head;
+      head["input"] = a_.input;
+      if (!f.input_dtype.empty()) {
+        head["input_dtype"] = f.input_dtype;
+        head["narrowed"] = f.narrowed;
+      }
+      head["beta"] = a_.flags.beta;
+      head["normalize"] = a_.flags.normalize;
+      head["backend_requested"] = a_.flags.backend;
+      const std::string h = head.dump();
+      out_ << h.substr(0, h.size() - 1) << ", \"frames\": [";
+      return;
+    }
+    image_cols_ = has_image_coords(f);
+    gt_col_ = !f.ground_truth.empty();
+    out_ << "frame,channel,argmax_x,argmax_y,argmax_value,softargmax_x,softargmax_y,peak_"
+            "probability,valid"
+         << (image_cols_ ? ",argmax_image_x,argmax_image_y,softargmax_image_x,softargmax_image_y"
+                         : "")
+         << (gt_col_ ? ",error_to_ground_truth" : "") << "\n";
+  }
+
+  std::ostream& out_;
+  const DecodeArgs& a_;
+  const bool json_;
+  long n_ = 0;
+  int backends_ = 0;  // bit 0: a frame on the GPU, bit 1: a frame on the CPU
+  std::string dtype_;
+  bool image_cols_ = false, gt_col_ = false;
+  const io::PosePreset* pose_ = nullptr;
+};
 
 }  // namespace
 
@@ -45,105 +182,72 @@ CLI::App* add_decode_command(CLI::App& app, DecodeArgs& a) {
   cmd->add_option("--format", a.format, "json | csv")
       ->check(CLI::IsMember({"json", "csv"}))
       ->capture_default_str();
-  cmd->add_option("--out", a.out, "output file (default: stdout)");
+  cmd->add_option("--out", a.out, "output file (default: stdout); replaced only when complete");
+  cmd->add_flag("--allow-truncated", a.allow_truncated,
+                "exit 0 when a video ends before the frame count its header declares");
   return cmd;
 }
 
 int run_decode(const DecodeArgs& a) {
-  const bool normalize = a.flags.normalize_on();
+  const DecodeOptions opt{a.flags.beta, a.flags.normalize_on()};
   const Backend backend = parse_backend(a.flags.backend);
   std::unique_ptr<io::Source> src = open_input(a.input, a.src);
-  const std::unique_ptr<Engine> engine =
-      gpu::select_engine(backend, gpu::ContextMode::kOwnHeadless, /*quiet=*/false).engine;
-  const Backend started_on = engine->kind();
+  gpu::EngineChoice choice =
+      gpu::select_engine(backend, gpu::ContextMode::kOwnHeadless, /*quiet=*/false);
+  const std::unique_ptr<Engine> engine = std::move(choice.engine);
+  Output output(a.out);
+  Writer writer(output.stream(), a, a.format == "json");
+  InterruptGuard guard;
 
-  std::ofstream file;
-  if (!a.out.empty()) {
-    file.open(a.out);
-    if (!file) throw std::runtime_error("cannot write " + a.out);
-  }
-  std::ostream& out = a.out.empty() ? std::cout : file;
-  const DecodeOptions opt{a.flags.beta, normalize};
-  const bool json = a.format == "json";
-  if (json) {
-    out << "{\"input\": " << nlohmann::json(a.input).dump()
-        << ", \"beta\": " << num(opt.beta).dump() << ", \"normalize\": \"" << a.flags.normalize
-        << "\", \"backend\": \"" << backend_name(started_on) << "\", \"frames\": [";
-  } else {
-    out << "frame,channel,argmax_x,argmax_y,argmax_value,softargmax_x,softargmax_y,peak_"
-           "probability,valid\n";
-  }
+  std::string error;
+  int code = kExitOk;
   Progress progress(src->frame_count());
   long n = 0;
-  const io::PosePreset* pose = nullptr;  // --pose: names and skeleton, written at the end
-  while (std::optional<io::Frame> f = src->next()) {
-    const std::vector<Keypoint> kps = engine->decode(f->heatmap.view(), opt);
-    if (json) {
-      nlohmann::ordered_json fr;
-      fr["index"] = f->index;
-      if (engine->last_decode_backend() != started_on) {  // a GPU failure moved it to the CPU
-        fr["backend"] = backend_name(engine->last_decode_backend());
-        fr["fallback_reason"] = engine->fallback_reason();
-      }
-      if (f->pose) {
-        pose = f->pose;
-        fr["pose"] = {{"presence", num(f->pose_presence)},
-                      {"roi",
-                       {{"x", num(f->model_box.x)},
-                        {"y", num(f->model_box.y)},
-                        {"w", num(f->model_box.w)},
-                        {"h", num(f->model_box.h)}}}};
-      }
-      fr["channels"] = nlohmann::ordered_json::array();
-      for (std::size_t c = 0; c < kps.size(); ++c) {
-        const Keypoint& k = kps[c];
-        nlohmann::ordered_json ch = {
-            {"argmax",
-             {{"x", num(k.argmax_x)}, {"y", num(k.argmax_y)}, {"value", num(k.argmax_value)}}},
-            {"softargmax", {{"x", num(k.soft_x)}, {"y", num(k.soft_y)}}},
-            {"peak_probability", num(k.peak_probability)}};
-        if (!k.valid) ch["valid"] = false;
-        if (!f->image.empty() && (f->image_scale_x != 1 || f->image_scale_y != 1 ||
-                                  f->image_offset_x != 0 || f->image_offset_y != 0)) {
-          const io::Point2 am = io::heatmap_to_image(*f, k.argmax_x, k.argmax_y);
-          const io::Point2 sa = io::heatmap_to_image(*f, k.soft_x, k.soft_y);
-          ch["argmax_image"] = {{"x", num(am.x)}, {"y", num(am.y)}};
-          ch["softargmax_image"] = {{"x", num(sa.x)}, {"y", num(sa.y)}};
-        }
-        add_pose_channel(ch, *f, c);
-        const double e = io::ground_truth_error(*f, static_cast<int>(c), k);
-        if (e >= 0) ch["error_to_ground_truth"] = e;
-        fr["channels"].push_back(std::move(ch));
-      }
-      out << (n ? ",\n  " : "\n  ") << fr.dump();
-    } else {
-      char line[512];
-      for (std::size_t c = 0; c < kps.size(); ++c) {
-        const Keypoint& k = kps[c];
-        std::snprintf(line, sizeof line, "%ld,%zu,%.0f,%.0f,%.9g,%.6f,%.6f,%.9g,%d\n", f->index, c,
-                      k.argmax_x, k.argmax_y, k.argmax_value, k.soft_x, k.soft_y,
-                      k.peak_probability, k.valid ? 1 : 0);
-        out << line;
-      }
+  try {
+    while (!InterruptGuard::signal()) {
+      std::optional<io::Frame> f = src->next();
+      if (!f) break;
+      const std::vector<Keypoint> kps = engine->decode(f->heatmap.view(), opt);
+      // After decode: a GPU that failed on this frame has already handed it to the CPU.
+      writer.frame(*f, kps, backend_name(engine->last_decode_backend()));
+      progress.update(++n);
     }
-    progress.update(++n);
+  } catch (const UsageError&) {
+    throw;
+  } catch (const std::exception& e) {
+    error = e.what();
+    code = kExitBadInput;
   }
   progress.finish();
-  if (json) {
-    out << (n ? "\n" : "") << "]";
-    if (pose)
-      out << ", \"pose_preset\": " << nlohmann::json(pose->name).dump()
-          << ", \"keypoint_names\": " << nlohmann::json(pose->names).dump()
-          << ", \"skeleton\": " << nlohmann::json(pose->skeleton).dump();
-    out << "}\n";
+  const std::string stopped = src->ended_short();
+  if (const int sig = InterruptGuard::signal()) {
+    error = std::string("interrupted by ") + signal_name(sig) + " after " + std::to_string(n) +
+            " frame(s)";
+    code = 128 + sig;
+  } else if (error.empty() && n == 0) {
+    error = a.input + ": no frames";
+    code = kExitBadInput;
+  } else if (error.empty() && !stopped.empty() && !a.allow_truncated) {
+    error = a.input + ": " + stopped + " (--allow-truncated accepts a short input)";
+    code = kExitBadInput;
   }
-  out.flush();
-  if (!out)
-    throw std::runtime_error("write failed" + (a.out.empty() ? std::string() : " for " + a.out));
-  if (n == 0) {
-    std::cerr << "peakscope-cli: " << a.input << ": no frames\n";
-    return kExitBadInput;
+  const std::string warning = src->warning();
+  // A failure at run time (the GPU gave up part-way) says more than the choice at start.
+  const std::string run_reason = engine->fallback_reason();
+  writer.finish(run_reason.empty() ? choice.reason : run_reason, stopped, warning, error);
+  if (!warning.empty()) std::cerr << "peakscope-cli: " << warning << "\n";
+  if (code != kExitOk) {
+    // stdout gets the complete JSON document with "error" (CSV: nothing); --out is untouched.
+    if (output.to_stdout() && a.format == "json")
+      output.commit();
+    else
+      output.discard();
+    std::cerr << "peakscope-cli: " << error
+              << (a.out.empty() ? "" : " (" + a.out + " left unchanged)") << "\n";
+    return code;
   }
+  output.commit();
+  if (!stopped.empty()) std::cerr << "peakscope-cli: " << a.input << ": " << stopped << "\n";
   std::cerr << "peakscope-cli: decoded " << n << " frame(s) on " << engine->description() << "\n";
   return kExitOk;
 }

@@ -63,7 +63,10 @@ int run_demo(const DemoArgs& args) {
   const std::filesystem::path dir(args.out_dir);
   io::write_png((dir / "heatmap.png").string(), panels.heatmap);
   io::write_png((dir / "argmax.png").string(), panels.argmax);
-  io::write_png((dir / "softmax.png").string(), panels.softmax);
+  // The seed writes p * 255 cast to uint8 (a faint spot: p_max is small), not a stretched map.
+  io::write_png((dir / "softmax.png").string(),
+                io::seed_softmax_image(reference::softmax(map.view(), 0, opt), map.view().width,
+                                       map.view().height));
   io::write_png((dir / "softargmax.png").string(), panels.softargmax);
   std::printf("wrote %s/{heatmap,argmax,softmax,softargmax}.png\n", args.out_dir.c_str());
   return 0;

@@ -6,11 +6,60 @@
 #include <fstream>
 #include <iostream>
 
+#include "app/cli/csv.hpp"
+#include "app/cli/interrupt.hpp"
+#include "app/cli/output.hpp"
 #include "app/cli/progress.hpp"
 #include "core/gpu/select_engine.hpp"
 #include "core/io/panels.hpp"
 
 namespace peakscope::cli {
+
+namespace {
+
+// One frame: a CSV row per channel and beta, a sheet per beta and the beta grid. Returns the
+// number of PNGs written.
+long sweep_frame(const SweepArgs& a, const std::vector<double>& betas, const io::Frame& f,
+                 Engine& engine, CpuEngine& cpu, io::Colormap cmap,
+                 const std::filesystem::path& dir, std::ostream& csv) {
+  const bool normalize = a.flags.normalize_on();
+  const HeatmapView map = f.heatmap.view();
+  if (a.channel < 0 || a.channel >= map.channels)
+    throw UsageError("--channel " + std::to_string(a.channel) + " out of range: the input has " +
+                     std::to_string(map.channels) + " channel(s)");
+  char name[96];
+  // Model outputs: the footer names the model; panels keep the frame's aspect.
+  std::string label = "frame " + std::to_string(f.index);
+  if (!a.src.model.empty())
+    label += "  model " + std::filesystem::path(a.src.model).filename().string();
+  std::vector<float> p(map.pixels());
+  std::vector<cv::Mat> rows;  // the per-beta sheets, stacked into the beta grid below
+  for (double beta : betas) {
+    const DecodeOptions opt{beta, normalize};
+    const std::vector<Keypoint> kps = engine.decode(map, opt);
+    for (std::size_t c = 0; c < kps.size(); ++c) {
+      const Keypoint& k = kps[c];
+      const double e = io::ground_truth_error(f, static_cast<int>(c), k);
+      csv << f.index << ',' << c << ',' << csv_num(beta) << ',' << csv_num(k.argmax_x) << ','
+          << csv_num(k.argmax_y) << ',' << csv_num(k.soft_x) << ',' << csv_num(k.soft_y) << ','
+          << csv_num(k.peak_probability) << ',' << (e >= 0 ? csv_num(e) : std::string()) << '\n';
+    }
+    const Keypoint k = cpu.softmax_map(map, a.channel, opt, p.data());
+    std::snprintf(name, sizeof name, "frame%05ld_beta%g.png", f.index, beta);
+    io::SeedPanels panels = io::make_seed_panels(map, a.channel, k, p, cmap);
+    if (f.image_scale_y > 0) panels.pixel_aspect = f.image_scale_x / f.image_scale_y;
+    rows.push_back(io::compose_sheet(panels, io::sheet_footer(beta, normalize, k, label)));
+    io::write_png((dir / name).string(), rows.back());
+  }
+  // Same rows as io::compose_beta_grid, without decoding every beta a second time.
+  cv::Mat grid;
+  cv::vconcat(rows, grid);
+  std::snprintf(name, sizeof name, "frame%05ld_grid.png", f.index);
+  io::write_png((dir / name).string(), grid);
+  return static_cast<long>(betas.size()) + 1;
+}
+
+}  // namespace
 
 CLI::App* add_sweep_command(CLI::App& app, SweepArgs& a) {
   CLI::App* cmd = app.add_subcommand("sweep", "comparison sheets and a CSV over several betas");
@@ -29,11 +78,12 @@ CLI::App* add_sweep_command(CLI::App& app, SweepArgs& a) {
   cmd->add_option("--colormap", a.colormap, "jet | viridis | turbo | inferno | gray")
       ->check(CLI::IsMember({"jet", "viridis", "turbo", "inferno", "gray"}))
       ->capture_default_str();
+  cmd->add_flag("--allow-truncated", a.allow_truncated,
+                "exit 0 when a video ends before the frame count its header declares");
   return cmd;
 }
 
 int run_sweep(const SweepArgs& a) {
-  const bool normalize = a.flags.normalize_on();
   const std::vector<double> betas = parse_betas(a.betas);
   if (a.out_dir.empty()) throw UsageError("sweep needs --out DIR");
   const io::Colormap cmap = io::parse_colormap(a.colormap);
@@ -47,8 +97,9 @@ int run_sweep(const SweepArgs& a) {
   fs::create_directories(a.out_dir, ec);
   if (ec) throw std::runtime_error("cannot create " + a.out_dir + ": " + ec.message());
   const fs::path dir(a.out_dir);
-  std::ofstream csv(dir / "sweep.csv");
-  if (!csv) throw std::runtime_error("cannot write " + (dir / "sweep.csv").string());
+  Output csv_out((dir / "sweep.csv").string());
+  std::ostream& csv = csv_out.stream();
+  InterruptGuard guard;
   csv << "frame,channel,beta,argmax_x,argmax_y,softargmax_x,softargmax_y,peak_probability,error_to_"
          "ground_truth\n";
   const long total =
@@ -57,49 +108,42 @@ int run_sweep(const SweepArgs& a) {
           : src->frame_count();
   Progress progress(total);
   long n = 0, sheets = 0;
-  while (a.max_frames < 0 || n < a.max_frames) {
-    std::optional<io::Frame> f = src->next();
-    if (!f) break;
-    const HeatmapView map = f->heatmap.view();
-    if (a.channel < 0 || a.channel >= map.channels)
-      throw UsageError("--channel " + std::to_string(a.channel) + " out of range: the input has " +
-                       std::to_string(map.channels) + " channel(s)");
-    char name[96];
-    const std::string label = "frame " + std::to_string(f->index);
-    std::vector<float> p(map.pixels());
-    std::vector<cv::Mat> rows;  // the per-beta sheets, stacked into the beta grid below
-    for (double beta : betas) {
-      const DecodeOptions opt{beta, normalize};
-      const std::vector<Keypoint> kps = engine->decode(map, opt);
-      for (std::size_t c = 0; c < kps.size(); ++c) {
-        const Keypoint& k = kps[c];
-        const double e = io::ground_truth_error(*f, static_cast<int>(c), k);
-        char line[320];
-        std::snprintf(line, sizeof line, "%ld,%zu,%.9g,%.0f,%.0f,%.6f,%.6f,%.9g,%s\n", f->index, c,
-                      beta, k.argmax_x, k.argmax_y, k.soft_x, k.soft_y, k.peak_probability,
-                      e >= 0 ? std::to_string(e).c_str() : "");
-        csv << line;
-      }
-      const Keypoint k = cpu.softmax_map(map, a.channel, opt, p.data());
-      std::snprintf(name, sizeof name, "frame%05ld_beta%g.png", f->index, beta);
-      rows.push_back(io::compose_sheet(io::make_seed_panels(map, a.channel, k, p, cmap),
-                                       io::sheet_footer(beta, normalize, k, label)));
-      io::write_png((dir / name).string(), rows.back());
-      ++sheets;
+  std::string error;
+  int code = kExitOk;
+  try {
+    while ((a.max_frames < 0 || n < a.max_frames) && !InterruptGuard::signal()) {
+      std::optional<io::Frame> f = src->next();
+      if (!f) break;
+      sheets += sweep_frame(a, betas, *f, *engine, cpu, cmap, dir, csv);
+      progress.update(++n);
     }
-    // Same rows as io::compose_beta_grid, without decoding every beta a second time.
-    cv::Mat grid;
-    cv::vconcat(rows, grid);
-    std::snprintf(name, sizeof name, "frame%05ld_grid.png", f->index);
-    io::write_png((dir / name).string(), grid);
-    ++sheets;
-    progress.update(++n);
+  } catch (const UsageError&) {
+    throw;
+  } catch (const std::exception& e) {
+    error = e.what();
+    code = kExitBadInput;
   }
   progress.finish();
-  if (n == 0) {
-    std::cerr << "peakscope-cli: " << a.input << ": no frames\n";
-    return kExitBadInput;
+  const std::string stopped = src->ended_short();
+  if (const int sig = InterruptGuard::signal()) {
+    error = std::string("interrupted by ") + signal_name(sig) + " after " + std::to_string(n) +
+            " frame(s)";
+    code = 128 + sig;
+  } else if (error.empty() && n == 0) {
+    error = a.input + ": no frames";
+    code = kExitBadInput;
+  } else if (error.empty() && !stopped.empty() && !a.allow_truncated) {
+    error = a.input + ": " + stopped + " (--allow-truncated accepts a short input)";
+    code = kExitBadInput;
   }
+  if (code != kExitOk) {
+    csv_out.discard();
+    std::cerr << "peakscope-cli: " << error << " (sweep.csv not written; " << sheets
+              << " sheet(s) in " << a.out_dir << ")\n";
+    return code;
+  }
+  csv_out.commit();
+  if (!stopped.empty()) std::cerr << "peakscope-cli: " << a.input << ": " << stopped << "\n";
   std::cerr << "peakscope-cli: " << n << " frame(s), " << betas.size() << " beta(s): " << sheets
             << " sheets and sweep.csv in " << a.out_dir << "\n";
   return kExitOk;

@@ -17,13 +17,17 @@ struct SweepArgs {
   int channel = 0;       // channel drawn on the sheets (the CSV has all)
   long max_frames = -1;  // -1: all
   std::string colormap = "jet";
+  bool allow_truncated = false;
 };
 
 // Registers the subcommand's flags.
 CLI::App* add_sweep_command(CLI::App& app, SweepArgs& a);
 
-// Writes per frame a sheet per beta and a beta-grid sheet, and sweep.csv. Returns the exit
-// code; throws UsageError for a bad flag value and std::exception for bad input.
+// Writes per frame a sheet per beta and a beta-grid sheet, and sweep.csv (written through a
+// temporary file: an existing sweep.csv is replaced only when the sweep completes). Returns
+// the exit code (1 with one line on a failure part-way, 128 + signal when interrupted; the
+// sheets written so far stay); throws UsageError for a bad flag value and std::exception for
+// an input that cannot be opened.
 int run_sweep(const SweepArgs& a);
 
 }  // namespace peakscope::cli

@@ -66,6 +66,10 @@ void add_source_options(CLI::App& app, SourceArgs& a) {
       "default) or track:x,y,w,h (follow it from that box)");
   app.add_option("--camera-size", a.camera_size, "requested camera resolution WxH");
   app.add_option("--camera-fps", a.camera_fps, "requested camera frame rate");
+  app.add_option("--image-fps", a.image_fps, "image folders and globs: images per second")
+      ->capture_default_str();
+  app.add_option("--image-hold", a.image_hold,
+                 "image folders and globs: seconds each image is shown (overrides --image-fps)");
 }
 
 void add_synthetic_options(CLI::App& app, SourceArgs& a) {
@@ -97,6 +101,14 @@ io::SourceOptions to_source_options(const SourceArgs& a) {
     std::tie(o.capture.camera_width, o.capture.camera_height) =
         size_of(a.camera_size, "--camera-size");
   o.capture.camera_fps = a.camera_fps;
+  if (!(a.image_fps > 0) || !std::isfinite(a.image_fps))
+    throw std::invalid_argument("--image-fps must be finite and > 0, got " +
+                                std::to_string(a.image_fps));
+  if (!(a.image_hold >= 0) || !std::isfinite(a.image_hold))
+    throw std::invalid_argument("--image-hold must be finite and >= 0, got " +
+                                std::to_string(a.image_hold));
+  o.images.fps = a.image_fps;
+  o.images.hold_s = a.image_hold;
   o.model.path = a.model;
   if (!a.model_size.empty())
     std::tie(o.model.input_width, o.model.input_height) = size_of(a.model_size, "--model-size");

@@ -29,6 +29,8 @@ struct SourceArgs {
   bool model_bgr = false;
   std::string camera_size;
   double camera_fps = 0;
+  double image_fps = 20;  // folders and globs played live: images per second
+  double image_hold = 0;  // > 0: seconds each image is shown (overrides image_fps)
   // --pose mediapipe[-lite|-full|-heavy] (a model preset: core/io/pose_preset.hpp) and
   // --roi x,y,w,h|full|track (the region the model sees; with --pose, default track).
   std::string pose, roi;

@@ -1,5 +1,8 @@
 #include "app/viewer/keys.hpp"
 
+#include <cctype>
+#include <stdexcept>
+
 namespace peakscope::viewer {
 
 const std::vector<KeyBinding>& key_table() {
@@ -92,6 +95,15 @@ const char* key_name(Key k) {
       return "F1";
   }
   return "?";
+}
+
+Key parse_key(const std::string& name) {
+  std::string n = name;
+  if (n.size() == 1) n[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(n[0])));
+  for (const KeyBinding& b : key_table())
+    for (Key k : b.keys)
+      if (n == key_name(k)) return k;
+  throw std::invalid_argument("no key named '" + name + "' (F1 lists them)");
 }
 
 std::string keys_text(const KeyBinding& b) {

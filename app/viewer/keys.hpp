@@ -72,6 +72,9 @@ const std::vector<KeyBinding>& key_table();
 const KeyBinding* find_binding(Key k);
 // The key's name as the help shows it ("Left", "Space", "F1", "S").
 const char* key_name(Key k);
+// The key named `name` (as key_name spells it, case-insensitive for letters); throws
+// std::invalid_argument naming the text when no bound key has that name.
+Key parse_key(const std::string& name);
 // The keys of a binding as the help shows them: names joined by " / ", a run of digits as
 // "0..9".
 std::string keys_text(const KeyBinding& b);

@@ -129,6 +129,11 @@ nlohmann::json report_json(const peakscope::viewer::Viewer& v, double median_ms)
                 {"betas", st.curve().betas},
                 {"values", st.curve().values},
                 {"ground_truth", st.curve().ground_truth}};
+  j["hover"] = l.hover;
+  j["beta_plot"] = {{"x0", l.beta_plot_min.x},
+                    {"y0", l.beta_plot_min.y},
+                    {"x1", l.beta_plot_max.x},
+                    {"y1", l.beta_plot_max.y}};
   j["saved"] = st.last_saved();
   j["error"] = st.error();
   return j;
@@ -141,7 +146,9 @@ int main(int argc, char** argv) {
   CLI::App app{"peakscope: watch soft-argmax decode keypoint heatmaps, live"};
   std::string source, screenshot, sheet, grid, report, record, backend, colormap, beta_text;
   std::string normalize, all_view, hold_text;
-  std::vector<std::string> hide;
+  std::vector<std::string> hide, press;
+  std::vector<viewer::Key> pressed;
+  std::vector<double> mouse;
   long frames = 0;
   int width = 1280, height = 800, channel = -2;
   unsigned long long seed = 1;
@@ -168,6 +175,11 @@ int main(int argc, char** argv) {
   app.add_option("--hide-markers", hide, "argmax, softargmax and/or ground_truth")
       ->delimiter(',')
       ->check(CLI::IsMember({"argmax", "softargmax", "ground_truth"}));
+  app.add_option("--press", press, "keys pressed before the first frame, e.g. L,2,F1 (scripted)")
+      ->delimiter(',');
+  app.add_option("--mouse", mouse, "scripted: the pointer at window pixel X,Y (hover readouts)")
+      ->delimiter(',')
+      ->expected(2);
   app.add_option("--hold", hold_text, "hold each frame (e.g. each image) at least this many s");
   app.add_option("--frames", frames, "run N frames, save what was asked, exit (scripted)");
   app.add_option("--screenshot", screenshot, "save the window as PNG at the end");
@@ -215,6 +227,7 @@ int main(int argc, char** argv) {
       settings.set_hold_s(hold);
     }
     if (app.count("source")) settings.set_source(source);
+    for (const std::string& k : press) pressed.push_back(viewer::parse_key(k));
     for (const std::string& m : hide)
       for (int k = 0; k < static_cast<int>(viewer::MarkerKind::kCount); ++k)
         if (m == viewer::marker_name(static_cast<viewer::MarkerKind>(k)))
@@ -276,12 +289,14 @@ int main(int argc, char** argv) {
       if (!source_error.empty()) v->state().report_error(viewer::ErrorKind::kSource, source_error);
       if (scripted) v->set_frame_limit(frames);
       if (!record.empty()) v->start_recording(record);
+      for (viewer::Key k : pressed) v->key_event(static_cast<int>(k), false);
     } catch (const std::exception& e) {
       std::fprintf(stderr, "peakscope: cannot start the viewer: %s\n", e.what());
       rc = 1;
     }
     int settle = 0;
     while (v && !glfwWindowShouldClose(win) && !g_quit) {
+      if (scripted && mouse.size() == 2) glfwSetCursorPos(win, mouse[0], mouse[1]);
       glfwPollEvents();
       for (const auto& [k, shift] : g_keys) v->key_event(k, shift);
       g_keys.clear();

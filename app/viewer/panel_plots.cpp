@@ -55,7 +55,9 @@ struct PlotSpec {
 };
 
 // Draws xs/ys (NaN ys are gaps) in the rest of the current child window.
-void plot(const PlotSpec& s, const std::vector<double>& xs, const std::vector<double>& ys) {
+// Writes the axes box to box[0..1] and the hover text, if any, to *hover.
+void plot(const PlotSpec& s, const std::vector<double>& xs, const std::vector<double>& ys,
+          ImVec2* box, std::string* hover) {
   ImDrawList* dl = ImGui::GetWindowDrawList();
   const float lh = ImGui::GetTextLineHeight();
   const ImVec2 c0 = ImGui::GetCursorScreenPos();
@@ -67,6 +69,8 @@ void plot(const PlotSpec& s, const std::vector<double>& xs, const std::vector<do
   ImGui::InvisibleButton("plot", ImVec2(std::max(1.0f, avail.x), std::max(1.0f, avail.y)));
   const bool hovered = ImGui::IsItemHovered();
   dl->AddRectFilled(a, b, IM_COL32(30, 30, 36, 255));
+  box[0] = a;
+  box[1] = b;
   const ImU32 axis = IM_COL32(170, 170, 170, 255), grid = IM_COL32(60, 60, 68, 255),
               text = IM_COL32(210, 210, 210, 255);
   // y range: 0 .. the largest value, with room above.
@@ -134,7 +138,10 @@ void plot(const PlotSpec& s, const std::vector<double>& xs, const std::vector<do
       if (std::abs(fx(xs[i]) - mx) < std::abs(fx(xs[best]) - mx)) best = i;
     if (std::isfinite(ys[best])) {
       dl->AddCircle(ImVec2(fx(xs[best]), fy(ys[best])), 5, IM_COL32(255, 255, 255, 255), 12, 2);
-      ImGui::SetTooltip("%s %.4g: %.4g %s", s.x_name, xs[best], ys[best], s.y_unit);
+      char tip[96];
+      std::snprintf(tip, sizeof tip, "%s %.4g: %.4g %s", s.x_name, xs[best], ys[best], s.y_unit);
+      ImGui::SetTooltip("%s", tip);
+      *hover = tip;
     }
   }
 }
@@ -149,7 +156,8 @@ void centred_note(const char* msg) {
 
 }  // namespace
 
-void panel_plots(const ViewerState& st, float w, float h) {
+void panel_plots(const ViewerState& st, float w, float h, ViewLayout& layout) {
+  ImVec2 box[2];
   const float each = (w - 8) * 0.5f;
   ImGui::BeginChild("plot_time", ImVec2(each, h), true, ImGuiWindowFlags_NoScrollbar);
   const auto& hist = st.error_history();
@@ -169,7 +177,9 @@ void panel_plots(const ViewerState& st, float w, float h) {
     }
     PlotSpec s{"frames ago", "px",    false, static_cast<double>(-std::max<long>(n - 1, 10)), 0,
                NAN,          "frame", "px"};
-    plot(s, xs, ys);
+    plot(s, xs, ys, box, &layout.hover);
+    layout.time_plot_min = box[0];
+    layout.time_plot_max = box[1];
   }
   ImGui::EndChild();
   ImGui::SameLine();
@@ -188,8 +198,11 @@ void panel_plots(const ViewerState& st, float w, float h) {
              "px"};
   if (c.betas.empty())
     centred_note("waiting for a frame...");
-  else
-    plot(s, c.betas, c.values);
+  else {
+    plot(s, c.betas, c.values, box, &layout.hover);
+    layout.beta_plot_min = box[0];
+    layout.beta_plot_max = box[1];
+  }
   ImGui::EndChild();
 }
 

@@ -144,7 +144,8 @@ void legend(const ViewerState& st) {
 }
 
 // The hover readout: pixel, value and p of the channel under the cursor.
-void hover_readout(const ViewerState& st, const ViewPlacement& place, const ViewTexture& tex) {
+void hover_readout(const ViewerState& st, const ViewPlacement& place, const ViewTexture& tex,
+                   std::string* said) {
   const io::Frame* fr = st.frame();
   const ImVec2 m = ImGui::GetIO().MousePos;
   const double ix = (m.x - place.origin.x) / place.zoom, iy = (m.y - place.origin.y) / place.zoom;
@@ -164,10 +165,13 @@ void hover_readout(const ViewerState& st, const ViewPlacement& place, const View
         if (v.at(k, y, x) > v.at(best, y, x)) best = k;
     const double val = v.at(best, y, x);
     const double p = softmax_at(val, st.keypoints()[best], st.settings().decode_options());
+    char buf[160];
     if (v.channels > 1)
-      ImGui::Text("ch %d (%d, %d)  value %.4g  p %.3g", best, x, y, val, p);
+      std::snprintf(buf, sizeof buf, "ch %d (%d, %d)  value %.4g  p %.3g", best, x, y, val, p);
     else
-      ImGui::Text("(%d, %d)  value %.4g  p %.3g", x, y, val, p);
+      std::snprintf(buf, sizeof buf, "(%d, %d)  value %.4g  p %.3g", x, y, val, p);
+    ImGui::TextUnformatted(buf);
+    *said = buf;
     return;
   }
   ImGui::TextDisabled("outside the map");
@@ -214,9 +218,9 @@ void colorbar(ImDrawList* dl, ImVec2 p0, ImVec2 p1, io::Colormap cmap, const Col
     label(p1.y, buf);
     return;
   }
-  std::snprintf(buf, sizeof buf, "%.2g", sc.hi);
+  std::snprintf(buf, sizeof buf, "%.3g", sc.hi);
   label(p0.y, buf);
-  std::snprintf(buf, sizeof buf, "%.2g", sc.lo);
+  std::snprintf(buf, sizeof buf, "%.3g", sc.lo);
   label(p1.y, buf);
   if (sc.log && sc.lo > 0 && sc.hi > sc.lo) {
     const double l0 = std::log10(sc.lo), l1 = std::log10(sc.hi);
@@ -228,7 +232,7 @@ void colorbar(ImDrawList* dl, ImVec2 p0, ImVec2 p1, io::Colormap cmap, const Col
       label(y, buf);
     }
   } else if (!sc.log) {
-    std::snprintf(buf, sizeof buf, "%.2g", 0.5 * (sc.lo + sc.hi));
+    std::snprintf(buf, sizeof buf, "%.3g", 0.5 * (sc.lo + sc.hi));
     label(p0.y + h * 0.5f, buf);
   }
 }
@@ -237,7 +241,7 @@ void colorbar(ImDrawList* dl, ImVec2 p0, ImVec2 p1, io::Colormap cmap, const Col
 // kept either way so both views share one zoom), and the hover readout or legend below.
 void draw_map(ViewerState& st, const char* id, const char* title, const ViewTexture& tex,
               ImVec2 size, ViewPlacement& place, io::Colormap cmap, const ColorScale* scale,
-              bool frame_toggle, ImVec2* bar_rect) {
+              bool frame_toggle, ImVec2* bar_rect, std::string* hover) {
   ImGui::BeginChild(id, size, true,
                     ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse);
   ImGui::TextUnformatted(title);
@@ -310,7 +314,7 @@ void draw_map(ViewerState& st, const char* id, const char* title, const ViewText
   // Hover readout (or the legend) under the map.
   ImGui::SetCursorScreenPos(ImVec2(p0.x, p0.y + area.y + 2));
   if (hovered && fr && !st.keypoints().empty())
-    hover_readout(st, place, tex);
+    hover_readout(st, place, tex, hover);
   else
     legend(st);
   ImGui::EndChild();
@@ -319,18 +323,19 @@ void draw_map(ViewerState& st, const char* id, const char* title, const ViewText
 }  // namespace
 
 void panel_views(ViewerState& st, const ViewTextures& tex, float w, float h, ViewLayout& layout) {
+  layout.hover.clear();
   const float each = (w - 8) * 0.5f;
   const bool frame = st.show_frame() && tex.frame.id;
   const std::string left_title = frame ? "source frame" : tex.heat_title;
   const ColorScale heat{tex.heat_lo, tex.heat_hi, false, tex.heat_relative};
   draw_map(st, "heatmap_view", left_title.c_str(), frame ? tex.frame : tex.heat, ImVec2(each, h),
-           layout.heat, tex.colormap, frame ? nullptr : &heat, true, nullptr);
+           layout.heat, tex.colormap, frame ? nullptr : &heat, true, nullptr, &layout.hover);
   ImGui::SameLine();
   const ColorScale soft{tex.p_lo, tex.p_hi, st.settings().softmax_scale() == SoftmaxScale::kLog,
                         tex.p_relative};
   ImVec2 bar[2];
   draw_map(st, "softmax_view", tex.soft_title.c_str(), tex.soft, ImVec2(each, h), layout.soft,
-           tex.colormap, &soft, false, bar);
+           tex.colormap, &soft, false, bar, &layout.hover);
   layout.colorbar_min = bar[0];
   layout.colorbar_max = bar[1];
 }

@@ -29,7 +29,10 @@ struct ViewPlacement {
 // Where the panels put things this frame (the scripted report and the tests read it).
 struct ViewLayout {
   ViewPlacement heat, soft;
-  ImVec2 colorbar_min{0, 0}, colorbar_max{0, 0};  // the softmax view's colour bar
+  ImVec2 colorbar_min{0, 0}, colorbar_max{0, 0};    // the softmax view's colour bar
+  ImVec2 time_plot_min{0, 0}, time_plot_max{0, 0};  // the plots' axes boxes
+  ImVec2 beta_plot_min{0, 0}, beta_plot_max{0, 0};
+  std::string hover;  // what the hover readout or a plot's tooltip says this frame ("" none)
 };
 
 // Marker colours (the tests look for them) and sizes.
@@ -49,7 +52,8 @@ struct MarkerStyle {
 struct ViewTexture {
   GLuint id = 0;
   int width = 0, height = 0;
-  // Channel c's map pixel (x, y) is drawn at image pixel ((x + 0.5) * scale - 0.5 + tile).
+  // Channel c's map pixel (x, y) is drawn at image pixel
+  // ((x + 0.5) * scale - 0.5 + offset + tile): io::heatmap_to_image for the source frame.
   double scale_x = 1, scale_y = 1;
   std::vector<TileOffset> tiles;
   // Per channel: the colour of its argmax pixel. Where a map pixel is smaller than
@@ -80,7 +84,8 @@ void panel_controls(ViewerState& st);
 // legend and colour bar; writes where it drew into `layout`.
 void panel_views(ViewerState& st, const ViewTextures& tex, float w, float h, ViewLayout& layout);
 // Error over time and error against beta, with axes, ticks and hover.
-void panel_plots(const ViewerState& st, float w, float h);
+// Writes the plots' boxes and any hover text into `layout`.
+void panel_plots(const ViewerState& st, float w, float h, ViewLayout& layout);
 // The key table and the mouse (F1).
 void panel_help(ViewerState& st);
 

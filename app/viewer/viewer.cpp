@@ -9,7 +9,7 @@
 #include <filesystem>
 #include <opencv2/imgproc.hpp>
 
-#include "app/viewer/engine_choice.hpp"
+#include "core/gpu/select_engine.hpp"
 #include "core/io/panels.hpp"
 
 namespace peakscope::viewer {
@@ -45,7 +45,8 @@ Viewer::~Viewer() {
 
 void Viewer::select_engine() {
   engine_request_ = st_.settings().backend();
-  EngineChoice choice = choose_engine(engine_request_);
+  gpu::EngineChoice choice =
+      gpu::select_engine(engine_request_, gpu::ContextMode::kCurrent, /*quiet=*/true);
   engine_ = std::move(choice.engine);
   // The reason is printed once per choice, here, and shown in the Engine section.
   if (!choice.reason.empty()) std::fprintf(stderr, "peakscope: %s\n", choice.reason.c_str());
@@ -58,11 +59,8 @@ void Viewer::open(const std::string& spec) {
 
 void Viewer::take_frames(bool scripted_wait) {
   if (std::string e = worker_.take_error(); !e.empty()) st_.report_error(ErrorKind::kSource, e);
-  const bool new_source = worker_.generation() != st_.source_generation();
   const bool at_limit = frame_limit_ >= 0 && st_.frames_shown() >= frame_limit_;
-  // A new source replaces the frame at once, paused or not.
-  const bool want = new_source || !st_.paused() || st_.take_step() || !st_.frame();
-  if (want && !at_limit) {
+  if (!at_limit && st_.want_frame(worker_.generation())) {
     if (std::optional<WorkerFrame> f = worker_.take(scripted_wait ? 10.0 : 0.0)) {
       if (f->generation != st_.source_generation()) {
         const SourceInfo info = worker_.info();
@@ -91,7 +89,14 @@ void Viewer::decode_current() {
   try {
     const auto t0 = Clock::now();
     kps = engine_->decode(map, opt);
-    st_.set_decoded(kps, ms_since(t0));
+    const double ms = ms_since(t0);
+    // A GPU engine that fell back at run time (a frame beyond its limits): say so, once.
+    if (const std::string why = engine_->fallback_reason();
+        !why.empty() && why != st_.engine_reason()) {
+      std::fprintf(stderr, "peakscope: %s\n", why.c_str());
+      st_.set_engine(engine_->kind(), engine_->description(), why);
+    }
+    st_.set_decoded(kps, ms);
   } catch (const std::exception& e) {
     st_.set_decode_failed(e.what());
     return;
@@ -127,7 +132,7 @@ void Viewer::decode_current() {
     // several channels gathered on the CPU.
     const int one = sc >= 0 ? sc : (k == 1 ? 0 : -1);
     SoftmaxImage first;
-    if (one >= 0) first = engine_->softmax(map, one, opt);
+    if (one >= 0) first = engine_->last_softmax(one);
     if (one >= 0 && first.gl_texture) {
       const double peak = kps[one].peak_probability;
       const double lo = log ? log_scale_floor(kps[one], heat_min[one], opt) : 0.0;
@@ -152,7 +157,7 @@ void Viewer::decode_current() {
       std::vector<const float*> p(k, nullptr);
       for (int c = 0; c < k; ++c) {
         if (one >= 0 && c != one) continue;
-        const SoftmaxImage s = (one >= 0) ? first : engine_->softmax(map, c, opt);
+        const SoftmaxImage s = (one >= 0) ? first : engine_->last_softmax(c);
         std::vector<float>& buf = softmax_cpu_[c];
         buf.resize(map.pixels());
         if (s.cpu) {
@@ -283,7 +288,7 @@ bool Viewer::frame(int fb_width, int fb_height, double now_s) {
   const float plots_h = std::clamp(avail.y * 0.28f, 120.0f, 230.0f);
   const float views_h = std::max(120.0f, avail.y - plots_h - 4);
   panel_views(st_, tex_, avail.x, views_h, layout_);
-  panel_plots(st_, avail.x, avail.y - views_h - 4);
+  panel_plots(st_, avail.x, avail.y - views_h - 4, layout_);
   ImGui::EndChild();
   ImGui::End();
   if (st_.show_help()) panel_help(st_);

@@ -164,6 +164,12 @@ void ViewerState::begin_source(long generation, std::string description, long fr
   clear_error(ErrorKind::kSource);
 }
 
+bool ViewerState::want_frame(long worker_generation) {
+  if (worker_generation != generation_ || !frame_) return true;
+  if (!paused_) return true;
+  return take_step();
+}
+
 void ViewerState::set_frame(io::Frame f) {
   frame_ = std::move(f);
   ++frames_shown_;

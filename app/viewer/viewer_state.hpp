@@ -76,6 +76,10 @@ class ViewerState {
   // ---- The source and its frames.
   // A new source is running: drops the old frame, keypoints, curve and history.
   void begin_source(long generation, std::string description, long frame_count);
+  // Whether the UI should take the worker's next frame now: while playing, on a step, when
+  // there is no frame yet, and always when a new source (worker_generation) has opened, so
+  // opening a file while paused replaces the old frame at once. Consumes a pending step.
+  bool want_frame(long worker_generation);
   // The next frame of the current source; the keypoints and the curve become stale.
   void set_frame(io::Frame f);
   // The source has no more frames after `frames_read` (error: why it stopped early).

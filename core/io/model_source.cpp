@@ -74,6 +74,8 @@ class ModelSource : public Source {
     f->image_offset_x = box.x;
     f->image_offset_y = box.y;
     f->ground_truth.clear();
+    f->input_dtype.clear();  // the heatmap is the model's output, not the file's values
+    f->narrowed = false;
     if (opt_.pose) attach_pose(*f, pose_outs, box, in);
     return f;
   }
@@ -114,6 +116,9 @@ class ModelSource : public Source {
     return "model " + opt_.path + " on " + frames_->describe();
   }
   long frame_count() const override { return frames_->frame_count(); }
+  std::string ended_short() const override { return frames_->ended_short(); }
+  std::string warning() const override { return frames_->warning(); }
+  double frame_interval_s() const override { return frames_->frame_interval_s(); }
 
  private:
   std::unique_ptr<Source> frames_;

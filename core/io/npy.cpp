@@ -1,8 +1,10 @@
 #include "core/io/npy.hpp"
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <stdexcept>
@@ -150,33 +152,41 @@ std::uint16_t float_to_half(float f) {
   return static_cast<std::uint16_t>(sign | h);
 }
 
-NpyArray parse_npy(const std::uint8_t* data, std::size_t size, const std::string& what) {
+namespace {
+
+// Reads the fixed preamble (magic, version, header length). Needs the first 10 bytes (12 for
+// versions 2 and 3); returns {offset of the header text, its length}.
+std::pair<std::size_t, std::size_t> preamble(const std::uint8_t* data, std::size_t size,
+                                             const std::string& what) {
   static const std::uint8_t kMagic[6] = {0x93, 'N', 'U', 'M', 'P', 'Y'};
   if (size < 10 || std::memcmp(data, kMagic, 6) != 0) fail(what, "not a .npy file (bad magic)");
   const int major = data[6];
-  std::size_t header_len = 0, pos = 0;
-  if (major == 1) {
-    header_len = static_cast<std::size_t>(data[8]) | (static_cast<std::size_t>(data[9]) << 8);
-    pos = 10;
-  } else if (major == 2 || major == 3) {
+  if (major == 1)
+    return {10, static_cast<std::size_t>(data[8]) | (static_cast<std::size_t>(data[9]) << 8)};
+  if (major == 2 || major == 3) {
     if (size < 12) fail(what, "truncated header");
-    header_len = static_cast<std::size_t>(data[8]) | (static_cast<std::size_t>(data[9]) << 8) |
-                 (static_cast<std::size_t>(data[10]) << 16) |
-                 (static_cast<std::size_t>(data[11]) << 24);
-    pos = 12;
-  } else {
-    fail(what, "unsupported .npy format version " + std::to_string(major) + "." +
-                   std::to_string(data[7]));
+    return {12, static_cast<std::size_t>(data[8]) | (static_cast<std::size_t>(data[9]) << 8) |
+                    (static_cast<std::size_t>(data[10]) << 16) |
+                    (static_cast<std::size_t>(data[11]) << 24)};
   }
-  if (header_len > size - pos)
-    fail(what, "truncated header (" + std::to_string(header_len) + " bytes announced)");
-  std::string header(reinterpret_cast<const char*>(data + pos), header_len);
-  pos += header_len;
+  fail(what,
+       "unsupported .npy format version " + std::to_string(major) + "." + std::to_string(data[7]));
+}
+
+struct Header {
+  std::string descr;
+  bool fortran_order = false;
+  std::vector<std::size_t> shape;
+  std::string kind;  // "f4", "f2", "f8", "u1"
+  std::size_t item = 0, elements = 0, bytes = 0;
+  bool swap = false;
+};
+
+Header parse_header(std::string header, const std::string& what) {
   while (!header.empty() &&
          (header.back() == '\n' || header.back() == ' ' || header.back() == '\0'))
     header.pop_back();
-
-  NpyArray a;
+  Header h;
   bool has_descr = false, has_order = false, has_shape = false;
   HeaderParser p{header, what};
   p.expect('{');
@@ -184,13 +194,13 @@ NpyArray parse_npy(const std::uint8_t* data, std::size_t size, const std::string
     const std::string key = p.str();
     p.expect(':');
     if (key == "descr") {
-      a.descr = p.str();
+      h.descr = p.str();
       has_descr = true;
     } else if (key == "fortran_order") {
-      a.fortran_order = p.boolean();
+      h.fortran_order = p.boolean();
       has_order = true;
     } else if (key == "shape") {
-      a.shape = p.tuple();
+      h.shape = p.tuple();
       has_shape = true;
     } else {
       fail(what, "unknown header field '" + key + "'");
@@ -206,30 +216,50 @@ NpyArray parse_npy(const std::uint8_t* data, std::size_t size, const std::string
   if (!has_descr || !has_order || !has_shape)
     fail(what, "header lacks one of 'descr', 'fortran_order', 'shape'");
 
-  if (a.descr.size() != 3 ||
-      (a.descr[0] != '<' && a.descr[0] != '>' && a.descr[0] != '|' && a.descr[0] != '='))
-    fail(what, "unsupported dtype '" + a.descr + "' (expected float32, float16, float64 or uint8)");
-  const std::string kind = a.descr.substr(1);
-  const std::size_t isz = item_size(kind);
-  if (isz == 0 || kind == "b1" || kind == "i1")
-    fail(what, "unsupported dtype '" + a.descr + "' (expected float32, float16, float64 or uint8)");
+  if (h.descr.size() != 3 ||
+      (h.descr[0] != '<' && h.descr[0] != '>' && h.descr[0] != '|' && h.descr[0] != '='))
+    fail(what, "unsupported dtype '" + h.descr + "' (expected float32, float16, float64 or uint8)");
+  h.kind = h.descr.substr(1);
+  h.item = item_size(h.kind);
+  if (h.item == 0 || h.kind == "b1" || h.kind == "i1")
+    fail(what, "unsupported dtype '" + h.descr + "' (expected float32, float16, float64 or uint8)");
   const bool big =
-      a.descr[0] == '>' || (a.descr[0] == '=' && std::endian::native == std::endian::big);
-  const bool swap = isz > 1 && (big != (std::endian::native == std::endian::big));
+      h.descr[0] == '>' || (h.descr[0] == '=' && std::endian::native == std::endian::big);
+  h.swap = h.item > 1 && (big != (std::endian::native == std::endian::big));
 
   std::size_t n = 1;
-  for (std::size_t d : a.shape) {
+  for (std::size_t d : h.shape) {
     if (d != 0 && n > std::numeric_limits<std::size_t>::max() / d)
       fail(what, "shape's element count overflows");
     n *= d;
   }
-  if (n > std::numeric_limits<std::size_t>::max() / isz) fail(what, "shape's byte count overflows");
-  const std::size_t bytes = n * isz;
-  if (bytes != size - pos)
-    fail(what, "data is " + std::to_string(size - pos) + " bytes but shape and dtype need " +
-                   std::to_string(bytes) +
-                   (bytes > size - pos ? " (truncated file)" : " (trailing bytes)"));
+  if (n > std::numeric_limits<std::size_t>::max() / h.item)
+    fail(what, "shape's byte count overflows");
+  h.elements = n;
+  h.bytes = n * h.item;
+  return h;
+}
 
+std::string size_problem(std::size_t have, std::size_t need) {
+  return "data is " + std::to_string(have) + " bytes but shape and dtype need " +
+         std::to_string(need) + (need > have ? " (truncated file)" : " (trailing bytes)");
+}
+
+const char* dtype_name(const std::string& kind) {
+  if (kind == "f4") return "float32";
+  if (kind == "f2") return "float16";
+  if (kind == "f8") return "float64";
+  return "uint8";
+}
+
+// Converts the data (exactly h.bytes at src) to a C-order float32 or uint8 array.
+NpyArray convert(const Header& h, const std::uint8_t* src) {
+  NpyArray a;
+  a.shape = h.shape;
+  a.descr = h.descr;
+  a.dtype = dtype_name(h.kind);
+  a.fortran_order = h.fortran_order;
+  const std::size_t n = h.elements, isz = h.item;
   // Element i of the file in C order: with Fortran order, the file's linear index of C-order
   // multi-index (i0..ik) is sum i_j * prod_{l<j} shape_l.
   std::vector<std::size_t> fstride(a.shape.size(), 1);
@@ -243,32 +273,89 @@ NpyArray parse_npy(const std::uint8_t* data, std::size_t size, const std::string
     }
     return r;
   };
-  const std::uint8_t* src = data + pos;
-  if (kind == "u1") {
+  if (h.kind == "u1") {
     a.is_uint8 = true;
     a.u8.resize(n);
     for (std::size_t i = 0; i < n; ++i) a.u8[i] = src[file_index(i)];
-  } else {
-    a.f32.resize(n);
-    for (std::size_t i = 0; i < n; ++i) {
-      const std::uint8_t* e = src + file_index(i) * isz;
-      if (kind == "f4")
-        a.f32[i] = std::bit_cast<float>(load<std::uint32_t>(e, swap));
-      else if (kind == "f8")
-        a.f32[i] = static_cast<float>(std::bit_cast<double>(load<std::uint64_t>(e, swap)));
-      else
-        a.f32[i] = half_to_float(load<std::uint16_t>(e, swap));
+    return a;
+  }
+  a.narrowed = h.kind == "f8";
+  a.f32.resize(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::uint8_t* e = src + file_index(i) * isz;
+    if (h.kind == "f4") {
+      a.f32[i] = std::bit_cast<float>(load<std::uint32_t>(e, h.swap));
+    } else if (h.kind == "f8") {
+      const double d = std::bit_cast<double>(load<std::uint64_t>(e, h.swap));
+      a.f32[i] = static_cast<float>(d);
+      if (std::isfinite(d) && !std::isfinite(a.f32[i])) ++a.overflowed;
+    } else {
+      a.f32[i] = half_to_float(load<std::uint16_t>(e, h.swap));
     }
   }
   return a;
 }
 
+}  // namespace
+
+NpyArray parse_npy(const std::uint8_t* data, std::size_t size, const std::string& what) {
+  const auto [pos, header_len] = preamble(data, size, what);
+  if (header_len > size - pos)
+    fail(what, "truncated header (" + std::to_string(header_len) + " bytes announced)");
+  const Header h =
+      parse_header(std::string(reinterpret_cast<const char*>(data + pos), header_len), what);
+  const std::size_t have = size - pos - header_len;
+  if (h.bytes != have) fail(what, size_problem(have, h.bytes));
+  return convert(h, data + pos + header_len);
+}
+
 NpyArray read_npy(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) fail(path, "is a directory, not a .npy file");
   std::ifstream in(path, std::ios::binary);
-  if (!in) fail(path, "cannot open");
-  std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)),
-                                  std::istreambuf_iterator<char>());
-  return parse_npy(bytes.data(), bytes.size(), path);
+  if (!in) fail(path, fs::exists(path, ec) ? "cannot open (permission?)" : "no such file");
+  // Read only what the header declares, so a device or a FIFO that never ends (/dev/zero)
+  // costs at most the header and the declared data plus one byte.
+  auto read_some = [&](std::uint8_t* dst, std::size_t n) {
+    in.read(reinterpret_cast<char*>(dst), static_cast<std::streamsize>(n));
+    return static_cast<std::size_t>(in.gcount());
+  };
+  std::uint8_t pre[12] = {};
+  std::size_t got = read_some(pre, 10);
+  if (got == 10 && pre[6] >= 2) got += read_some(pre + 10, 2);
+  const auto [pos, header_len] = preamble(pre, got, path);
+  constexpr std::size_t kMaxHeader = 1u << 20;
+  if (header_len > kMaxHeader)
+    fail(path,
+         "header of " + std::to_string(header_len) + " bytes (more than 1 MiB: not a heatmap)");
+  std::string header(header_len, '\0');
+  if (read_some(reinterpret_cast<std::uint8_t*>(header.data()), header_len) != header_len)
+    fail(path, "truncated header (" + std::to_string(header_len) + " bytes announced)");
+  const Header h = parse_header(std::move(header), path);
+  // Grow the buffer as data arrives: a lying shape fails as truncated, without a huge
+  // allocation up front.
+  std::vector<std::uint8_t> data;
+  constexpr std::size_t kChunk = std::size_t{64} << 20;
+  while (data.size() < h.bytes) {
+    const std::size_t want = std::min(kChunk, h.bytes - data.size()), at = data.size();
+    data.resize(at + want);
+    const std::size_t n = read_some(data.data() + at, want);
+    data.resize(at + n);
+    if (n < want) fail(path, size_problem(data.size(), h.bytes));
+  }
+  char extra;
+  if (in.read(&extra, 1).gcount() == 1) {
+    // Count what follows, bounded: a FIFO may never end.
+    std::size_t more = 1;
+    char buf[4096];
+    while (more < (std::size_t{1} << 20) && in.read(buf, sizeof buf).gcount() > 0)
+      more += static_cast<std::size_t>(in.gcount());
+    fail(path, "data is " + std::string(more >= (std::size_t{1} << 20) ? "more than " : "") +
+                   std::to_string(h.bytes + more) + " bytes but shape and dtype need " +
+                   std::to_string(h.bytes) + " (trailing bytes)");
+  }
+  return convert(h, data.data());
 }
 
 void write_npy(const std::string& path, const std::vector<std::size_t>& shape,

@@ -15,7 +15,13 @@ struct NpyArray {
   std::vector<float> f32;        // when !is_uint8, C order
   std::vector<std::uint8_t> u8;  // when is_uint8, C order
   std::string descr;             // the file's dtype, e.g. "<f2"
-  bool fortran_order = false;    // as it was in the file
+  std::string dtype;             // "float32", "float16", "float64" or "uint8"
+  // float64 data is narrowed to float32 (the engines decode float32 and uint8): values closer
+  // than float32's precision merge, and `overflowed` counts finite values beyond float32's
+  // range that became +-Inf. float16 widens exactly (narrowed stays false).
+  bool narrowed = false;
+  std::size_t overflowed = 0;
+  bool fortran_order = false;  // as it was in the file
   std::size_t elements() const;
 };
 
@@ -23,6 +29,9 @@ struct NpyArray {
 // bad magic, unsupported version, malformed or unknown header fields, unsupported dtype,
 // a shape whose byte count overflows, or a data size that disagrees with the shape.
 NpyArray parse_npy(const std::uint8_t* data, std::size_t size, const std::string& what);
+// Reads a file: a directory, a missing file or a short read is an error naming the path; a
+// device or FIFO is read only as far as its header declares (plus one byte to detect trailing
+// data), so /dev/zero or an endless pipe cannot exhaust memory.
 NpyArray read_npy(const std::string& path);
 
 // Writes an array (for tests and tools). dtype: "f4", "f2", "f8" or "u1"; values are

@@ -48,6 +48,8 @@ class NpySource : public Source {
       std::copy_n(arr_.u8.data() + off, per, f.heatmap.u8());
     else
       std::copy_n(arr_.f32.data() + off, per, f.heatmap.f32());
+    f.input_dtype = arr_.dtype;
+    f.narrowed = arr_.narrowed;
     ++i_;
     return f;
   }
@@ -57,6 +59,11 @@ class NpySource : public Source {
            std::to_string(h_) + " x " + std::to_string(w_) + ")";
   }
   long frame_count() const override { return frames_; }
+  std::string warning() const override {
+    if (arr_.overflowed == 0) return {};
+    return path_ + ": " + std::to_string(arr_.overflowed) +
+           " float64 value(s) beyond float32's range became +-Inf";
+  }
 
  private:
   std::string path_;

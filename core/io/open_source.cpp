@@ -16,18 +16,20 @@ std::string lower_ext(const std::string& spec) {
 std::unique_ptr<Source> open_source(const std::string& spec, const SourceOptions& opt) {
   std::unique_ptr<Source> src;
   const std::string ext = lower_ext(spec);
+  CaptureOptions capture = opt.capture;
+  capture.frames_only = !opt.model.path.empty();
   if (spec.empty() || spec == "synthetic") {
     src = make_synthetic_source(opt.synthetic);
   } else if (spec.rfind("camera:", 0) == 0) {
-    src = make_video_source(spec, opt.capture);
+    src = make_video_source(spec, capture);
   } else if (ext == ".npy") {
     src = make_npy_source(spec);
   } else if (ext == ".mp4" || ext == ".avi" || ext == ".mkv" || ext == ".mov" || ext == ".webm" ||
              ext == ".mpg" || ext == ".mpeg" || ext == ".m4v") {
     if (!std::filesystem::exists(spec)) throw SourceError(spec + ": no such file");
-    src = make_video_source(spec, opt.capture);
+    src = make_video_source(spec, capture);
   } else {
-    src = make_image_source(spec);
+    src = make_image_source(spec, opt.images);
   }
   if (!opt.model.path.empty()) {
     if (!std::filesystem::exists(opt.model.path))

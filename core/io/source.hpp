@@ -30,6 +30,11 @@ struct Frame {
   cv::Mat image;
   double image_scale_x = 1, image_scale_y = 1;
   std::vector<std::vector<Point2>> ground_truth;  // [channel] -> points
+  // The element type read from the file ("float64", "uint16", "uint8"...), empty when the
+  // heatmap is computed (synthetic scene, capture transform, model). narrowed: the values were
+  // converted to a type of less precision or range (float64 -> float32; see the README).
+  std::string input_dtype;
+  bool narrowed = false;
   // Where the heatmap's grid starts in the image (a model fed a crop of the frame, --roi or
   // --pose): heatmap_to_image gives the full mapping. 0 for every other source.
   double image_offset_x = 0, image_offset_y = 0;
@@ -64,8 +69,17 @@ class Source {
   virtual std::optional<Frame> next() = 0;
   // Human-readable description, e.g. "synthetic 512x512, 4 subjects".
   virtual std::string describe() const = 0;
-  // Total frames when known (files), -1 otherwise (camera, synthetic).
+  // Total frames when known (files), -1 otherwise (camera, synthetic). For videos, the count
+  // the container's header declares.
   virtual long frame_count() const { return -1; }
+  // After next() returned nullopt: empty when the source ended as announced; otherwise why
+  // it ended early, e.g. "stopped after 68 of 444 frames" (a truncated or damaged video).
+  virtual std::string ended_short() const { return {}; }
+  // A problem that did not stop the source (e.g. float64 values beyond float32's range that
+  // became +-Inf); empty when none.
+  virtual std::string warning() const { return {}; }
+  // Seconds between frames when played live (the viewer's pacing); 0: no preference.
+  virtual double frame_interval_s() const { return 0; }
 };
 
 struct SyntheticOptions {
@@ -78,13 +92,24 @@ struct SyntheticOptions {
 };
 std::unique_ptr<Source> make_synthetic_source(const SyntheticOptions& opt);
 
-// A single image file as a heatmap (grey levels 0..255 as uint8), or an image sequence.
-std::unique_ptr<Source> make_image_source(const std::string& path);
+// Image files read at their depth: 8-bit images give uint8 grey levels 0..255; 16-bit images
+// give their integer values 0..65535 and float images (TIFF, EXR, PFM) their values, both as
+// float32. Colour images are converted to grey (OpenCV's BGR2GRAY weights). Alpha is a mask:
+// pixels with alpha 0 are NaN (never the argmax, probability 0), other alpha is ignored.
+struct ImageOptions {
+  double fps = 20;    // images per second when played live (folders and globs)
+  double hold_s = 0;  // > 0: show each image this many seconds (overrides fps)
+};
+
+// A single image file, a folder (its images in name order) or a glob of images.
+std::unique_ptr<Source> make_image_source(const std::string& path, const ImageOptions& opt = {});
 
 // A video or camera: the capture transform (core/io/transforms.hpp) and the camera's settings.
 struct CaptureOptions : TransformOptions {
   int camera_width = 0, camera_height = 0;  // 0: the camera's default
   double camera_fps = 0;
+  // A model computes the heatmaps (open_source sets this): frames carry only their image.
+  bool frames_only = false;
 };
 
 // ONNX heatmap model run through OpenCV's dnn on each frame of an image/video/camera source.
@@ -104,6 +129,7 @@ struct ModelOptions {
 
 struct SourceOptions {
   CaptureOptions capture;
+  ImageOptions images;
   ModelOptions model;
   SyntheticOptions synthetic;
 };

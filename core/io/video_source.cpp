@@ -1,3 +1,4 @@
+#include <cstdlib>
 #include <opencv2/core/utils/logger.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -15,6 +16,10 @@ class VideoSource : public Source {
     // OpenCV's back ends print their own failures as they probe a file; our SourceError
     // says what went wrong, once.
     cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);
+    // FFmpeg prints its own multi-line complaints about damaged streams; OpenCV reads this
+    // variable once, when its FFmpeg back end starts (-8 is AV_LOG_QUIET). A user's own
+    // setting wins.
+    setenv("OPENCV_FFMPEG_LOGLEVEL", "-8", /*overwrite=*/0);
     if (spec.rfind("camera:", 0) == 0) {
       int idx = -1;
       try {
@@ -39,6 +44,7 @@ class VideoSource : public Source {
       if (!cap_.read(probe) || probe.empty()) throw SourceError(spec + ": the video has no frames");
       first_ = probe;
     }
+    if (opt.frames_only) return;
     try {
       transform_.emplace(opt);
     } catch (const std::exception& e) {
@@ -53,21 +59,31 @@ class VideoSource : public Source {
       first_.release();
     } else if (!cap_.read(bgr) || bgr.empty()) {
       if (camera_) throw SourceError(spec_ + ": the camera stopped delivering frames");
+      if (frames_ > 0 && index_ < frames_)
+        short_ = "stopped after " + std::to_string(index_) + " of " + std::to_string(frames_) +
+                 " frames";
       return std::nullopt;
     }
     Frame f;
     f.index = index_++;
     f.timestamp_s = cap_.get(cv::CAP_PROP_POS_MSEC) * 1e-3;
-    f.heatmap = transform(bgr);
     f.image = bgr;
+    if (opt_.frames_only) return f;
+    f.heatmap = transform(bgr);
     f.image_scale_x = static_cast<double>(bgr.cols) / f.heatmap.width();
     f.image_scale_y = static_cast<double>(bgr.rows) / f.heatmap.height();
     return f;
   }
   std::string describe() const override {
-    return (camera_ ? "camera " : "video ") + spec_ + " (" + transform_name(opt_.transform) + ")";
+    const std::string what = (camera_ ? "camera " : "video ") + spec_;
+    return opt_.frames_only ? what : what + " (" + transform_name(opt_.transform) + ")";
   }
   long frame_count() const override { return camera_ ? -1 : frames_; }
+  std::string ended_short() const override { return short_; }
+  double frame_interval_s() const override {
+    const double fps = cap_.get(cv::CAP_PROP_FPS);
+    return fps > 0 && fps < 1000 ? 1.0 / fps : 0.0;
+  }
 
  private:
   Heatmap transform(const cv::Mat& bgr) {
@@ -85,6 +101,7 @@ class VideoSource : public Source {
   std::optional<FrameTransform> transform_;
   bool camera_ = false;
   long frames_ = -1, index_ = 0;
+  std::string short_;
 };
 
 }  // namespace

@@ -311,6 +311,24 @@ TEST(ViewerStateTest, HistoryResetsOnANewSourceAndSkipsFramesWithoutTruth) {
   EXPECT_EQ(st.error_history().size(), ViewerState::kHistoryMax);
 }
 
+TEST(ViewerStateTest, PausedViewerTakesTheFirstFrameOfANewSourceAtOnce) {
+  ViewerState st;
+  EXPECT_TRUE(st.want_frame(0)) << "no frame yet";
+  st.begin_source(0, "a", -1);
+  st.set_frame(make_frame(0));
+  EXPECT_TRUE(st.want_frame(0)) << "playing";
+  st.set_paused(true);
+  EXPECT_FALSE(st.want_frame(0)) << "paused: the frame stays";
+  st.request_step();
+  EXPECT_TRUE(st.want_frame(0)) << "a step takes one frame";
+  EXPECT_FALSE(st.want_frame(0));
+  EXPECT_TRUE(st.want_frame(1)) << "paused, but a new source opened: its frame replaces the old";
+  st.begin_source(1, "b", -1);
+  st.set_frame(make_frame(0, 1, false));
+  EXPECT_FALSE(st.want_frame(1)) << "and then it stays paused";
+  EXPECT_TRUE(st.paused());
+}
+
 TEST(ViewerStateTest, SourceStatusSaysWhenAFileStopsShort) {
   ViewerState st;
   st.begin_source(0, "tree.avi", 444);
@@ -452,6 +470,23 @@ TEST(SourceWorkerTest, OpenedSourcesKeepTheCommandLineOptions) {
   }
   EXPECT_NE(err.find("/nonexistent/clip.mp4"), std::string::npos) << err;
   EXPECT_EQ(w.generation(), 1);
+}
+
+// Each frame is held at least the hold time (an image folder at a chosen rate).
+TEST(SourceWorkerTest, HoldKeepsEachFrameAtLeastThatLong) {
+  io::SourceOptions so;
+  so.synthetic.width = 16;
+  so.synthetic.height = 16;
+  so.synthetic.frames = 4;
+  SourceWorker w(/*paced=*/true, 240, so);
+  w.set_hold(0.15);
+  const auto t0 = std::chrono::steady_clock::now();
+  w.open("synthetic");
+  int n = 0;
+  while (n < 4 && w.take(5.0)) ++n;
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_EQ(n, 4);
+  EXPECT_GE(s, 3 * 0.15) << "four frames, three holds between them at least";
 }
 
 TEST(RecorderTest, WritesAnMp4OnlyWhenFinished) {

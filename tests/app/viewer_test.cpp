@@ -17,6 +17,7 @@
 
 #include "core/io/colormap.hpp"
 #include "core/io/npy.hpp"
+#include "core/io/panels.hpp"
 #include "core/io/source.hpp"
 #include "core/reference.hpp"
 
@@ -295,6 +296,67 @@ TEST(ViewerAppTest, AllChannelsGridTilesEveryChannel) {
   }
 }
 
+// Keys reach the state through the key table in the real window (--press injects them as the
+// GLFW callback does).
+TEST(ViewerAppTest, KeysSelectChannelsScaleAndTheOtherEngine) {
+  std::vector<std::pair<int, int>> peaks;
+  const fs::path npy = write_stack("keys5", 5, 64, 48, &peaks);
+  const ViewerRun r = run_viewer("keys5", npy.string() + " --frames 1 --press 2,L,B");
+  EXPECT_EQ(r.report["channel"].get<int>(), 2) << "key 2 shows channel 2, as the CLI numbers it";
+  EXPECT_EQ(r.report["colorbar"]["p_lo"].get<double>(), 0.0) << "L: linear scale from p = 0";
+  EXPECT_DOUBLE_EQ(r.report["colorbar"]["p_hi"].get<double>(),
+                   r.report["keypoints"][2]["peak_probability"].get<double>());
+  // B switches to the engine that is not running (auto runs the CPU on llvmpipe).
+  const ViewerRun plain = run_viewer("keys5plain", npy.string() + " --frames 1");
+  EXPECT_NE(r.report["backend"].get<std::string>(), plain.report["backend"].get<std::string>())
+      << r.log;
+  // Only channel 2's markers: channel 0's argmax has no ring.
+  const Place p = place(r, "heatmap_view");
+  EXPECT_FALSE(near(r.shot, p.sx(peaks[0].first) + p.hole() + 1.5, p.sy(peaks[0].second), kWhite));
+  EXPECT_TRUE(near(r.shot, p.sx(peaks[2].first) + p.hole() + 1.5, p.sy(peaks[2].second), kWhite));
+  const ViewerRun bad = run_viewer("keysbad", "--frames 1 --press Q", "", false);
+  EXPECT_EQ(bad.rc, 2);
+  EXPECT_NE(bad.log.find("'Q'"), std::string::npos) << bad.log;
+}
+
+// Hovering reads a point: in a view, the pixel, its value and p (core's softmax_at); on the
+// error-vs-beta plot, the nearest point of the curve. The pointer is put there by --mouse.
+TEST(ViewerAppTest, HoverReadsAPointOfAViewAndOfThePlot) {
+  const std::string args = "--frames 5 --backend cpu --seed 2";
+  const ViewerRun first = run_viewer("hover0", args);
+  const auto& k = first.report["keypoints"][0];
+  const Place p = place(first, "softmax_view");
+  // The pointer lands on whole window pixels: the map pixel under it is computed from those.
+  const long mx = std::lround(p.sx(k["argmax_x"].get<double>())),
+             my = std::lround(p.sy(k["argmax_y"].get<double>()));
+  char at[64];
+  std::snprintf(at, sizeof at, " --mouse %ld,%ld", mx, my);
+  const ViewerRun view = run_viewer("hover1", args + at);
+  const int x = static_cast<int>(std::floor((mx - p.ox) / p.z));
+  const int y = static_cast<int>(std::floor((my - p.oy) / p.z));
+  io::SyntheticOptions so;
+  so.seed = 2;
+  auto src = io::make_synthetic_source(so);
+  std::optional<io::Frame> f;
+  for (int i = 0; i < 5; ++i) f = src->next();
+  const DecodeOptions opt{kDefaultBeta, kDefaultNormalize};
+  const Keypoint kp = reference::decode(f->heatmap.view(), 0, opt);
+  const double v = f->heatmap.view().at(0, y, x);
+  char want[128];
+  std::snprintf(want, sizeof want, "(%d, %d)  value %.4g  p %.3g", x, y, v, softmax_at(v, kp, opt));
+  EXPECT_EQ(view.report["hover"].get<std::string>(), want);
+  // The plot: beta 100 is the 17th point of the curve (10^-2 .. 10^4, 25 points).
+  const auto& b = first.report["beta_plot"];
+  const double bx =
+      b["x0"].get<double>() + (2.0 + 2.0) / 6.0 * (b["x1"].get<double>() - b["x0"].get<double>());
+  const double by = 0.5 * (b["y0"].get<double>() + b["y1"].get<double>());
+  std::snprintf(at, sizeof at, " --mouse %.1f,%.1f", bx, by);
+  const ViewerRun plot = run_viewer("hover2", args + at);
+  std::snprintf(want, sizeof want, "beta 100: %.4g px",
+                plot.report["curve"]["values"][16].get<double>());
+  EXPECT_EQ(plot.report["hover"].get<std::string>(), want);
+}
+
 TEST(ViewerAppTest, FramesNShowsNFramesOfAVideo) {
   const fs::path video = tmp("count.avi");
   {
@@ -333,19 +395,22 @@ TEST(ViewerAppTest, RecordsTheWindowToMp4) {
 TEST(ViewerAppTest, ComparisonSheetHasFourPanelsWithMarkers) {
   const ViewerRun r = run_viewer("sheet", kArgs + " --backend cpu");
   ASSERT_FALSE(r.sheet.empty());
-  // 512 x 512 panels (no scaling above 256), 6 px gaps, 28 px title, 30 px footer.
-  const int pw = 512, gap = 6, title = 28;
+  // 512 x 512 panels (no scaling above 256), gaps, title, colour bars, footer (core/io/panels).
+  const int pw = 512, gap = io::kSheetGap, title = io::kSheetTitle;
   EXPECT_EQ(r.sheet.cols, 4 * pw + 5 * gap);
-  EXPECT_EQ(r.sheet.rows, title + pw + 30);
+  EXPECT_EQ(r.sheet.rows, title + pw + io::kSheetBars + io::kSheetFooter);
   const Keypoint k = expected(kFrames, kSeed, kBeta, true);
   auto at = [&](int panel, double x, double y) {
     return r.sheet.at<cv::Vec3b>(title + static_cast<int>(y),
                                  gap + panel * (pw + gap) + static_cast<int>(x));
   };
-  EXPECT_EQ(at(1, k.argmax_x, k.argmax_y), kWhite);
-  EXPECT_NE(at(0, k.argmax_x, k.argmax_y), kWhite);
-  EXPECT_EQ(at(3, std::lround(k.soft_x), std::lround(k.soft_y)), kWhite);
-  EXPECT_NE(at(0, std::lround(k.soft_x), std::lround(k.soft_y)), kWhite);
+  // Markers are white rings of sheet_marker_radius around the marked pixel, which stays visible.
+  const int rad = io::sheet_marker_radius(pw);
+  EXPECT_EQ(at(1, k.argmax_x + rad, k.argmax_y), kWhite);
+  EXPECT_NE(at(1, k.argmax_x, k.argmax_y), kWhite);
+  EXPECT_NE(at(0, k.argmax_x + rad, k.argmax_y), kWhite);
+  EXPECT_EQ(at(3, std::lround(k.soft_x + rad), std::lround(k.soft_y)), kWhite);
+  EXPECT_NE(at(3, std::lround(k.soft_x), std::lround(k.soft_y)), kWhite);
 }
 
 TEST(ViewerAppTest, BadArgumentsExitTwoWithTheCoreMessage) {

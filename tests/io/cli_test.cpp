@@ -66,7 +66,7 @@ TEST(CliTest, DecodeCsvOnTheGpuMatchesCpu) {
   std::getline(sb, lb);
   EXPECT_EQ(la,
             "frame,channel,argmax_x,argmax_y,argmax_value,softargmax_x,softargmax_y,peak_"
-            "probability,valid");
+            "probability,valid,error_to_ground_truth");
   int rows = 0;
   while (std::getline(sa, la) && std::getline(sb, lb)) {
     double va[9], vb[9];

@@ -1,11 +1,14 @@
 // Runs `peakscope-cli demo` and checks its four PNGs and their white markers.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 #include <string>
+#include <vector>
 
 #include "core/cpu_engine.hpp"
 #include "core/reference.hpp"
@@ -54,6 +57,52 @@ TEST(DemoTest, WritesFourPngsWithMarkers) {
   const cv::Vec3b hot = heat.at<cv::Vec3b>(ay, ax);
   EXPECT_GT(hot[2], 100);
   EXPECT_LT(hot[0], 50);
+}
+
+// The seed's pipeline, in the test: heatmap / heatmap.max(), e = exp(beta * (x - x.max())),
+// p = e / e.sum(), cv2.applyColorMap((p * 255).astype(np.uint8), cv2.COLORMAP_JET).
+cv::Mat seed_softmax_png(const Heatmap& map, double beta) {
+  const HeatmapView v = map.view();
+  std::vector<double> x(v.pixels());
+  double mx = -1;
+  for (int y = 0; y < v.height; ++y)
+    for (int c = 0; c < v.width; ++c) mx = std::max(mx, v.at(0, y, c));
+  for (int y = 0; y < v.height; ++y)
+    for (int c = 0; c < v.width; ++c) x[y * v.width + c] = v.at(0, y, c) / mx;
+  const double xm = *std::max_element(x.begin(), x.end());
+  double sum = 0;
+  for (double& e : x) sum += (e = std::exp(beta * (e - xm)));
+  cv::Mat g(v.height, v.width, CV_8U);
+  for (int i = 0; i < static_cast<int>(x.size()); ++i)
+    g.at<std::uint8_t>(i / v.width, i % v.width) = static_cast<std::uint8_t>(x[i] / sum * 255.0);
+  cv::Mat out;
+  cv::applyColorMap(g, out, cv::COLORMAP_JET);
+  return out;
+}
+
+TEST(DemoTest, SoftmaxPngIsTheSeedsPixelForPixel) {
+  for (std::uint64_t seed : {0, 1, 2, 3}) {
+    const auto dir =
+        std::filesystem::temp_directory_path() / ("peakscope_demo_seed" + std::to_string(seed));
+    std::filesystem::remove_all(dir);
+    const std::string cmd = std::string(PEAKSCOPE_CLI) + " demo --seed " + std::to_string(seed) +
+                            " --out " + dir.string() + " > /dev/null";
+    ASSERT_EQ(std::system(cmd.c_str()), 0);
+    SceneConfig cfg;
+    cfg.seed = seed;
+    const cv::Mat want = seed_softmax_png(Scene(cfg).render(ElemType::kUInt8), 100.0);
+    const cv::Mat got = cv::imread((dir / "softmax.png").string(), cv::IMREAD_COLOR);
+    ASSERT_EQ(got.size(), want.size());
+    cv::Mat diff;
+    cv::absdiff(got, want, diff);
+    EXPECT_EQ(cv::countNonZero(diff.reshape(1)), 0) << "seed " << seed;
+    // The seed's picture is faint: p_max * 255 is far below 255 (not stretched).
+    double hi = 0;
+    cv::Mat g;
+    cv::cvtColor(got, g, cv::COLOR_BGR2GRAY);
+    cv::minMaxLoc(g, nullptr, &hi);
+    EXPECT_LT(hi, 200) << "seed " << seed;
+  }
 }
 
 TEST(DemoTest, BadOutputFolderFailsWithMessage) {

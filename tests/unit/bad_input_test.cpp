@@ -56,6 +56,24 @@ TEST(BadInputTest, BetaMustBeFinitePositive) {
   }
 }
 
+TEST(BadInputTest, BetaOutsideTheAcceptedRangeIsRejectedItsBoundsAccepted) {
+  const float d[4] = {1, 2, 3, 4};
+  const HeatmapView v = HeatmapView::dense(d, 2, 2);
+  CpuEngine engine(1);
+  for (double b : {kBetaMin * 0.999, kBetaMax * 1.001, 1e39, 1e-39, 1e300}) {
+    EXPECT_THROW(reference::decode(v, 0, {b, false}), std::invalid_argument) << b;
+    EXPECT_THROW(engine.decode(v, {b, true}), std::invalid_argument) << b;
+  }
+  for (double b : {kBetaMin, kBetaMax})
+    for (bool norm : {false, true}) {
+      const Keypoint r = reference::decode(v, 0, {b, norm});
+      const Keypoint c = engine.decode(v, {b, norm})[0];
+      EXPECT_NEAR(c.soft_x, r.soft_x, 1e-9) << b;
+      EXPECT_NEAR(c.soft_y, r.soft_y, 1e-9) << b;
+      EXPECT_NEAR(c.peak_probability, r.peak_probability, 1e-12) << b;
+    }
+}
+
 TEST(BadInputTest, NaNPixelsAreIgnored) {
   const float d[6] = {kNaN, 1, 5, kNaN, 5, 2};
   const float clean[6] = {-kInf, 1, 5, -kInf, 5, 2};
