@@ -95,12 +95,13 @@ void parse_input_size(std::string_view s, int& width, int& height) {
   height = h;
 }
 
-Point2 to_convention(Point2 p, int map_width, int map_height, const CoordConvention& conv) {
+CoordPoint to_convention(CoordPoint p, int map_width, int map_height, const CoordConvention& conv) {
   return {forward(p.x, map_width, conv.input_width, conv),
           forward(p.y, map_height, conv.input_height, conv)};
 }
 
-Point2 from_convention(Point2 p, int map_width, int map_height, const CoordConvention& conv) {
+CoordPoint from_convention(CoordPoint p, int map_width, int map_height,
+                           const CoordConvention& conv) {
   return {backward(p.x, map_width, conv.input_width, conv),
           backward(p.y, map_height, conv.input_height, conv)};
 }

@@ -33,14 +33,15 @@ CoordSystem parse_coord_system(std::string_view s);
 // both are integers in [1, 1000000].
 void parse_input_size(std::string_view s, int& width, int& height);
 
-struct Point2 {
+struct CoordPoint {
   double x = 0, y = 0;
 };
 
 // Converts a point (index convention) of a map_width x map_height map into `conv`. A map of
 // width or height 1 maps that axis to 0 in "corner" and in "image" with udp (no span to scale).
-Point2 to_convention(Point2 p, int map_width, int map_height, const CoordConvention& conv);
+CoordPoint to_convention(CoordPoint p, int map_width, int map_height, const CoordConvention& conv);
 // The inverse of to_convention (same degenerate axes map back to 0).
-Point2 from_convention(Point2 p, int map_width, int map_height, const CoordConvention& conv);
+CoordPoint from_convention(CoordPoint p, int map_width, int map_height,
+                           const CoordConvention& conv);
 
 }  // namespace peakscope

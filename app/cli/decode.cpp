@@ -44,7 +44,8 @@ void add_pose_channel(Json& ch, const io::Frame& f, std::size_t c) {
 // Writes the document frame by frame: JSON {"input", ..., "frames": [...], summary} or CSV.
 class Writer {
  public:
-  Writer(std::ostream& out, const DecodeArgs& a, bool json) : out_(out), a_(a), json_(json) {}
+  Writer(std::ostream& out, const DecodeArgs& a, bool json, const Lab& lab)
+      : out_(out), a_(a), json_(json), lab_(lab) {}
 
   void frame(const io::Frame& f, const std::vector<Keypoint>& kps, const char* backend) {
     if (n_ == 0) begin(f);
@@ -72,6 +73,8 @@ class Writer {
             {"softargmax", {{"x", num(k.soft_x)}, {"y", num(k.soft_y)}}},
             {"peak_probability", num(k.peak_probability)}};
         if (!k.valid) ch["valid"] = false;
+        if (lab_.active())
+          ch["decoders"] = lab_.channel_json(f.heatmap.view(), static_cast<int>(c), k, opt());
         if (has_image_coords(f)) {
           const io::Point2 am = io::heatmap_to_image(f, k.argmax_x, k.argmax_y);
           const io::Point2 sa = io::heatmap_to_image(f, k.soft_x, k.soft_y);
@@ -100,6 +103,7 @@ class Writer {
           const double e = io::ground_truth_error(f, static_cast<int>(c), k);
           out_ << ',' << (e >= 0 ? csv_num(e) : std::string());
         }
+        if (lab_.active()) out_ << lab_.csv_values(f.heatmap.view(), static_cast<int>(c), k, opt());
         out_ << '\n';
       }
     }
@@ -145,6 +149,7 @@ class Writer {
       head["beta"] = a_.flags.beta;
       head["normalize"] = a_.flags.normalize;
       head["backend_requested"] = a_.flags.backend;
+      if (lab_.active()) lab_.describe(head);
       const std::string h = head.dump();
       out_ << h.substr(0, h.size() - 1) << ", \"frames\": [";
       return;
@@ -155,12 +160,15 @@ class Writer {
             "probability,valid"
          << (image_cols_ ? ",argmax_image_x,argmax_image_y,softargmax_image_x,softargmax_image_y"
                          : "")
-         << (gt_col_ ? ",error_to_ground_truth" : "") << "\n";
+         << (gt_col_ ? ",error_to_ground_truth" : "") << lab_.csv_header() << "\n";
   }
+
+  DecodeOptions opt() const { return {a_.flags.beta, a_.flags.normalize_on()}; }
 
   std::ostream& out_;
   const DecodeArgs& a_;
   const bool json_;
+  const Lab& lab_;
   long n_ = 0;
   int backends_ = 0;  // bit 0: a frame on the GPU, bit 1: a frame on the CPU
   std::string dtype_;
@@ -179,6 +187,7 @@ CLI::App* add_decode_command(CLI::App& app, DecodeArgs& a) {
   common::add_source_options(*cmd, a.src);
   common::add_synthetic_options(*cmd, a.src);
   add_decode_flags(*cmd, a.flags, /*with_beta=*/true);
+  add_lab_flags(*cmd, a.lab);
   cmd->add_option("--format", a.format, "json | csv")
       ->check(CLI::IsMember({"json", "csv"}))
       ->capture_default_str();
@@ -191,12 +200,13 @@ CLI::App* add_decode_command(CLI::App& app, DecodeArgs& a) {
 int run_decode(const DecodeArgs& a) {
   const DecodeOptions opt{a.flags.beta, a.flags.normalize_on()};
   const Backend backend = parse_backend(a.flags.backend);
+  const Lab lab = resolve_lab(a.lab, a.flags.beta);
   std::unique_ptr<io::Source> src = open_input(a.input, a.src);
   gpu::EngineChoice choice =
       gpu::select_engine(backend, gpu::ContextMode::kOwnHeadless, /*quiet=*/false);
   const std::unique_ptr<Engine> engine = std::move(choice.engine);
   Output output(a.out);
-  Writer writer(output.stream(), a, a.format == "json");
+  Writer writer(output.stream(), a, a.format == "json", lab);
   InterruptGuard guard;
 
   std::string error;

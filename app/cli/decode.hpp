@@ -4,6 +4,7 @@
 #include <string>
 
 #include "app/cli/decode_flags.hpp"
+#include "app/cli/lab_flags.hpp"
 #include "app/common/source_options.hpp"
 
 namespace peakscope::cli {
@@ -12,6 +13,7 @@ struct DecodeArgs {
   std::string input;
   common::SourceArgs src;
   DecodeFlags flags;
+  LabFlags lab;                  // --decoders, --coords and the refinements' parameters
   std::string format = "json";   // json | csv
   std::string out;               // empty: stdout
   bool allow_truncated = false;  // a source that ends short (a damaged video) still exits 0

@@ -5,6 +5,7 @@
 #include <exception>
 #include <iostream>
 
+#include "app/cli/accuracy.hpp"
 #include "app/cli/decode.hpp"
 #include "app/cli/decode_flags.hpp"
 #include "app/cli/demo.hpp"
@@ -24,6 +25,8 @@ int main(int argc, char** argv) {
   CLI::App* dec_cmd = add_decode_command(app, dec);
   SweepArgs sw;
   CLI::App* sw_cmd = add_sweep_command(app, sw);
+  AccuracyArgs acc;
+  CLI::App* acc_cmd = add_accuracy_command(app, acc);
 
   try {
     app.parse(argc, argv);
@@ -36,6 +39,7 @@ int main(int argc, char** argv) {
     if (demo_cmd->parsed()) return run_demo(demo);
     if (dec_cmd->parsed()) return run_decode(dec);
     if (sw_cmd->parsed()) return run_sweep(sw);
+    if (acc_cmd->parsed()) return run_accuracy(acc);
   } catch (const UsageError& e) {
     std::cerr << "peakscope-cli: " << e.what() << "\nRun with --help for more information.\n";
     return kExitUsage;

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "app/cli/auto_beta.hpp"
 #include "app/cli/csv.hpp"
 #include "app/cli/interrupt.hpp"
 #include "app/cli/output.hpp"
@@ -80,12 +81,19 @@ CLI::App* add_sweep_command(CLI::App& app, SweepArgs& a) {
       ->capture_default_str();
   cmd->add_flag("--allow-truncated", a.allow_truncated,
                 "exit 0 when a video ends before the frame count its header declares");
+  cmd->add_flag("--auto-beta", a.auto_beta,
+                "also sweep the beta minimising the mean soft-argmax error to ground truth");
   return cmd;
 }
 
 int run_sweep(const SweepArgs& a) {
-  const std::vector<double> betas = parse_betas(a.betas);
+  std::vector<double> betas = parse_betas(a.betas);
   if (a.out_dir.empty()) throw UsageError("sweep needs --out DIR");
+  if (a.auto_beta) {
+    betas.push_back(
+        find_auto_beta(a.input, a.src, a.flags.normalize_on(), a.max_frames, a.out_dir));
+    std::sort(betas.begin(), betas.end());
+  }
   const io::Colormap cmap = io::parse_colormap(a.colormap);
   std::unique_ptr<io::Source> src = open_input(a.input, a.src);
   const std::unique_ptr<Engine> engine =

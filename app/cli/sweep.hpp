@@ -17,6 +17,7 @@ struct SweepArgs {
   int channel = 0;       // channel drawn on the sheets (the CSV has all)
   long max_frames = -1;  // -1: all
   std::string colormap = "jet";
+  bool auto_beta = false;  // add the beta tuned on the ground truth (app/cli/auto_beta.hpp)
   bool allow_truncated = false;
 };
 

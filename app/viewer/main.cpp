@@ -130,6 +130,7 @@ nlohmann::json report_json(const peakscope::viewer::Viewer& v, double median_ms)
                 {"values", st.curve().values},
                 {"ground_truth", st.curve().ground_truth}};
   j["hover"] = l.hover;
+  j["controls_overflow"] = l.controls_overflow;
   j["beta_plot"] = {{"x0", l.beta_plot_min.x},
                     {"y0", l.beta_plot_min.y},
                     {"x1", l.beta_plot_max.x},

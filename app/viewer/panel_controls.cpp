@@ -18,6 +18,18 @@ void section(const char* title) {
   ImGui::Separator();
 }
 
+// A section the user can fold. It starts folded in a short window (under 700 px), so the
+// source, beta and the readouts fit at 960 x 600 without scrolling.
+bool folding_section(const char* title) {
+  ImGui::Spacing();
+  const bool tall = ImGui::GetIO().DisplaySize.y >= 700;
+  ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(0.55f, 0.8f, 1.0f, 1.0f));
+  const bool open = ImGui::CollapsingHeader(
+      title, tall ? ImGuiTreeNodeFlags_DefaultOpen : ImGuiTreeNodeFlags_None);
+  ImGui::PopStyleColor();
+  return open;
+}
+
 // The path field keeps what the user types until the source setting changes elsewhere.
 struct PathField {
   char buf[1024] = {};
@@ -85,7 +97,7 @@ void beta_section(ViewerState& st) {
 }
 
 void display_section(ViewerState& st) {
-  section("Display");
+  if (!folding_section("Display")) return;
   static const io::Colormap cmaps[] = {io::Colormap::kJet, io::Colormap::kViridis,
                                        io::Colormap::kTurbo, io::Colormap::kInferno,
                                        io::Colormap::kGray};
@@ -129,7 +141,7 @@ void display_section(ViewerState& st) {
 }
 
 void engine_section(ViewerState& st) {
-  section("Engine");
+  if (!folding_section("Engine")) return;
   static const Backend backends[] = {Backend::kAuto, Backend::kGpu, Backend::kCpu};
   const Backend cur = st.settings().backend();
   ImGui::SetNextItemWidth(100);
@@ -140,14 +152,26 @@ void engine_section(ViewerState& st) {
   }
   ImGui::TextWrapped("running: %s", st.engine_description().c_str());
   if (!st.engine_reason().empty()) {
+    // In a short window the reason goes into a tooltip, so the readouts stay in view.
+    const bool compact = ImGui::GetIO().DisplaySize.y < 700;
     ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1, 0.7f, 0.3f, 1));
-    ImGui::TextWrapped("%s", st.engine_reason().c_str());
+    if (compact)
+      ImGui::TextUnformatted("why this engine? (hover)");
+    else
+      ImGui::TextWrapped("%s", st.engine_reason().c_str());
     ImGui::PopStyleColor();
+    if (compact && ImGui::IsItemHovered()) {
+      ImGui::BeginTooltip();
+      ImGui::PushTextWrapPos(ImGui::GetFontSize() * 30);
+      ImGui::TextUnformatted(st.engine_reason().c_str());
+      ImGui::PopTextWrapPos();
+      ImGui::EndTooltip();
+    }
   }
 }
 
 void playback_section(ViewerState& st) {
-  section("Playback");
+  if (!folding_section("Playback")) return;
   if (ImGui::Button(st.paused() ? "Play" : "Pause")) st.set_paused(!st.paused());
   ImGui::SameLine();
   if (ImGui::Button("Step")) st.request_step();
@@ -241,7 +265,7 @@ void readouts_section(const ViewerState& st) {
 }
 
 void capture_section(ViewerState& st) {
-  section("Capture");
+  if (!folding_section("Capture")) return;
   if (ImGui::Button("Window (S)")) st.request(Request::kScreenshot);
   ImGui::SameLine();
   if (ImGui::Button("Sheet (C)")) st.request(Request::kSheet);
@@ -255,6 +279,13 @@ void capture_section(ViewerState& st) {
 }  // namespace
 
 void panel_controls(ViewerState& st) {
+  // Messages first: a failed open or save must be seen without scrolling.
+  if (!st.error().empty()) {
+    ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1, 0.35f, 0.35f, 1));
+    ImGui::TextWrapped("%s", st.error().c_str());
+    ImGui::PopStyleColor();
+    if (ImGui::SmallButton("dismiss")) st.dismiss_error();
+  }
   source_section(st);
   beta_section(st);
   display_section(st);
@@ -262,12 +293,6 @@ void panel_controls(ViewerState& st) {
   playback_section(st);
   readouts_section(st);
   capture_section(st);
-  if (!st.error().empty()) {
-    ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1, 0.35f, 0.35f, 1));
-    ImGui::TextWrapped("%s", st.error().c_str());
-    ImGui::PopStyleColor();
-    if (ImGui::SmallButton("dismiss")) st.dismiss_error();
-  }
   ImGui::Spacing();
   if (ImGui::Button("Help (F1)")) st.set_show_help(!st.show_help());
 }

@@ -248,8 +248,9 @@ void draw_map(ViewerState& st, const char* id, const char* title, const ViewText
   const io::Frame* fr = st.frame();
   if (frame_toggle && fr && !fr->image.empty()) {
     ImGui::SameLine();
-    bool on = st.show_frame();
-    if (ImGui::Checkbox("source frame", &on)) st.set_show_frame(on);
+    const bool on = st.show_frame();
+    if (ImGui::SmallButton(on ? "show the heatmap" : "show the source frame"))
+      st.set_show_frame(!on);
   }
   const float bar_w = 80.0f;
   const ImVec2 p0 = ImGui::GetCursorScreenPos();

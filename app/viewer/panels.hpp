@@ -32,6 +32,7 @@ struct ViewLayout {
   ImVec2 colorbar_min{0, 0}, colorbar_max{0, 0};    // the softmax view's colour bar
   ImVec2 time_plot_min{0, 0}, time_plot_max{0, 0};  // the plots' axes boxes
   ImVec2 beta_plot_min{0, 0}, beta_plot_max{0, 0};
+  float controls_overflow = 0;  // how far the controls panel scrolls (0: all of it in view)
   std::string hover;  // what the hover readout or a plot's tooltip says this frame ("" none)
 };
 

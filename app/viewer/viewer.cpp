@@ -258,8 +258,9 @@ bool Viewer::frame(int fb_width, int fb_height, double now_s) {
       more = false;  // still draw the last frame below
   }
   if (st_.needs_decode()) decode_current();
-  if (st_.curve_stale() &&
-      (scripted_ || st_.paused() || st_.source_ended() || now_s - last_curve_t_ >= kCurvePeriodS)) {
+  // A scripted run's last frame always gets its own curve (it is what gets saved).
+  if (st_.curve_stale() && ((scripted_ && !more) || st_.paused() || st_.source_ended() ||
+                            now_s - last_curve_t_ >= kCurvePeriodS)) {
     st_.compute_curve(
         [this](const HeatmapView& m, const DecodeOptions& o) { return compare_cpu_.decode(m, o); });
     last_curve_t_ = now_s;
@@ -281,6 +282,7 @@ bool Viewer::frame(int fb_width, int fb_height, double now_s) {
                        recorder_.frames());
     ImGui::PopStyleColor();
   }
+  layout_.controls_overflow = ImGui::GetScrollMaxY();
   ImGui::EndChild();
   ImGui::SameLine();
   ImGui::BeginChild("main", ImVec2(0, 0), false, ImGuiWindowFlags_NoScrollbar);

@@ -42,6 +42,7 @@ DecodedPoint debiased_softargmax(const HeatmapView& map, int c, const Keypoint& 
       const float* row = map.row_f32(c, y);
       double rs = 0, rx = 0;
       for (int x = 0; x < W; ++x) {
+        if (row[x] == 0) continue;  // exp(0) - 1: an exact zero background costs nothing
         const double e = debiased_weight(row[x], b, m);
         rs += e;
         rx += e * x;

@@ -357,6 +357,19 @@ TEST(ViewerAppTest, HoverReadsAPointOfAViewAndOfThePlot) {
   EXPECT_EQ(plot.report["hover"].get<std::string>(), want);
 }
 
+// At 960 x 600 the controls (source, beta, readouts; the other sections folded) fit without
+// scrolling, for one channel and for the five-row channel table.
+TEST(ViewerAppTest, ReadoutsFitAt960x600) {
+  std::vector<std::pair<int, int>> peaks;
+  const fs::path npy = write_stack("fit5", 5, 64, 48, &peaks);
+  for (const std::string& src : {std::string("synthetic"), npy.string()}) {
+    const ViewerRun r = run_viewer("fit", src + " --frames 2 --width 960 --height 600");
+    EXPECT_EQ(r.report["controls_overflow"].get<double>(), 0.0) << src;
+  }
+  const ViewerRun big = run_viewer("fitbig", "--frames 2");
+  EXPECT_EQ(big.report["controls_overflow"].get<double>(), 0.0) << "1280 x 800";
+}
+
 TEST(ViewerAppTest, FramesNShowsNFramesOfAVideo) {
   const fs::path video = tmp("count.avi");
   {

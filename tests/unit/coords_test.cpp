@@ -17,7 +17,7 @@ CoordConvention conv(CoordSystem s, int iw = 0, int ih = 0, bool udp = false) {
 
 TEST(Coords, EveryConventionOnAHandComputedPoint) {
   // A 4 x 2 map, the point (1, 0.5).
-  const Point2 p{1, 0.5};
+  const CoordPoint p{1, 0.5};
   struct Case {
     CoordConvention c;
     double x, y;
@@ -31,10 +31,10 @@ TEST(Coords, EveryConventionOnAHandComputedPoint) {
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.c.name());
-    const Point2 q = to_convention(p, 4, 2, c.c);
+    const CoordPoint q = to_convention(p, 4, 2, c.c);
     EXPECT_NEAR(q.x, c.x, 1e-12);
     EXPECT_NEAR(q.y, c.y, 1e-12);
-    const Point2 back = from_convention(q, 4, 2, c.c);
+    const CoordPoint back = from_convention(q, 4, 2, c.c);
     EXPECT_NEAR(back.x, p.x, 1e-12);
     EXPECT_NEAR(back.y, p.y, 1e-12);
   }

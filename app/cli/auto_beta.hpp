@@ -1,0 +1,19 @@
+// `sweep --auto-beta`: the beta that minimises the mean soft-argmax error to ground truth over
+// the input's first frames (core/autotune.hpp), with its curve written next to the sheets.
+#pragma once
+
+#include <string>
+
+#include "app/cli/decode_flags.hpp"
+#include "app/common/source_options.hpp"
+
+namespace peakscope::cli {
+
+// Reads up to max_frames frames of `input` that carry ground truth, tunes beta over every
+// channel with a ground-truth point (the point nearest the channel's argmax is its target),
+// writes out_dir/auto_beta.csv (beta, mean error) and out_dir/auto_beta.json, prints the
+// optimum on stderr and returns it. Throws std::runtime_error when no frame has ground truth.
+double find_auto_beta(const std::string& input, const common::SourceArgs& src, bool normalize,
+                      long max_frames, const std::string& out_dir);
+
+}  // namespace peakscope::cli

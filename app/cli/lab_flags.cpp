@@ -1,0 +1,110 @@
+#include "app/cli/lab_flags.hpp"
+
+#include <cmath>
+#include <cstdio>
+
+#include "app/cli/decode_flags.hpp"
+
+namespace peakscope::cli {
+namespace {
+
+nlohmann::ordered_json num(double v) {
+  return std::isfinite(v) ? nlohmann::ordered_json(v) : nlohmann::ordered_json(nullptr);
+}
+
+}  // namespace
+
+void add_lab_flags(CLI::App& app, LabFlags& f) {
+  app.add_option("--decoders", f.decoders,
+                 "extra decoders per channel: argmax,softargmax,quarter,dark,dark-udp,window,"
+                 "centroid,mediapipe,debiased or all");
+  app.add_option("--coords", f.coords,
+                 "convention of the decoders' positions: index | half | dsnt | corner | image")
+      ->check(CLI::IsMember({"index", "half", "dsnt", "corner", "image"}))
+      ->capture_default_str();
+  app.add_option("--input-size", f.input_size, "network input WxH (for --coords image)");
+  app.add_flag("--udp", f.udp, "--coords image with UDP's (input - 1) / (W - 1) scale");
+  app.add_option("--window-beta", f.window_beta, "beta of the window decoder (default: --beta)");
+  app.add_option("--window-radius", f.params.window_radius, "window decoder: (2r+1)^2 pixels")
+      ->capture_default_str();
+  app.add_option("--dark-kernel", f.params.dark_kernel, "DARK's Gaussian blur kernel (odd)")
+      ->capture_default_str();
+  app.add_option("--centroid-size", f.params.centroid_size, "centroid window (odd)")
+      ->capture_default_str();
+  app.add_option("--mediapipe-size", f.params.mediapipe_size, "MediaPipe window (odd)")
+      ->capture_default_str();
+  app.add_option("--mediapipe-threshold", f.params.mediapipe_threshold,
+                 "MediaPipe refines when the window's max sigmoid reaches this")
+      ->capture_default_str();
+}
+
+Lab resolve_lab(const LabFlags& f, double beta) {
+  Lab lab;
+  try {
+    lab.coords.system = parse_coord_system(f.coords);
+    if (!f.input_size.empty())
+      parse_input_size(f.input_size, lab.coords.input_width, lab.coords.input_height);
+    lab.coords.udp = f.udp;
+    if (lab.coords.system != CoordSystem::kImage && (!f.input_size.empty() || f.udp))
+      throw std::invalid_argument("--input-size and --udp apply only to --coords image");
+    lab.coords.validate();
+    lab.params = f.params;
+    lab.params.window_beta = f.window_beta == 0 ? beta : f.window_beta;
+    lab.params.validate();
+    if (!f.decoders.empty())
+      lab.decoders = parse_decoder_list(f.decoders);
+    else if (lab.coords.system != CoordSystem::kIndex)
+      lab.decoders = {DecoderKind::kArgmax, DecoderKind::kSoftargmax};
+  } catch (const UsageError&) {
+    throw;
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+  return lab;
+}
+
+void Lab::describe(nlohmann::ordered_json& header) const {
+  header["coords"] = coords.name();
+  if (coords.system == CoordSystem::kImage) {
+    header["input_size"] =
+        std::to_string(coords.input_width) + "x" + std::to_string(coords.input_height);
+    header["udp"] = coords.udp;
+  }
+}
+
+nlohmann::ordered_json Lab::channel_json(const HeatmapView& map, int c, const Keypoint& kp,
+                                         const DecodeOptions& opt) const {
+  nlohmann::ordered_json out = nlohmann::ordered_json::object();
+  for (DecoderKind k : decoders) {
+    const DecodedPoint p = decode_with(k, map, c, kp, opt, params);
+    const CoordPoint q = to_convention({p.x, p.y}, map.width, map.height, coords);
+    nlohmann::ordered_json d = {{"x", num(q.x)}, {"y", num(q.y)}, {"score", num(p.score)}};
+    if (!p.valid) d["valid"] = false;
+    out[decoder_name(k)] = std::move(d);
+  }
+  return out;
+}
+
+std::string Lab::csv_header() const {
+  std::string s;
+  for (DecoderKind k : decoders) {
+    const std::string n = decoder_name(k);
+    s += "," + n + "_x," + n + "_y";
+  }
+  return s;
+}
+
+std::string Lab::csv_values(const HeatmapView& map, int c, const Keypoint& kp,
+                            const DecodeOptions& opt) const {
+  std::string s;
+  char buf[64];
+  for (DecoderKind k : decoders) {
+    const DecodedPoint p = decode_with(k, map, c, kp, opt, params);
+    const CoordPoint q = to_convention({p.x, p.y}, map.width, map.height, coords);
+    std::snprintf(buf, sizeof buf, ",%.6f,%.6f", q.x, q.y);
+    s += buf;
+  }
+  return s;
+}
+
+}  // namespace peakscope::cli

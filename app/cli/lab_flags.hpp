@@ -1,0 +1,50 @@
+// The decoding-lab flags of `decode`: --decoders, --coords (+ --input-size, --udp) and the
+// refinements' parameters, and what they add to each channel of the JSON and CSV.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "core/coords.hpp"
+#include "core/decode.hpp"
+#include "core/decoders/decoder.hpp"
+#include "core/heatmap.hpp"
+
+namespace peakscope::cli {
+
+struct LabFlags {
+  std::string decoders;  // empty: none (unless --coords is given: then argmax,softargmax)
+  std::string coords = "index";
+  std::string input_size;  // WxH, for --coords image
+  bool udp = false;
+  double window_beta = 0;  // 0: the --beta of the command
+  DecoderParams params;
+};
+
+// Registers the flags on a subcommand.
+void add_lab_flags(CLI::App& app, LabFlags& f);
+
+// The resolved flags: which decoders, in which convention, with which parameters.
+struct Lab {
+  std::vector<DecoderKind> decoders;  // empty: the lab adds nothing to the output
+  CoordConvention coords;
+  DecoderParams params;
+
+  bool active() const { return !decoders.empty(); }
+  // {"coords": "image", "input_size": "192x256", "udp": true} fields for the JSON header.
+  void describe(nlohmann::ordered_json& header) const;
+  // {"quarter": {"x", "y", "score"}, ...} of channel c, in the chosen convention.
+  nlohmann::ordered_json channel_json(const HeatmapView& map, int c, const Keypoint& kp,
+                                      const DecodeOptions& opt) const;
+  // ",quarter_x,quarter_y,..." and the matching values of channel c.
+  std::string csv_header() const;
+  std::string csv_values(const HeatmapView& map, int c, const Keypoint& kp,
+                         const DecodeOptions& opt) const;
+};
+
+// Checks and resolves the flags; throws UsageError naming the flag and the value.
+Lab resolve_lab(const LabFlags& f, double beta);
+
+}  // namespace peakscope::cli
