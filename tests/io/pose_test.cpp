@@ -336,8 +336,9 @@ TEST(PoseCliTest, DecodeJsonCarriesThePose) {
   REQUIRE_POSE_MODEL(preset);
   const std::string out = tmp("messi.json");
   ASSERT_EQ(cli("", "decode " + kMessi +
-                        " --pose mediapipe-lite --roi 55,-15,420,420 --backend cpu --out " + out +
-                        " 2>/dev/null"),
+                        " --pose mediapipe-lite --roi 55,-15,420,420 --backend cpu"
+                        " --decoders argmax,mediapipe --out " +
+                        out + " 2>/dev/null"),
             0);
   const auto j = nlohmann::json::parse(slurp(out));
   fs::remove(out);
@@ -356,6 +357,13 @@ TEST(PoseCliTest, DecodeJsonCarriesThePose) {
               kTolerancePx)
         << key;
   }
+  // The decoding lab's decoders, in frame pixels too.
+  for (const char* d : {"argmax", "mediapipe"}) {
+    const auto& p = nose["decoders_image"][d];
+    EXPECT_LE(std::hypot(p["x"].get<double>() - 246, p["y"].get<double>() - 118), kTolerancePx)
+        << d;
+  }
+  EXPECT_EQ(nose["decoders_image"]["argmax"], nose["argmax_image"]);
 }
 
 TEST(PoseCliTest, BadPoseArgumentsAreRefused) {
