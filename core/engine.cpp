@@ -25,4 +25,10 @@ const char* backend_name(Backend b) {
   return "?";
 }
 
+std::vector<Keypoint> Engine::decode_scene(const Scene& scene, bool per_subject, ElemType type,
+                                           const DecodeOptions& opt) {
+  scene_frame_ = per_subject ? scene.render_per_subject(type) : scene.render(type);
+  return decode(scene_frame_.view(), opt);
+}
+
 }  // namespace peakscope

@@ -11,6 +11,7 @@
 
 #include "core/decode.hpp"
 #include "core/heatmap.hpp"
+#include "core/scene.hpp"
 
 namespace peakscope {
 
@@ -41,6 +42,13 @@ class Engine {
   // The softmax map of channel c of `map`, 0 <= c < map.channels.
   virtual SoftmaxImage softmax(const HeatmapView& map, int c, const DecodeOptions& opt) = 0;
 
+  // Decodes the synthetic scene's current frame: the one-channel sum as Scene::render(type)
+  // makes it, or one channel per subject (Scene::render_per_subject). This default renders it
+  // on the CPU; the GPU engine renders it on the GPU straight into device memory, so the
+  // frame never crosses from the host. last_softmax then refers to this frame.
+  virtual std::vector<Keypoint> decode_scene(const Scene& scene, bool per_subject, ElemType type,
+                                             const DecodeOptions& opt);
+
   // The softmax map of channel c of the frame passed to the last decode(), without decoding
   // it again (the viewer decodes once per frame and then shows one channel). Same options as
   // that decode. CPU engines read the frame again: the caller keeps its data alive and
@@ -56,6 +64,9 @@ class Engine {
   virtual std::string fallback_reason() const { return {}; }
   // One line for readouts and logs, e.g. "CPU (AVX2, 2 threads)" or "GPU (NVIDIA H200 ...)".
   virtual std::string description() const = 0;
+
+ private:
+  Heatmap scene_frame_;  // decode_scene's frame (last_softmax of a CPU engine reads it)
 };
 
 }  // namespace peakscope

@@ -1,99 +1,161 @@
-// Pass 1: each workgroup reduces a contiguous range of one channel's row-major pixels to an
-// online-softmax state: max m, s = sum exp(beta (x - m)), s*x, s*y (y relative to the range's
-// first row) and the first index of the max. Deterministic: a fixed tree, no atomics.
-// With MAX_ONLY it computes only m (for normalise-by-max, before the real pass).
+// Pass 1: workgroup g of channel c (gl_WorkGroupID = (g, c): all channels in one dispatch)
+// reduces uVecsPerGroup vector loads (4 floats or 16 bytes each, 256 threads striding through
+// them, coalesced) of the channel's row-major pixels to an online-softmax Partial. Weights
+// are float, summed over one load in float and then in double (see Partial). Deterministic:
+// a fixed tree, no atomics. With MAX_ONLY it computes only the max and its first index (for
+// normalise-by-max, before the real pass).
 layout(local_size_x = 256) in;
-
 layout(std430, binding = 1) writeonly buffer Partials { Partial parts[]; };
-layout(std430, binding = 2) readonly buffer Betas { float betas[]; };
 
-uniform uint uElemsPerGroup;
+uniform uint uVecsPerGroup;
 
-shared float sh_m[256];
-shared float sh_s[256];
-shared float sh_sx[256];
-shared float sh_sy[256];
+shared uint sh_key[256];
 shared uint sh_idx[256];
+shared float sh_m[256];
+#ifndef MAX_ONLY
+shared double sh_s[256];
+shared double sh_sx[256];
+shared double sh_sy[256];
+#endif
 
 void main() {
   const uint c = gl_WorkGroupID.y;
   const uint g = gl_WorkGroupID.x;
   const uint t = gl_LocalInvocationID.x;
   const uint n = uWidth * uHeight;
-  const uint start = g * uElemsPerGroup;
-  const uint end = min(start + uElemsPerGroup, n);
-  const uint row0 = start / uWidth;
-  const uint base = uBaseOffset + c * uChannelStride;
+  const uint nvec = (n + kPerLoad - 1u) / kPerLoad;
+  const uint vbeg = g * uVecsPerGroup;
+  const uint vend = min(vbeg + uVecsPerGroup, nvec);
+  const uint base = c * uPlane;
 #ifndef MAX_ONLY
-  const float beta = betas[c];
+  const ChannelScale cs = scales[c];
 #endif
-  float m = kNegInf, s = 0.0, sx = 0.0, sy = 0.0;
+  float m = kNegInf;
+  uint mkey = 0u;
   uint idx = 0xffffffffu;
-  // Walk i = start + t, + 256, ... keeping (x, y) without a division per element.
-  uint i = start + t;
-  uint x = i % uWidth, y = i / uWidth;
-  const uint stepy = 256u / uWidth, stepx = 256u % uWidth;
-  for (; i < end; i += 256u) {
-    const float v = load_elem(base, y * uRowStride + x);
-    if (!isnan(v) && v != kNegInf) {
-#ifdef MAX_ONLY
-      if (v > m) { m = v; idx = i; }
+  double S = 0.0, SX = 0.0, SY = 0.0;
+  uint v = vbeg + t;
+  uint i0 = v * kPerLoad;  // channel-relative index of the load's first pixel
+  uint x0 = i0 % uWidth, y0 = i0 / uWidth;
+  const uint step = 256u * kPerLoad;
+  const uint stepx = step % uWidth, stepy = step / uWidth;
+  for (; v < vend; v += 256u) {
+    float vals[kPerLoad];
+#ifdef INPUT_U8
+    const uvec4 w = inp.q[(base >> 4u) + v];
+    for (uint k = 0u; k < 16u; ++k) vals[k] = float((w[k >> 2u] >> ((k & 3u) * 8u)) & 0xffu);
 #else
-      const float yr = float(y - row0);
-      if (v > m) {
-        const float f = (m == kNegInf) ? 0.0 : exp(beta * (m - v));
-        s = s * f + 1.0;
-        sx = sx * f + float(x);
-        sy = sy * f + yr;
-        m = v;
-        idx = i;
-      } else {
-        const float e = (v == m) ? 1.0 : exp(beta * (v - m));
-        s += e;
-        sx += e * float(x);
-        sy += e * yr;
-      }
+    const vec4 w = inp.q[(base >> 2u) + v];
+    for (uint k = 0u; k < 4u; ++k) vals[k] = w[k];
+#ifndef MAX_ONLY
+    if (cs.shift != 0)
+      for (uint k = 0u; k < 4u; ++k) vals[k] = scale_pow2(vals[k], cs.shift);
 #endif
+#endif
+    const uint valid_n = min(kPerLoad, n - i0);  // the last load may run past the plane
+    // The load's max first, so each weight below is taken against the running max. Keys
+    // (common.glsl) for float, so that a GPU flushing denormals still finds the right max.
+    uint lkey = 0u, lk = 0u;
+    for (uint k = 0u; k < valid_n; ++k) {
+#ifdef INPUT_U8
+      const uint kk = uint(vals[k]) + 1u;  // 0 stays "no valid pixel"
+#else
+      const uint kk = okey(vals[k]);
+#endif
+      if (kk > lkey) { lkey = kk; lk = k; }
     }
-    x += stepx;
-    y += stepy;
-    if (x >= uWidth) { x -= uWidth; y += 1u; }
+    if (lkey > mkey) {
+#ifndef MAX_ONLY
+      const double f = weight_d(cs, m, vals[lk]);  // m = -inf: 0 (the sums are 0 anyway)
+      S *= f;
+      SX *= f;
+      SY *= f;
+#endif
+      m = vals[lk];
+      mkey = lkey;
+      idx = i0 + lk;
+    }
+#ifndef MAX_ONLY
+    if (mkey != 0u && uExact != 0u) {
+      for (uint k = 0u; k < valid_n; ++k) {
+        const double e = weight_d(cs, vals[k], m);
+        uint xk = x0 + k, yk = y0;
+        while (xk >= uWidth) { xk -= uWidth; yk += 1u; }
+        S += e;
+        SX += e * double(xk);
+        SY += e * double(yk);
+      }
+    } else if (mkey != 0u) {
+      float s4 = 0.0, sx4 = 0.0, sy4 = 0.0;
+      for (uint k = 0u; k < valid_n; ++k) {
+        // exp of the exponent; NaN only for a NaN pixel (weight 0) or +inf against a +inf
+        // max (weight 1, the +inf pixels share the probability); -inf pixels give 0.
+        float e = exp(expo(cs, vals[k], m));
+        if ((floatBitsToUint(e) & 0x7fffffffu) > 0x7f800000u) e = (vals[k] == m) ? 1.0 : 0.0;
+        uint xk = x0 + k, yk = y0;
+        if (uWidth >= kPerLoad) {
+          if (xk >= uWidth) { xk -= uWidth; yk += 1u; }
+        } else {
+          while (xk >= uWidth) { xk -= uWidth; yk += 1u; }
+        }
+        // Coordinates relative to the load's first pixel: float products of a weight and
+        // a coordinate near 2^23 would round to a whole pixel.
+        s4 += e;
+        sx4 += e * float(int(xk) - int(x0));
+        sy4 += e * float(yk - y0);
+      }
+      S += double(s4);
+      SX += double(sx4) + double(s4) * double(x0);
+      SY += double(sy4) + double(s4) * double(y0);
+    }
+#endif
+    i0 += step;
+    x0 += stepx;
+    y0 += stepy;
+    if (x0 >= uWidth) { x0 -= uWidth; y0 += 1u; }
   }
-  sh_m[t] = m;
-  sh_s[t] = s;
-  sh_sx[t] = sx;
-  sh_sy[t] = sy;
+  sh_key[t] = mkey;
   sh_idx[t] = idx;
+  sh_m[t] = m;
+#ifndef MAX_ONLY
+  sh_s[t] = S;
+  sh_sx[t] = SX;
+  sh_sy[t] = SY;
+#endif
   barrier();
   for (uint h = 128u; h > 0u; h >>= 1u) {
     if (t < h) {
+      const uint ka = sh_key[t], kb = sh_key[t + h];
+      const uint ia = sh_idx[t], ib = sh_idx[t + h];
       const float ma = sh_m[t], mb = sh_m[t + h];
-      const float mm = max(ma, mb);
-      if (mm != kNegInf) {
+      const uint kmax = max(ka, kb);
+      const float mm = kb > ka ? mb : ma;
 #ifndef MAX_ONLY
-        const float fa = (ma == mm) ? 1.0 : exp(beta * (ma - mm));
-        const float fb = (mb == mm) ? 1.0 : exp(beta * (mb - mm));
-        sh_s[t] = sh_s[t] * fa + sh_s[t + h] * fb;
-        sh_sx[t] = sh_sx[t] * fa + sh_sx[t + h] * fb;
-        sh_sy[t] = sh_sy[t] * fa + sh_sy[t + h] * fb;
+      const double fa = (ka == kmax) ? 1.0 : weight_d(cs, ma, mm);
+      const double fb = (kb == kmax) ? 1.0 : weight_d(cs, mb, mm);
+      sh_s[t] = sh_s[t] * fa + sh_s[t + h] * fb;
+      sh_sx[t] = sh_sx[t] * fa + sh_sx[t + h] * fb;
+      sh_sy[t] = sh_sy[t] * fa + sh_sy[t + h] * fb;
 #endif
-        const uint ia = sh_idx[t], ib = sh_idx[t + h];
-        sh_idx[t] = (ma > mb) ? ia : (mb > ma) ? ib : min(ia, ib);
-        sh_m[t] = mm;
-      }
+      sh_idx[t] = (ka > kb) ? ia : (kb > ka) ? ib : min(ia, ib);
+      sh_key[t] = kmax;
+      sh_m[t] = mm;
     }
     barrier();
   }
   if (t == 0u) {
     Partial p;
-    p.m = sh_m[0];
+    p.m = sh_key[0] == 0u ? kNegInf : sh_m[0];
+    p.idx = sh_key[0] == 0u ? 0xffffffffu : sh_idx[0];
+#ifndef MAX_ONLY
     p.s = sh_s[0];
     p.sx = sh_sx[0];
     p.sy = sh_sy[0];
-    p.idx = sh_idx[0];
-    p.row0 = row0;
-    p.pad1 = 0u;
-    p.pad2 = 0u;
+#else
+    p.s = 0.0;
+    p.sx = 0.0;
+    p.sy = 0.0;
+#endif
     parts[c * gl_NumWorkGroups.x + g] = p;
   }
 }

@@ -1,11 +1,21 @@
 // peakscope-bench: headless GPU benchmark. Links only core and core/gpu (EGL, GL, epoxy,
 // Highway): no OpenCV, no GLFW, so it runs on a bare GPU machine with the GL dispatch
-// libraries beside it (../shared/device/README.md).
+// libraries beside it (scripts/bench-gpu --prepare-device).
 //
-// For each size: medians of GPU compute alone (GL timer queries), upload + compute +
-// readback (wall clock around a synchronous decode), and the CPU engine.
+// Per case, medians of:
+//   kernel      the decode dispatches alone on the frame resident in device memory (GL timer
+//               queries) and the rate it reads the frame at (GB/s);
+//   round trip  a host frame through the engine: copy into staging (split over threads), DMA
+//               into device memory (a discrete GPU), decode, read back (wall clock);
+//   floor       a raw staging -> device copy of the same bytes in the same run (timer query,
+//               else wall clock), and round trip / floor;
+//   scene       the GPU-made scene (core/scene on the GPU, animated) + its decode per frame;
+//   cpu         the CPU engine on the host frame.
+// n/a where a figure cannot be measured (no GPU, a frame beyond its limits, timer queries that
+// return nothing usable, as on llvmpipe).
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -13,6 +23,7 @@
 #include <vector>
 
 #include "app/bench/bench_maps.hpp"
+#include "core/cpu_engine.hpp"
 #include "core/gpu/egl_context.hpp"
 #include "core/gpu/fallback_engine.hpp"
 #include "core/gpu/gl_engine.hpp"
@@ -22,18 +33,22 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 using peakscope::bench::BenchCase;
+namespace gpu = peakscope::gpu;
+
+constexpr double kNa = -1;
 
 double median(std::vector<double> v) {
-  if (v.empty()) return -1;
+  if (v.empty()) return kNa;
   std::sort(v.begin(), v.end());
   return v[v.size() / 2];
 }
 
 struct Row {
-  std::string name;
-  double gpu_compute_us = -1, gpu_roundtrip_us = -1, cpu_us = -1;
+  std::string name, note;
+  double bytes = 0;
+  double kernel_us = kNa, kernel_gbs = kNa, roundtrip_us = kNa, floor_us = kNa, ratio = kNa,
+         scene_us = kNa, cpu_us = kNa, max_diff_px = kNa;
   int reps = 0;
-  double max_diff_px = -1;  // GPU vs CPU soft-argmax, for the record
 };
 
 template <typename F>
@@ -50,11 +65,70 @@ std::vector<double> time_us(F&& f, double budget_s, int max_reps) {
   return t;
 }
 
+// A raw copy of `bytes` from a persistently mapped staging buffer into a device-local one:
+// the floor for any frame that starts in host memory. GPU time from a timer query when
+// usable, else wall clock around copy + glFinish.
+double transfer_floor_us(std::size_t bytes, bool timers, double budget, int reps) {
+  GLuint b[2];
+  glGenBuffers(2, b);
+  const GLbitfield kWrite = GL_MAP_WRITE_BIT | GL_MAP_PERSISTENT_BIT | GL_MAP_COHERENT_BIT;
+  glBindBuffer(GL_COPY_READ_BUFFER, b[0]);
+  glBufferStorage(GL_COPY_READ_BUFFER, static_cast<GLsizeiptr>(bytes), nullptr, kWrite);
+  void* p = glMapBufferRange(GL_COPY_READ_BUFFER, 0, static_cast<GLsizeiptr>(bytes), kWrite);
+  if (p) std::memset(p, 1, bytes);
+  glBindBuffer(GL_COPY_WRITE_BUFFER, b[1]);
+  glBufferStorage(GL_COPY_WRITE_BUFFER, static_cast<GLsizeiptr>(bytes), nullptr, 0);
+  GLuint q = 0;
+  glGenQueries(1, &q);
+  std::vector<double> gpu_t;
+  const auto wall = time_us(
+      [&] {
+        glBeginQuery(GL_TIME_ELAPSED, q);
+        glCopyBufferSubData(GL_COPY_READ_BUFFER, GL_COPY_WRITE_BUFFER, 0, 0,
+                            static_cast<GLsizeiptr>(bytes));
+        glEndQuery(GL_TIME_ELAPSED);
+        glFinish();
+        GLuint64 ns = 0;
+        glGetQueryObjectui64v(q, GL_QUERY_RESULT, &ns);
+        gpu_t.push_back(static_cast<double>(ns) * 1e-3);
+      },
+      budget, reps);
+  glDeleteQueries(1, &q);
+  glDeleteBuffers(2, b);
+  return timers ? median(gpu_t) : median(wall);
+}
+
 void usage() {
   std::puts(
       "usage: peakscope-bench [--json] [--beta B] [--budget SECONDS] [--reps N] [--max-pixels N]\n"
-      "  Medians per size of: GPU compute (timer queries), GPU upload+compute+readback,\n"
-      "  CPU engine. --max-pixels skips larger cases (default: all, up to 8192x8192).");
+      "                       [--case TEXT]\n"
+      "  Medians per case: GPU kernel on device-resident data (timer queries, GB/s), host-frame\n"
+      "  round trip, transfer floor (staging -> device copy) and the ratio, GPU-made scene +\n"
+      "  decode per frame, CPU engine. --max-pixels skips larger cases; --case keeps the cases\n"
+      "  whose name contains TEXT.");
+}
+
+std::string cell(double v) {
+  char b[32];
+  if (v < 0)
+    std::snprintf(b, sizeof b, "n/a");
+  else
+    std::snprintf(b, sizeof b, v < 10 ? "%.3g" : "%.1f", v);
+  return b;
+}
+std::string jnum(double v) {
+  char b[32];
+  if (v < 0) return "null";
+  std::snprintf(b, sizeof b, "%.4g", v);
+  return b;
+}
+std::string jstr(const std::string& s) {
+  std::string o = "\"";
+  for (char ch : s) {
+    if (ch == '"' || ch == '\\') o += '\\';
+    o += (ch == '\n' ? ' ' : ch);
+  }
+  return o + "\"";
 }
 
 }  // namespace
@@ -64,6 +138,7 @@ int main(int argc, char** argv) {
   double beta = 100, budget = 1.0;
   int reps = 200;
   long long max_pixels = 1LL << 40;
+  std::string only;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto next = [&]() -> const char* {
@@ -83,6 +158,8 @@ int main(int argc, char** argv) {
       reps = std::atoi(next());
     else if (a == "--max-pixels")
       max_pixels = std::atoll(next());
+    else if (a == "--case")
+      only = next();
     else if (a == "-h" || a == "--help") {
       usage();
       return 0;
@@ -92,14 +169,13 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  if (!(beta > 0)) {
-    std::fprintf(stderr, "peakscope-bench: --beta must be > 0\n");
+  if (auto p = peakscope::beta_problem(beta); !p.empty()) {
+    std::fprintf(stderr, "peakscope-bench: --beta: %s\n", p.c_str());
     return 2;
   }
 
   // The GPU engine as the CLI gets it (forced: llvmpipe would otherwise pick the CPU); its
   // GL engine is driven directly for the timer queries, with its context current.
-  namespace gpu = peakscope::gpu;
   gpu::EngineChoice choice =
       gpu::select_engine(peakscope::Backend::kGpu, gpu::ContextMode::kOwnHeadless, true);
   auto* fe = dynamic_cast<gpu::FallbackEngine*>(choice.engine.get());
@@ -108,75 +184,105 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "peakscope-bench: %s; CPU figures only\n", choice.reason.c_str());
   else if (fe->headless_context())
     fe->headless_context()->make_current();
+  const std::string device = gl ? gl->description() : std::string("none");
+  // Software rasterisers report ~0 for timer queries: no GPU time is measured there.
+  const bool timers = gl && device.find("llvmpipe") == std::string::npos &&
+                      device.find("softpipe") == std::string::npos;
+
   peakscope::CpuEngine cpu;
   std::vector<Row> rows;
   for (const BenchCase& c : peakscope::bench::gpu_cases()) {
     if (static_cast<long long>(c.width) * c.height * c.channels > max_pixels) continue;
+    if (!only.empty() && c.name.find(only) == std::string::npos) continue;
+    std::fprintf(stderr, "peakscope-bench: %s\n", c.name.c_str());
     const peakscope::Heatmap map = peakscope::bench::make_bench_map(c);
     const peakscope::DecodeOptions opt{beta, c.normalize};
     Row r;
     r.name = c.name;
+    r.bytes = static_cast<double>(map.view().pixels()) * c.channels * peakscope::elem_size(c.type);
     std::vector<peakscope::Keypoint> cpu_out;
-    const auto tc = time_us([&] { cpu_out = cpu.decode(map.view(), opt); }, budget, reps);
-    r.cpu_us = median(tc);
+    r.cpu_us = median(time_us([&] { cpu_out = cpu.decode(map.view(), opt); }, budget, reps));
     if (gl) {
-      std::vector<double> compute;
-      std::vector<peakscope::Keypoint> gpu_out;
       try {
-        const auto tg = time_us(
+        std::vector<peakscope::Keypoint> gpu_out;
+        const auto rt = time_us(
             [&] {
               gl->submit(map.view(), opt);
-              auto f = gl->poll(true);
-              if (f && f->gpu_ms > 0) compute.push_back(f->gpu_ms * 1e3);  // 0: no timer
-              if (f) gpu_out = std::move(f->keypoints);
+              if (auto f = gl->poll(true)) gpu_out = std::move(f->keypoints);
             },
             budget, reps);
-        r.gpu_roundtrip_us = median(tg);
-        r.gpu_compute_us = median(compute);
-        r.reps = static_cast<int>(tg.size());
+        r.roundtrip_us = median(rt);
+        r.reps = static_cast<int>(rt.size());
         double d = 0;
         for (std::size_t k = 0; k < gpu_out.size() && k < cpu_out.size(); ++k)
           d = std::max({d, std::abs(gpu_out[k].soft_x - cpu_out[k].soft_x),
                         std::abs(gpu_out[k].soft_y - cpu_out[k].soft_y)});
         r.max_diff_px = d;
+        // The kernel alone: the same frame, resident on the GPU, decoded again.
+        std::vector<double> kt;
+        time_us(
+            [&] {
+              const gpu::GpuFrame f = gl->decode_resident(opt);
+              if (f.gpu_ms > 0) kt.push_back(f.gpu_ms * 1e3);
+            },
+            budget, reps);
+        if (timers && !kt.empty()) {
+          r.kernel_us = median(kt);
+          r.kernel_gbs = r.bytes / (r.kernel_us * 1e3);
+        }
+        r.floor_us = transfer_floor_us(static_cast<std::size_t>(r.bytes), timers, budget, reps);
+        if (r.floor_us > 0) r.ratio = r.roundtrip_us / r.floor_us;
+        // The GPU-made scene, animated, decoded every frame.
+        peakscope::Scene scene(peakscope::bench::bench_scene_config(c));
+        r.scene_us = median(time_us(
+            [&] {
+              scene.step();
+              gl->submit_scene(scene, c.channels > 1, c.type, opt);
+              gl->poll(true);
+            },
+            budget, reps));
       } catch (const std::exception& e) {
+        r.note = e.what();
         std::fprintf(stderr, "peakscope-bench: %s: %s\n", c.name.c_str(), e.what());
+        while (gl->poll(true)) {
+        }
       }
     }
     rows.push_back(r);
   }
 
-  const std::string device = gl ? gl->renderer() : std::string("none");
   if (json) {
-    std::printf("{\"device\": \"%s\", \"beta\": %g, \"cpu\": \"%s, %d threads\", \"cases\": [\n",
-                device.c_str(), beta, peakscope::CpuEngine::simd_target(), cpu.threads());
+    std::printf(
+        "{\"device\": %s, \"beta\": %g, \"cpu\": \"%s, %d threads\", \"timer_queries\": %s,\n"
+        " \"cases\": [\n",
+        jstr(device).c_str(), beta, peakscope::CpuEngine::simd_target(), cpu.threads(),
+        timers ? "true" : "false");
     for (std::size_t i = 0; i < rows.size(); ++i) {
       const Row& r = rows[i];
       std::printf(
-          "  {\"name\": \"%s\", \"gpu_compute_us\": %.3f, \"gpu_upload_compute_readback_us\": "
-          "%.3f, "
-          "\"cpu_us\": %.3f, \"reps\": %d, \"gpu_vs_cpu_max_px\": %.3g}%s\n",
-          r.name.c_str(), r.gpu_compute_us, r.gpu_roundtrip_us, r.cpu_us, r.reps, r.max_diff_px,
-          i + 1 < rows.size() ? "," : "");
+          "  {\"name\": \"%s\", \"bytes\": %.0f, \"gpu_compute_us\": %s, \"gpu_kernel_gbs\": %s, "
+          "\"gpu_roundtrip_us\": %s, \"transfer_floor_us\": %s, \"roundtrip_over_floor\": %s, "
+          "\"gpu_scene_decode_us\": %s, \"cpu_us\": %s, \"reps\": %d, \"gpu_vs_cpu_max_px\": %s, "
+          "\"note\": %s}%s\n",
+          r.name.c_str(), r.bytes, jnum(r.kernel_us).c_str(), jnum(r.kernel_gbs).c_str(),
+          jnum(r.roundtrip_us).c_str(), jnum(r.floor_us).c_str(), jnum(r.ratio).c_str(),
+          jnum(r.scene_us).c_str(), jnum(r.cpu_us).c_str(), r.reps, jnum(r.max_diff_px).c_str(),
+          jstr(r.note).c_str(), i + 1 < rows.size() ? "," : "");
     }
     std::printf("]}\n");
   } else {
-    std::printf("device: %s\nCPU engine: %s, %d threads; beta %g; medians\n", device.c_str(),
-                peakscope::CpuEngine::simd_target(), cpu.threads(), beta);
-    std::printf("%-16s %16s %24s %12s %10s\n", "case", "GPU compute us", "upload+compute+read us",
-                "CPU us", "|GPU-CPU|");
-    auto cell = [](double v) {  // -1: not measured (no GPU, or timer queries report nothing)
-      char b[32];
-      if (v < 0)
-        std::snprintf(b, sizeof b, "n/a");
-      else
-        std::snprintf(b, sizeof b, v < 1 ? "%.3g" : "%.2f", v);
-      return std::string(b);
-    };
+    std::printf("device: %s\nCPU engine: %s, %d threads; beta %g; medians in us%s\n",
+                device.c_str(), peakscope::CpuEngine::simd_target(), cpu.threads(), beta,
+                timers ? "" : " (no usable timer queries: kernel n/a)");
+    std::printf("%-17s %9s %8s %11s %9s %7s %11s %9s %9s\n", "case", "kernel", "GB/s", "round trip",
+                "floor", "ratio", "scene+dec", "CPU", "|GPU-CPU|");
     for (const Row& r : rows)
-      std::printf("%-16s %16s %24s %12s %10s\n", r.name.c_str(), cell(r.gpu_compute_us).c_str(),
-                  cell(r.gpu_roundtrip_us).c_str(), cell(r.cpu_us).c_str(),
-                  r.max_diff_px < 0 ? "-" : cell(r.max_diff_px).c_str());
+      std::printf("%-17s %9s %8s %11s %9s %7s %11s %9s %9s%s%s\n", r.name.c_str(),
+                  cell(r.kernel_us).c_str(), cell(r.kernel_gbs).c_str(),
+                  cell(r.roundtrip_us).c_str(), cell(r.floor_us).c_str(), cell(r.ratio).c_str(),
+                  cell(r.scene_us).c_str(), cell(r.cpu_us).c_str(),
+                  r.max_diff_px < 0 ? "-" : cell(r.max_diff_px).c_str(), r.note.empty() ? "" : "  ",
+                  r.note.c_str());
   }
   return 0;
 }

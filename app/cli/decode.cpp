@@ -9,6 +9,7 @@
 #include "app/cli/output.hpp"
 #include "app/cli/progress.hpp"
 #include "core/gpu/select_engine.hpp"
+#include "core/scene.hpp"
 
 namespace peakscope::cli {
 namespace {
@@ -186,13 +187,49 @@ class Writer {
   const io::PosePreset* pose_ = nullptr;
 };
 
+// "gpu-synthetic": the synthetic scene's frames (index, ground truth) without their pixels;
+// the engine renders and decodes each (Engine::decode_scene: on a GPU it never leaves device
+// memory).
+class SceneFrames : public io::Source {
+ public:
+  explicit SceneFrames(const io::SyntheticOptions& o) : opt_(o), scene_(config(o)) {}
+  std::optional<io::Frame> next() override {
+    if (opt_.frames >= 0 && index_ >= opt_.frames) return std::nullopt;
+    if (index_ > 0 && opt_.animate) scene_.step();
+    io::Frame f;
+    f.index = index_++;
+    std::vector<io::Point2> gt;
+    for (const Subject& s : scene_.subjects()) gt.push_back({s.x, s.y});
+    f.ground_truth.push_back(std::move(gt));
+    return f;
+  }
+  std::string describe() const override { return "synthetic scene rendered by the engine"; }
+  long frame_count() const override { return opt_.frames; }
+  const Scene& scene() const { return scene_; }
+  ElemType type() const { return opt_.uint8 ? ElemType::kUInt8 : ElemType::kFloat32; }
+
+ private:
+  static SceneConfig config(const io::SyntheticOptions& o) {
+    SceneConfig c;
+    c.width = o.width;
+    c.height = o.height;
+    c.subjects = o.subjects;
+    c.fwhm = o.fwhm;
+    c.seed = o.seed;
+    return c;
+  }
+  io::SyntheticOptions opt_;
+  Scene scene_;
+  long index_ = 0;
+};
+
 }  // namespace
 
 CLI::App* add_decode_command(CLI::App& app, DecodeArgs& a) {
   CLI::App* cmd = app.add_subcommand("decode", "decode every frame and channel to JSON or CSV");
-  cmd->add_option(
-         "input", a.input,
-         "synthetic, camera:N, a video, an image, a folder or glob of images, or a .npy stack")
+  cmd->add_option("input", a.input,
+                  "synthetic, gpu-synthetic (rendered by the engine: on the GPU in device memory), "
+                  "camera:N, a video, an image, a folder or glob of images, or a .npy stack")
       ->required();
   common::add_source_options(*cmd, a.src);
   common::add_synthetic_options(*cmd, a.src);
@@ -211,13 +248,30 @@ int run_decode(const DecodeArgs& a) {
   const DecodeOptions opt{a.flags.beta, a.flags.normalize_on()};
   const Backend backend = parse_backend(a.flags.backend);
   const Lab lab = resolve_lab(a.lab, a.flags.beta);
-  std::unique_ptr<io::Source> src = open_input(a.input, a.src);
+  SceneFrames* scene_frames = nullptr;
+  std::unique_ptr<io::Source> src;
+  if (a.input == "gpu-synthetic") {
+    if (lab.active())
+      throw UsageError(
+          "--lab reads the frame's pixels on the host: use synthetic, not gpu-synthetic");
+    io::SourceOptions o;
+    try {
+      o = common::to_source_options(a.src);
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(e.what());
+    }
+    auto sf = std::make_unique<SceneFrames>(o.synthetic);
+    scene_frames = sf.get();
+    src = std::move(sf);
+  } else {
+    src = open_input(a.input, a.src);
+  }
   gpu::EngineChoice choice =
       gpu::select_engine(backend, gpu::ContextMode::kOwnHeadless, /*quiet=*/false);
   const std::unique_ptr<Engine> engine = std::move(choice.engine);
+  InterruptGuard guard;  // before the temporary file exists, so a signal cannot orphan it
   Output output(a.out);
   Writer writer(output.stream(), a, a.format == "json", lab);
-  InterruptGuard guard;
 
   std::string error;
   int code = kExitOk;
@@ -227,7 +281,10 @@ int run_decode(const DecodeArgs& a) {
     while (!InterruptGuard::signal()) {
       std::optional<io::Frame> f = src->next();
       if (!f) break;
-      const std::vector<Keypoint> kps = engine->decode(f->heatmap.view(), opt);
+      const std::vector<Keypoint> kps =
+          scene_frames
+              ? engine->decode_scene(scene_frames->scene(), false, scene_frames->type(), opt)
+              : engine->decode(f->heatmap.view(), opt);
       // After decode: a GPU that failed on this frame has already handed it to the CPU.
       writer.frame(*f, kps, backend_name(engine->last_decode_backend()));
       progress.update(++n);

@@ -105,9 +105,9 @@ int run_sweep(const SweepArgs& a) {
   fs::create_directories(a.out_dir, ec);
   if (ec) throw std::runtime_error("cannot create " + a.out_dir + ": " + ec.message());
   const fs::path dir(a.out_dir);
+  InterruptGuard guard;  // before the temporary file exists, so a signal cannot orphan it
   Output csv_out((dir / "sweep.csv").string());
   std::ostream& csv = csv_out.stream();
-  InterruptGuard guard;
   csv << "frame,channel,beta,argmax_x,argmax_y,softargmax_x,softargmax_y,peak_probability,error_to_"
          "ground_truth\n";
   const long total =

@@ -28,6 +28,8 @@ class FallbackEngine : public Engine {
   ~FallbackEngine() override;
 
   std::vector<Keypoint> decode(const HeatmapView& map, const DecodeOptions& opt) override;
+  std::vector<Keypoint> decode_scene(const Scene& scene, bool per_subject, ElemType type,
+                                     const DecodeOptions& opt) override;
   SoftmaxImage softmax(const HeatmapView& map, int c, const DecodeOptions& opt) override;
   SoftmaxImage last_softmax(int c) override;
   Backend kind() const override { return gl_ ? Backend::kGpu : Backend::kCpu; }

@@ -3,22 +3,33 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
+#include <numbers>
+#include <string_view>
+#include <thread>
 
 #include "core/gpu/decode_types.hpp"
 #include "core/gpu/egl_context.hpp"
 #include "core/gpu/shader_sources.hpp"
+#include "core/thread_pool.hpp"
 
 namespace peakscope::gpu {
 namespace {
 
-using ResultRecord = Result;  // core/gpu/decode_types.hpp
-constexpr std::size_t kPartialBytes = sizeof(Partial);
 constexpr GLuint64 kWaitNs = 5'000'000'000ull;  // a frame taking 5 s is a broken GPU
+constexpr std::size_t kPlaneAlign = 16;         // elements: 16-byte loads for float and uint8
+// Bindings (shaders/common.glsl, decode_partial.comp, decode_combine.comp, scene_render.comp).
+constexpr GLuint kBindInput = 0, kBindPartials = 1, kBindScales = 2, kBindResults = 3,
+                 kBindSubjects = 5, kBindScratch = 6;
+// A copy into staging this large is split over the thread pool (one core writes 6-9 GB/s).
+// Maps wider or taller than this get their weights in double (common.glsl uExact).
+constexpr int kExactExtent = 8192;
+constexpr std::size_t kParallelCopyBytes = std::size_t{4} << 20;
 
-std::size_t round4(std::size_t n) {
-  return (n + 3) & ~std::size_t{3};
+std::size_t round_up(std::size_t n, std::size_t a) {
+  return (n + a - 1) / a * a;
 }
 
 void check_gl(const char* where) {
@@ -30,9 +41,34 @@ void check_gl(const char* where) {
   }
 }
 
+bool contains(const std::string& s, const char* what) {
+  return s.find(what) != std::string::npos;
+}
+
+// Host and device memory are one on software rasterisers and integrated GPUs: there the
+// shaders read the mapped staging memory in place. PEAKSCOPE_GPU_PLACEMENT=copy|inplace
+// overrides (tests run the copy path on llvmpipe too).
+bool unified_memory(const std::string& renderer) {
+  if (const char* env = std::getenv("PEAKSCOPE_GPU_PLACEMENT")) {
+    if (std::string_view(env) == "copy") return false;
+    if (std::string_view(env) == "inplace") return true;
+  }
+  return contains(renderer, "llvmpipe") || contains(renderer, "softpipe") ||
+         contains(renderer, "SWR") || (contains(renderer, "Intel") && !contains(renderer, "Arc"));
+}
+
+// beta_eff split as ChannelScale (see decode_types.glsl); the GLSL twin is make_scale in
+// decode_combine.comp (normalise: computed on the GPU from the channel max).
+ChannelScale make_scale(double beta_eff) {
+  int e = 0;
+  const double fr = std::frexp(2.0 * beta_eff, &e);
+  const int e1 = e / 2;
+  return {static_cast<float>(fr), std::ldexp(1.0f, e1), std::ldexp(1.0f, e - e1), 0};
+}
+
 }  // namespace
 
-GlEngine::GlEngine() {
+GlEngine::GlEngine(Placement placement) {
   context_ = current_gl_context();
   if (!context_) throw GlError("no current OpenGL context on this thread");
   const int ver = gl_version();
@@ -51,17 +87,25 @@ GlEngine::GlEngine() {
   const ShaderPart partial{"decode_partial.comp", shaders::decode_partial_comp};
   const ShaderPart combine{"decode_combine.comp", shaders::decode_combine_comp};
   const ShaderPart softmax{"softmax_map.comp", shaders::softmax_map_comp};
+  const ShaderPart scene{"scene_render.comp", shaders::scene_render_comp};
   partial_f32_ = make_compute("decode_partial", {types, common, partial});
   partial_u8_ = make_compute("decode_partial", {types, common, partial}, {"INPUT_U8"});
   max_f32_ = make_compute("decode_partial", {types, common, partial}, {"MAX_ONLY"});
   max_u8_ = make_compute("decode_partial", {types, common, partial}, {"INPUT_U8", "MAX_ONLY"});
-  combine_ = make_compute("decode_combine", {types, combine});
-  combine_max_ = make_compute("decode_combine", {types, combine}, {"MAX_ONLY"});
+  combine_ = make_compute("decode_combine", {types, common, combine});
+  combine_max_ = make_compute("decode_combine", {types, common, combine}, {"MAX_ONLY"});
   softmax_f32_ = make_compute("softmax_map", {types, common, softmax});
   softmax_u8_ = make_compute("softmax_map", {types, common, softmax}, {"INPUT_U8"});
-  renderer_ = renderer();
+  scene_f32_ = make_compute("scene_render", {types, scene}, {"PER_SUBJECT"});
+  scene_u8_ = make_compute("scene_render", {types, scene}, {"PER_SUBJECT", "OUTPUT_U8"});
+  scene_sum_ = make_compute("scene_render", {types, scene}, {"SUM"});
+  scene_store_f32_ = make_compute("scene_render", {types, scene}, {"STORE"});
+  scene_store_u8_ = make_compute("scene_render", {types, scene}, {"STORE", "OUTPUT_U8"});
   glGetIntegerv(GL_MAX_SHADER_STORAGE_BLOCK_SIZE, &max_ssbo_bytes_);
   for (Slot& s : slots_) glGenQueries(1, &s.query);
+  renderer_ = renderer();
+  copy_ = placement == Placement::kDeviceCopy ||
+          (placement == Placement::kAuto && !unified_memory(renderer_));
   check_gl("engine start-up");
 }
 
@@ -69,10 +113,11 @@ GlEngine::~GlEngine() {
   if (current_gl_context() != context_) return;  // the objects go with their context
   for (Slot& s : slots_) {
     if (s.fence) glDeleteSync(s.fence);
-    for (GLuint* b : {&s.input, &s.partials, &s.betas, &s.results})
+    for (GLuint* b : {&s.staging, &s.device, &s.partials, &s.scales, &s.results, &s.scratch})
       if (*b) glDeleteBuffers(1, b);
     if (s.query) glDeleteQueries(1, &s.query);
   }
+  if (scene_subjects_) glDeleteBuffers(1, &scene_subjects_);
   if (softmax_tex_) glDeleteTextures(1, &softmax_tex_);
 }
 
@@ -80,8 +125,8 @@ void GlEngine::check_context(const char* where) const {
   void* cur = current_gl_context();
   if (!cur)
     throw GlError(std::string(where) +
-                  ": no current OpenGL context on this thread (the GPU "
-                  "engine runs only on the thread where its context is current)");
+                  ": no current OpenGL context on this thread (the GPU engine runs only on the "
+                  "thread where its context is current)");
   if (cur != context_)
     throw GlError(std::string(where) +
                   ": another OpenGL context is current, not the one the GPU engine was made on");
@@ -97,7 +142,8 @@ void GlEngine::check_context(const char* where) const {
 }
 
 std::string GlEngine::description() const {
-  return "GPU (" + renderer_ + ")";
+  return "GPU (" + renderer_ + "; host frames " +
+         (copy_ ? "staged into device memory by DMA" : "read in place: unified memory") + ")";
 }
 
 std::string GlEngine::renderer() const {
@@ -106,22 +152,39 @@ std::string GlEngine::renderer() const {
   return std::string(r ? r : "?") + ", OpenGL " + (v ? v : "?");
 }
 
-void GlEngine::ensure_capacity(Slot& s, std::size_t input_bytes, std::size_t partial_bytes,
-                               int channels) {
+// ---------------------------------------------------------------------------------------
+// Buffers
+// ---------------------------------------------------------------------------------------
+
+void GlEngine::ensure_staging(Slot& s, std::size_t bytes) {
   constexpr GLbitfield kWrite = GL_MAP_WRITE_BIT | GL_MAP_PERSISTENT_BIT | GL_MAP_COHERENT_BIT;
+  if (bytes <= s.staging_cap) return;
+  if (s.staging) glDeleteBuffers(1, &s.staging);
+  const std::size_t cap = std::max(bytes, s.staging_cap * 3 / 2);
+  glGenBuffers(1, &s.staging);
+  glBindBuffer(GL_COPY_READ_BUFFER, s.staging);
+  glBufferStorage(GL_COPY_READ_BUFFER, static_cast<GLsizeiptr>(cap), nullptr, kWrite);
+  s.staging_ptr = glMapBufferRange(GL_COPY_READ_BUFFER, 0, static_cast<GLsizeiptr>(cap), kWrite);
+  if (!s.staging_ptr)
+    throw GlError("cannot map a staging buffer of " + std::to_string(cap) + " bytes");
+  s.staging_cap = cap;
+  check_gl("staging buffer");
+}
+
+void GlEngine::ensure_device(Slot& s, std::size_t bytes) {
+  if (bytes <= s.device_cap) return;
+  if (s.device) glDeleteBuffers(1, &s.device);
+  const std::size_t cap = std::max(bytes, s.device_cap * 3 / 2);
+  glGenBuffers(1, &s.device);
+  glBindBuffer(GL_COPY_WRITE_BUFFER, s.device);
+  // No map bits: the driver keeps it in device memory.
+  glBufferStorage(GL_COPY_WRITE_BUFFER, static_cast<GLsizeiptr>(cap), nullptr, 0);
+  s.device_cap = cap;
+  check_gl("device buffer");
+}
+
+void GlEngine::ensure_work(Slot& s, std::size_t partial_bytes, int channels) {
   constexpr GLbitfield kRead = GL_MAP_READ_BIT | GL_MAP_PERSISTENT_BIT | GL_MAP_COHERENT_BIT;
-  if (input_bytes > s.input_cap) {
-    if (s.input) glDeleteBuffers(1, &s.input);
-    const std::size_t cap = std::max(input_bytes, s.input_cap * 3 / 2);
-    glGenBuffers(1, &s.input);
-    glBindBuffer(GL_SHADER_STORAGE_BUFFER, s.input);
-    glBufferStorage(GL_SHADER_STORAGE_BUFFER, static_cast<GLsizeiptr>(cap), nullptr, kWrite);
-    s.input_ptr =
-        glMapBufferRange(GL_SHADER_STORAGE_BUFFER, 0, static_cast<GLsizeiptr>(cap), kWrite);
-    if (!s.input_ptr)
-      throw GlError("cannot map an input buffer of " + std::to_string(cap) + " bytes");
-    s.input_cap = cap;
-  }
   if (partial_bytes > s.partial_cap) {
     if (s.partials) glDeleteBuffers(1, &s.partials);
     glGenBuffers(1, &s.partials);
@@ -130,118 +193,211 @@ void GlEngine::ensure_capacity(Slot& s, std::size_t input_bytes, std::size_t par
     s.partial_cap = partial_bytes;
   }
   if (static_cast<std::size_t>(channels) > s.channel_cap) {
-    for (GLuint* b : {&s.betas, &s.results})
+    for (GLuint* b : {&s.scales, &s.results})
       if (*b) glDeleteBuffers(1, b);
-    glGenBuffers(1, &s.betas);
-    glBindBuffer(GL_SHADER_STORAGE_BUFFER, s.betas);
-    glBufferStorage(GL_SHADER_STORAGE_BUFFER, static_cast<GLsizeiptr>(channels * sizeof(float)),
-                    nullptr, GL_DYNAMIC_STORAGE_BIT);
+    glGenBuffers(1, &s.scales);
+    glBindBuffer(GL_SHADER_STORAGE_BUFFER, s.scales);
+    glBufferStorage(GL_SHADER_STORAGE_BUFFER,
+                    static_cast<GLsizeiptr>(channels * sizeof(ChannelScale)), nullptr,
+                    GL_DYNAMIC_STORAGE_BIT);
     glGenBuffers(1, &s.results);
     glBindBuffer(GL_SHADER_STORAGE_BUFFER, s.results);
-    const auto rb = static_cast<GLsizeiptr>(channels * sizeof(ResultRecord));
+    const auto rb = static_cast<GLsizeiptr>(channels * sizeof(Result));
     glBufferStorage(GL_SHADER_STORAGE_BUFFER, rb, nullptr, kRead);
     s.results_ptr = glMapBufferRange(GL_SHADER_STORAGE_BUFFER, 0, rb, kRead);
     if (!s.results_ptr) throw GlError("cannot map the results buffer");
     s.channel_cap = static_cast<std::size_t>(channels);
   }
-  check_gl("buffer allocation");
+  check_gl("work buffers");
 }
 
 void GlEngine::wait_fence(Slot& s) {
   if (!s.fence) return;
   const GLenum r = glClientWaitSync(s.fence, GL_SYNC_FLUSH_COMMANDS_BIT, kWaitNs);
-  if (r == GL_TIMEOUT_EXPIRED || r == GL_WAIT_FAILED)
-    throw GlError("the GPU did not finish a frame within 5 s");
+  if (r == GL_TIMEOUT_EXPIRED) throw GlError("the GPU did not finish a frame within 5 s");
+  if (r == GL_WAIT_FAILED) throw GlError("glClientWaitSync failed (lost OpenGL context?)");
 }
 
-void GlEngine::set_input_uniforms(const Program& p, const Slot& s) const {
-  glUniform1ui(p.loc("uWidth"), static_cast<GLuint>(s.width));
-  glUniform1ui(p.loc("uHeight"), static_cast<GLuint>(s.height));
-  glUniform1ui(p.loc("uRowStride"), static_cast<GLuint>(s.width));
-  glUniform1ui(p.loc("uChannelStride"), static_cast<GLuint>(s.width * s.height));
-  glUniform1ui(p.loc("uBaseOffset"), 0u);
+// ---------------------------------------------------------------------------------------
+// Submitting frames
+// ---------------------------------------------------------------------------------------
+
+GlEngine::Slot& GlEngine::next_slot(ElemType type, int width, int height, int channels,
+                                    bool staging) {
+  check_context("GPU decode");
+  const std::size_t n = static_cast<std::size_t>(width) * height;
+  const std::size_t plane = round_up(n, kPlaneAlign);
+  const std::size_t bytes = plane * channels * elem_size(type);
+  if (n >= (std::size_t{1} << 31) || bytes > static_cast<std::size_t>(max_ssbo_bytes_))
+    throw GlError("a " + std::to_string(channels) + " x " + std::to_string(height) + " x " +
+                  std::to_string(width) + " " + elem_name(type) + " frame (" +
+                  std::to_string(bytes) + " bytes) exceeds the GPU's storage block limit of " +
+                  std::to_string(max_ssbo_bytes_) + " bytes");
+  Slot& s = slots_[next_];
+  // A full ring whose oldest frame nobody polled: wait for it; this frame replaces it.
+  if (s.busy) wait_fence(s);
+  if (staging) ensure_staging(s, bytes);
+  if (copy_ || !staging) ensure_device(s, bytes);
+  s.width = width;
+  s.height = height;
+  s.channels = channels;
+  s.type = type;
+  s.plane = plane;
+  s.bytes = bytes;
+  s.on_device = copy_ || !staging;
+  return s;
+}
+
+void GlEngine::copy_in(const HeatmapView& map, const Slot& s) {
+  const std::size_t es = elem_size(map.type);
+  auto* dst = static_cast<std::uint8_t*>(s.staging_ptr);
+  const auto* src = static_cast<const std::uint8_t*>(map.data);
+  const std::size_t row = static_cast<std::size_t>(map.width) * es;
+  const bool dense_rows = map.row_stride == map.width;
+  // One task per channel (dense rows) or per row; large frames spread over the pool.
+  const std::size_t tasks = dense_rows ? static_cast<std::size_t>(map.channels)
+                                       : static_cast<std::size_t>(map.channels) * map.height;
+  auto one = [&](std::size_t i) {
+    if (dense_rows) {
+      std::memcpy(dst + i * s.plane * es, src + i * map.channel_stride * es, row * map.height);
+    } else {
+      const std::size_t c = i / map.height, y = i % map.height;
+      std::memcpy(dst + (c * s.plane + y * map.width) * es,
+                  src + (c * map.channel_stride + y * map.row_stride) * es, row);
+    }
+  };
+  const std::size_t bytes = row * map.height * map.channels;
+  if (bytes < kParallelCopyBytes) {
+    for (std::size_t i = 0; i < tasks; ++i) one(i);
+    return;
+  }
+  if (!pool_)
+    pool_ = std::make_unique<ThreadPool>(
+        static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 8u)));
+  // Split big planes into ~1 MB pieces so that every thread gets work.
+  const std::size_t piece = std::size_t{1} << 20;
+  if (dense_rows) {
+    const std::size_t plane_bytes = row * map.height;
+    const std::size_t per = (plane_bytes + piece - 1) / piece;
+    pool_->parallel_for(per * map.channels, [&](std::size_t i) {
+      const std::size_t c = i / per, p = i % per;
+      const std::size_t off = p * piece, len = std::min(piece, plane_bytes - off);
+      std::memcpy(dst + c * s.plane * es + off, src + c * map.channel_stride * es + off, len);
+    });
+  } else {
+    pool_->parallel_for(tasks, one);
+  }
 }
 
 std::uint64_t GlEngine::submit(const HeatmapView& map, const DecodeOptions& opt) {
   map.validate();
   opt.validate();
-  check_context("GPU decode");
-  const std::size_t es = elem_size(map.type);
-  const std::size_t plane = map.pixels();
-  const std::size_t bytes = plane * map.channels * es;
-  if (plane >= (std::size_t{1} << 31) || round4(bytes) > static_cast<std::size_t>(max_ssbo_bytes_))
-    throw GlError("a " + std::to_string(map.channels) + " x " + std::to_string(map.height) + " x " +
-                  std::to_string(map.width) + " " + elem_name(map.type) + " frame (" +
-                  std::to_string(bytes) + " bytes) exceeds the GPU's storage block limit of " +
-                  std::to_string(max_ssbo_bytes_) + " bytes");
-  // Elements per workgroup: >= 4096, and at most 2048 groups per channel.
-  const std::size_t per_group = std::max<std::size_t>(4096, (plane + 2047) / 2048);
-  const int groups = static_cast<int>((plane + per_group - 1) / per_group);
+  Slot& s = next_slot(map.type, map.width, map.height, map.channels, /*staging=*/true);
+  copy_in(map, s);
+  if (s.on_device) {
+    glBindBuffer(GL_COPY_READ_BUFFER, s.staging);
+    glBindBuffer(GL_COPY_WRITE_BUFFER, s.device);
+    glCopyBufferSubData(GL_COPY_READ_BUFFER, GL_COPY_WRITE_BUFFER, 0, 0,
+                        static_cast<GLsizeiptr>(s.bytes));
+  }
+  dispatch_decode(s, opt);
+  return finish_submit(s);
+}
 
+StagingView GlEngine::acquire_staging(ElemType type, int width, int height, int channels) {
+  if (width <= 0 || height <= 0 || channels <= 0)
+    throw std::invalid_argument("acquire_staging: bad size " + std::to_string(channels) + " x " +
+                                std::to_string(height) + " x " + std::to_string(width));
+  Slot& s = next_slot(type, width, height, channels, /*staging=*/true);
+  acquired_ = next_;
+  StagingView v;
+  v.data = s.staging_ptr;
+  v.type = type;
+  v.width = width;
+  v.height = height;
+  v.channels = channels;
+  v.plane = s.plane;
+  return v;
+}
+
+std::uint64_t GlEngine::submit_staged(const DecodeOptions& opt) {
+  opt.validate();
+  if (acquired_ != next_) throw std::logic_error("submit_staged without acquire_staging");
+  check_context("GPU decode");
+  acquired_ = -1;
   Slot& s = slots_[next_];
-  if (s.busy) {
-    // The ring is full and nobody polled this slot's frame: wait for it; its results are
-    // replaced by this frame's (a viewer polls every frame, the CLI waits on each).
-    wait_fence(s);
+  if (s.on_device) {
+    glBindBuffer(GL_COPY_READ_BUFFER, s.staging);
+    glBindBuffer(GL_COPY_WRITE_BUFFER, s.device);
+    glCopyBufferSubData(GL_COPY_READ_BUFFER, GL_COPY_WRITE_BUFFER, 0, 0,
+                        static_cast<GLsizeiptr>(s.bytes));
   }
-  ensure_capacity(s, round4(bytes), static_cast<std::size_t>(groups) * map.channels * kPartialBytes,
-                  map.channels);
-  // Upload: dense K x H x W into the mapped buffer (one memcpy when the view is dense).
-  auto* dst = static_cast<std::uint8_t*>(s.input_ptr);
-  const auto* src = static_cast<const std::uint8_t*>(map.data);
-  if (map.row_stride == map.width &&
-      (map.channels == 1 || map.channel_stride == static_cast<std::ptrdiff_t>(plane))) {
-    std::memcpy(dst, src, bytes);
-  } else {
-    for (int c = 0; c < map.channels; ++c)
-      for (int y = 0; y < map.height; ++y)
-        std::memcpy(dst + (c * plane + static_cast<std::size_t>(y) * map.width) * es,
-                    src + (c * map.channel_stride + y * map.row_stride) * es, map.width * es);
-  }
-  s.width = map.width;
-  s.height = map.height;
-  s.channels = map.channels;
+  dispatch_decode(s, opt);
+  return finish_submit(s);
+}
+
+void GlEngine::set_frame_uniforms(const Program& p, const Slot& s) const {
+  glUniform1ui(p.loc("uWidth"), static_cast<GLuint>(s.width));
+  glUniform1ui(p.loc("uHeight"), static_cast<GLuint>(s.height));
+  glUniform1ui(p.loc("uPlane"), static_cast<GLuint>(s.plane));
+  glUniform1ui(p.loc("uExact"), std::max(s.width, s.height) > kExactExtent ? 1u : 0u);
+}
+
+void GlEngine::dispatch_decode(Slot& s, const DecodeOptions& opt) {
+  const bool u8 = s.type == ElemType::kUInt8;
+  const std::size_t n = static_cast<std::size_t>(s.width) * s.height;
+  const std::size_t per_load = u8 ? 16 : 4;
+  const std::size_t nvec = (n + per_load - 1) / per_load;
+  // At least 1024 loads (4 per thread) per workgroup, at most ~1024 workgroups per channel:
+  // 16k-64k pixels per workgroup on large frames, enough in flight to hide memory latency.
+  const std::size_t vpg = std::max<std::size_t>(1024, round_up((nvec + 1023) / 1024, 256));
+  const auto groups = static_cast<GLuint>((nvec + vpg - 1) / vpg);
+  ensure_work(s, static_cast<std::size_t>(groups) * s.channels * sizeof(Partial), s.channels);
   s.groups = groups;
-  s.type = map.type;
-  s.id = ++frame_id_;
+  s.vecs_per_group = vpg;
 
   glBeginQuery(GL_TIME_ELAPSED, s.query);
-  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 0, s.input);
-  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 1, s.partials);
-  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 2, s.betas);
-  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 3, s.results);
-  const bool u8 = map.type == ElemType::kUInt8;
+  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, kBindInput, s.on_device ? s.device : s.staging);
+  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, kBindPartials, s.partials);
+  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, kBindScales, s.scales);
+  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, kBindResults, s.results);
+  const auto k = static_cast<GLuint>(s.channels);
   if (opt.normalize) {
+    // The max of every channel first; the combine turns it into each channel's scale.
     const Program& mp = u8 ? max_u8_ : max_f32_;
     glUseProgram(mp.id());
-    set_input_uniforms(mp, s);
-    glUniform1ui(mp.loc("uElemsPerGroup"), static_cast<GLuint>(per_group));
-    glDispatchCompute(static_cast<GLuint>(groups), static_cast<GLuint>(map.channels), 1);
+    set_frame_uniforms(mp, s);
+    glUniform1ui(mp.loc("uVecsPerGroup"), static_cast<GLuint>(vpg));
+    glDispatchCompute(groups, k, 1);
     glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
     glUseProgram(combine_max_.id());
-    glUniform1ui(combine_max_.loc("uGroups"), static_cast<GLuint>(groups));
-    glUniform1f(combine_max_.loc("uBeta"),
-                static_cast<float>(std::min<double>(opt.beta, std::numeric_limits<float>::max())));
-    glDispatchCompute(1, static_cast<GLuint>(map.channels), 1);
+    set_frame_uniforms(combine_max_, s);
+    glUniform1ui(combine_max_.loc("uGroups"), groups);
+    glUniform1d(combine_max_.loc("uBeta"), opt.beta);
+    glDispatchCompute(1, k, 1);
     glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
   } else {
-    const std::vector<float> betas(map.channels, static_cast<float>(std::min<double>(
-                                                     opt.beta, std::numeric_limits<float>::max())));
-    glBindBuffer(GL_SHADER_STORAGE_BUFFER, s.betas);
-    glBufferSubData(GL_SHADER_STORAGE_BUFFER, 0, static_cast<GLsizeiptr>(betas.size() * 4),
-                    betas.data());
+    const std::vector<ChannelScale> scales(s.channels, make_scale(opt.beta));
+    glBindBuffer(GL_SHADER_STORAGE_BUFFER, s.scales);
+    glBufferSubData(GL_SHADER_STORAGE_BUFFER, 0,
+                    static_cast<GLsizeiptr>(scales.size() * sizeof(ChannelScale)), scales.data());
   }
   const Program& pp = u8 ? partial_u8_ : partial_f32_;
   glUseProgram(pp.id());
-  set_input_uniforms(pp, s);
-  glUniform1ui(pp.loc("uElemsPerGroup"), static_cast<GLuint>(per_group));
-  glDispatchCompute(static_cast<GLuint>(groups), static_cast<GLuint>(map.channels), 1);
+  set_frame_uniforms(pp, s);
+  glUniform1ui(pp.loc("uVecsPerGroup"), static_cast<GLuint>(vpg));
+  glDispatchCompute(groups, k, 1);
   glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
   glUseProgram(combine_.id());
-  glUniform1ui(combine_.loc("uGroups"), static_cast<GLuint>(groups));
-  glDispatchCompute(1, static_cast<GLuint>(map.channels), 1);
+  set_frame_uniforms(combine_, s);
+  glUniform1ui(combine_.loc("uGroups"), groups);
+  glDispatchCompute(1, k, 1);
   glMemoryBarrier(GL_CLIENT_MAPPED_BUFFER_BARRIER_BIT | GL_SHADER_STORAGE_BARRIER_BIT);
   glEndQuery(GL_TIME_ELAPSED);
+}
+
+std::uint64_t GlEngine::finish_submit(Slot& s) {
+  s.id = ++frame_id_;
   if (s.fence) glDeleteSync(s.fence);
   s.fence = glFenceSync(GL_SYNC_GPU_COMMANDS_COMPLETE, 0);
   if (!s.fence) throw GlError("glFenceSync failed (lost OpenGL context?)");
@@ -257,10 +413,10 @@ std::uint64_t GlEngine::submit(const HeatmapView& map, const DecodeOptions& opt)
 GpuFrame GlEngine::read_back(Slot& s) {
   GpuFrame f;
   f.id = s.id;
-  const auto* rec = static_cast<const ResultRecord*>(s.results_ptr);
+  const auto* rec = static_cast<const Result*>(s.results_ptr);
   f.keypoints.resize(s.channels);
   for (int c = 0; c < s.channels; ++c) {
-    const ResultRecord& r = rec[c];
+    const Result& r = rec[c];
     Keypoint& k = f.keypoints[c];
     if (r.peak > 0 && r.idx != 0xffffffffu) {
       k.argmax_x = r.idx % static_cast<std::uint32_t>(s.width);
@@ -269,11 +425,8 @@ GpuFrame GlEngine::read_back(Slot& s) {
       k.soft_x = r.sx;
       k.soft_y = r.sy;
       k.peak_probability = r.peak;
-    } else {  // no valid pixel: the policy of core/decode.hpp
-      k.valid = false;
-      k.argmax_x = k.soft_x = 0.5 * (s.width - 1);
-      k.argmax_y = k.soft_y = 0.5 * (s.height - 1);
-      k.argmax_value = std::numeric_limits<double>::quiet_NaN();
+    } else {
+      k = invalid_keypoint(s.width, s.height);  // no valid pixel: core/decode.hpp's policy
     }
   }
   GLint avail = 0;
@@ -296,7 +449,7 @@ std::optional<GpuFrame> GlEngine::poll(bool wait) {
   } else {
     const GLenum r = glClientWaitSync(s.fence, 0, 0);
     if (r == GL_TIMEOUT_EXPIRED) return std::nullopt;
-    if (r == GL_WAIT_FAILED) throw GlError("glClientWaitSync failed");
+    if (r == GL_WAIT_FAILED) throw GlError("glClientWaitSync failed (lost OpenGL context?)");
   }
   in_flight_.erase(in_flight_.begin());
   return read_back(s);
@@ -313,6 +466,155 @@ std::vector<Keypoint> GlEngine::decode(const HeatmapView& map, const DecodeOptio
     }
   }
 }
+
+std::vector<Keypoint> GlEngine::decode_scene(const Scene& scene, bool per_subject, ElemType type,
+                                             const DecodeOptions& opt) {
+  const std::uint64_t id = submit_scene(scene, per_subject, type, opt);
+  for (;;) {
+    std::optional<GpuFrame> f = poll(true);
+    if (!f) throw GlError("decode_scene: frame lost");
+    if (f->id == id) {
+      last_keypoints_ = f->keypoints;
+      return std::move(f->keypoints);
+    }
+  }
+}
+
+GpuFrame GlEngine::decode_resident(const DecodeOptions& opt) {
+  opt.validate();
+  check_context("GPU decode");
+  if (last_ < 0) throw std::logic_error("decode_resident before any submit");
+  while (!in_flight_.empty()) poll(true);  // the slot's earlier results are the caller's
+  Slot& s = slots_[last_];
+  next_ = last_;  // reuse the same slot (its data stays)
+  dispatch_decode(s, opt);
+  finish_submit(s);
+  next_ = (last_ + 1) % kSlots;
+  std::optional<GpuFrame> f = poll(true);
+  if (!f) throw GlError("decode_resident: frame lost");
+  last_keypoints_ = f->keypoints;
+  return std::move(*f);
+}
+
+std::vector<std::uint8_t> GlEngine::read_frame() {
+  check_context("GPU read frame");
+  if (last_ < 0) throw std::logic_error("read_frame before any submit");
+  Slot& s = slots_[last_];
+  wait_fence(s);
+  const std::size_t es = elem_size(s.type);
+  std::vector<std::uint8_t> plane_data(s.bytes);
+  glBindBuffer(GL_COPY_READ_BUFFER, s.on_device ? s.device : s.staging);
+  glGetBufferSubData(GL_COPY_READ_BUFFER, 0, static_cast<GLsizeiptr>(s.bytes), plane_data.data());
+  check_gl("read frame");
+  // Dense K x H x W, as a HeatmapView::dense frame.
+  const std::size_t n = static_cast<std::size_t>(s.width) * s.height;
+  std::vector<std::uint8_t> out(n * s.channels * es);
+  for (int c = 0; c < s.channels; ++c)
+    std::memcpy(out.data() + c * n * es, plane_data.data() + c * s.plane * es, n * es);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------
+// The GPU-made scene
+// ---------------------------------------------------------------------------------------
+
+std::uint64_t GlEngine::submit_scene(const Scene& scene, bool per_subject, ElemType type,
+                                     const DecodeOptions& opt) {
+  opt.validate();
+  const SceneConfig& cfg = scene.config();
+  const int k = per_subject ? static_cast<int>(scene.subjects().size()) : 1;
+  Slot& s = next_slot(type, cfg.width, cfg.height, k, /*staging=*/false);
+  // The subjects as the CPU renderer sees them: the same 4-FWHM box (core/scene.cpp splat)
+  // and, per subject, 1 / the channel max computed by the same expression.
+  std::vector<SceneSubject> subj;
+  const double r = 4 * cfg.fwhm;
+  for (const Subject& p : scene.subjects()) {
+    SceneSubject q{};
+    q.x = p.x;
+    q.y = p.y;
+    q.weight = static_cast<float>(p.weight);
+    q.x0 = std::max(0, static_cast<int>(std::floor(p.x - r)));
+    q.x1 = std::min(cfg.width - 1, static_cast<int>(std::ceil(p.x + r)));
+    q.y0 = std::max(0, static_cast<int>(std::floor(p.y - r)));
+    q.y1 = std::min(cfg.height - 1, static_cast<int>(std::ceil(p.y + r)));
+    if (q.x0 <= q.x1 && q.y0 <= q.y1) {
+      const int xn = std::clamp(static_cast<int>(std::lround(p.x)), q.x0, q.x1);
+      const int yn = std::clamp(static_cast<int>(std::lround(p.y)), q.y0, q.y1);
+      const double mx = p.weight * gaussian_mask(p.x, yn, p.x, p.y, cfg.fwhm) *
+                        gaussian_mask(xn, p.y, p.x, p.y, cfg.fwhm);
+      q.inv_max = mx > 0 ? static_cast<float>(1.0 / mx) : 0.0f;
+    }
+    subj.push_back(q);
+  }
+  const std::size_t sb = subj.size() * sizeof(SceneSubject);
+  if (sb > scene_cap_) {
+    if (scene_subjects_) glDeleteBuffers(1, &scene_subjects_);
+    glGenBuffers(1, &scene_subjects_);
+    glBindBuffer(GL_SHADER_STORAGE_BUFFER, scene_subjects_);
+    glBufferStorage(GL_SHADER_STORAGE_BUFFER, static_cast<GLsizeiptr>(sb), nullptr,
+                    GL_DYNAMIC_STORAGE_BIT);
+    scene_cap_ = sb;
+  }
+  glBindBuffer(GL_SHADER_STORAGE_BUFFER, scene_subjects_);
+  glBufferSubData(GL_SHADER_STORAGE_BUFFER, 0, static_cast<GLsizeiptr>(sb), subj.data());
+  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, kBindSubjects, scene_subjects_);
+  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, kBindInput, s.device);
+  const float a = static_cast<float>(4.0 * std::numbers::ln2 / (cfg.fwhm * cfg.fwhm));
+  const std::size_t n = static_cast<std::size_t>(cfg.width) * cfg.height;
+  const auto words = static_cast<GLuint>((n + 3) / 4);
+  const GLuint wgs = (words + 255) / 256;
+  auto common_uniforms = [&](const Program& p) {
+    glUseProgram(p.id());
+    glUniform1ui(p.loc("uWidth"), static_cast<GLuint>(cfg.width));
+    glUniform1ui(p.loc("uHeight"), static_cast<GLuint>(cfg.height));
+    glUniform1ui(p.loc("uPlane"), static_cast<GLuint>(s.plane));
+    glUniform1ui(p.loc("uSubjects"), static_cast<GLuint>(subj.size()));
+    glUniform1f(p.loc("uA"), a);
+  };
+  if (per_subject) {
+    common_uniforms(type == ElemType::kUInt8 ? scene_u8_ : scene_f32_);
+    glDispatchCompute(wgs, static_cast<GLuint>(k), 1);
+  } else {
+    // The sum into scratch floats, its max by the decode's max pass, then scaled to the frame.
+    if (round_up(n, kPlaneAlign) * 4 > s.scratch_cap) {
+      if (s.scratch) glDeleteBuffers(1, &s.scratch);
+      glGenBuffers(1, &s.scratch);
+      glBindBuffer(GL_SHADER_STORAGE_BUFFER, s.scratch);
+      s.scratch_cap = round_up(n, kPlaneAlign) * 4;
+      glBufferStorage(GL_SHADER_STORAGE_BUFFER, static_cast<GLsizeiptr>(s.scratch_cap), nullptr, 0);
+    }
+    glBindBufferBase(GL_SHADER_STORAGE_BUFFER, kBindScratch, s.scratch);
+    common_uniforms(scene_sum_);
+    glDispatchCompute(wgs, 1, 1);
+    glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
+    const std::size_t nvec = (n + 3) / 4;
+    const std::size_t vpg = std::max<std::size_t>(1024, round_up((nvec + 1023) / 1024, 256));
+    const auto groups = static_cast<GLuint>((nvec + vpg - 1) / vpg);
+    ensure_work(s, groups * sizeof(Partial), 1);
+    glBindBufferBase(GL_SHADER_STORAGE_BUFFER, kBindInput, s.scratch);
+    glBindBufferBase(GL_SHADER_STORAGE_BUFFER, kBindPartials, s.partials);
+    glUseProgram(max_f32_.id());
+    glUniform1ui(max_f32_.loc("uWidth"), static_cast<GLuint>(cfg.width));
+    glUniform1ui(max_f32_.loc("uHeight"), static_cast<GLuint>(cfg.height));
+    glUniform1ui(max_f32_.loc("uPlane"), static_cast<GLuint>(round_up(n, kPlaneAlign)));
+    glUniform1ui(max_f32_.loc("uVecsPerGroup"), static_cast<GLuint>(vpg));
+    glDispatchCompute(groups, 1, 1);
+    glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
+    glBindBufferBase(GL_SHADER_STORAGE_BUFFER, kBindInput, s.device);
+    const Program& st = type == ElemType::kUInt8 ? scene_store_u8_ : scene_store_f32_;
+    common_uniforms(st);
+    glUniform1ui(st.loc("uGroups"), groups);
+    glDispatchCompute(wgs, 1, 1);
+  }
+  glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
+  check_gl("scene render");
+  dispatch_decode(s, opt);
+  return finish_submit(s);
+}
+
+// ---------------------------------------------------------------------------------------
+// Softmax maps
+// ---------------------------------------------------------------------------------------
 
 SoftmaxImage GlEngine::softmax(const HeatmapView& map, int c, const DecodeOptions& opt) {
   map.validate();
@@ -354,11 +656,11 @@ GLuint GlEngine::softmax_texture(int channel) {
   }
   const Program& p = s.type == ElemType::kUInt8 ? softmax_u8_ : softmax_f32_;
   glUseProgram(p.id());
-  set_input_uniforms(p, s);
+  set_frame_uniforms(p, s);
   glUniform1ui(p.loc("uChannel"), static_cast<GLuint>(channel));
-  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 0, s.input);
-  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 2, s.betas);
-  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 3, s.results);
+  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, kBindInput, s.on_device ? s.device : s.staging);
+  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, kBindScales, s.scales);
+  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, kBindResults, s.results);
   glBindImageTexture(0, softmax_tex_, 0, GL_FALSE, 0, GL_WRITE_ONLY, GL_R32F);
   glDispatchCompute(static_cast<GLuint>((s.width + 15) / 16),
                     static_cast<GLuint>((s.height + 15) / 16), 1);

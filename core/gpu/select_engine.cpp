@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "core/cpu_engine.hpp"
+#include "core/gpu/auto_engine.hpp"
 #include "core/gpu/egl_context.hpp"
 #include "core/gpu/fallback_engine.hpp"
 #include "core/gpu/gl_engine.hpp"
@@ -83,6 +84,21 @@ std::vector<Keypoint> FallbackEngine::decode(const HeatmapView& map, const Decod
   }
   last_ = Backend::kCpu;
   return cpu().decode(map, opt);
+}
+
+std::vector<Keypoint> FallbackEngine::decode_scene(const Scene& scene, bool per_subject,
+                                                   ElemType type, const DecodeOptions& opt) {
+  if (gl_) {
+    try {
+      auto k = on_gpu([&] { return gl_->decode_scene(scene, per_subject, type, opt); });
+      last_ = Backend::kGpu;
+      return k;
+    } catch (const GlError& e) {
+      fall_back(e.what());
+    }
+  }
+  last_ = Backend::kCpu;
+  return cpu().decode_scene(scene, per_subject, type, opt);
 }
 
 SoftmaxImage FallbackEngine::softmax(const HeatmapView& map, int c, const DecodeOptions& opt) {
@@ -163,7 +179,12 @@ EngineChoice select_engine(Backend want, ContextMode mode, bool quiet) {
     say(c.reason, quiet);
     return c;
   }
-  return {std::make_unique<FallbackEngine>(std::move(ctx), std::move(gl), quiet), {}};
+  auto gpu_engine = std::make_unique<FallbackEngine>(std::move(ctx), std::move(gl), quiet);
+  if (want == Backend::kAuto)  // a hardware GPU: the faster engine, by measurement
+    return {
+        std::make_unique<AutoEngine>(std::move(gpu_engine), std::make_unique<CpuEngine>(), quiet),
+        {}};
+  return {std::move(gpu_engine), {}};
 }
 
 }  // namespace peakscope::gpu

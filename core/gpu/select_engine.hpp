@@ -4,8 +4,10 @@
 // Rules: Backend::kCpu never touches GL. PEAKSCOPE_BACKEND=cpu in the environment forces the
 // CPU. kGpu and kAuto try the GL engine; any failure (no EGL, no current context, GL below
 // 4.3, a missing extension, a shader that fails) gives the CPU engine and the reason. kAuto
-// also prefers the CPU on a software rasteriser (llvmpipe, softpipe, SWR), where emulated
-// shaders are far slower than the SIMD CPU engine; kGpu forces the GL path there.
+// takes the CPU on a software rasteriser (llvmpipe, softpipe, SWR), where emulated shaders
+// are far slower than the SIMD CPU engine, without measuring; on a hardware GPU it returns an
+// AutoEngine (core/gpu/auto_engine.hpp) that times both engines on the first frames and keeps
+// the faster. kGpu forces the GL path everywhere.
 #pragma once
 
 #include <memory>

@@ -7,6 +7,7 @@ extern const char decode_types_glsl[];
 extern const char decode_partial_comp[];
 extern const char decode_combine_comp[];
 extern const char softmax_map_comp[];
+extern const char scene_render_comp[];
 extern const char heatmap_view_vert[];
 extern const char heatmap_view_frag[];
 }  // namespace peakscope::shaders

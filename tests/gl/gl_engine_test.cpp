@@ -1,11 +1,13 @@
 // The GL compute engine against the double reference (1e-3 px), on a headless EGL context.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <numeric>
 #include <thread>
 
+#include "core/gpu/auto_engine.hpp"
 #include "core/gpu/decoder.hpp"
 #include "core/gpu/fallback_engine.hpp"
 #include "core/gpu/gl_engine.hpp"
@@ -392,6 +394,62 @@ TEST(EngineThreadGLTest, HeadlessEngineDecodesFromAnotherThread) {
   std::thread([&] { expect_gpu_decodes(*e, 12); }).join();
   expect_gpu_decodes(*e, 13);  // and back on this thread
   EXPECT_TRUE(testing::gl_context().is_current());
+}
+
+// ---------------------------------------------------------------------------------------
+// auto: the faster engine by measurement
+// ---------------------------------------------------------------------------------------
+
+// A CPU engine made slow on purpose, so that the measurement must pick the GPU.
+class SlowCpu : public CpuEngine {
+ public:
+  std::vector<Keypoint> decode(const HeatmapView& m, const DecodeOptions& o) override {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    return CpuEngine::decode(m, o);
+  }
+};
+
+TEST(AutoEngineGLTest, MeasuresBothOnEachNewShapeAndSaysSo) {
+  testing::gl_context();
+  gpu::AutoEngine a(select_engine(Backend::kGpu, ContextMode::kOwnHeadless, true).engine,
+                    std::make_unique<CpuEngine>(), /*quiet=*/true);
+  const Heatmap m1 = testing::multi_peak_map(120, 80, ElemType::kFloat32, 1);
+  const Heatmap m2 = testing::multi_peak_map(64, 48, ElemType::kUInt8, 2);
+  const auto check = [&](const Heatmap& m) {
+    const auto k = a.decode(m.view(), {20.0, true});
+    const Keypoint want = reference::decode(m.view(), 0, {20.0, true});
+    EXPECT_NEAR(k[0].soft_x, want.soft_x, kTolPx);
+    EXPECT_NEAR(k[0].soft_y, want.soft_y, kTolPx);
+  };
+  check(m1);
+  EXPECT_EQ(a.measurements(), 1);
+  EXPECT_NE(a.decision().find("GPU "), std::string::npos) << a.decision();
+  EXPECT_NE(a.decision().find(" ms, CPU "), std::string::npos) << a.decision();
+  check(m1);
+  EXPECT_EQ(a.measurements(), 1);  // same shape: no new measurement
+  check(m2);
+  EXPECT_EQ(a.measurements(), 2);  // new size and type
+  // Whatever won, the engine says which and why.
+  if (a.kind() == Backend::kCpu)
+    EXPECT_NE(a.fallback_reason().find("CPU"), std::string::npos);
+  else
+    EXPECT_TRUE(a.fallback_reason().empty());
+  EXPECT_EQ(a.last_decode_backend(), a.kind());
+  EXPECT_TRUE(testing::gl_context().is_current());
+}
+
+TEST(AutoEngineGLTest, PicksTheGpuWhenItIsFaster) {
+  testing::gl_context();
+  gpu::AutoEngine a(select_engine(Backend::kGpu, ContextMode::kOwnHeadless, true).engine,
+                    std::make_unique<SlowCpu>(), true);
+  const Heatmap m = testing::multi_peak_map(64, 64, ElemType::kFloat32, 3);
+  a.decode(m.view(), {5.0, false});
+  EXPECT_EQ(a.kind(), Backend::kGpu) << a.decision();
+  EXPECT_EQ(a.last_decode_backend(), Backend::kGpu);
+  EXPECT_NE(a.decision().find(": GPU"), std::string::npos) << a.decision();
+  EXPECT_NE(a.description().find("auto: GPU"), std::string::npos) << a.description();
+  const SoftmaxImage img = a.last_softmax(0);
+  EXPECT_NE(img.gl_texture, 0u);
 }
 
 // The deprecated adapter the viewer still uses until it holds an Engine.

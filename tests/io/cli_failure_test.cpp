@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "core/io/npy.hpp"
+#include "tests/support/temp.hpp"
 
 namespace {
 
@@ -31,9 +32,8 @@ namespace fs = std::filesystem;
 
 // A folder of this test's own (ctest runs tests in parallel).
 fs::path test_dir() {
-  const fs::path d = fs::temp_directory_path() /
-                     ("peakscope_clifail_" +
-                      std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+  const fs::path d = peakscope::testing::temp_path(
+      "clifail_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
   fs::create_directories(d);
   return d;
 }

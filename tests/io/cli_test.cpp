@@ -10,12 +10,13 @@
 #include <sstream>
 
 #include "core/io/npy.hpp"
+#include "tests/support/temp.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
 std::string tmp(const std::string& n) {
-  return (fs::temp_directory_path() / ("peakscope_cli_" + n)).string();
+  return peakscope::testing::temp_path("cli_" + n).string();
 }
 int run(const std::string& args) {
   return std::system((std::string(PEAKSCOPE_CLI) + " " + args).c_str());

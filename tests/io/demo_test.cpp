@@ -13,6 +13,7 @@
 #include "core/cpu_engine.hpp"
 #include "core/reference.hpp"
 #include "core/scene.hpp"
+#include "tests/support/temp.hpp"
 
 namespace peakscope {
 namespace {
@@ -23,7 +24,7 @@ bool white(const cv::Mat& img, int x, int y) {
 }
 
 TEST(DemoTest, WritesFourPngsWithMarkers) {
-  const auto dir = std::filesystem::temp_directory_path() / "peakscope_demo_test";
+  const auto dir = testing::temp_path("demo_test");
   std::filesystem::remove_all(dir);
   const std::string cmd = std::string(PEAKSCOPE_CLI) + " demo --seed 0 --out " + dir.string() +
                           " > " + (dir.string() + ".log");
@@ -82,8 +83,7 @@ cv::Mat seed_softmax_png(const Heatmap& map, double beta) {
 
 TEST(DemoTest, SoftmaxPngIsTheSeedsPixelForPixel) {
   for (std::uint64_t seed : {0, 1, 2, 3}) {
-    const auto dir =
-        std::filesystem::temp_directory_path() / ("peakscope_demo_seed" + std::to_string(seed));
+    const auto dir = testing::temp_path("demo_seed" + std::to_string(seed));
     std::filesystem::remove_all(dir);
     const std::string cmd = std::string(PEAKSCOPE_CLI) + " demo --seed " + std::to_string(seed) +
                             " --out " + dir.string() + " > /dev/null";

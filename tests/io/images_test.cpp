@@ -10,6 +10,7 @@
 #include "core/cpu_engine.hpp"
 #include "core/io/source.hpp"
 #include "core/reference.hpp"
+#include "tests/support/temp.hpp"
 
 namespace peakscope::io {
 namespace {
@@ -17,9 +18,9 @@ namespace {
 namespace fs = std::filesystem;
 // A name unique to the running test: ctest runs tests in parallel.
 std::string tmp(const std::string& n) {
-  return (fs::temp_directory_path() /
-          ("peakscope_img_" +
-           std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + "_" + n))
+  return peakscope::testing::temp_path(
+             "img_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) +
+             "_" + n)
       .string();
 }
 

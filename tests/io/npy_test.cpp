@@ -8,6 +8,7 @@
 #include "core/io/npy.hpp"
 #include "core/io/source.hpp"
 #include "core/reference.hpp"
+#include "tests/support/temp.hpp"
 
 namespace peakscope::io {
 namespace {
@@ -15,7 +16,7 @@ namespace {
 namespace fs = std::filesystem;
 
 std::string tmp(const std::string& n) {
-  return (fs::temp_directory_path() / ("peakscope_npy_" + n)).string();
+  return peakscope::testing::temp_path("npy_" + n).string();
 }
 
 void write_bytes(const std::string& path, const std::string& bytes) {

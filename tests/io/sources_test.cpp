@@ -10,13 +10,14 @@
 
 #include "core/cpu_engine.hpp"
 #include "core/io/source.hpp"
+#include "tests/support/temp.hpp"
 
 namespace peakscope::io {
 namespace {
 
 namespace fs = std::filesystem;
 std::string tmp(const std::string& n) {
-  return (fs::temp_directory_path() / ("peakscope_src_" + n)).string();
+  return peakscope::testing::temp_path("src_" + n).string();
 }
 
 // The disc's path: frame t at (12 + 3t, 16 + 1.5t) in a 96 x 64 video.
@@ -180,7 +181,7 @@ TEST(SourcesTest, BadInputsNameTheFileAndTheProblem) {
 }
 
 TEST(SourcesTest, ImageFolderInOrder) {
-  const fs::path dir = fs::temp_directory_path() / "peakscope_src_folder";
+  const fs::path dir = peakscope::testing::temp_path("src_folder");
   fs::remove_all(dir);
   fs::create_directories(dir);
   for (int i = 0; i < 3; ++i) {

@@ -1,0 +1,103 @@
+#include "core/gpu/auto_engine.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <limits>
+
+namespace peakscope::gpu {
+
+AutoEngine::AutoEngine(std::unique_ptr<Engine> gpu, std::unique_ptr<Engine> cpu, bool quiet)
+    : gpu_(std::move(gpu)), cpu_(std::move(cpu)), quiet_(quiet) {}
+
+std::vector<Keypoint> AutoEngine::measure(const HeatmapView& map, const DecodeOptions& opt) {
+  using Clock = std::chrono::steady_clock;
+  std::vector<Keypoint> out;
+  // One warm-up (buffers sized, shaders and caches warm), then the best of two.
+  auto time_ms = [&](Engine& e) {
+    e.decode(map, opt);
+    double best = std::numeric_limits<double>::infinity();
+    for (int i = 0; i < 2; ++i) {
+      const auto t0 = Clock::now();
+      out = e.decode(map, opt);
+      best = std::min(best, std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+    }
+    return best;
+  };
+  const double g = time_ms(*gpu_);
+  const bool gpu_ran = gpu_->last_decode_backend() == Backend::kGpu;
+  std::vector<Keypoint> gpu_out = out;
+  const double c = time_ms(*cpu_);
+  use_gpu_ = gpu_ran && g < c;
+  char line[160];
+  if (gpu_ran)
+    std::snprintf(line, sizeof line, "GPU %.3g ms, CPU %.3g ms: %s", g, c,
+                  use_gpu_ ? "GPU" : "CPU");
+  else
+    std::snprintf(line, sizeof line, "CPU %.3g ms; the GPU failed: %s", c,
+                  gpu_->fallback_reason().c_str());
+  decision_ = line;
+  ++measurements_;
+  measured_ = true;
+  if (!quiet_)
+    std::fprintf(stderr, "peakscope: auto backend (%d x %d x %d %s): %s\n", map.channels,
+                 map.height, map.width, elem_name(map.type), decision_.c_str());
+  return use_gpu_ ? gpu_out : out;
+}
+
+std::vector<Keypoint> AutoEngine::decode(const HeatmapView& map, const DecodeOptions& opt) {
+  map.validate();
+  opt.validate();
+  const Shape s{map.type, map.width, map.height, map.channels};
+  if (!measured_ || !(s == shape_)) {
+    shape_ = s;
+    return measure(map, opt);
+  }
+  if (use_gpu_) {
+    std::vector<Keypoint> k = gpu_->decode(map, opt);
+    if (gpu_->last_decode_backend() != Backend::kGpu) use_gpu_ = false;  // it fell back
+    return k;
+  }
+  return cpu_->decode(map, opt);
+}
+
+std::vector<Keypoint> AutoEngine::decode_scene(const Scene& scene, bool per_subject, ElemType type,
+                                               const DecodeOptions& opt) {
+  if (gpu_->kind() == Backend::kGpu) {
+    std::vector<Keypoint> k = gpu_->decode_scene(scene, per_subject, type, opt);
+    if (gpu_->last_decode_backend() == Backend::kGpu) {
+      use_gpu_ = true;
+      measured_ = false;  // host frames are measured again when they come
+      return k;
+    }
+  }
+  use_gpu_ = false;
+  return cpu_->decode_scene(scene, per_subject, type, opt);
+}
+
+SoftmaxImage AutoEngine::softmax(const HeatmapView& map, int c, const DecodeOptions& opt) {
+  return chosen().softmax(map, c, opt);
+}
+
+SoftmaxImage AutoEngine::last_softmax(int c) {
+  return chosen().last_softmax(c);
+}
+
+Backend AutoEngine::kind() const {
+  return use_gpu_ ? gpu_->kind() : Backend::kCpu;
+}
+
+Backend AutoEngine::last_decode_backend() const {
+  return use_gpu_ ? gpu_->last_decode_backend() : Backend::kCpu;
+}
+
+std::string AutoEngine::fallback_reason() const {
+  if (use_gpu_) return gpu_->fallback_reason();
+  return "auto: " + decision_;
+}
+
+std::string AutoEngine::description() const {
+  return chosen().description() + (decision_.empty() ? "" : " [auto: " + decision_ + "]");
+}
+
+}  // namespace peakscope::gpu
