@@ -135,6 +135,18 @@ nlohmann::json report_json(const peakscope::viewer::Viewer& v, double median_ms)
                     {"y0", l.beta_plot_min.y},
                     {"x1", l.beta_plot_max.x},
                     {"y1", l.beta_plot_max.y}};
+  // The decoding lab: each enabled decoder's point per channel (index pixels) and its curve.
+  for (std::size_t c = 0; c < st.lab().points().size(); ++c) {
+    nlohmann::json ch = nlohmann::json::object();
+    for (DecoderKind k : kAllDecoders)
+      if (st.lab().enabled(k)) {
+        const DecodedPoint& p = st.lab().points()[c][viewer::decoder_index(k)];
+        ch[decoder_name(k)] = {{"x", p.x}, {"y", p.y}, {"valid", p.valid}};
+      }
+    j["decoders"].push_back(ch);
+  }
+  for (const viewer::DecoderCurve& dc : st.lab().curves())
+    j["decoder_curves"][decoder_name(dc.kind)] = {{"values", dc.values}, {"level", dc.level}};
   j["saved"] = st.last_saved();
   j["error"] = st.error();
   return j;
@@ -146,6 +158,7 @@ int main(int argc, char** argv) {
   using namespace peakscope;
   CLI::App app{"peakscope: watch soft-argmax decode keypoint heatmaps, live"};
   std::string source, screenshot, sheet, grid, report, record, backend, colormap, beta_text;
+  std::vector<peakscope::DecoderKind> lab_decoders;  // --decoders
   std::string normalize, all_view, hold_text;
   std::vector<std::string> hide, press;
   std::vector<viewer::Key> pressed;
@@ -164,6 +177,12 @@ int main(int argc, char** argv) {
   common::add_source_options(app, source_args);
   app.add_flag("--show-frame", show_frame, "left view shows the source frame with the markers");
   app.add_option("--beta", beta_text, beta_help);
+  std::string decoders_text;
+  bool gradient_view = false;
+  app.add_option("--decoders", decoders_text,
+                 "decoders to show beside argmax and soft-argmax: quarter,dark,dark-udp,window,"
+                 "centroid,mediapipe,debiased or all");
+  app.add_flag("--gradient", gradient_view, "open the soft-argmax gradient view");
   app.add_option("--normalize", normalize,
                  std::string("max | none (default ") + (kDefaultNormalize ? "max)" : "none)"))
       ->check(CLI::IsMember({"max", "none"}));
@@ -214,6 +233,7 @@ int main(int argc, char** argv) {
     if (!record.empty() && !scripted)
       throw std::invalid_argument("--record needs --frames (press V to record interactively)");
     if (app.count("--beta")) settings.set_beta(parse_beta(beta_text));
+    if (!decoders_text.empty()) lab_decoders = parse_decoder_list(decoders_text);
     if (!normalize.empty()) settings.set_normalize(normalize == "max");
     if (!backend.empty()) settings.set_backend(parse_backend(backend));
     if (!colormap.empty()) settings.set_colormap(io::parse_colormap(colormap));
@@ -286,6 +306,8 @@ int main(int argc, char** argv) {
     try {
       viewer::ViewerState state(settings);
       state.set_show_frame(show_frame);
+      for (DecoderKind k : lab_decoders) state.lab().set_enabled(k, true);
+      state.lab().set_gradient_on(gradient_view);
       v = std::make_unique<viewer::Viewer>(std::move(state), scripted, std::move(src), so);
       if (!source_error.empty()) v->state().report_error(viewer::ErrorKind::kSource, source_error);
       if (scripted) v->set_frame_limit(frames);

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "app/viewer/panel_lab.hpp"
 #include "app/viewer/panels.hpp"
 
 namespace peakscope::viewer {
@@ -56,8 +57,9 @@ struct PlotSpec {
 
 // Draws xs/ys (NaN ys are gaps) in the rest of the current child window.
 // Writes the axes box to box[0..1] and the hover text, if any, to *hover.
+// `extra`: the decoding lab's series (app/viewer/panel_lab.hpp), curves on xs or levels.
 void plot(const PlotSpec& s, const std::vector<double>& xs, const std::vector<double>& ys,
-          ImVec2* box, std::string* hover) {
+          ImVec2* box, std::string* hover, const std::vector<PlotSeries>& extra = {}) {
   ImDrawList* dl = ImGui::GetWindowDrawList();
   const float lh = ImGui::GetTextLineHeight();
   const ImVec2 c0 = ImGui::GetCursorScreenPos();
@@ -77,6 +79,11 @@ void plot(const PlotSpec& s, const std::vector<double>& xs, const std::vector<do
   double ymax = 0;
   for (double y : ys)
     if (std::isfinite(y)) ymax = std::max(ymax, y);
+  for (const PlotSeries& e : extra) {
+    for (double y : e.values)
+      if (std::isfinite(y)) ymax = std::max(ymax, y);
+    if (e.level >= 0 && std::isfinite(e.level)) ymax = std::max(ymax, e.level);
+  }
   ymax = ymax > 0 ? ymax * 1.1 : 1.0;
   auto fx = [&](double x) {
     const double t =
@@ -129,6 +136,21 @@ void plot(const PlotSpec& s, const std::vector<double>& xs, const std::vector<do
                   IM_COL32(255, 200, 60, 255), 2);
   if (xs.size() == 1 && std::isfinite(ys[0]))
     dl->AddCircleFilled(ImVec2(fx(xs[0]), fy(ys[0])), 3, IM_COL32(255, 200, 60, 255));
+  float label_x = b.x;  // levels' names right-aligned, side by side where they would overlap
+  float label_y = -1e9f;
+  for (const PlotSeries& e : extra) {
+    if (e.values.empty() && e.level >= 0) {  // a decoder without beta: a level
+      const float y = fy(e.level), tw = ImGui::CalcTextSize(e.name).x;
+      dl->AddLine(ImVec2(a.x, y), ImVec2(b.x, y), e.color, 1.5f);
+      label_x = std::abs(y - label_y) < lh ? label_x - tw - 6 : b.x - tw - 2;
+      if (std::abs(y - label_y) >= lh) label_y = y;
+      dl->AddText(ImVec2(label_x, y - lh), e.color, e.name);
+    }
+    for (std::size_t i = 1; i < e.values.size() && i < xs.size(); ++i)
+      if (std::isfinite(e.values[i - 1]) && std::isfinite(e.values[i]))
+        dl->AddLine(ImVec2(fx(xs[i - 1]), fy(e.values[i - 1])), ImVec2(fx(xs[i]), fy(e.values[i])),
+                    e.color, 2);
+  }
   dl->PopClipRect();
   // Hover: the point nearest the cursor in x.
   if (hovered && !xs.empty()) {
@@ -199,7 +221,7 @@ void panel_plots(const ViewerState& st, float w, float h, ViewLayout& layout) {
   if (c.betas.empty())
     centred_note("waiting for a frame...");
   else {
-    plot(s, c.betas, c.values, box, &layout.hover);
+    plot(s, c.betas, c.values, box, &layout.hover, decoder_plot_series(st));
     layout.beta_plot_min = box[0];
     layout.beta_plot_max = box[1];
   }

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <string>
 
+#include "app/viewer/panel_lab.hpp"
 #include "app/viewer/panels.hpp"
 
 namespace peakscope::viewer {
@@ -101,6 +102,7 @@ void draw_markers(ImDrawList* dl, const ViewerState& st, const ViewPlacement& pl
       ring(dl, at(kp.argmax_x, kp.argmax_y), z, MarkerStyle::kArgmax);
     if (s.marker_visible(MarkerKind::kSoftArgmax))
       diamond(dl, at(kp.soft_x, kp.soft_y), z, MarkerStyle::kSoftArgmax);
+    draw_decoder_markers(dl, st, c, at, z);
   }
   if (tex.skeleton && fr->pose) draw_regressed(dl, *fr, place);
 }
@@ -127,6 +129,7 @@ void legend(const ViewerState& st) {
       d->AddLine(ImVec2(p.x, p.y + s * 2), ImVec2(p.x, p.y + s * 7), MarkerStyle::kGroundTruth, 2);
     }
   });
+  decoder_legend(st);
   if (st.frame() && st.frame()->pose && st.show_frame()) {  // --pose on the source frame
     const ImVec2 c = ImGui::GetCursorScreenPos();
     const float y = c.y + ImGui::GetTextLineHeight() * 0.5f;

@@ -1,5 +1,7 @@
 #include "app/viewer/viewer.hpp"
 
+#include "app/viewer/panel_lab.hpp"
+
 #include <imgui.h>
 
 #include <algorithm>
@@ -266,6 +268,13 @@ bool Viewer::frame(int fb_width, int fb_height, double now_s) {
     last_curve_t_ = now_s;
   }
   compare_engines(now_s);
+  // The decoding lab: decoders' points (and the gradient) on this frame, their curves with
+  // the soft-argmax curve's betas once that is fresh.
+  st_.lab().update(st_.frame(), st_.keypoints(),
+                   DecodeOptions{st_.settings().beta(), st_.settings().normalize()},
+                   st_.source_generation(), st_.frames_shown(), st_.shown_channel());
+  if (st_.lab().curves_stale() && !st_.curve_stale())
+    st_.lab().compute_curves(st_.curve().betas, st_.settings().normalize());
 
   ImGui::SetNextWindowPos(ImVec2(0, 0));
   ImGui::SetNextWindowSize(ImVec2(static_cast<float>(fb_width), static_cast<float>(fb_height)));
@@ -276,6 +285,7 @@ bool Viewer::frame(int fb_width, int fb_height, double now_s) {
   const float controls_w = std::clamp(fb_width * 0.27f, 280.0f, 360.0f);
   ImGui::BeginChild("controls", ImVec2(controls_w, 0), true);
   panel_controls(st_);
+  panel_decoders(st_);
   if (recording()) {
     ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1, 0.3f, 0.3f, 1));
     ImGui::TextWrapped("recording %s (%ld frames; V stops)", record_path_.c_str(),
@@ -294,6 +304,7 @@ bool Viewer::frame(int fb_width, int fb_height, double now_s) {
   ImGui::EndChild();
   ImGui::End();
   if (st_.show_help()) panel_help(st_);
+  panel_gradient(st_);
   return more;
 }
 

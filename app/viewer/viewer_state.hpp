@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "app/viewer/keys.hpp"
+#include "app/viewer/lab_state.hpp"
 #include "app/viewer/settings.hpp"
 #include "core/decode.hpp"
 #include "core/engine.hpp"
@@ -177,6 +178,11 @@ class ViewerState {
   // True once per request().
   bool take_request(Request r);
   bool recording() const { return recording_; }
+
+  // ---- The decoding lab (app/viewer/lab_state.hpp): decoders, conventions, auto-tune,
+  // gradient.
+  LabState& lab() { return lab_; }
+  const LabState& lab() const { return lab_; }
   void set_recording(bool on) { recording_ = on; }
 
  private:
@@ -197,6 +203,7 @@ class ViewerState {
   std::vector<double> frame_times_;
   double now_s_ = 0;
   Comparison comparison_;
+  LabState lab_;
   Backend engine_kind_ = Backend::kCpu;
   std::string engine_description_, engine_reason_;
   std::string error_, last_saved_;

@@ -1,0 +1,191 @@
+#include "app/viewer/lab_state.hpp"
+
+#include <cmath>
+#include <cstdio>
+
+namespace peakscope::viewer {
+namespace {
+
+// The ground-truth point of channel c nearest its argmax (the peak the decoders aim at).
+bool truth_of(const io::Frame& f, int c, const Keypoint& kp, double& x, double& y) {
+  if (c >= static_cast<int>(f.ground_truth.size()) || f.ground_truth[c].empty()) return false;
+  double best = 1e300;
+  for (const io::Point2& g : f.ground_truth[c]) {
+    const double d = std::hypot(g.x - kp.argmax_x, g.y - kp.argmax_y);
+    if (d < best) best = d, x = g.x, y = g.y;
+  }
+  return true;
+}
+
+}  // namespace
+
+LabState::LabState() = default;
+
+void LabState::set_enabled(DecoderKind k, bool on) {
+  enabled_[decoder_index(k)] = on;
+  key_.clear();  // recompute at the next update
+}
+
+bool LabState::any_enabled() const {
+  for (bool e : enabled_)
+    if (e) return true;
+  return false;
+}
+
+bool LabState::set_coords(const CoordConvention& c) {
+  try {
+    c.validate();
+  } catch (const std::invalid_argument&) {
+    return false;
+  }
+  coords_ = c;
+  return true;
+}
+
+void LabState::update(const io::Frame* f, const std::vector<Keypoint>& kps,
+                      const DecodeOptions& opt, long generation, long frames_shown,
+                      int shown_channel) {
+  frame_ = f;
+  if (!f || kps.size() != static_cast<std::size_t>(f->heatmap.channels())) {
+    points_.clear();
+    return;
+  }
+  char mask[kDecoderCount + 1] = {};
+  for (int i = 0; i < kDecoderCount; ++i) mask[i] = enabled_[i] ? '1' : '0';
+  char key[160];
+  std::snprintf(key, sizeof key, "%ld/%ld/%.17g/%d/%d/%s", generation, frames_shown, opt.beta,
+                opt.normalize ? 1 : 0, shown_channel, mask);
+  // Frames with ground truth for the auto-tune, once each.
+  if (frames_shown != last_frames_shown_ || generation != last_generation_) {
+    if (generation != last_generation_) tune_.clear();
+    last_frames_shown_ = frames_shown;
+    last_generation_ = generation;
+    TuneFrame t;
+    bool any = false;
+    for (int c = 0; c < f->heatmap.channels(); ++c) {
+      double x = NAN, y = NAN;
+      any |= kps[c].valid && truth_of(*f, c, kps[c], x, y);
+      t.truth.push_back({x, y});
+    }
+    if (any) {
+      t.map = f->heatmap;
+      tune_.push_back(std::move(t));
+      if (tune_.size() > kTuneFrames) tune_.pop_front();
+    }
+  }
+  if (key != key_) {
+    key_ = key;
+    kps_ = kps;
+    opt_ = opt;
+    shown_ = shown_channel;
+    const HeatmapView view = f->heatmap.view();
+    points_.assign(kps.size(), {});
+    DecoderParams p = params_;
+    p.window_beta = opt.beta;  // the viewer's window decoder follows the slider
+    for (int c = 0; c < view.channels; ++c)
+      for (DecoderKind k : kAllDecoders)
+        if (enabled(k)) points_[c][decoder_index(k)] = decode_with(k, view, c, kps[c], opt, p);
+  }
+  // The gradient of the shown channel, when its view is open.
+  if (gradient_on_) {
+    const int c = std::max(0, std::min(shown_channel, f->heatmap.channels() - 1));
+    char g[200];
+    std::snprintf(g, sizeof g, "%s/%d/%d", key, c, static_cast<int>(gradient_part_));
+    if (g != gradient_key_) {
+      gradient_key_ = g;
+      gradient_ = softargmax_gradient(f->heatmap.view(), c, opt);
+      gradient_channel_ = c;
+      ++gradient_version_;
+    }
+  }
+}
+
+CoordPoint LabState::in_convention(int c, DecoderKind k) const {
+  const DecodedPoint& p = points_[c][decoder_index(k)];
+  if (!frame_) return {p.x, p.y};
+  return to_convention({p.x, p.y}, frame_->heatmap.width(), frame_->heatmap.height(), coords_);
+}
+
+double LabState::error(int c, DecoderKind k) const {
+  if (!frame_ || c < 0 || c >= static_cast<int>(points_.size()) ||
+      c >= static_cast<int>(kps_.size()))
+    return -1;
+  double x = 0, y = 0;
+  if (!truth_of(*frame_, c, kps_[c], x, y)) return -1;
+  const DecodedPoint& p = points_[c][decoder_index(k)];
+  return std::hypot(p.x - x, p.y - y);
+}
+
+void LabState::compute_curves(const std::vector<double>& betas, bool normalize) {
+  curves_key_ = key_;
+  curves_.clear();
+  if (!frame_ || kps_.empty()) return;
+  const HeatmapView view = frame_->heatmap.view();
+  const int n = view.channels;
+  // The channels shown, each with its target: the truth nearest the argmax, or the argmax.
+  std::vector<std::array<double, 3>> targets;  // c, x, y
+  bool truth = false;
+  for (int c = 0; c < n; ++c) {
+    if (shown_ >= 0 && c != shown_) continue;
+    if (!kps_[c].valid) continue;
+    double x = 0, y = 0;
+    if (truth_of(*frame_, c, kps_[c], x, y)) {
+      if (!truth) targets.clear();
+      truth = true;
+      targets.push_back({static_cast<double>(c), x, y});
+    } else if (!truth) {
+      targets.push_back({static_cast<double>(c), kps_[c].argmax_x, kps_[c].argmax_y});
+    }
+  }
+  if (targets.empty()) return;
+  auto mean_error = [&](DecoderKind k, double beta) {
+    DecoderParams p = params_;
+    p.window_beta = beta;
+    const DecodeOptions o{beta, normalize};
+    double s = 0;
+    for (const auto& t : targets) {
+      const int c = static_cast<int>(t[0]);
+      Keypoint kp = kps_[c];
+      if (k == DecoderKind::kDebiased) {  // its fallback is the soft-argmax at this beta
+        if (!engine_) engine_ = std::make_shared<CpuEngine>(1);
+        kp = engine_->decode(view.channel(c), o)[0];
+      }
+      const DecodedPoint d = decode_with(k, view, c, kp, o, p);
+      s += std::hypot(d.x - t[1], d.y - t[2]);
+    }
+    return s / static_cast<double>(targets.size());
+  };
+  for (DecoderKind k : kAllDecoders) {
+    if (!enabled(k) || k == DecoderKind::kSoftargmax || k == DecoderKind::kArgmax) continue;
+    DecoderCurve dc{k, {}, -1};
+    if (decoder_uses_beta(k))
+      for (double b : betas) dc.values.push_back(mean_error(k, b));
+    else
+      dc.level = mean_error(k, opt_.beta);
+    curves_.push_back(std::move(dc));
+  }
+}
+
+bool LabState::auto_tune(bool normalize) {
+  std::vector<TuneSample> samples;
+  for (const TuneFrame& t : tune_)
+    for (int c = 0; c < static_cast<int>(t.truth.size()); ++c)
+      if (std::isfinite(t.truth[c][0]))
+        samples.push_back({t.map.view(), c, t.truth[c][0], t.truth[c][1]});
+  if (samples.empty()) return false;
+  if (!engine_) engine_ = std::make_shared<CpuEngine>(0);
+  tuned_ = auto_tune_beta(*engine_, samples, normalize);
+  return true;
+}
+
+void LabState::set_gradient_on(bool on) {
+  gradient_on_ = on;
+  gradient_key_.clear();
+}
+
+void LabState::set_gradient_part(GradientPart p) {
+  gradient_part_ = p;
+  ++gradient_version_;  // same map, another colouring
+}
+
+}  // namespace peakscope::viewer
