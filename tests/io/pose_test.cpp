@@ -20,6 +20,7 @@
 #include "core/io/pose_preset.hpp"
 #include "core/io/source.hpp"
 #include "core/reference.hpp"
+#include "tests/support/temp.hpp"
 
 namespace {
 
@@ -45,8 +46,9 @@ const Joint kJoints[] = {
 // within about 5 pixels, and a joint on the wrong limb or the wrong side is 40+ pixels away.
 constexpr double kTolerancePx = 16;
 
+// Unique per process: several checkouts may run the suite on one machine at once.
 std::string tmp(const std::string& n) {
-  return (fs::temp_directory_path() / ("peakscope_pose_" + n)).string();
+  return peakscope::testing::temp_path("pose_" + n).string();
 }
 
 // The exit code of `env peakscope-cli args` (-1 when it did not exit normally).
