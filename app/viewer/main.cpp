@@ -16,6 +16,7 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -129,6 +130,9 @@ nlohmann::json report_json(const peakscope::viewer::Viewer& v, double median_ms)
                 {"betas", st.curve().betas},
                 {"values", st.curve().values},
                 {"ground_truth", st.curve().ground_truth}};
+  j["comparison"] = {{"ran", st.comparison().ran},
+                     {"engine", st.comparison().engine},
+                     {"diff_px", st.comparison().diff_px}};
   j["hover"] = l.hover;
   j["controls_overflow"] = l.controls_overflow;
   j["beta_plot"] = {{"x0", l.beta_plot_min.x},
@@ -163,6 +167,8 @@ int main(int argc, char** argv) {
   std::vector<std::string> hide, press;
   std::vector<viewer::Key> pressed;
   std::vector<double> mouse;
+  std::string sweep_text;
+  double sweep_lo = 0, sweep_hi = 0;
   long frames = 0;
   int width = 1280, height = 800, channel = -2;
   unsigned long long seed = 1;
@@ -200,6 +206,8 @@ int main(int argc, char** argv) {
   app.add_option("--mouse", mouse, "scripted: the pointer at window pixel X,Y (hover readouts)")
       ->delimiter(',')
       ->expected(2);
+  app.add_option("--sweep-beta", sweep_text,
+                 "LO:HI: beta swept log-uniformly over the --frames (e.g. with --record)");
   app.add_option("--hold", hold_text, "hold each frame (e.g. each image) at least this many s");
   app.add_option("--frames", frames, "run N frames, save what was asked, exit (scripted)");
   app.add_option("--screenshot", screenshot, "save the window as PNG at the end");
@@ -249,6 +257,14 @@ int main(int argc, char** argv) {
     }
     if (app.count("source")) settings.set_source(source);
     for (const std::string& k : press) pressed.push_back(viewer::parse_key(k));
+    if (!sweep_text.empty()) {
+      const std::size_t colon = sweep_text.find(':');
+      if (!scripted || colon == std::string::npos)
+        throw std::invalid_argument("--sweep-beta needs --frames and LO:HI, got '" + sweep_text +
+                                    "'");
+      sweep_lo = parse_beta(sweep_text.substr(0, colon));
+      sweep_hi = parse_beta(sweep_text.substr(colon + 1));
+    }
     for (const std::string& m : hide)
       for (int k = 0; k < static_cast<int>(viewer::MarkerKind::kCount); ++k)
         if (m == viewer::marker_name(static_cast<viewer::MarkerKind>(k)))
@@ -325,6 +341,13 @@ int main(int argc, char** argv) {
       g_keys.clear();
       for (const std::string& p : g_dropped) v->open(p);
       g_dropped.clear();
+      if (sweep_lo > 0) {  // the beta of the frame about to be shown
+        const double t =
+            frames > 1
+                ? std::min(1.0, static_cast<double>(v->state().frames_shown()) / (frames - 1))
+                : 0.0;
+        v->state().set_beta(sweep_lo * std::pow(sweep_hi / sweep_lo, t));
+      }
       int fbw = 0, fbh = 0;
       glfwGetFramebufferSize(win, &fbw, &fbh);
       ImGui_ImplOpenGL3_NewFrame();

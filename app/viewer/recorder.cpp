@@ -1,5 +1,7 @@
 #include "app/viewer/recorder.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <opencv2/imgproc.hpp>
 #include <stdexcept>
@@ -23,6 +25,7 @@ void Recorder::start(const std::string& path, int w, int h, double fps) {
   path_ = path;
   part_ = path + ".part.mp4";
   frames_ = 0;
+  fps_ = fps;
   if (!writer_.open(part_, cv::CAP_FFMPEG, cv::VideoWriter::fourcc('m', 'p', '4', 'v'), fps, size_,
                     true))
     throw std::runtime_error("cannot record " + path + ": no MPEG-4 writer for this file");
@@ -38,6 +41,14 @@ void Recorder::add(const cv::Mat& bgr) {
     writer_.write(r);
   }
   ++frames_;
+}
+
+void Recorder::add_at(const cv::Mat& bgr, double t) {
+  if (!writer_.isOpened()) return;
+  if (frames_ == 0) t0_ = t;
+  const long due = 1 + static_cast<long>(std::floor((t - t0_) * fps_ + 1e-9));
+  const long n = std::min<long>(due - frames_, std::max<long>(1, std::lround(fps_)));
+  for (long i = 0; i < n; ++i) add(bgr);
 }
 
 std::string Recorder::stop() {

@@ -17,6 +17,10 @@ class Recorder {
   void start(const std::string& path, int w, int h, double fps);
   // Adds one frame (CV_8UC3; resized to the recording's size when the window changed).
   void add(const cv::Mat& bgr);
+  // Adds the window as seen at time t (seconds), so the clip plays in real time whatever the
+  // UI's frame rate: a frame that comes early is skipped, a late one is repeated up to the
+  // frame due (at most one second of repeats).
+  void add_at(const cv::Mat& bgr, double t);
   // Finishes the file and renames it into place; returns its path ("" when not recording).
   // Throws std::runtime_error when the file cannot be finished.
   std::string stop();
@@ -29,6 +33,7 @@ class Recorder {
   std::string path_, part_;
   cv::Size size_;
   long frames_ = 0;
+  double fps_ = 30, t0_ = 0;
 };
 
 }  // namespace peakscope::viewer

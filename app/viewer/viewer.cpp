@@ -52,6 +52,7 @@ void Viewer::select_engine() {
   engine_ = std::move(choice.engine);
   // The reason is printed once per choice, here, and shown in the Engine section.
   if (!choice.reason.empty()) std::fprintf(stderr, "peakscope: %s\n", choice.reason.c_str());
+  initial_reason_ = choice.reason;
   st_.set_engine(engine_->kind(), engine_->description(), choice.reason);
 }
 
@@ -92,12 +93,14 @@ void Viewer::decode_current() {
     const auto t0 = Clock::now();
     kps = engine_->decode(map, opt);
     const double ms = ms_since(t0);
-    // A GPU engine that fell back at run time (a frame beyond its limits): say so, once.
-    if (const std::string why = engine_->fallback_reason();
-        !why.empty() && why != st_.engine_reason()) {
+    // What runs may change after a decode (auto measured both engines; the GPU fell back on
+    // a frame beyond its limits): the labels follow, and a new reason is printed once.
+    const std::string why = engine_->fallback_reason();
+    const std::string old_reason = st_.engine_reason();
+    if (st_.update_engine(engine_->kind(), engine_->description(),
+                          why.empty() ? initial_reason_ : why) &&
+        !why.empty() && why != old_reason)
       std::fprintf(stderr, "peakscope: %s\n", why.c_str());
-      st_.set_engine(engine_->kind(), engine_->description(), why);
-    }
     st_.set_decoded(kps, ms);
   } catch (const std::exception& e) {
     st_.set_decode_failed(e.what());
@@ -420,7 +423,13 @@ void Viewer::after_render(int fb_width, int fb_height) {
       st_.report_error(ErrorKind::kSave, e.what());
     }
   }
-  if (recorder_.active()) recorder_.add(read_window());
+  // Scripted runs record every frame; live ones in real time.
+  if (recorder_.active()) {
+    if (scripted_)
+      recorder_.add(read_window());
+    else
+      recorder_.add_at(read_window(), now_s_);
+  }
 }
 
 }  // namespace peakscope::viewer

@@ -76,7 +76,8 @@ class Viewer {
   SourceWorker worker_;
   std::unique_ptr<Engine> engine_;
   Backend engine_request_ = Backend::kAuto;
-  CpuEngine compare_cpu_;  // the sampled comparison decode and the sheets
+  std::string initial_reason_;  // select_engine's reason (e.g. the software rasteriser)
+  CpuEngine compare_cpu_;       // the sampled comparison decode and the sheets
   MapTexture heat_tex_, soft_tex_;
   FrameTexture frame_tex_;
   ViewTextures tex_;

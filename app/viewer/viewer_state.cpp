@@ -299,6 +299,17 @@ void ViewerState::set_engine(Backend actual, std::string description, std::strin
   invalidate_decode();
 }
 
+bool ViewerState::update_engine(Backend actual, const std::string& description,
+                                const std::string& reason) {
+  if (actual == engine_kind_ && description == engine_description_ && reason == engine_reason_)
+    return false;
+  if (actual != engine_kind_) comparison_ = Comparison{};
+  engine_kind_ = actual;
+  engine_description_ = description;
+  engine_reason_ = reason;
+  return true;
+}
+
 void ViewerState::report_error(ErrorKind kind, std::string message) {
   error_ = std::move(message);
   error_kind_ = kind;

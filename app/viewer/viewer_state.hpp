@@ -143,6 +143,9 @@ class ViewerState {
   // ---- The engine that actually runs (set by the Viewer) and why it differs from the one
   // asked for.
   void set_engine(Backend actual, std::string description, std::string reason);
+  // The same engine changed what runs (auto measured both, or the GPU fell back): updates
+  // the labels without redoing the decode. Returns true when anything changed.
+  bool update_engine(Backend actual, const std::string& description, const std::string& reason);
   Backend engine_kind() const { return engine_kind_; }
   const std::string& engine_description() const { return engine_description_; }
   const std::string& engine_reason() const { return engine_reason_; }

@@ -222,6 +222,22 @@ TEST(ViewerStateTest, KeysDriveTheState) {
   EXPECT_EQ(st.settings().beta(), kBetaMax);
 }
 
+TEST(ViewerStateTest, EngineLabelsFollowWhatRunsWithoutRedecoding) {
+  ViewerState st;
+  st.begin_source(0, "a", -1);
+  st.set_frame(make_frame(0));
+  st.set_engine(Backend::kGpu, "GPU", "");
+  decode(st);
+  st.set_comparison({true, 0.1, 0.0, 1.0, "CPU"});
+  EXPECT_FALSE(st.update_engine(Backend::kGpu, "GPU", ""));
+  EXPECT_TRUE(st.update_engine(Backend::kCpu, "CPU", "GPU 2 ms, CPU 0.1 ms: CPU"));
+  EXPECT_FALSE(st.needs_decode());
+  EXPECT_FALSE(st.comparison().ran) << "the check compared the other engine";
+  EXPECT_EQ(st.engine_reason(), "GPU 2 ms, CPU 0.1 ms: CPU");
+  st.press(Key::kB);
+  EXPECT_EQ(st.settings().backend(), Backend::kGpu) << "B: the engine not running";
+}
+
 TEST(ViewerStateTest, NewFrameOrOptionsNeedADecode) {
   ViewerState st;
   EXPECT_FALSE(st.needs_decode());
@@ -510,6 +526,16 @@ TEST(RecorderTest, WritesAnMp4OnlyWhenFinished) {
   cv::Mat f;
   while (cap.read(f)) ++n;
   EXPECT_EQ(n, 7);
+  // Real time: at 10 fps, frames at t = 0, 0.01 (early: skipped), 0.1, 0.5 (late: repeated).
+  const std::string timed = (dir / "timed.mp4").string();
+  {
+    Recorder r;
+    r.start(timed, 64, 48, 10);
+    for (double t : {0.0, 0.01, 0.1, 0.5})
+      r.add_at(cv::Mat(48, 64, CV_8UC3, cv::Scalar(0, 0, 0)), t);
+    EXPECT_EQ(r.frames(), 6);
+    r.stop();
+  }
   const std::string dropped = (dir / "dropped.mp4").string();
   {
     Recorder r;

@@ -159,6 +159,10 @@ TEST(ViewerAppTest, GpuBackendMarkersWhereTheEngineSays) {
   const ViewerRun r = run_viewer("gpu", kArgs + " --backend gpu");
   EXPECT_EQ(r.report.value("backend", ""), "gpu") << r.report.dump();
   check_markers(r, expected(kFrames, kSeed, kBeta, true));
+  // The sampled check on the CPU engine ran and agrees.
+  EXPECT_TRUE(r.report["comparison"]["ran"].get<bool>());
+  EXPECT_EQ(r.report["comparison"]["engine"].get<std::string>(), "CPU");
+  EXPECT_LT(r.report["comparison"]["diff_px"].get<double>(), 1e-3);
 }
 
 TEST(ViewerAppTest, CpuBackendMarkersWhereTheEngineSays) {
@@ -403,6 +407,18 @@ TEST(ViewerAppTest, RecordsTheWindowToMp4) {
   while (cap.read(f)) ++n;
   EXPECT_GE(n, 8);  // every frame shown (the last one is drawn twice before it is saved)
   EXPECT_EQ(r.report["saved"].get<std::string>().empty(), false);
+}
+
+// A beta sweep over the frames (what a recording of a sweep shows): the last frame is
+// decoded at the end of the range.
+TEST(ViewerAppTest, SweepBetaEndsAtTheTopOfTheRange) {
+  const ViewerRun r = run_viewer("sweep", "--frames 5 --backend cpu --sweep-beta 0.1:1000");
+  EXPECT_DOUBLE_EQ(r.report["beta"].get<double>(), 1000.0);
+  const Keypoint want = expected(5, 1, 1000, true);
+  EXPECT_NEAR(r.report["keypoints"][0]["soft_x"].get<double>(), want.soft_x, 1e-3);
+  const ViewerRun bad = run_viewer("sweepbad", "--frames 5 --sweep-beta 0.1:abc", "", false);
+  EXPECT_EQ(bad.rc, 2);
+  EXPECT_NE(bad.log.find("'abc'"), std::string::npos) << bad.log;
 }
 
 TEST(ViewerAppTest, ComparisonSheetHasFourPanelsWithMarkers) {
