@@ -60,13 +60,29 @@ HWY_INLINE hn::Vec<DF> ExpNeg(DF df, hn::Vec<DF> d, hn::Vec<DF> vb, hn::Vec<DF> 
   return hn::Mul(p, scale);
 }
 
+// The lanes ExpNeg may see: on SIMD targets masked-off lanes (NaN, -Inf, far below the
+// cut-off) compute garbage that the callers discard, with the intrinsics' defined behaviour;
+// the scalar target emulates them in C++, where a NaN converted to int and then offset would
+// be undefined behaviour, so there those lanes are zeroed first.
+HWY_INLINE hn::Vec<DF> MaskedD(hn::Mask<DF> keep, hn::Vec<DF> d) {
+#if HWY_TARGET == HWY_SCALAR || HWY_TARGET == HWY_EMU128
+  return hn::IfThenElseZero(keep, d);
+#else
+  (void)keep;
+  return d;
+#endif
+}
+
 // What the float path's lanes need besides the values: m, beta split in two, beta log2(e),
 // and the cut-off as a bound on d = v - m (d >= d_min <=> beta d >= t_min, to rounding).
 struct FloatExp {
   float m, beta, beta_lo, bl2e, d_min;
 };
+// Zeros on the double path, whose beta may lie beyond the float range (a float conversion
+// out of range would be undefined behaviour).
 inline FloatExp MakeFloatExp(const ExpArgs& a) {
-  FloatExp f;
+  FloatExp f{};
+  if (a.precise) return f;
   f.m = static_cast<float>(a.m);
   f.beta = static_cast<float>(a.beta);
   f.beta_lo = static_cast<float>(a.beta - static_cast<double>(f.beta));
@@ -183,7 +199,7 @@ void RowExpSums(const T* row, int w, int x0, int y, const FloatExp& f, Acc& acc)
   // Adds the weights of the vector d (= v - m) to vs and its x-weighted weights to vsx.
   auto add = [&](hn::Vec<DF> d, hn::Mask<DF> keep, hn::Vec<DF>& vs, hn::Vec<DF>& vsx,
                  hn::Vec<DF> vx) HWY_ATTR {
-    const auto e = hn::IfThenElseZero(keep, ExpNeg<kBetaLo>(df, d, vb, vblo, vbl2e));
+    const auto e = hn::IfThenElseZero(keep, ExpNeg<kBetaLo>(df, MaskedD(keep, d), vb, vblo, vbl2e));
     vs = hn::Add(vs, e);
     vsx = hn::MulAdd(e, vx, vsx);
   };
@@ -342,8 +358,9 @@ void SoftmaxRow(const T* row, int w, const FloatExp& f, float inv_s, float* out)
   int x = 0;
   for (; x + n <= w; x += n) {
     const auto d = hn::Sub(LoadF(df, row + x), vm);
-    const auto e = ExpNeg<true>(df, d, vb, vblo, vbl2e);
-    hn::StoreU(hn::IfThenElseZero(hn::Ge(d, vdmin), hn::Mul(e, vinv)), df, out + x);
+    const auto keep = hn::Ge(d, vdmin);
+    const auto e = ExpNeg<true>(df, MaskedD(keep, d), vb, vblo, vbl2e);
+    hn::StoreU(hn::IfThenElseZero(keep, hn::Mul(e, vinv)), df, out + x);
   }
   for (; x < w; ++x) {
     const float d = static_cast<float>(row[x]) - f.m;

@@ -3,6 +3,7 @@
 #include <benchmark/benchmark.h>
 
 #include <memory>
+#include <vector>
 
 #include "app/bench/bench_maps.hpp"
 #include "core/cpu_engine.hpp"
@@ -40,7 +41,28 @@ void BM_Reference(benchmark::State& state, BenchCase c) {
   }
 }
 
+// The two precisions of pass 2 on the same 2^22 pixels (a ramp 0..1, beta 1: every pixel pays
+// an exp): 4096 x 1024 takes the float path, 1 x 2^22 (extent > 4096) the double path.
+void BM_Path(benchmark::State& state, int w, int h) {
+  std::vector<float> d(static_cast<std::size_t>(w) * h);
+  for (std::size_t i = 0; i < d.size(); ++i) d[i] = static_cast<float>(i) / (d.size() - 1);
+  const auto view = peakscope::HeatmapView::dense(d.data(), w, h);
+  std::vector<Keypoint> out(1);
+  for (auto _ : state) {
+    engine().decode(view, {1.0, false}, out);
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetLabel(std::string(CpuEngine::simd_target()) + ", " + std::to_string(engine().threads()) +
+                 " threads");
+}
+
 const int registered = [] {
+  benchmark::RegisterBenchmark("path/4096x1024 f32/beta1/float", BM_Path, 4096, 1024)
+      ->Unit(benchmark::kMicrosecond)
+      ->UseRealTime();
+  benchmark::RegisterBenchmark("path/4194304x1 f32/beta1/double", BM_Path, 1 << 22, 1)
+      ->Unit(benchmark::kMicrosecond)
+      ->UseRealTime();
   for (const BenchCase& c : peakscope::bench::standard_cases()) {
     benchmark::RegisterBenchmark(("cpu/" + c.name + "/beta100").c_str(), BM_CpuEngine, c, 100.0)
         ->Unit(benchmark::kMicrosecond)
