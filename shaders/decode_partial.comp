@@ -56,11 +56,12 @@ void main() {
     // The load's max first, so each weight below is taken against the running max. Keys
     // (common.glsl) for float, so that a GPU flushing denormals still finds the right max.
     uint lkey = 0u, lk = 0u;
-    for (uint k = 0u; k < valid_n; ++k) {
+    // Constant trip counts (lanes past the plane masked), so the loops unroll.
+    for (uint k = 0u; k < kPerLoad; ++k) {
 #ifdef INPUT_U8
-      const uint kk = uint(vals[k]) + 1u;  // 0 stays "no valid pixel"
+      const uint kk = k < valid_n ? uint(vals[k]) + 1u : 0u;  // 0 stays "no valid pixel"
 #else
-      const uint kk = okey(vals[k]);
+      const uint kk = k < valid_n ? okey(vals[k]) : 0u;
 #endif
       if (kk > lkey) { lkey = kk; lk = k; }
     }
@@ -87,11 +88,12 @@ void main() {
       }
     } else if (mkey != 0u) {
       float s4 = 0.0, sx4 = 0.0, sy4 = 0.0;
-      for (uint k = 0u; k < valid_n; ++k) {
+      for (uint k = 0u; k < kPerLoad; ++k) {
         // exp of the exponent; NaN only for a NaN pixel (weight 0) or +inf against a +inf
         // max (weight 1, the +inf pixels share the probability); -inf pixels give 0.
         float e = exp(expo(cs, vals[k], m));
         if ((floatBitsToUint(e) & 0x7fffffffu) > 0x7f800000u) e = (vals[k] == m) ? 1.0 : 0.0;
+        if (k >= valid_n) e = 0.0;
         uint xk = x0 + k, yk = y0;
         if (uWidth >= kPerLoad) {
           if (xk >= uWidth) { xk -= uWidth; yk += 1u; }

@@ -76,6 +76,16 @@ class Writer {
         if (!k.valid) ch["valid"] = false;
         if (lab_.active())
           ch["decoders"] = lab_.channel_json(f.heatmap.view(), static_cast<int>(c), k, opt());
+        if (lab_.active() && has_image_coords(f)) {  // each decoder in frame pixels too
+          Json di = Json::object();
+          for (DecoderKind d : lab_.decoders) {
+            const DecodedPoint p =
+                decode_with(d, f.heatmap.view(), static_cast<int>(c), k, opt(), lab_.params);
+            const io::Point2 q = io::heatmap_to_image(f, p.x, p.y);
+            di[decoder_name(d)] = {{"x", num(q.x)}, {"y", num(q.y)}};
+          }
+          ch["decoders_image"] = std::move(di);
+        }
         if (has_image_coords(f)) {
           const io::Point2 am = io::heatmap_to_image(f, k.argmax_x, k.argmax_y);
           const io::Point2 sa = io::heatmap_to_image(f, k.soft_x, k.soft_y);

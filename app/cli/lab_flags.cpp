@@ -24,7 +24,19 @@ void add_lab_flags(CLI::App& app, LabFlags& f) {
       ->capture_default_str();
   app.add_option("--input-size", f.input_size, "network input WxH (for --coords image)");
   app.add_flag("--udp", f.udp, "--coords image with UDP's (input - 1) / (W - 1) scale");
-  app.add_option("--window-beta", f.window_beta, "beta of the window decoder (default: --beta)");
+  // Through parse_beta, the one parser of a user's beta (its message on a bad value).
+  const CLI::Validator beta_check(
+      [](std::string& text) -> std::string {
+        try {
+          parse_beta(text);
+          return {};
+        } catch (const std::invalid_argument& e) {
+          return e.what();
+        }
+      },
+      "BETA");
+  app.add_option("--window-beta", f.window_beta, "beta of the window decoder (default: --beta)")
+      ->check(beta_check);
   app.add_option("--window-radius", f.params.window_radius, "window decoder: (2r+1)^2 pixels")
       ->capture_default_str();
   app.add_option("--dark-kernel", f.params.dark_kernel, "DARK's Gaussian blur kernel (odd)")
@@ -49,7 +61,7 @@ Lab resolve_lab(const LabFlags& f, double beta) {
       throw std::invalid_argument("--input-size and --udp apply only to --coords image");
     lab.coords.validate();
     lab.params = f.params;
-    lab.params.window_beta = f.window_beta == 0 ? beta : f.window_beta;
+    lab.params.window_beta = std::isnan(f.window_beta) ? beta : f.window_beta;
     lab.params.validate();
     if (!f.decoders.empty())
       lab.decoders = parse_decoder_list(f.decoders);

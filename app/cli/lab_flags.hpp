@@ -3,6 +3,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <cmath>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -19,7 +20,7 @@ struct LabFlags {
   std::string coords = "index";
   std::string input_size;  // WxH, for --coords image
   bool udp = false;
-  double window_beta = 0;  // 0: the --beta of the command
+  double window_beta = NAN;  // NaN (not given): the --beta of the command
   DecoderParams params;
 };
 

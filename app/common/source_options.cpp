@@ -59,9 +59,11 @@ void add_source_options(CLI::App& app, SourceArgs& a) {
   app.add_option("--pose", a.pose,
                  "pose model preset: mediapipe (= mediapipe-full), mediapipe-lite, mediapipe-heavy "
                  "(scripts/get-pose-model fetches them)");
-  app.add_option("--roi", a.roi,
-                 "region the model sees: x,y,w,h (padded to the model's aspect), full (whole "
-                 "frame letterboxed) or track (follow the last frame's pose; --pose's default)");
+  app.add_option(
+      "--roi", a.roi,
+      "region the model sees: x,y,w,h (padded to the model's aspect), full (whole "
+      "frame letterboxed), track (follow the last frame's pose from the whole frame; --pose's "
+      "default) or track:x,y,w,h (follow it from that box)");
   app.add_option("--camera-size", a.camera_size, "requested camera resolution WxH");
   app.add_option("--camera-fps", a.camera_fps, "requested camera frame rate");
   app.add_option("--image-fps", a.image_fps, "image folders and globs: images per second")

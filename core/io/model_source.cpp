@@ -90,13 +90,14 @@ class ModelSource : public Source {
       case RoiMode::kFixed:
         return fit_aspect(opt_.roi.box, in.width, in.height);
       case RoiMode::kTrack:
-        return fit_aspect(tracked_.value_or(whole), in.width, in.height);
+        return fit_aspect(tracked_.value_or(opt_.roi.box.w > 0 ? opt_.roi.box : whole), in.width,
+                          in.height);
     }
     return whole;
   }
 
   // --pose: the regressed landmarks and presence flag in frame pixels; with --roi track, the
-  // next frame's region (MediaPipe's tracking; the whole frame again once the person is lost).
+  // next frame's region (MediaPipe's tracking; the start box again once the person is lost).
   void attach_pose(Frame& f, const std::vector<cv::Mat>& outs, const Box& box, cv::Size in) {
     try {
       f.landmarks = decode_landmarks(outs[1], opt_.pose->landmark_stride, box, in.width, in.height);

@@ -1,5 +1,8 @@
 #include "core/io/pose_preset.hpp"
 
+#include <pwd.h>
+#include <unistd.h>
+
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -45,18 +48,16 @@ double sigmoid(double v) {
   return 1.0 / (1.0 + std::exp(-v));
 }
 
-double number(const std::string& item, const std::string& text) {
+// The whole of `item` as a finite number, else NaN.
+double number(const std::string& item) {
   std::size_t used = 0;
   double v = 0;
   try {
     v = std::stod(item, &used);
   } catch (const std::exception&) {
-    used = 0;
+    return std::nan("");
   }
-  if (used == 0 || used != item.size() || !std::isfinite(v))
-    throw std::invalid_argument("--roi: '" + text +
-                                "' is not x,y,w,h (four numbers), full or track");
-  return v;
+  return used == item.size() && std::isfinite(v) ? v : std::nan("");
 }
 
 }  // namespace
@@ -74,8 +75,12 @@ const PosePreset& pose_preset(const std::string& name) {
 
 std::string model_cache_dir() {
   if (const char* c = std::getenv("PEAKSCOPE_MODEL_CACHE"); c && *c) return c;
+  // Without $HOME (a bare CI environment) the account's home, as scripts/get-pose-model does.
   const char* home = std::getenv("HOME");
-  return std::string(home && *home ? home : ".") + "/.cache/peakscope/models";
+  std::string dir = home && *home ? home : "";
+  if (dir.empty())
+    if (const passwd* pw = getpwuid(getuid()); pw && pw->pw_dir) dir = pw->pw_dir;
+  return (dir.empty() ? std::string(".") : dir) + "/.cache/peakscope/models";
 }
 
 std::string pose_model_path(const PosePreset& p) {
@@ -91,6 +96,8 @@ std::string pose_model_problem(const PosePreset& p) {
 }
 
 RoiSpec parse_roi(const std::string& text) {
+  const std::string usage =
+      "--roi: '" + text + "' is not x,y,w,h (four numbers), full, track or track:x,y,w,h";
   RoiSpec r;
   if (text == "full") {
     r.mode = RoiMode::kFull;
@@ -100,16 +107,18 @@ RoiSpec parse_roi(const std::string& text) {
     r.mode = RoiMode::kTrack;
     return r;
   }
+  const bool track = text.rfind("track:", 0) == 0;
+  const std::string nums = track ? text.substr(6) : text;
   std::vector<double> v;
-  std::stringstream ss(text);
+  std::stringstream ss(nums);
   std::string item;
-  while (std::getline(ss, item, ',')) v.push_back(number(item, text));
-  if (v.size() != 4 || text.empty() || text.back() == ',')
-    throw std::invalid_argument("--roi: '" + text +
-                                "' is not x,y,w,h (four numbers), full or track");
+  while (std::getline(ss, item, ',')) v.push_back(number(item));
+  if (v.size() != 4 || nums.empty() || nums.back() == ',') throw std::invalid_argument(usage);
+  for (double x : v)
+    if (!std::isfinite(x)) throw std::invalid_argument(usage);
   if (!(v[2] > 0) || !(v[3] > 0))
     throw std::invalid_argument("--roi: width and height must be > 0, got '" + text + "'");
-  r.mode = RoiMode::kFixed;
+  r.mode = track ? RoiMode::kTrack : RoiMode::kFixed;
   r.box = {v[0], v[1], v[2], v[3]};
   return r;
 }

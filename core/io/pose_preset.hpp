@@ -51,17 +51,18 @@ enum class RoiMode {
   kNone,   // the plain model path: the whole frame resized (stretched) to the input size
   kFull,   // the whole frame, letterboxed (padded to the model's aspect, black outside)
   kFixed,  // a fixed box (--roi x,y,w,h), padded to the model's aspect about its centre
-  kTrack,  // the whole frame first, then the box MediaPipe's tracking derives from the
-           // previous frame's landmarks (full frame again when the person is lost)
+  kTrack,  // the start box (the whole frame by default) first, then the box MediaPipe's
+           // tracking derives from the previous frame's landmarks (the start box again when
+           // the person is lost)
 };
 
 struct RoiSpec {
   RoiMode mode = RoiMode::kNone;
-  Box box;  // kFixed only
+  Box box;  // kFixed: the region; kTrack: the start box (w = 0: the whole frame)
 };
 
-// "full", "track" or "x,y,w,h" (numbers, w and h > 0). Throws std::invalid_argument naming
-// the text and the reason.
+// "full", "track", "track:x,y,w,h" (tracking from that box) or "x,y,w,h" (numbers, w and
+// h > 0). Throws std::invalid_argument naming the text and the reason.
 RoiSpec parse_roi(const std::string& text);
 
 // `roi` grown about its centre to the aspect width/height of a model input (never shrunk).

@@ -40,6 +40,17 @@ fs::path tmp(const std::string& name) {
   return dir / name;
 }
 
+// The screenshots and reports stay for a look when a test failed; otherwise they go.
+class RemoveTmpWhenPassed : public ::testing::Environment {
+ public:
+  void TearDown() override {
+    if (::testing::UnitTest::GetInstance()->Passed())
+      fs::remove_all(fs::temp_directory_path() / ("peakscope_viewer_" + std::to_string(getpid())));
+  }
+};
+[[maybe_unused]] ::testing::Environment* const kTmpEnv =
+    ::testing::AddGlobalTestEnvironment(new RemoveTmpWhenPassed);
+
 std::string read_text(const fs::path& p) {
   std::ifstream in(p);
   return std::string((std::istreambuf_iterator<char>(in)), {});

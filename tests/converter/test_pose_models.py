@@ -26,6 +26,8 @@ import unittest
 import cv2
 import numpy as np
 
+# As scripts/get-pose-model: $PEAKSCOPE_MODEL_CACHE, else ~/.cache/peakscope/models (expanduser
+# falls back to the account's home without $HOME).
 CACHE = os.environ.get("PEAKSCOPE_MODEL_CACHE") or os.path.expanduser("~/.cache/peakscope/models")
 IMAGE = "/usr/share/doc/opencv-doc/examples/data/messi5.jpg"
 ROI = (55, -15, 420)  # x, y, side of the square crop in image pixels

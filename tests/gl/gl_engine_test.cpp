@@ -8,7 +8,6 @@
 #include <thread>
 
 #include "core/gpu/auto_engine.hpp"
-#include "core/gpu/decoder.hpp"
 #include "core/gpu/fallback_engine.hpp"
 #include "core/gpu/gl_engine.hpp"
 #include "core/gpu/select_engine.hpp"
@@ -450,15 +449,6 @@ TEST(AutoEngineGLTest, PicksTheGpuWhenItIsFaster) {
   EXPECT_NE(a.description().find("auto: GPU"), std::string::npos) << a.description();
   const SoftmaxImage img = a.last_softmax(0);
   EXPECT_NE(img.gl_texture, 0u);
-}
-
-// The deprecated adapter the viewer still uses until it holds an Engine.
-TEST(DecoderGLTest, AdapterStillDecodes) {
-  gpu::Decoder d(Backend::kGpu, true, true);
-  ASSERT_TRUE(d.on_gpu()) << d.fallback_reason();
-  ASSERT_NE(d.gl(), nullptr);
-  expect_toy(d.engine());
-  testing::gl_context();
 }
 
 }  // namespace

@@ -131,6 +131,8 @@ TEST(LabCli, BadLabFlagsExitTwoWithAMessage) {
   EXPECT_EQ(exit_code("decode " + m + " --coords image --input-size 20x 2>/dev/null"), 2);
   EXPECT_EQ(exit_code("decode " + m + " --decoders dark --dark-kernel 4 2>" + err), 2);
   EXPECT_NE(slurp(err).find("kernel"), std::string::npos) << slurp(err);
+  EXPECT_EQ(exit_code("decode " + m + " --decoders window --window-beta 0 2>" + err), 2);
+  EXPECT_NE(slurp(err).find("beta"), std::string::npos) << slurp(err);
   EXPECT_EQ(exit_code("accuracy --peaks 0 2>/dev/null"), 2);
   EXPECT_EQ(exit_code("accuracy --sizes 10x10 --margin 10 2>/dev/null"), 2);
 }

@@ -20,6 +20,7 @@
 #include "core/io/pose_preset.hpp"
 #include "core/io/source.hpp"
 #include "core/reference.hpp"
+#include "tests/support/temp.hpp"
 
 namespace {
 
@@ -45,8 +46,9 @@ const Joint kJoints[] = {
 // within about 5 pixels, and a joint on the wrong limb or the wrong side is 40+ pixels away.
 constexpr double kTolerancePx = 16;
 
+// Unique per process: several checkouts may run the suite on one machine at once.
 std::string tmp(const std::string& n) {
-  return (fs::temp_directory_path() / ("peakscope_pose_" + n)).string();
+  return peakscope::testing::temp_path("pose_" + n).string();
 }
 
 // The exit code of `env peakscope-cli args` (-1 when it did not exit normally).
@@ -138,8 +140,14 @@ TEST(PosePresetTest, ParseRoi) {
   EXPECT_DOUBLE_EQ(r.box.h, 100);
   EXPECT_EQ(peakscope::io::parse_roi("full").mode, RoiMode::kFull);
   EXPECT_EQ(peakscope::io::parse_roi("track").mode, RoiMode::kTrack);
-  for (const char* bad : {"", "1,2,3", "1,2,3,4,5", "1,2,0,4", "1,2,3,-4", "a,b,c,d", "1,2,3,4,",
-                          "1,2,3,nan", "1,2,3,4x", "tracking"}) {
+  EXPECT_EQ(peakscope::io::parse_roi("track").box.w, 0);  // start from the whole frame
+  const auto t = peakscope::io::parse_roi("track:620,225,90,110");
+  EXPECT_EQ(t.mode, RoiMode::kTrack);
+  EXPECT_DOUBLE_EQ(t.box.x, 620);
+  EXPECT_DOUBLE_EQ(t.box.h, 110);
+  for (const char* bad :
+       {"", "1,2,3", "1,2,3,4,5", "1,2,0,4", "1,2,3,-4", "a,b,c,d", "1,2,3,4,", "1,2,3,nan",
+        "1,2,3,4x", "tracking", "track:", "track:1,2,3", "track:1,2,0,4", "full:1,2,3,4"}) {
     EXPECT_THROW(peakscope::io::parse_roi(bad), std::invalid_argument) << bad;
   }
 }
@@ -293,14 +301,46 @@ TEST(PoseModelVideoTest, VtestRunsThroughTheVideoPath) {
   EXPECT_GT(tracked, 0) << "the region never followed a person";
 }
 
+// vtest.avi from a start box around the pedestrian on the right (head near (660, 250) in
+// frame 0, walking left about 10 pixels a frame): over 15 frames the region follows, and the
+// decoded nose moves left with it, staying inside the region.
+TEST(PoseModelVideoTest, VtestTrackingFollowsThePedestrian) {
+  const auto& preset = peakscope::io::pose_preset("mediapipe-lite");
+  REQUIRE_POSE_MODEL(preset);
+  ASSERT_TRUE(fs::exists(kVtest)) << kVtest << " missing: install opencv-doc";
+  auto src =
+      peakscope::io::open_source(kVtest, pose_options("mediapipe-lite", "track:620,225,90,110"));
+  double first_nose = 0, last_nose = 0, first_box = 0, last_box = 0;
+  for (int i = 0; i < 15; ++i) {
+    std::optional<peakscope::io::Frame> f = src->next();
+    ASSERT_TRUE(f.has_value());
+    const auto kp = peakscope::reference::decode_all(f->heatmap.view(), {})[0];
+    const auto nose = peakscope::io::heatmap_to_image(*f, kp.soft_x, kp.soft_y);
+    EXPECT_GT(f->pose_presence, 0.5) << "frame " << i;
+    EXPECT_TRUE(nose.x > f->model_box.x && nose.x < f->model_box.x + f->model_box.w &&
+                nose.y > f->model_box.y && nose.y < f->model_box.y + f->model_box.h)
+        << "frame " << i;
+    if (i == 0) {
+      EXPECT_LE(std::hypot(nose.x - 660, nose.y - 250), 15) << nose.x << "," << nose.y;
+      first_nose = nose.x;
+      first_box = f->model_box.x;
+    }
+    last_nose = nose.x;
+    last_box = f->model_box.x;
+  }
+  EXPECT_LT(last_nose, first_nose - 80);
+  EXPECT_LT(last_box, first_box - 80);
+}
+
 // The CLI: names, image coordinates, regressed landmarks and the skeleton in the JSON.
 TEST(PoseCliTest, DecodeJsonCarriesThePose) {
   const auto& preset = peakscope::io::pose_preset("mediapipe-lite");
   REQUIRE_POSE_MODEL(preset);
   const std::string out = tmp("messi.json");
   ASSERT_EQ(cli("", "decode " + kMessi +
-                        " --pose mediapipe-lite --roi 55,-15,420,420 --backend cpu --out " + out +
-                        " 2>/dev/null"),
+                        " --pose mediapipe-lite --roi 55,-15,420,420 --backend cpu"
+                        " --decoders argmax,mediapipe --out " +
+                        out + " 2>/dev/null"),
             0);
   const auto j = nlohmann::json::parse(slurp(out));
   fs::remove(out);
@@ -319,6 +359,13 @@ TEST(PoseCliTest, DecodeJsonCarriesThePose) {
               kTolerancePx)
         << key;
   }
+  // The decoding lab's decoders, in frame pixels too.
+  for (const char* d : {"argmax", "mediapipe"}) {
+    const auto& p = nose["decoders_image"][d];
+    EXPECT_LE(std::hypot(p["x"].get<double>() - 246, p["y"].get<double>() - 118), kTolerancePx)
+        << d;
+  }
+  EXPECT_EQ(nose["decoders_image"]["argmax"], nose["argmax_image"]);
 }
 
 TEST(PoseCliTest, BadPoseArgumentsAreRefused) {
