@@ -192,7 +192,7 @@ class Writer {
 // memory).
 class SceneFrames : public io::Source {
  public:
-  explicit SceneFrames(const io::SyntheticOptions& o) : opt_(o), scene_(config(o)) {}
+  explicit SceneFrames(const io::SyntheticOptions& o) : opt_(o), scene_(io::scene_config(o)) {}
   std::optional<io::Frame> next() override {
     if (opt_.frames >= 0 && index_ >= opt_.frames) return std::nullopt;
     if (index_ > 0 && opt_.animate) scene_.step();
@@ -209,15 +209,6 @@ class SceneFrames : public io::Source {
   ElemType type() const { return opt_.uint8 ? ElemType::kUInt8 : ElemType::kFloat32; }
 
  private:
-  static SceneConfig config(const io::SyntheticOptions& o) {
-    SceneConfig c;
-    c.width = o.width;
-    c.height = o.height;
-    c.subjects = o.subjects;
-    c.fwhm = o.fwhm;
-    c.seed = o.seed;
-    return c;
-  }
   io::SyntheticOptions opt_;
   Scene scene_;
   long index_ = 0;
@@ -297,17 +288,7 @@ int run_decode(const DecodeArgs& a) {
   }
   progress.finish();
   const std::string stopped = src->ended_short();
-  if (const int sig = InterruptGuard::signal()) {
-    error = std::string("interrupted by ") + signal_name(sig) + " after " + std::to_string(n) +
-            " frame(s)";
-    code = 128 + sig;
-  } else if (error.empty() && n == 0) {
-    error = a.input + ": no frames";
-    code = kExitBadInput;
-  } else if (error.empty() && !stopped.empty() && !a.allow_truncated) {
-    error = a.input + ": " + stopped + " (--allow-truncated accepts a short input)";
-    code = kExitBadInput;
-  }
+  end_of_run(a.input, n, stopped, a.allow_truncated, error, code);
   const std::string warning = src->warning();
   // A failure at run time (the GPU gave up part-way) says more than the choice at start.
   const std::string run_reason = engine->fallback_reason();

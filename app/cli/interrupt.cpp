@@ -2,6 +2,8 @@
 
 #include <csignal>
 
+#include "app/cli/decode_flags.hpp"
+
 namespace peakscope::cli {
 namespace {
 
@@ -37,6 +39,21 @@ const char* signal_name(int sig) {
   if (sig == SIGINT) return "SIGINT";
   if (sig == SIGTERM) return "SIGTERM";
   return "a signal";
+}
+
+void end_of_run(const std::string& input, long frames, const std::string& stopped,
+                bool allow_truncated, std::string& error, int& code) {
+  if (const int sig = InterruptGuard::signal()) {
+    error = std::string("interrupted by ") + signal_name(sig) + " after " + std::to_string(frames) +
+            " frame(s)";
+    code = 128 + sig;
+  } else if (error.empty() && frames == 0) {
+    error = input + ": no frames";
+    code = kExitBadInput;
+  } else if (error.empty() && !stopped.empty() && !allow_truncated) {
+    error = input + ": " + stopped + " (--allow-truncated accepts a short input)";
+    code = kExitBadInput;
+  }
 }
 
 }  // namespace peakscope::cli

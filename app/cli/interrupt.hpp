@@ -3,6 +3,8 @@
 // SIGINT).
 #pragma once
 
+#include <string>
+
 namespace peakscope::cli {
 
 class InterruptGuard {
@@ -19,5 +21,13 @@ class InterruptGuard {
 
 // "SIGINT", "SIGTERM" or "signal N".
 const char* signal_name(int sig);
+
+// How a frame loop over `input` ended, decided once for decode and sweep. `error` and `code`
+// come in holding a failure caught in the loop (or empty / 0) and leave holding the outcome:
+// a signal wins (128 + signal, "interrupted by SIGINT after N frame(s)"); otherwise, when no
+// failure was caught, no frames at all or a source that `stopped` short (its ended_short()
+// text) without allow_truncated is bad input (1) with a message naming the input.
+void end_of_run(const std::string& input, long frames, const std::string& stopped,
+                bool allow_truncated, std::string& error, int& code);
 
 }  // namespace peakscope::cli

@@ -133,17 +133,7 @@ int run_sweep(const SweepArgs& a) {
   }
   progress.finish();
   const std::string stopped = src->ended_short();
-  if (const int sig = InterruptGuard::signal()) {
-    error = std::string("interrupted by ") + signal_name(sig) + " after " + std::to_string(n) +
-            " frame(s)";
-    code = 128 + sig;
-  } else if (error.empty() && n == 0) {
-    error = a.input + ": no frames";
-    code = kExitBadInput;
-  } else if (error.empty() && !stopped.empty() && !a.allow_truncated) {
-    error = a.input + ": " + stopped + " (--allow-truncated accepts a short input)";
-    code = kExitBadInput;
-  }
+  end_of_run(a.input, n, stopped, a.allow_truncated, error, code);
   if (code != kExitOk) {
     csv_out.discard();
     std::cerr << "peakscope-cli: " << error << " (sweep.csv not written; " << sheets

@@ -48,8 +48,7 @@ cv::Mat to_gray8(const HeatmapView& map, int c, double lo, double hi) {
   return out;
 }
 
-cv::Mat to_gray8(const HeatmapView& map, int c) {
-  map.validate();
+std::pair<double, double> finite_range(const HeatmapView& map, int c) {
   double lo = std::numeric_limits<double>::infinity(), hi = -lo;
   for (int y = 0; y < map.height; ++y)
     for (int x = 0; x < map.width; ++x) {
@@ -59,6 +58,12 @@ cv::Mat to_gray8(const HeatmapView& map, int c) {
       hi = std::max(hi, v);
     }
   if (!(hi >= lo)) lo = hi = 0;
+  return {lo, hi};
+}
+
+cv::Mat to_gray8(const HeatmapView& map, int c) {
+  map.validate();
+  const auto [lo, hi] = finite_range(map, c);
   return to_gray8(map, c, lo, hi);
 }
 

@@ -1,6 +1,8 @@
 // Colour maps and heatmap-to-image conversion (OpenCV).
 #pragma once
 
+#include <utility>
+
 #include <opencv2/core.hpp>
 #include <string>
 #include <string_view>
@@ -20,6 +22,9 @@ const char* colormap_name(Colormap c);
 cv::Mat to_gray8(const HeatmapView& map, int c, double lo, double hi);
 // Same with lo/hi the channel's finite min and max.
 cv::Mat to_gray8(const HeatmapView& map, int c);
+// The finite min and max of channel c ({0, 0} when it has no finite value): the range the
+// colour bars and to_gray8 use.
+std::pair<double, double> finite_range(const HeatmapView& map, int c);
 
 // A CV_8U image coloured into BGR (CV_8UC3).
 cv::Mat apply_colormap(const cv::Mat& gray8, Colormap cmap);

@@ -12,20 +12,6 @@
 namespace peakscope::io {
 namespace {
 
-// Finite min and max of a map's channel (0, 0 when it has none).
-std::pair<double, double> finite_range(const HeatmapView& map, int c) {
-  double lo = std::numeric_limits<double>::infinity(), hi = -lo;
-  for (int y = 0; y < map.height; ++y)
-    for (int x = 0; x < map.width; ++x) {
-      const double v = map.at(c, y, x);
-      if (!std::isfinite(v)) continue;
-      lo = std::min(lo, v);
-      hi = std::max(hi, v);
-    }
-  if (!(hi >= lo)) lo = hi = 0;
-  return {lo, hi};
-}
-
 const cv::Scalar kText(235, 235, 235), kBackground(32, 32, 32);
 
 }  // namespace

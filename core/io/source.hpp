@@ -13,6 +13,7 @@
 #include "core/heatmap.hpp"
 #include "core/io/pose_preset.hpp"
 #include "core/io/transforms.hpp"
+#include "core/scene.hpp"
 
 namespace peakscope::io {
 
@@ -91,6 +92,8 @@ struct SyntheticOptions {
   long frames = -1;  // -1: endless
 };
 std::unique_ptr<Source> make_synthetic_source(const SyntheticOptions& opt);
+// The core scene these options describe (size, subjects, FWHM, seed).
+SceneConfig scene_config(const SyntheticOptions& opt);
 
 // Image files read at their depth: 8-bit images give uint8 grey levels 0..255; 16-bit images
 // give their integer values 0..65535 and float images (TIFF, EXR, PFM) their values, both as

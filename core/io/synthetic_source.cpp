@@ -8,7 +8,7 @@ namespace {
 
 class SyntheticSource : public Source {
  public:
-  explicit SyntheticSource(const SyntheticOptions& o) : opt_(o), scene_(config(o)) {}
+  explicit SyntheticSource(const SyntheticOptions& o) : opt_(o), scene_(scene_config(o)) {}
 
   std::optional<Frame> next() override {
     if (opt_.frames >= 0 && index_ >= opt_.frames) return std::nullopt;
@@ -30,15 +30,6 @@ class SyntheticSource : public Source {
   long frame_count() const override { return opt_.frames; }
 
  private:
-  static SceneConfig config(const SyntheticOptions& o) {
-    SceneConfig c;
-    c.width = o.width;
-    c.height = o.height;
-    c.subjects = o.subjects;
-    c.fwhm = o.fwhm;
-    c.seed = o.seed;
-    return c;
-  }
   SyntheticOptions opt_;
   Scene scene_;
   long index_ = 0;
@@ -52,6 +43,16 @@ std::unique_ptr<Source> make_synthetic_source(const SyntheticOptions& opt) {
   } catch (const std::invalid_argument& e) {
     throw SourceError(std::string("synthetic scene: ") + e.what());
   }
+}
+
+SceneConfig scene_config(const SyntheticOptions& o) {
+  SceneConfig c;
+  c.width = o.width;
+  c.height = o.height;
+  c.subjects = o.subjects;
+  c.fwhm = o.fwhm;
+  c.seed = o.seed;
+  return c;
 }
 
 }  // namespace peakscope::io
