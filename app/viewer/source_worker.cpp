@@ -108,10 +108,13 @@ void SourceWorker::run() {
       cv_.notify_all();
       continue;
     }
-    if (paced_) {  // live viewing: keep to the frame rate, or hold each frame
+    if (paced_) {  // live viewing: keep to the frame rate, the source's own rate, or the hold
+      // The source's interval: a video's frame rate, an image folder's --image-fps/--image-hold.
+      const double src_interval = src_ ? src_->frame_interval_s() : 0;
       lk.unlock();
       std::this_thread::sleep_until(next_due);
-      const double period = std::max(1.0 / std::max(1.0, fps_.load()), hold_s_.load());
+      const double period =
+          std::max({1.0 / std::max(1.0, fps_.load()), hold_s_.load(), src_interval});
       next_due = std::max(next_due + std::chrono::duration_cast<Clock::duration>(
                                          std::chrono::duration<double>(period)),
                           Clock::now() - std::chrono::milliseconds(100));
