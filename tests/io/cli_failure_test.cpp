@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "core/io/npy.hpp"
+#include "tests/support/run.hpp"
 #include "tests/support/temp.hpp"
 
 namespace {
@@ -38,12 +39,7 @@ fs::path test_dir() {
   return d;
 }
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using peakscope::testing::slurp;
 
 struct CliRun {
   int code = -1;

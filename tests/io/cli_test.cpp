@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "core/io/npy.hpp"
+#include "tests/support/run.hpp"
 #include "tests/support/temp.hpp"
 
 namespace {
@@ -18,19 +19,13 @@ namespace fs = std::filesystem;
 std::string tmp(const std::string& n) {
   return peakscope::testing::temp_path("cli_" + n).string();
 }
+using peakscope::testing::slurp;
 int run(const std::string& args) {
   return std::system((std::string(PEAKSCOPE_CLI) + " " + args).c_str());
 }
 // The exit code of the CLI (-1 when it did not exit normally).
 int exit_code(const std::string& args) {
-  const int s = run(args);
-  return WIFEXITED(s) ? WEXITSTATUS(s) : -1;
-}
-std::string slurp(const std::string& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  return peakscope::testing::run_exit_code(std::string(PEAKSCOPE_CLI) + " " + args);
 }
 
 TEST(CliTest, DecodeJsonOfTheFixture) {

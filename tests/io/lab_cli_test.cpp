@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "core/io/npy.hpp"
+#include "tests/support/run.hpp"
 
 namespace {
 
@@ -20,15 +21,9 @@ std::string tmp(const std::string& n) {
   return (fs::temp_directory_path() / ("peakscope_lab_" + std::to_string(::getpid()) + "_" + n))
       .string();
 }
+using peakscope::testing::slurp;
 int exit_code(const std::string& args) {
-  const int s = std::system((std::string(PEAKSCOPE_CLI) + " " + args).c_str());
-  return WIFEXITED(s) ? WEXITSTATUS(s) : -1;
-}
-std::string slurp(const std::string& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  return peakscope::testing::run_exit_code(std::string(PEAKSCOPE_CLI) + " " + args);
 }
 
 // A 5 x 4 map (W x H): peak 1 at (3, 1), 0.5 at (4, 1), zeros elsewhere. By hand: argmax (3, 1);

@@ -20,6 +20,7 @@
 #include "core/io/pose_preset.hpp"
 #include "core/io/source.hpp"
 #include "core/reference.hpp"
+#include "tests/support/run.hpp"
 #include "tests/support/temp.hpp"
 
 namespace {
@@ -53,16 +54,10 @@ std::string tmp(const std::string& n) {
 
 // The exit code of `env peakscope-cli args` (-1 when it did not exit normally).
 int cli(const std::string& env, const std::string& args) {
-  const int s = std::system((env + " " + std::string(PEAKSCOPE_CLI) + " " + args).c_str());
-  return WIFEXITED(s) ? WEXITSTATUS(s) : -1;
+  return peakscope::testing::run_exit_code(env + " " + std::string(PEAKSCOPE_CLI) + " " + args);
 }
 
-std::string slurp(const std::string& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using peakscope::testing::slurp;
 
 // Skips the calling test (with the reason) when the preset's model is not in the cache.
 #define REQUIRE_POSE_MODEL(preset)                                                     \
