@@ -106,6 +106,28 @@ CoordPoint LabState::in_convention(int c, DecoderKind k) const {
   return to_convention({p.x, p.y}, frame_->heatmap.width(), frame_->heatmap.height(), coords_);
 }
 
+void LabState::set_skeleton_decoder(DecoderKind k) {
+  skeleton_ = k;
+  if (k != DecoderKind::kArgmax && k != DecoderKind::kSoftargmax && !enabled(k))
+    set_enabled(k, true);
+}
+
+bool LabState::skeleton_point(int c, double& x, double& y) const {
+  if (c < 0 || c >= static_cast<int>(kps_.size()) || !kps_[c].valid) return false;
+  if (skeleton_ == DecoderKind::kArgmax || skeleton_ == DecoderKind::kSoftargmax) {
+    const bool am = skeleton_ == DecoderKind::kArgmax;
+    x = am ? kps_[c].argmax_x : kps_[c].soft_x;
+    y = am ? kps_[c].argmax_y : kps_[c].soft_y;
+    return true;
+  }
+  if (!enabled(skeleton_) || c >= static_cast<int>(points_.size())) return false;
+  const DecodedPoint& p = points_[c][decoder_index(skeleton_)];
+  if (!p.valid) return false;
+  x = p.x;
+  y = p.y;
+  return true;
+}
+
 double LabState::error(int c, DecoderKind k) const {
   if (!frame_ || c < 0 || c >= static_cast<int>(points_.size()) ||
       c >= static_cast<int>(kps_.size()))

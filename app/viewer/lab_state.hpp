@@ -79,6 +79,14 @@ class LabState {
   const BetaTune& tuned() const { return tuned_; }
   bool has_tuned() const { return tuned_.beta > 0; }
 
+  // ---- --pose: which decoder's points the skeleton joins (softargmax by default). Choosing a
+  // lab decoder enables it, so its points exist.
+  DecoderKind skeleton_decoder() const { return skeleton_; }
+  void set_skeleton_decoder(DecoderKind k);
+  // Channel c's point of the skeleton's decoder in heatmap pixels; false when it has none
+  // (an invalid channel, or no update yet).
+  bool skeleton_point(int c, double& x, double& y) const;
+
   // ---- Gradient view of the shown channel (channel 0 when all are shown).
   enum class GradientPart { kX, kY, kMagnitude };
   bool gradient_on() const { return gradient_on_; }
@@ -96,6 +104,7 @@ class LabState {
     std::vector<std::array<double, 2>> truth;  // per channel; NaN when none
   };
   std::array<bool, kDecoderCount> enabled_{};
+  DecoderKind skeleton_ = DecoderKind::kSoftargmax;
   CoordConvention coords_;
   DecoderParams params_;
   const io::Frame* frame_ = nullptr;

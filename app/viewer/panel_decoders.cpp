@@ -180,6 +180,18 @@ void panel_decoders(ViewerState& st) {
       readout(decoder_name(k), q.x, q.y, lab.error(c, k));
     }
   }
+  // --pose: the decoder whose points the skeleton joins.
+  if (st.frame() && st.frame()->pose) {
+    int si = decoder_index(lab.skeleton_decoder());
+    ImGui::SetNextItemWidth(130);
+    if (ImGui::Combo(
+            "skeleton", &si,
+            [](void*, int i, const char** out) {
+              return (*out = decoder_name(kAllDecoders[i])), true;
+            },
+            nullptr, kDecoderCount))
+      lab.set_skeleton_decoder(kAllDecoders[si]);
+  }
   // Auto-tune over the last frames with ground truth.
   if (ImGui::Button("auto-tune beta")) {
     if (lab.auto_tune(st.settings().normalize()))

@@ -41,18 +41,18 @@ void cross(ImDrawList* dl, ImVec2 p, float z, ImU32 col) {
   }
 }
 
-// --pose on the source frame: the skeleton between the decoded soft-argmax keypoints (both
-// ends valid), under the markers.
-void draw_skeleton(ImDrawList* dl, const io::Frame& fr, const std::vector<Keypoint>& kps,
+// --pose on the source frame: the skeleton between the keypoints of the lab's skeleton
+// decoder (soft-argmax by default; both ends valid), under the markers.
+void draw_skeleton(ImDrawList* dl, const io::Frame& fr, const LabState& lab,
                    const ViewPlacement& place) {
   auto at = [&](double x, double y) {  // heatmap pixel -> screen, as draw_markers maps it
     const io::Point2 p = io::heatmap_to_image(fr, x, y);
     return place.to_screen(p.x, p.y);
   };
-  const int n = static_cast<int>(kps.size());
   for (const auto& [a, b] : fr.pose->skeleton) {
-    if (a >= n || b >= n || !kps[a].valid || !kps[b].valid) continue;
-    const ImVec2 pa = at(kps[a].soft_x, kps[a].soft_y), pb = at(kps[b].soft_x, kps[b].soft_y);
+    double ax = 0, ay = 0, bx = 0, by = 0;
+    if (!lab.skeleton_point(a, ax, ay) || !lab.skeleton_point(b, bx, by)) continue;
+    const ImVec2 pa = at(ax, ay), pb = at(bx, by);
     dl->AddLine(pa, pb, MarkerStyle::kRim, 4.0f);
     dl->AddLine(pa, pb, MarkerStyle::kSkeleton, 2.0f);
   }
@@ -74,7 +74,7 @@ void draw_markers(ImDrawList* dl, const ViewerState& st, const ViewPlacement& pl
                   const ViewTexture& tex) {
   const io::Frame* fr = st.frame();
   if (!fr) return;
-  if (tex.skeleton && fr->pose) draw_skeleton(dl, *fr, st.keypoints(), place);
+  if (tex.skeleton && fr->pose) draw_skeleton(dl, *fr, st.lab(), place);
   const Settings& s = st.settings();
   const int sc = st.shown_channel();
   const auto& kps = st.keypoints();

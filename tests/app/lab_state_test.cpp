@@ -54,6 +54,31 @@ TEST(LabState, PointsErrorsAndConventions) {
   EXPECT_EQ(lab.coords().system, CoordSystem::kDsnt);
 }
 
+TEST(LabState, SkeletonJoinsTheChosenDecodersPoints) {
+  LabState lab;
+  const io::Frame f = gaussian_frame(20.3, 30.6, 1);
+  const DecodeOptions opt{10.0, false};
+  const std::vector<Keypoint> kps = decode(f, opt);
+  lab.update(&f, kps, opt, 1, 1, -1);
+  double x = 0, y = 0;
+  ASSERT_TRUE(lab.skeleton_point(0, x, y));  // soft-argmax by default
+  EXPECT_EQ(x, kps[0].soft_x);
+  EXPECT_EQ(y, kps[0].soft_y);
+  EXPECT_FALSE(lab.skeleton_point(1, x, y));  // no such channel
+
+  lab.set_skeleton_decoder(DecoderKind::kQuarter);
+  EXPECT_TRUE(lab.enabled(DecoderKind::kQuarter));  // chosen, so its points exist
+  lab.update(&f, kps, opt, 1, 1, -1);
+  ASSERT_TRUE(lab.skeleton_point(0, x, y));
+  EXPECT_EQ(x, kps[0].argmax_x + 0.25);  // the peak's right neighbour is larger
+  EXPECT_EQ(y, kps[0].argmax_y - 0.25);  // and the one above (30.6 rounds to 31)
+
+  lab.set_skeleton_decoder(DecoderKind::kArgmax);
+  ASSERT_TRUE(lab.skeleton_point(0, x, y));
+  EXPECT_EQ(x, kps[0].argmax_x);
+  EXPECT_EQ(y, kps[0].argmax_y);
+}
+
 TEST(LabState, CurvesForBetaDecodersAndLevelsForTheOthers) {
   const io::Frame f = gaussian_frame(12.4, 30.2, 0);
   const DecodeOptions opt{10, false};
