@@ -43,5 +43,11 @@ configure_build() {
 # The MediaPipe pose models for --pose and the pose tests (a cache outside the repo, never
 # fetched by the build). Without npm or the registry the pose tests report SKIPPED and say why.
 fetch_pose_model() {
-  "$ROOT/scripts/get-pose-model" || log "pose models not fetched (see above): the pose tests will be skipped"
+  # Fetched: the pose tests must run (a skip would hide a broken cache); not fetched: they
+  # skip, saying why.
+  if "$ROOT/scripts/get-pose-model"; then
+    export PEAKSCOPE_POSE_MODEL_REQUIRED=1
+  else
+    log "pose models not fetched (see above): the pose tests will be skipped"
+  fi
 }

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "core/io/pose_preset.hpp"
+#include "tests/support/pose.hpp"
 
 namespace {
 
@@ -45,8 +46,7 @@ int nearest_colour(const cv::Mat& img, double x, double y, int r, cv::Vec3b bgr)
 
 TEST(PoseViewerTest, SkeletonFollowsTheDecodedKeypoints) {
   const auto& preset = peakscope::io::pose_preset("mediapipe-lite");
-  if (const std::string p = peakscope::io::pose_model_problem(preset); !p.empty())
-    GTEST_SKIP() << "model cache absent: " << p;
+  PEAKSCOPE_NEED_POSE_MODEL(peakscope::io::pose_model_problem(preset));
   ASSERT_TRUE(fs::exists(kMessi)) << kMessi << " missing: install opencv-doc";
   const fs::path shot = tmp("messi.png"), rep = tmp("messi.json"), log = tmp("messi.log");
   const std::string cmd = std::string(PEAKSCOPE_VIEWER) + " " + kMessi +
