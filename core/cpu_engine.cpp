@@ -7,6 +7,8 @@
 #include <string>
 
 #include "core/cpu_kernels.hpp"
+#include "core/decoders/dark.hpp"
+#include "core/decoders/debiased.hpp"
 
 namespace peakscope {
 namespace {
@@ -193,6 +195,7 @@ std::vector<Keypoint> CpuEngine::decode(const HeatmapView& map, const DecodeOpti
   decode(map, opt, out);
   last_map_ = map;
   last_opt_ = opt;
+  last_kps_ = out;
   return out;
 }
 
@@ -248,6 +251,62 @@ SoftmaxImage CpuEngine::last_softmax(int c) {
 
 std::string CpuEngine::description() const {
   return std::string("CPU (") + simd_target() + ", " + std::to_string(threads()) + " threads)";
+}
+
+// ---------------------------------------------------------------------------------------
+// The decoding lab's primitives, from the frame of the last decode
+// ---------------------------------------------------------------------------------------
+
+std::vector<PeakWindow> CpuEngine::last_windows(int radius) {
+  if (!last_map_.data) throw std::logic_error("last_windows before any decode");
+  if (radius < 0 || radius > 64)
+    throw std::invalid_argument("last_windows: radius " + std::to_string(radius) +
+                                " outside [0, 64]");
+  std::vector<PeakWindow> out(last_kps_.size());
+  for (std::size_t c = 0; c < last_kps_.size(); ++c) {
+    const Keypoint& k = last_kps_[c];
+    if (!k.valid) {
+      out[c].radius = radius;
+      out[c].map_width = last_map_.width;
+      out[c].map_height = last_map_.height;
+      continue;
+    }
+    out[c] = read_window(last_map_, static_cast<int>(c), static_cast<int>(k.argmax_x),
+                         static_cast<int>(k.argmax_y), radius);
+  }
+  return out;
+}
+
+double CpuEngine::last_blurred_max(int c, int kernel) {
+  if (!last_map_.data) throw std::logic_error("last_blurred_max before any decode");
+  if (c < 0 || c >= last_map_.channels)
+    throw std::out_of_range("last_blurred_max: channel " + std::to_string(c) + " out of range");
+  if (kernel < 1 || kernel > 101 || kernel % 2 == 0)
+    throw std::invalid_argument("last_blurred_max: kernel " + std::to_string(kernel) +
+                                " is not an odd number in [1, 101]");
+  return blurred_max(last_map_, c, kernel);
+}
+
+BetaGrid CpuEngine::last_beta_grid(const std::vector<double>& betas, bool normalize,
+                                   bool debiased) {
+  if (!last_map_.data) throw std::logic_error("last_beta_grid before any decode");
+  for (double b : betas) validate_beta(b);
+  BetaGrid g;
+  g.betas = betas;
+  g.normalize = normalize;
+  const HeatmapView map = last_map_;
+  for (double b : betas) {
+    const DecodeOptions o{b, normalize};
+    std::vector<Keypoint> k(static_cast<std::size_t>(map.channels));
+    decode(map, o, k);  // the span form: last_map_, last_opt_ and last_kps_ stay
+    if (debiased) {
+      std::vector<DecodedPoint> d(k.size());
+      for (int c = 0; c < map.channels; ++c) d[c] = debiased_softargmax(map, c, k[c], o);
+      g.debiased.push_back(std::move(d));
+    }
+    g.keypoints.push_back(std::move(k));
+  }
+  return g;
 }
 
 }  // namespace peakscope

@@ -48,6 +48,9 @@ class CpuEngine : public Engine {
   // Engine: the softmax map in a buffer owned by the engine (valid until its next call).
   SoftmaxImage softmax(const HeatmapView& map, int c, const DecodeOptions& opt) override;
   SoftmaxImage last_softmax(int c) override;
+  std::vector<PeakWindow> last_windows(int radius) override;
+  double last_blurred_max(int c, int kernel) override;
+  BetaGrid last_beta_grid(const std::vector<double>& betas, bool normalize, bool debiased) override;
   Backend kind() const override { return Backend::kCpu; }
   std::string description() const override;
 
@@ -73,6 +76,7 @@ class CpuEngine : public Engine {
   ThreadPool pool_;
   HeatmapView last_map_{};  // the frame of the last decode(map, opt), for last_softmax
   DecodeOptions last_opt_{};
+  std::vector<Keypoint> last_kps_;  // of that decode, for the lab's windows
   std::vector<float> softmax_buf_;
   std::vector<Task> tasks_;
   // The max of each cell (a group of rows by a segment of columns), per channel

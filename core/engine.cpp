@@ -31,4 +31,16 @@ std::vector<Keypoint> Engine::decode_scene(const Scene& scene, bool per_subject,
   return decode(scene_frame_.view(), opt);
 }
 
+std::vector<PeakWindow> Engine::last_windows(int) {
+  throw std::logic_error(description() + " has no decoding-lab windows");
+}
+
+double Engine::last_blurred_max(int, int) {
+  throw std::logic_error(description() + " has no decoding-lab blurred maximum");
+}
+
+BetaGrid Engine::last_beta_grid(const std::vector<double>&, bool, bool) {
+  throw std::logic_error(description() + " has no decoding-lab beta grid");
+}
+
 }  // namespace peakscope

@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "core/decode.hpp"
+#include "core/decoders/decoder.hpp"
+#include "core/decoders/peak_window.hpp"
 #include "core/heatmap.hpp"
 #include "core/scene.hpp"
 
@@ -29,6 +31,16 @@ struct SoftmaxImage {
   std::uint32_t gl_texture = 0;
   int width = 0, height = 0;
   Keypoint keypoint;  // the channel's keypoint under the same options
+};
+
+// The last frame decoded at several betas (Engine::last_beta_grid): keypoints[j][c] at
+// betas[j]; debiased[j][c] the debiased soft-argmax (core/decoders/debiased.hpp) at betas[j]
+// when asked for (else empty).
+struct BetaGrid {
+  std::vector<double> betas;
+  bool normalize = true;
+  std::vector<std::vector<Keypoint>> keypoints;
+  std::vector<std::vector<DecodedPoint>> debiased;
 };
 
 class Engine {
@@ -63,6 +75,24 @@ class Engine {
     (void)c;
     return 0;
   }
+
+  // ---- The decoding lab's primitives (core/decoders/lab.hpp puts them together), all on the
+  // frame of the last decode() or decode_scene() and relative to that decode's keypoints. The
+  // GPU engine keeps the frame on the device and reads back only what is asked for; the CPU
+  // engine reads the frame again (the caller keeps it alive, as for last_softmax). None of
+  // them changes what last_softmax or last_values_texture refer to. Throw std::logic_error
+  // before any decode; the defaults throw std::logic_error (an engine without the lab).
+
+  // The window of radius r (0 <= r <= 64) around each channel's argmax: one per channel of the
+  // last frame; a channel with no valid pixel gets a PeakWindow with no values.
+  virtual std::vector<PeakWindow> last_windows(int radius);
+  // The maximum of channel c of the last frame blurred as DARK blurs it
+  // (core/decoders/dark.hpp blurred_max; kernel odd, 1..101).
+  virtual double last_blurred_max(int c, int kernel);
+  // The last frame decoded at every beta of `betas` (each accepted by validate_beta), with or
+  // without normalise, and when `debiased` the debiased soft-argmax of every channel at each
+  // beta. On the GPU one submission for the whole (channel, beta) grid.
+  virtual BetaGrid last_beta_grid(const std::vector<double>& betas, bool normalize, bool debiased);
 
   // Backend::kCpu or Backend::kGpu: what runs now (a GPU engine that fell back says kCpu).
   virtual Backend kind() const = 0;

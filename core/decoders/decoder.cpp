@@ -8,8 +8,8 @@
 
 #include "core/decoders/dark.hpp"
 #include "core/decoders/debiased.hpp"
+#include "core/decoders/lab.hpp"
 #include "core/decoders/peak_window.hpp"
-#include "core/decoders/refine.hpp"
 
 namespace peakscope {
 namespace {
@@ -101,38 +101,16 @@ DecodedPoint decode_with(DecoderKind kind, const HeatmapView& map, int c, const 
     const Keypoint inv = invalid_keypoint(map.width, map.height);
     return {inv.argmax_x, inv.argmax_y, 0, false};
   }
-  const int cx = static_cast<int>(kp.argmax_x), cy = static_cast<int>(kp.argmax_y);
-  auto window = [&](int r) { return read_window(map, c, cx, cy, r); };
+  if (kind == DecoderKind::kDebiased) return debiased_softargmax(map, c, kp, opt);
+  const int r = decoder_window_radius(kind, params);
+  const PeakWindow w =
+      read_window(map, c, static_cast<int>(kp.argmax_x), static_cast<int>(kp.argmax_y), r);
   std::optional<double> gmax;
   auto global = [&]() {
     if (!gmax) gmax = blurred_max(map, c, params.dark_kernel);
     return *gmax;
   };
-  switch (kind) {
-    case DecoderKind::kArgmax:
-      return {kp.argmax_x, kp.argmax_y, kp.argmax_value, true};
-    case DecoderKind::kSoftargmax:
-      return {kp.soft_x, kp.soft_y, kp.peak_probability, true};
-    case DecoderKind::kQuarter:
-      return refine_quarter(window(1));
-    case DecoderKind::kDark:
-      return refine_dark(window(dark_window_radius(params.dark_kernel)), params.dark_kernel,
-                         global);
-    case DecoderKind::kDarkUdp:
-      return refine_dark_udp(window(dark_udp_window_radius(params.dark_kernel)), params.dark_kernel,
-                             global);
-    case DecoderKind::kWindow:
-      return refine_window(window(params.window_radius), params.window_radius, params.window_beta,
-                           opt.normalize);
-    case DecoderKind::kCentroid:
-      return refine_centroid(window(params.centroid_size / 2), params.centroid_size);
-    case DecoderKind::kMediapipe:
-      return refine_mediapipe(window(params.mediapipe_size / 2), params.mediapipe_size,
-                              params.mediapipe_threshold);
-    case DecoderKind::kDebiased:
-      return debiased_softargmax(map, c, kp, opt);
-  }
-  return {kp.argmax_x, kp.argmax_y, kp.argmax_value, true};
+  return decode_from_window(kind, w, kp, opt, params, global);
 }
 
 }  // namespace peakscope

@@ -87,6 +87,19 @@ std::uint32_t AutoEngine::last_values_texture(int c) {
   return chosen().last_values_texture(c);
 }
 
+std::vector<PeakWindow> AutoEngine::last_windows(int radius) {
+  return chosen().last_windows(radius);
+}
+
+double AutoEngine::last_blurred_max(int c, int kernel) {
+  return chosen().last_blurred_max(c, kernel);
+}
+
+BetaGrid AutoEngine::last_beta_grid(const std::vector<double>& betas, bool normalize,
+                                    bool debiased) {
+  return chosen().last_beta_grid(betas, normalize, debiased);
+}
+
 Backend AutoEngine::kind() const {
   return use_gpu_ ? gpu_->kind() : Backend::kCpu;
 }

@@ -26,6 +26,9 @@ class AutoEngine : public Engine {
   SoftmaxImage softmax(const HeatmapView& map, int c, const DecodeOptions& opt) override;
   SoftmaxImage last_softmax(int c) override;
   std::uint32_t last_values_texture(int c) override;
+  std::vector<PeakWindow> last_windows(int radius) override;
+  double last_blurred_max(int c, int kernel) override;
+  BetaGrid last_beta_grid(const std::vector<double>& betas, bool normalize, bool debiased) override;
   // The engine chosen for the current frames (the GPU until the first measurement).
   Backend kind() const override;
   Backend last_decode_backend() const override;

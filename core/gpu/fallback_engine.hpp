@@ -33,6 +33,9 @@ class FallbackEngine : public Engine {
   SoftmaxImage softmax(const HeatmapView& map, int c, const DecodeOptions& opt) override;
   SoftmaxImage last_softmax(int c) override;
   std::uint32_t last_values_texture(int c) override;
+  std::vector<PeakWindow> last_windows(int radius) override;
+  double last_blurred_max(int c, int kernel) override;
+  BetaGrid last_beta_grid(const std::vector<double>& betas, bool normalize, bool debiased) override;
   Backend kind() const override { return gl_ ? Backend::kGpu : Backend::kCpu; }
   Backend last_decode_backend() const override { return last_; }
   std::string fallback_reason() const override { return reason_; }
@@ -48,6 +51,10 @@ class FallbackEngine : public Engine {
  private:
   template <typename F>
   auto on_gpu(F&& f);
+  // A lab primitive on the frame of the last decode: on the GPU when it decoded that frame;
+  // a GPU failure moves to the CPU and throws std::logic_error (decode the frame again).
+  template <typename G, typename C>
+  auto on_last_frame(const char* what, G&& on_gl, C&& on_cpu);
   CpuEngine& cpu();
   void release_gl();
 

@@ -140,6 +140,39 @@ std::uint32_t FallbackEngine::last_values_texture(int c) {
   return 0;
 }
 
+template <typename G, typename C>
+auto FallbackEngine::on_last_frame(const char* what, G&& on_gl, C&& on_cpu) {
+  if (gl_ && last_ == Backend::kGpu) {
+    try {
+      return on_gpu([&] { return on_gl(*gl_); });
+    } catch (const GlError& e) {
+      fall_back(e.what());
+      throw std::logic_error(std::string(what) + ": the GPU failed (" + e.what() +
+                             "); decode the frame again");
+    }
+  }
+  return on_cpu(cpu());
+}
+
+std::vector<PeakWindow> FallbackEngine::last_windows(int radius) {
+  return on_last_frame(
+      "last_windows", [&](GlEngine& g) { return g.last_windows(radius); },
+      [&](CpuEngine& c) { return c.last_windows(radius); });
+}
+
+double FallbackEngine::last_blurred_max(int c, int kernel) {
+  return on_last_frame(
+      "last_blurred_max", [&](GlEngine& g) { return g.last_blurred_max(c, kernel); },
+      [&](CpuEngine& e) { return e.last_blurred_max(c, kernel); });
+}
+
+BetaGrid FallbackEngine::last_beta_grid(const std::vector<double>& betas, bool normalize,
+                                        bool debiased) {
+  return on_last_frame(
+      "last_beta_grid", [&](GlEngine& g) { return g.last_beta_grid(betas, normalize, debiased); },
+      [&](CpuEngine& c) { return c.last_beta_grid(betas, normalize, debiased); });
+}
+
 std::string FallbackEngine::description() const {
   if (gl_) return gl_->description();
   return cpu_ ? cpu_->description() : CpuEngine(1).description();
