@@ -54,6 +54,7 @@ struct Frame {
 struct FrameShape {
   ElemType type = ElemType::kFloat32;
   int width = 0, height = 0, channels = 1;
+  bool operator==(const FrameShape&) const = default;
 };
 
 // A heatmap point (pixel centres at integers) in image pixels: each heatmap pixel covers

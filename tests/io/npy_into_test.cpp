@@ -9,10 +9,13 @@
 #include <fstream>
 #include <limits>
 #include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+#include <opencv2/videoio.hpp>
 #include <random>
 
 #include "core/io/npy.hpp"
 #include "core/io/source.hpp"
+#include "core/io/transforms.hpp"
 #include "tests/support/temp.hpp"
 
 namespace peakscope::io {
@@ -280,6 +283,83 @@ TEST(NpyIntoTest, OtherSourcesCopyIntoTheDestination) {
   EXPECT_EQ(dst.touched_outside(), 0u);
   for (int y = 0; y < gv.height; ++y)
     EXPECT_EQ(std::memcmp(gv.row_u8(0, y), dst.view.row_u8(0, y), gv.width), 0);
+}
+
+// Rows of a one-channel map equal, bit for bit (any strides).
+void expect_same_map(const HeatmapView& want, const HeatmapView& got, const std::string& what) {
+  ASSERT_EQ(want.type, got.type) << what;
+  ASSERT_EQ(want.width, got.width) << what;
+  ASSERT_EQ(want.height, got.height) << what;
+  const std::size_t es = elem_size(want.type);
+  std::size_t bad = 0;
+  for (int y = 0; y < want.height; ++y)
+    bad += std::memcmp(static_cast<const char*>(want.data) + y * want.row_stride * es,
+                       static_cast<const char*>(got.data) + y * got.row_stride * es,
+                       want.width * es) != 0;
+  EXPECT_EQ(bad, 0u) << what << ": rows differ";
+}
+
+cv::Mat test_frame(int t) {
+  cv::Mat img(48, 64, CV_8UC3, cv::Scalar(10, 20, 30));
+  cv::circle(img, cv::Point(8 + 3 * t, 20 + t), 5, cv::Scalar(0, 0, 255), cv::FILLED);
+  cv::randn(img(cv::Rect(36, 26, 24, 18)), 128, 60);
+  return img;
+}
+
+TEST(NpyIntoTest, TransformsWriteIntoTheDestination) {
+  const std::string templ = tmp("templ.png");
+  ASSERT_TRUE(cv::imwrite(templ, test_frame(0)(cv::Rect(3, 15, 11, 11))));
+  for (Transform t :
+       {Transform::kIntensity, Transform::kColor, Transform::kTemplate, Transform::kMotion}) {
+    TransformOptions o;
+    o.transform = t;
+    o.template_path = templ;
+    FrameTransform a(o), b(o);
+    for (int i = 0; i < 3; ++i) {  // motion: the first frame and two differences
+      const cv::Mat bgr = test_frame(i);
+      const Heatmap want = a.apply(bgr);
+      EXPECT_EQ(want.type(), b.output_type());
+      Padded dst({b.output_type(), bgr.cols, bgr.rows, 1}, 7, 0);
+      b.apply_into(bgr, dst.view);
+      EXPECT_EQ(dst.touched_outside(), 0u);
+      expect_same_map(want.view(), dst.view.view(),
+                      std::string(transform_name(t)) + " frame " + std::to_string(i));
+    }
+    Padded wrong({b.output_type(), 63, 48, 1}, 0, 0);
+    EXPECT_THROW(b.apply_into(test_frame(0), wrong.view), std::invalid_argument);
+  }
+}
+
+TEST(NpyIntoTest, VideoFramesAreTransformedIntoTheDestination) {
+  const std::string path = tmp("clip.avi");
+  {
+    cv::VideoWriter vw(path, cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), 10, cv::Size(64, 48));
+    ASSERT_TRUE(vw.isOpened());
+    for (int t = 0; t < 4; ++t) vw.write(test_frame(t));
+  }
+  for (Transform t : {Transform::kIntensity, Transform::kMotion}) {
+    CaptureOptions o;
+    o.transform = t;
+    auto a = make_video_source(path, o), b = make_video_source(path, o);
+    for (int i = 0; i < 4; ++i) {
+      const std::optional<FrameShape> s = a->next_shape();
+      ASSERT_TRUE(s) << i;
+      EXPECT_EQ(s, a->next_shape());  // asking again reads nothing more
+      Padded dst(*s, 3, 0);
+      const auto f = a->next_into(dst.view);
+      const auto g = b->next();
+      ASSERT_TRUE(f && g);
+      EXPECT_EQ(f->index, g->index);
+      EXPECT_EQ(f->image.size(), g->image.size());
+      EXPECT_EQ(f->image_scale_x, g->image_scale_x);
+      expect_same_map(g->heatmap.view(), dst.view.view(),
+                      std::string(transform_name(t)) + " frame " + std::to_string(i));
+    }
+    EXPECT_FALSE(a->next_shape());
+    EXPECT_FALSE(a->next_into(MutableHeatmapView{}));
+    EXPECT_FALSE(b->next());
+    EXPECT_EQ(a->ended_short(), b->ended_short());
+  }
 }
 
 }  // namespace
