@@ -68,8 +68,10 @@ class Engine {
   // on a discrete GPU it is write-combined memory: write it, do not read it back); the CPU
   // engine a buffer it owns. Contract: nothing else is called on the engine between the two.
 
-  // Memory for a K x H x W frame of `type`, valid until decode_acquired or the next
-  // acquire_frame. Throws std::invalid_argument for non-positive sizes.
+  // Memory for a K x H x W frame of `type`, to be written before decode_acquired (the engine
+  // reads it from then on, until its next acquire_frame or decode). A GPU engine that cannot
+  // take the frame (beyond its limits) may hand out CPU memory instead. Throws
+  // std::invalid_argument for non-positive sizes.
   virtual MutableHeatmapView acquire_frame(ElemType type, int width, int height, int channels);
   // Decodes the frame written into the last acquire_frame's memory, as decode() would decode
   // it; afterwards last_softmax, last_values_texture and the lab's primitives refer to it.
