@@ -224,6 +224,37 @@ TEST(GlLabGLTest, FlatAllNanAndNonFinitePixels) {
   check_lab(tiny.view(), {20, true}, "max 1e-30");
 }
 
+// The grid alone on maps whose pass 1 spans several chunks per workgroup (over 256 chunks of
+// 4096 pixels) and on a map wider than 8192 (weights in double, common.glsl uExact).
+void check_grid(const HeatmapView& map, const std::vector<double>& betas, const std::string& what) {
+  CpuEngine cpu(2);
+  for (Placement p : kPlacements) {
+    GlEngine& gl = engine(p);
+    gl.decode(map, {1, true});
+    for (bool norm : {true, false}) {
+      SCOPED_TRACE(what + ", " + placement_name(p) + (norm ? ", normalised" : ""));
+      const BetaGrid g = gl.last_beta_grid(betas, norm, true);
+      for (std::size_t j = 0; j < betas.size(); ++j) {
+        const DecodeOptions o{betas[j], norm};
+        const Keypoint want = cpu.decode(map, o)[0];
+        EXPECT_NEAR(g.keypoints[j][0].soft_x, want.soft_x, 1e-3) << betas[j];
+        EXPECT_NEAR(g.keypoints[j][0].soft_y, want.soft_y, 1e-3) << betas[j];
+        expect_point_near(g.debiased[j][0],
+                          reference::decode_with(DecoderKind::kDebiased, map, 0, o), 1e-3);
+      }
+    }
+  }
+}
+
+TEST(GlLabGLTest, GridOnLargeAndWideMaps) {
+  const Heatmap big = testing::gaussian_map(1280, 900, 833.4, 512.6, 12.0, ElemType::kFloat32);
+  check_grid(big.view(), {1e-3, 1, 30, 1e4}, "1280x900");
+  const Heatmap big8 = testing::gaussian_map(1280, 900, 400.7, 100.2, 12.0, ElemType::kUInt8);
+  check_grid(big8.view(), {1e-2, 5, 1e3}, "1280x900 uint8");
+  const Heatmap wide = testing::gaussian_map(8200, 3, 7001.3, 1.4, 6.0, ElemType::kFloat32);
+  check_grid(wide.view(), {1e-30, 0.01, 10, 1e5}, "8200x3");
+}
+
 TEST(GlLabGLTest, GridDoesNotDisturbTheLastFrame) {
   const Heatmap m = testing::multi_peak_map(64, 48, ElemType::kFloat32, 5);
   for (Placement p : kPlacements) {
