@@ -8,6 +8,7 @@
 #include "app/cli/interrupt.hpp"
 #include "app/cli/output.hpp"
 #include "app/cli/progress.hpp"
+#include "core/decoders/lab.hpp"
 #include "core/gpu/select_engine.hpp"
 #include "core/scene.hpp"
 
@@ -45,11 +46,17 @@ void add_pose_channel(Json& ch, const io::Frame& f, std::size_t c) {
 // Writes the document frame by frame: JSON {"input", ..., "frames": [...], summary} or CSV.
 class Writer {
  public:
-  Writer(std::ostream& out, const DecodeArgs& a, bool json, const Lab& lab)
-      : out_(out), a_(a), json_(json), lab_(lab) {}
+  // `engine` decodes the frames: the lab's decoders run on its last frame (decode_lab: on the
+  // GPU the frame stays on the device).
+  Writer(std::ostream& out, const DecodeArgs& a, bool json, const Lab& lab, Engine& engine)
+      : out_(out), a_(a), json_(json), lab_(lab), engine_(engine) {}
 
   void frame(const io::Frame& f, const std::vector<Keypoint>& kps, const char* backend) {
     if (n_ == 0) begin(f);
+    const std::vector<std::vector<DecodedPoint>> points =
+        lab_.active() ? decode_lab(engine_, kps, lab_.decoders, opt(), lab_.params)
+                      : std::vector<std::vector<DecodedPoint>>{};
+    const int w = f.heatmap.width(), h = f.heatmap.height();
     backends_ |= backend[0] == 'g' ? 1 : 2;
     if (json_) {
       Json fr;
@@ -74,15 +81,12 @@ class Writer {
             {"softargmax", {{"x", num(k.soft_x)}, {"y", num(k.soft_y)}}},
             {"peak_probability", num(k.peak_probability)}};
         if (!k.valid) ch["valid"] = false;
-        if (lab_.active())
-          ch["decoders"] = lab_.channel_json(f.heatmap.view(), static_cast<int>(c), k, opt());
+        if (lab_.active()) ch["decoders"] = lab_.channel_json(points[c], w, h);
         if (lab_.active() && has_image_coords(f)) {  // each decoder in frame pixels too
           Json di = Json::object();
-          for (DecoderKind d : lab_.decoders) {
-            const DecodedPoint p =
-                decode_with(d, f.heatmap.view(), static_cast<int>(c), k, opt(), lab_.params);
-            const io::Point2 q = io::heatmap_to_image(f, p.x, p.y);
-            di[decoder_name(d)] = {{"x", num(q.x)}, {"y", num(q.y)}};
+          for (std::size_t i = 0; i < lab_.decoders.size(); ++i) {
+            const io::Point2 q = io::heatmap_to_image(f, points[c][i].x, points[c][i].y);
+            di[decoder_name(lab_.decoders[i])] = {{"x", num(q.x)}, {"y", num(q.y)}};
           }
           ch["decoders_image"] = std::move(di);
         }
@@ -114,7 +118,7 @@ class Writer {
           const double e = io::ground_truth_error(f, static_cast<int>(c), k);
           out_ << ',' << (e >= 0 ? csv_num(e) : std::string());
         }
-        if (lab_.active()) out_ << lab_.csv_values(f.heatmap.view(), static_cast<int>(c), k, opt());
+        if (lab_.active()) out_ << lab_.csv_values(points[c], w, h);
         out_ << '\n';
       }
     }
@@ -180,6 +184,7 @@ class Writer {
   const DecodeArgs& a_;
   const bool json_;
   const Lab& lab_;
+  Engine& engine_;
   long n_ = 0;
   int backends_ = 0;  // bit 0: a frame on the GPU, bit 1: a frame on the CPU
   std::string dtype_;
@@ -262,7 +267,7 @@ int run_decode(const DecodeArgs& a) {
   const std::unique_ptr<Engine> engine = std::move(choice.engine);
   InterruptGuard guard;  // before the temporary file exists, so a signal cannot orphan it
   Output output(a.out);
-  Writer writer(output.stream(), a, a.format == "json", lab);
+  Writer writer(output.stream(), a, a.format == "json", lab, *engine);
 
   std::string error;
   int code = kExitOk;
