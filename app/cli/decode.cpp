@@ -56,7 +56,9 @@ class Writer {
     const std::vector<std::vector<DecodedPoint>> points =
         lab_.active() ? decode_lab(engine_, kps, lab_.decoders, opt(), lab_.params)
                       : std::vector<std::vector<DecodedPoint>>{};
-    const int w = f.heatmap.width(), h = f.heatmap.height();
+    // gpu-synthetic frames carry no pixels: the scene's size (set_map_size).
+    const int w = f.heatmap.width() ? f.heatmap.width() : map_w_;
+    const int h = f.heatmap.height() ? f.heatmap.height() : map_h_;
     backends_ |= backend[0] == 'g' ? 1 : 2;
     if (json_) {
       Json fr;
@@ -125,6 +127,12 @@ class Writer {
     ++n_;
   }
 
+  // The map size of frames that carry no pixels (gpu-synthetic: the engine renders them).
+  void set_map_size(int w, int h) {
+    map_w_ = w;
+    map_h_ = h;
+  }
+
   // Ends the document. JSON: the summary after the frames ("backend" gpu|cpu|mixed, the
   // fallback's reason, the frame count, "stopped" for a short source, "error" on failure, and
   // with --pose the preset's name, keypoint names and skeleton).
@@ -185,6 +193,7 @@ class Writer {
   const bool json_;
   const Lab& lab_;
   Engine& engine_;
+  int map_w_ = 0, map_h_ = 0;
   long n_ = 0;
   int backends_ = 0;  // bit 0: a frame on the GPU, bit 1: a frame on the CPU
   std::string dtype_;
@@ -247,9 +256,6 @@ int run_decode(const DecodeArgs& a) {
   SceneFrames* scene_frames = nullptr;
   std::unique_ptr<io::Source> src;
   if (a.input == "gpu-synthetic") {
-    if (lab.active())
-      throw UsageError(
-          "--lab reads the frame's pixels on the host: use synthetic, not gpu-synthetic");
     io::SourceOptions o;
     try {
       o = common::to_source_options(a.src);
@@ -268,6 +274,9 @@ int run_decode(const DecodeArgs& a) {
   InterruptGuard guard;  // before the temporary file exists, so a signal cannot orphan it
   Output output(a.out);
   Writer writer(output.stream(), a, a.format == "json", lab, *engine);
+  if (scene_frames)
+    writer.set_map_size(scene_frames->scene().config().width,
+                        scene_frames->scene().config().height);
 
   std::string error;
   int code = kExitOk;
