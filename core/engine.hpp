@@ -61,6 +61,22 @@ class Engine {
   virtual std::vector<Keypoint> decode_scene(const Scene& scene, bool per_subject, ElemType type,
                                              const DecodeOptions& opt);
 
+  // ---- Frames written straight into the engine's memory (no copy of a host frame). A
+  // source writes the next frame into the view acquire_frame hands out, then
+  // decode_acquired decodes it; callers never branch on the engine. The GPU engine hands out
+  // its next mapped staging slot (planes padded: channel_stride may exceed width * height;
+  // on a discrete GPU it is write-combined memory: write it, do not read it back); the CPU
+  // engine a buffer it owns. Contract: nothing else is called on the engine between the two.
+
+  // Memory for a K x H x W frame of `type`, valid until decode_acquired or the next
+  // acquire_frame. Throws std::invalid_argument for non-positive sizes.
+  virtual MutableHeatmapView acquire_frame(ElemType type, int width, int height, int channels);
+  // Decodes the frame written into the last acquire_frame's memory, as decode() would decode
+  // it; afterwards last_softmax, last_values_texture and the lab's primitives refer to it.
+  // Throws std::logic_error without a preceding acquire_frame, std::invalid_argument for bad
+  // options.
+  virtual std::vector<Keypoint> decode_acquired(const DecodeOptions& opt);
+
   // The softmax map of channel c of the frame passed to the last decode(), without decoding
   // it again (the viewer decodes once per frame and then shows one channel). Same options as
   // that decode. CPU engines read the frame again: the caller keeps its data alive and
@@ -105,7 +121,9 @@ class Engine {
   virtual std::string description() const = 0;
 
  private:
-  Heatmap scene_frame_;  // decode_scene's frame (last_softmax of a CPU engine reads it)
+  Heatmap scene_frame_;     // decode_scene's frame (last_softmax of a CPU engine reads it)
+  Heatmap acquired_frame_;  // the default acquire_frame's memory (reused while the shape holds)
+  bool acquired_ = false;   // acquire_frame handed it out and decode_acquired has not run
 };
 
 }  // namespace peakscope

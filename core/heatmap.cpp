@@ -1,5 +1,6 @@
 #include "core/heatmap.hpp"
 
+#include <cstring>
 #include <limits>
 
 namespace peakscope {
@@ -39,6 +40,38 @@ HeatmapView Heatmap::view() const {
           channels_,
           width_,
           static_cast<std::ptrdiff_t>(width_) * height_};
+}
+
+MutableHeatmapView Heatmap::mutable_view() {
+  return {bytes_.data(),
+          type_,
+          width_,
+          height_,
+          channels_,
+          width_,
+          static_cast<std::ptrdiff_t>(width_) * height_};
+}
+
+void copy_heatmap(const HeatmapView& src, const MutableHeatmapView& dst) {
+  if (src.type != dst.type || src.width != dst.width || src.height != dst.height ||
+      src.channels != dst.channels)
+    throw std::invalid_argument(std::string("copy_heatmap: a ") + std::to_string(src.channels) +
+                                " x " + std::to_string(src.height) + " x " +
+                                std::to_string(src.width) + " " + elem_name(src.type) +
+                                " frame does not fit a " + std::to_string(dst.channels) + " x " +
+                                std::to_string(dst.height) + " x " + std::to_string(dst.width) +
+                                " " + elem_name(dst.type) + " destination");
+  const std::size_t es = elem_size(src.type), row = static_cast<std::size_t>(src.width) * es;
+  for (int c = 0; c < src.channels; ++c) {
+    const auto* s = static_cast<const char*>(src.data) + c * src.channel_stride * es;
+    auto* d = static_cast<char*>(dst.data) + c * dst.channel_stride * es;
+    if (src.row_stride == src.width && dst.row_stride == dst.width) {
+      std::memcpy(d, s, row * src.height);
+      continue;
+    }
+    for (int y = 0; y < src.height; ++y)
+      std::memcpy(d + y * dst.row_stride * es, s + y * src.row_stride * es, row);
+  }
 }
 
 }  // namespace peakscope

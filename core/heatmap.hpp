@@ -75,6 +75,44 @@ struct HeatmapView {
   void validate(const char* what = "heatmap") const;
 };
 
+// Writable twin of HeatmapView: memory a source writes a frame into (an engine's frame
+// memory, Engine::acquire_frame, or a Heatmap). Same layout rules; never frees `data`.
+struct MutableHeatmapView {
+  void* data = nullptr;
+  ElemType type = ElemType::kFloat32;
+  int width = 0;
+  int height = 0;
+  int channels = 1;
+  std::ptrdiff_t row_stride = 0;      // elements between rows (>= width)
+  std::ptrdiff_t channel_stride = 0;  // elements between channels
+
+  HeatmapView view() const {
+    return {data, type, width, height, channels, row_stride, channel_stride};
+  }
+  // Row y of channel c. Precondition (asserted in debug builds): indices in range, type matches.
+  float* row_f32(int c, int y) const {
+    assert(type == ElemType::kFloat32 && c >= 0 && c < channels && y >= 0 && y < height);
+    return static_cast<float*>(data) + c * channel_stride + y * row_stride;
+  }
+  std::uint8_t* row_u8(int c, int y) const {
+    assert(type == ElemType::kUInt8 && c >= 0 && c < channels && y >= 0 && y < height);
+    return static_cast<std::uint8_t*>(data) + c * channel_stride + y * row_stride;
+  }
+  // The single map of channel c (0 <= c < channels).
+  MutableHeatmapView channel(int c) const {
+    assert(c >= 0 && c < channels);
+    MutableHeatmapView v = *this;
+    v.data = static_cast<char*>(data) +
+             c * channel_stride * static_cast<std::ptrdiff_t>(elem_size(type));
+    v.channels = 1;
+    return v;
+  }
+};
+
+// Copies every element of src into dst (same type and sizes; any strides). Throws
+// std::invalid_argument naming the mismatch otherwise.
+void copy_heatmap(const HeatmapView& src, const MutableHeatmapView& dst);
+
 // Owning dense K x H x W heatmap (float32 or uint8), 64-byte aligned rows not guaranteed.
 class Heatmap {
  public:
@@ -82,6 +120,11 @@ class Heatmap {
   Heatmap(int width, int height, int channels, ElemType type);
 
   HeatmapView view() const;
+  MutableHeatmapView mutable_view();
+  // True when this heatmap already has these sizes and type (a buffer worth reusing).
+  bool has_shape(ElemType type, int width, int height, int channels) const {
+    return type_ == type && width_ == width && height_ == height && channels_ == channels;
+  }
   int width() const { return width_; }
   int height() const { return height_; }
   int channels() const { return channels_; }

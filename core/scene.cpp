@@ -38,17 +38,34 @@ std::vector<Subject> Scene::ground_truth() const {
 
 namespace {
 
-void store(Heatmap& out, int c, const std::vector<double>& acc) {
+void store(const MutableHeatmapView& out, int c, const std::vector<double>& acc) {
   const double mx = *std::max_element(acc.begin(), acc.end());
   const double scale = mx > 0 ? 1.0 / mx : 0.0;
-  const std::size_t off = static_cast<std::size_t>(c) * acc.size();
-  for (std::size_t i = 0; i < acc.size(); ++i) {
-    const double v = acc[i] * scale;
-    if (out.type() == ElemType::kFloat32)
-      out.f32()[off + i] = static_cast<float>(v);
-    else
-      out.u8()[off + i] = static_cast<std::uint8_t>(std::lround(v * 255.0));
+  const std::size_t w = static_cast<std::size_t>(out.width);
+  for (int y = 0; y < out.height; ++y) {
+    const double* a = acc.data() + y * w;
+    if (out.type == ElemType::kFloat32) {
+      float* row = out.row_f32(c, y);
+      for (std::size_t x = 0; x < w; ++x) row[x] = static_cast<float>(a[x] * scale);
+    } else {
+      std::uint8_t* row = out.row_u8(c, y);
+      for (std::size_t x = 0; x < w; ++x)
+        row[x] = static_cast<std::uint8_t>(std::lround(a[x] * scale * 255.0));
+    }
   }
+}
+
+void check_target(const MutableHeatmapView& dst, const SceneConfig& cfg, int channels,
+                  const char* what) {
+  if (dst.data == nullptr || dst.width != cfg.width || dst.height != cfg.height ||
+      dst.channels != channels || dst.row_stride < dst.width ||
+      (channels > 1 && dst.channel_stride < dst.row_stride * (dst.height - 1) + dst.width))
+    throw std::invalid_argument(
+        std::string(what) + ": the destination is " + std::to_string(dst.channels) + " x " +
+        std::to_string(dst.height) + " x " + std::to_string(dst.width) + " (strides " +
+        std::to_string(dst.row_stride) + ", " + std::to_string(dst.channel_stride) +
+        "), the scene needs " + std::to_string(channels) + " x " + std::to_string(cfg.height) +
+        " x " + std::to_string(cfg.width));
 }
 
 void splat(std::vector<double>& acc, int w, int h, const Subject& s, double fwhm) {
@@ -72,24 +89,34 @@ void splat(std::vector<double>& acc, int w, int h, const Subject& s, double fwhm
 }  // namespace
 
 Heatmap Scene::render(ElemType type) const {
-  const int w = cfg_.width, h = cfg_.height;
-  std::vector<double> acc(static_cast<std::size_t>(w) * h, 0.0);
-  for (const Subject& s : subjects_) splat(acc, w, h, s, cfg_.fwhm);
-  Heatmap out(w, h, 1, type);
-  store(out, 0, acc);
+  Heatmap out(cfg_.width, cfg_.height, 1, type);
+  render_into(out.mutable_view());
   return out;
 }
 
 Heatmap Scene::render_per_subject(ElemType type) const {
+  Heatmap out(cfg_.width, cfg_.height, static_cast<int>(subjects_.size()), type);
+  render_per_subject_into(out.mutable_view());
+  return out;
+}
+
+void Scene::render_into(const MutableHeatmapView& dst) const {
+  check_target(dst, cfg_, 1, "Scene::render_into");
   const int w = cfg_.width, h = cfg_.height;
-  Heatmap out(w, h, static_cast<int>(subjects_.size()), type);
+  std::vector<double> acc(static_cast<std::size_t>(w) * h, 0.0);
+  for (const Subject& s : subjects_) splat(acc, w, h, s, cfg_.fwhm);
+  store(dst, 0, acc);
+}
+
+void Scene::render_per_subject_into(const MutableHeatmapView& dst) const {
+  check_target(dst, cfg_, static_cast<int>(subjects_.size()), "Scene::render_per_subject_into");
+  const int w = cfg_.width, h = cfg_.height;
   std::vector<double> acc(static_cast<std::size_t>(w) * h);
   for (std::size_t i = 0; i < subjects_.size(); ++i) {
     std::fill(acc.begin(), acc.end(), 0.0);
     splat(acc, w, h, subjects_[i], cfg_.fwhm);
-    store(out, static_cast<int>(i), acc);
+    store(dst, static_cast<int>(i), acc);
   }
-  return out;
 }
 
 void Scene::step() {

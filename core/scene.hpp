@@ -45,6 +45,13 @@ class Scene {
   // Renders one channel per subject (each normalised to its own peak) into a K x H x W stack.
   Heatmap render_per_subject(ElemType type = ElemType::kFloat32) const;
 
+  // The same frames written into caller memory (an engine's frame memory, any strides, type
+  // from dst): dst must have the scene's width and height and 1 channel (render_into) or one
+  // per subject (render_per_subject_into); throws std::invalid_argument otherwise. The values
+  // are bit for bit those of render / render_per_subject.
+  void render_into(const MutableHeatmapView& dst) const;
+  void render_per_subject_into(const MutableHeatmapView& dst) const;
+
   // Animated mode: moves every subject smoothly (velocity with gentle random steering,
   // bouncing at the borders) by one frame.
   void step();

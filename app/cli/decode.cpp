@@ -1,6 +1,7 @@
 #include "app/cli/decode.hpp"
 
 #include <cmath>
+#include <cstdlib>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -278,18 +279,35 @@ int run_decode(const DecodeArgs& a) {
     writer.set_map_size(scene_frames->scene().config().width,
                         scene_frames->scene().config().height);
 
+  // Frames are written straight into the engine's frame memory (Engine::acquire_frame: on
+  // the GPU its mapped staging slot, no host copy) unless something on the CPU reads the frame
+  // after the decode (the decoding lab); sources that cannot say a frame's shape before
+  // reading it give a host frame, which the engine copies. PEAKSCOPE_HOST_FRAMES=1 keeps
+  // every frame on the host (tests compare both paths; measurements time them).
+  const char* host_env = std::getenv("PEAKSCOPE_HOST_FRAMES");
+  const bool direct = !scene_frames && !lab.active() && !(host_env && host_env[0] == '1');
   std::string error;
   int code = kExitOk;
   Progress progress(src->frame_count());
   long n = 0;
   try {
     while (!InterruptGuard::signal()) {
-      std::optional<io::Frame> f = src->next();
-      if (!f) break;
-      const std::vector<Keypoint> kps =
-          scene_frames
-              ? engine->decode_scene(scene_frames->scene(), false, scene_frames->type(), opt)
-              : engine->decode(f->heatmap.view(), opt);
+      const std::optional<io::FrameShape> shape = direct ? src->next_shape() : std::nullopt;
+      std::optional<io::Frame> f;
+      std::vector<Keypoint> kps;
+      if (shape) {
+        const MutableHeatmapView mem =
+            engine->acquire_frame(shape->type, shape->width, shape->height, shape->channels);
+        f = src->next_into(mem);
+        if (!f) break;
+        kps = engine->decode_acquired(opt);
+      } else {
+        f = src->next();
+        if (!f) break;
+        kps = scene_frames
+                  ? engine->decode_scene(scene_frames->scene(), false, scene_frames->type(), opt)
+                  : engine->decode(f->heatmap.view(), opt);
+      }
       // After decode: a GPU that failed on this frame has already handed it to the CPU.
       writer.frame(*f, kps, backend_name(engine->last_decode_backend()));
       progress.update(++n);

@@ -96,6 +96,7 @@ nlohmann::json report_json(const peakscope::viewer::Viewer& v, double median_ms)
   j["backend"] = backend_name(st.engine_kind());
   j["backend_description"] = st.engine_description();
   j["fallback_reason"] = st.engine_reason();
+  j["scene_made_by_engine"] = v.scene_made_by_engine();
   j["beta"] = st.settings().beta();
   j["normalize"] = st.settings().normalize();
   j["channel"] = st.settings().channel();

@@ -12,13 +12,17 @@
 
 namespace peakscope::viewer {
 
+bool hardware_gl_renderer() {
+  const char* r = reinterpret_cast<const char*>(glGetString(GL_RENDERER));
+  const std::string_view rs = r ? r : "";
+  return !rs.empty() && rs.find("llvmpipe") == rs.npos && rs.find("softpipe") == rs.npos &&
+         rs.find("SWR") == rs.npos;
+}
+
 bool gpu_colouring_pays() {
   static const bool pays = [] {
     if (const char* env = std::getenv("PEAKSCOPE_GPU_COLOUR")) return std::string_view(env) == "1";
-    const char* r = reinterpret_cast<const char*>(glGetString(GL_RENDERER));
-    const std::string_view rs = r ? r : "";
-    return !rs.empty() && rs.find("llvmpipe") == rs.npos && rs.find("softpipe") == rs.npos &&
-           rs.find("SWR") == rs.npos;
+    return hardware_gl_renderer();
   }();
   return pays;
 }

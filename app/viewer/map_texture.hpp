@@ -59,6 +59,9 @@ class MapTexture {
 // software rasterisers (llvmpipe, softpipe, SWR), where the "GPU" is these same CPU cores.
 // PEAKSCOPE_GPU_COLOUR=1|0 overrides (tests). Needs the window's context current; decided once.
 bool gpu_colouring_pays();
+// True when the current context's renderer is a hardware GPU (not llvmpipe, softpipe or SWR):
+// the test behind gpu_colouring_pays, without its override. Needs a current context.
+bool hardware_gl_renderer();
 
 // An RGBA texture of a source frame (a BGR cv::Mat), drawn under the markers.
 class FrameTexture {

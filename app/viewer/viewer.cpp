@@ -8,8 +8,10 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <opencv2/imgproc.hpp>
+#include <string_view>
 
 #include "core/gpu/select_engine.hpp"
 #include "core/io/panels.hpp"
@@ -26,6 +28,17 @@ double ms_since(Clock::time_point t) {
 constexpr double kCurvePeriodS = 0.25;
 // The comparison decode on the CPU engine while the GPU engine runs.
 constexpr double kComparePeriodS = 1.0;
+// The GPU engine renders the synthetic scene itself, in device memory (issue 10 item 4), on
+// hardware GL; on a software rasteriser its scene shader (emulated on the CPU) is slower than
+// the worker's render. PEAKSCOPE_VIEWER_GPU_SCENE=1|0 overrides (tests run it on llvmpipe).
+bool gpu_scene_pays() {
+  static const bool pays = [] {
+    if (const char* env = std::getenv("PEAKSCOPE_VIEWER_GPU_SCENE"))
+      return std::string_view(env) == "1";
+    return hardware_gl_renderer();
+  }();
+  return pays;
+}
 }  // namespace
 
 Viewer::Viewer(ViewerState state, bool scripted, std::unique_ptr<io::Source> source,
@@ -90,8 +103,15 @@ void Viewer::decode_current() {
   const io::Colormap cmap = st_.settings().colormap();
   std::vector<Keypoint> kps;
   try {
+    // The synthetic scene on the GPU engine: the engine renders the frame itself (the host
+    // copy, rendered on the worker, stays for the CPU consumers: comparison, curves, lab).
+    scene_by_engine_ = fr.scene && map.channels == 1 && fr.scene->config().width == map.width &&
+                       fr.scene->config().height == map.height &&
+                       engine_->kind() == Backend::kGpu && gpu_scene_pays();
     const auto t0 = Clock::now();
-    kps = engine_->decode(map, opt);
+    kps = scene_by_engine_ ? engine_->decode_scene(*fr.scene, false, map.type, opt)
+                           : engine_->decode(map, opt);
+    scene_by_engine_ = scene_by_engine_ && engine_->last_decode_backend() == Backend::kGpu;
     const double ms = ms_since(t0);
     // What runs may change after a decode (auto measured both engines; the GPU fell back on
     // a frame beyond its limits): the labels follow, and a new reason is printed once.

@@ -46,6 +46,9 @@ class Viewer {
   const ViewerState& state() const { return st_; }
   const ViewLayout& layout() const { return layout_; }
   const ViewTextures& textures() const { return tex_; }
+  // True when the engine rendered the last decoded frame itself (the synthetic scene on the
+  // GPU, Engine::decode_scene): the frame did not go from the host to the engine.
+  bool scene_made_by_engine() const { return scene_by_engine_; }
   int map_width() const { return st_.frame() ? st_.frame()->heatmap.width() : 0; }
   int map_height() const { return st_.frame() ? st_.frame()->heatmap.height() : 0; }
 
@@ -84,6 +87,7 @@ class Viewer {
   FrameTexture frame_tex_;
   ViewTextures tex_;
   ViewLayout layout_;
+  bool scene_by_engine_ = false;                 // see scene_made_by_engine()
   std::vector<std::vector<float>> softmax_cpu_;  // per channel, when the views need them
   long frame_limit_ = -1;
   double now_s_ = 0, last_frame_t_ = -1, last_curve_t_ = -1e9, last_compare_t_ = -1e9;

@@ -4,6 +4,8 @@
 #include <chrono>
 #include <cstdio>
 #include <limits>
+#include <stdexcept>
+#include <string>
 
 namespace peakscope::gpu {
 
@@ -73,6 +75,36 @@ std::vector<Keypoint> AutoEngine::decode_scene(const Scene& scene, bool per_subj
   }
   use_gpu_ = false;
   return cpu_->decode_scene(scene, per_subject, type, opt);
+}
+
+MutableHeatmapView AutoEngine::acquire_frame(ElemType type, int width, int height, int channels) {
+  acquired_ = Acquired::kNone;
+  if (!measured_ || !(Shape{type, width, height, channels} == shape_)) {
+    if (width <= 0 || height <= 0 || channels <= 0)
+      throw std::invalid_argument("acquire_frame: bad size " + std::to_string(channels) + " x " +
+                                  std::to_string(height) + " x " + std::to_string(width));
+    if (!to_measure_.has_shape(type, width, height, channels))
+      to_measure_ = Heatmap(width, height, channels, type);
+    acquired_ = Acquired::kOwn;
+    return to_measure_.mutable_view();
+  }
+  MutableHeatmapView v = chosen().acquire_frame(type, width, height, channels);
+  acquired_ = Acquired::kChosen;
+  return v;
+}
+
+std::vector<Keypoint> AutoEngine::decode_acquired(const DecodeOptions& opt) {
+  opt.validate();
+  const Acquired on = acquired_;
+  acquired_ = Acquired::kNone;
+  if (on == Acquired::kNone) throw std::logic_error("decode_acquired without acquire_frame");
+  if (on == Acquired::kOwn) return decode(to_measure_.view(), opt);  // measures this shape
+  if (use_gpu_) {
+    std::vector<Keypoint> k = gpu_->decode_acquired(opt);
+    if (gpu_->last_decode_backend() != Backend::kGpu) use_gpu_ = false;  // it fell back
+    return k;
+  }
+  return cpu_->decode_acquired(opt);
 }
 
 SoftmaxImage AutoEngine::softmax(const HeatmapView& map, int c, const DecodeOptions& opt) {

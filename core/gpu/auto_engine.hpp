@@ -23,6 +23,11 @@ class AutoEngine : public Engine {
   // A scene made on the GPU never crosses from the host: the GPU takes it when it runs.
   std::vector<Keypoint> decode_scene(const Scene& scene, bool per_subject, ElemType type,
                                      const DecodeOptions& opt) override;
+  // The chosen engine's frame memory; while a shape is still to be measured (its first
+  // frame), a host buffer of this engine's, and decode_acquired measures both engines on the
+  // frame written there (as decode would), so the choice is made on host frames.
+  MutableHeatmapView acquire_frame(ElemType type, int width, int height, int channels) override;
+  std::vector<Keypoint> decode_acquired(const DecodeOptions& opt) override;
   SoftmaxImage softmax(const HeatmapView& map, int c, const DecodeOptions& opt) override;
   SoftmaxImage last_softmax(int c) override;
   std::uint32_t last_values_texture(int c) override;
@@ -58,6 +63,8 @@ class AutoEngine : public Engine {
   Shape shape_{};
   std::string decision_;
   int measurements_ = 0;
+  enum class Acquired { kNone, kOwn, kChosen } acquired_ = Acquired::kNone;
+  Heatmap to_measure_;  // the frame memory handed out while a shape is to be measured
 };
 
 }  // namespace peakscope::gpu

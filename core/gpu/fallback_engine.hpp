@@ -30,6 +30,11 @@ class FallbackEngine : public Engine {
   std::vector<Keypoint> decode(const HeatmapView& map, const DecodeOptions& opt) override;
   std::vector<Keypoint> decode_scene(const Scene& scene, bool per_subject, ElemType type,
                                      const DecodeOptions& opt) override;
+  // The GL engine's staging slot while it runs, else the CPU engine's memory. A GPU failure
+  // in decode_acquired still decodes the written frame: it is copied out of the mapped memory
+  // before the GPU is released, and the CPU decodes the copy.
+  MutableHeatmapView acquire_frame(ElemType type, int width, int height, int channels) override;
+  std::vector<Keypoint> decode_acquired(const DecodeOptions& opt) override;
   SoftmaxImage softmax(const HeatmapView& map, int c, const DecodeOptions& opt) override;
   SoftmaxImage last_softmax(int c) override;
   std::uint32_t last_values_texture(int c) override;
@@ -61,6 +66,9 @@ class FallbackEngine : public Engine {
   std::unique_ptr<HeadlessContext> ctx_;
   std::unique_ptr<GlEngine> gl_;
   std::unique_ptr<CpuEngine> cpu_;  // created on the first fallback
+  enum class Acquired { kNone, kGpu, kCpu } acquired_ = Acquired::kNone;
+  MutableHeatmapView acquired_view_{};  // the memory of the last acquire_frame
+  Heatmap rescued_;                     // a written frame copied out when the GPU failed
   std::string reason_;
   Backend last_ = Backend::kGpu;
   bool quiet_;

@@ -111,6 +111,10 @@ class GlEngine : public Engine {
   // Engine: the scene rendered on the GPU (submit_scene) and decoded, waiting for it.
   std::vector<Keypoint> decode_scene(const Scene& scene, bool per_subject, ElemType type,
                                      const DecodeOptions& opt) override;
+  // Engine (core/gpu/gl_frames.cpp): the next staging slot as the frame memory
+  // (acquire_staging), decoded by submit_staged, waiting for the result.
+  MutableHeatmapView acquire_frame(ElemType type, int width, int height, int channels) override;
+  std::vector<Keypoint> decode_acquired(const DecodeOptions& opt) override;
   // Engine: the softmax map as the engine's r32f texture (decodes `map` first).
   SoftmaxImage softmax(const HeatmapView& map, int c, const DecodeOptions& opt) override;
   SoftmaxImage last_softmax(int c) override;

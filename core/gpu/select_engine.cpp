@@ -101,6 +101,51 @@ std::vector<Keypoint> FallbackEngine::decode_scene(const Scene& scene, bool per_
   return cpu().decode_scene(scene, per_subject, type, opt);
 }
 
+MutableHeatmapView FallbackEngine::acquire_frame(ElemType type, int width, int height,
+                                                 int channels) {
+  acquired_ = Acquired::kNone;
+  if (gl_) {
+    try {
+      acquired_view_ = on_gpu([&] { return gl_->acquire_frame(type, width, height, channels); });
+      acquired_ = Acquired::kGpu;
+      return acquired_view_;
+    } catch (const GlError& e) {
+      fall_back(e.what());
+    }
+  }
+  acquired_view_ = cpu().acquire_frame(type, width, height, channels);
+  acquired_ = Acquired::kCpu;
+  return acquired_view_;
+}
+
+std::vector<Keypoint> FallbackEngine::decode_acquired(const DecodeOptions& opt) {
+  opt.validate();
+  const Acquired on = acquired_;
+  acquired_ = Acquired::kNone;
+  if (on == Acquired::kNone) throw std::logic_error("decode_acquired without acquire_frame");
+  if (on == Acquired::kGpu) {
+    if (!gl_)
+      throw std::logic_error("decode_acquired: the GPU engine went away since acquire_frame");
+    try {
+      auto k = on_gpu([&] { return gl_->decode_acquired(opt); });
+      last_ = Backend::kGpu;
+      return k;
+    } catch (const GlError& e) {
+      // The frame is still in the mapped staging memory, which goes with the GPU: copy it out
+      // first.
+      const HeatmapView written = acquired_view_.view();
+      if (!rescued_.has_shape(written.type, written.width, written.height, written.channels))
+        rescued_ = Heatmap(written.width, written.height, written.channels, written.type);
+      copy_heatmap(written, rescued_.mutable_view());
+      fall_back(e.what());
+      last_ = Backend::kCpu;
+      return cpu().decode(rescued_.view(), opt);
+    }
+  }
+  last_ = Backend::kCpu;
+  return cpu().decode_acquired(opt);
+}
+
 SoftmaxImage FallbackEngine::softmax(const HeatmapView& map, int c, const DecodeOptions& opt) {
   if (gl_) {
     try {

@@ -1,7 +1,12 @@
 #include "core/io/npy.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <bit>
+#include <cerrno>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -296,6 +301,25 @@ NpyArray convert(const Header& h, const std::uint8_t* src) {
   return a;
 }
 
+// Reads and parses the preamble and header through read_some(dst, n) -> bytes read (the
+// file's start); *data_offset gets where the data starts. The messages of read_npy.
+template <typename ReadSome>
+Header read_header(ReadSome&& read_some, const std::string& path, std::size_t* data_offset) {
+  std::uint8_t pre[12] = {};
+  std::size_t got = read_some(pre, 10);
+  if (got == 10 && pre[6] >= 2) got += read_some(pre + 10, 2);
+  const auto [pos, header_len] = preamble(pre, got, path);
+  constexpr std::size_t kMaxHeader = 1u << 20;
+  if (header_len > kMaxHeader)
+    fail(path,
+         "header of " + std::to_string(header_len) + " bytes (more than 1 MiB: not a heatmap)");
+  std::string header(header_len, '\0');
+  if (read_some(reinterpret_cast<std::uint8_t*>(header.data()), header_len) != header_len)
+    fail(path, "truncated header (" + std::to_string(header_len) + " bytes announced)");
+  *data_offset = pos + header_len;
+  return parse_header(std::move(header), path);
+}
+
 }  // namespace
 
 NpyArray parse_npy(const std::uint8_t* data, std::size_t size, const std::string& what) {
@@ -321,18 +345,8 @@ NpyArray read_npy(const std::string& path) {
     in.read(reinterpret_cast<char*>(dst), static_cast<std::streamsize>(n));
     return static_cast<std::size_t>(in.gcount());
   };
-  std::uint8_t pre[12] = {};
-  std::size_t got = read_some(pre, 10);
-  if (got == 10 && pre[6] >= 2) got += read_some(pre + 10, 2);
-  const auto [pos, header_len] = preamble(pre, got, path);
-  constexpr std::size_t kMaxHeader = 1u << 20;
-  if (header_len > kMaxHeader)
-    fail(path,
-         "header of " + std::to_string(header_len) + " bytes (more than 1 MiB: not a heatmap)");
-  std::string header(header_len, '\0');
-  if (read_some(reinterpret_cast<std::uint8_t*>(header.data()), header_len) != header_len)
-    fail(path, "truncated header (" + std::to_string(header_len) + " bytes announced)");
-  const Header h = parse_header(std::move(header), path);
+  std::size_t data_offset = 0;
+  const Header h = read_header(read_some, path, &data_offset);
   // Grow the buffer as data arrives: a lying shape fails as truncated, without a huge
   // allocation up front.
   std::vector<std::uint8_t> data;
@@ -356,6 +370,105 @@ NpyArray read_npy(const std::string& path) {
                    std::to_string(h.bytes) + " (trailing bytes)");
   }
   return convert(h, data.data());
+}
+
+// ---------------------------------------------------------------------------------------
+// NpyStream
+// ---------------------------------------------------------------------------------------
+
+std::unique_ptr<NpyStream> NpyStream::open(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return nullptr;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return nullptr;
+  std::unique_ptr<NpyStream> s(new NpyStream);
+  s->fd_ = fd;
+  s->path_ = path;
+  std::size_t at = 0;
+  auto read_some = [&](std::uint8_t* dst, std::size_t n) {
+    std::size_t got = 0;
+    while (got < n) {
+      const ssize_t r = ::pread(fd, dst + got, n - got, static_cast<off_t>(at + got));
+      if (r < 0 && errno == EINTR) continue;
+      if (r <= 0) break;
+      got += static_cast<std::size_t>(r);
+    }
+    at += got;
+    return got;
+  };
+  const Header h = read_header(read_some, path, &s->data_offset_);
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return nullptr;
+  const auto size = static_cast<std::size_t>(st.st_size);
+  // Fortran order (more than one dimension) or a size that disagrees: read_npy's way.
+  if ((h.fortran_order && h.shape.size() > 1) || size < s->data_offset_ ||
+      size - s->data_offset_ != h.bytes)
+    return nullptr;
+  s->descr_ = h.descr;
+  s->kind_ = h.kind;
+  s->dtype_ = dtype_name(h.kind);
+  s->shape_ = h.shape;
+  s->item_ = h.item;
+  s->elements_ = h.elements;
+  s->swap_ = h.swap;
+  return s;
+}
+
+NpyStream::~NpyStream() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void NpyStream::read_bytes(std::size_t offset, std::size_t n, std::uint8_t* dst) {
+  constexpr std::size_t kMaxRead = std::size_t{16} << 20;
+  std::size_t got = 0;
+  while (got < n) {
+    const ssize_t r = ::pread(fd_, dst + got, std::min(kMaxRead, n - got),
+                              static_cast<off_t>(data_offset_ + offset + got));
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) fail(path_, std::string("read failed: ") + std::strerror(errno));
+    if (r == 0)
+      fail(path_, "the file is shorter than when it was opened (it shrank while being read)");
+    got += static_cast<std::size_t>(r);
+  }
+}
+
+void NpyStream::read(std::size_t first, std::size_t count, std::uint8_t* dst) {
+  if (kind_ != "u1") throw std::logic_error(path_ + ": NpyStream::read of uint8 from a float file");
+  if (first > elements_ || count > elements_ - first)
+    throw std::out_of_range(path_ + ": NpyStream::read beyond the array");
+  read_bytes(first, count, dst);
+}
+
+void NpyStream::read(std::size_t first, std::size_t count, float* dst) {
+  if (kind_ == "u1")
+    throw std::logic_error(path_ + ": NpyStream::read of floats from a uint8 file");
+  if (first > elements_ || count > elements_ - first)
+    throw std::out_of_range(path_ + ": NpyStream::read beyond the array");
+  if (kind_ == "f4") {  // straight into dst, byte-swapped there when needed
+    read_bytes(first * 4, count * 4, reinterpret_cast<std::uint8_t*>(dst));
+    if (swap_)
+      for (std::size_t i = 0; i < count; ++i)
+        dst[i] = std::bit_cast<float>(__builtin_bswap32(std::bit_cast<std::uint32_t>(dst[i])));
+    return;
+  }
+  // float16 and float64: through a bounded buffer, converted as convert() does.
+  constexpr std::size_t kChunk = std::size_t{1} << 18;  // elements
+  bounce_.resize(std::min(count, kChunk) * item_);
+  for (std::size_t done = 0; done < count;) {
+    const std::size_t n = std::min(kChunk, count - done);
+    read_bytes((first + done) * item_, n * item_, bounce_.data());
+    float* out = dst + done;
+    if (kind_ == "f8") {
+      for (std::size_t i = 0; i < n; ++i) {
+        const double d = std::bit_cast<double>(load<std::uint64_t>(bounce_.data() + i * 8, swap_));
+        out[i] = static_cast<float>(d);
+        if (std::isfinite(d) && !std::isfinite(out[i])) ++overflowed_;
+      }
+    } else {
+      for (std::size_t i = 0; i < n; ++i)
+        out[i] = half_to_float(load<std::uint16_t>(bounce_.data() + i * 2, swap_));
+    }
+    done += n;
+  }
 }
 
 void write_npy(const std::string& path, const std::vector<std::size_t>& shape,

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,46 @@ NpyArray parse_npy(const std::uint8_t* data, std::size_t size, const std::string
 // device or FIFO is read only as far as its header declares (plus one byte to detect trailing
 // data), so /dev/zero or an endless pipe cannot exhaust memory.
 NpyArray read_npy(const std::string& path);
+
+// A .npy file read a piece at a time straight into caller memory (the .npy source writes
+// frames into an engine's frame memory this way; nothing is read before it is asked for).
+// Only for C-order regular files whose size is exactly what the header declares: open()
+// returns null for anything else (Fortran order, a device or FIFO, a size that disagrees),
+// which read_npy reads whole, with its messages. Values are converted exactly as read_npy
+// converts them, bit for bit.
+class NpyStream {
+ public:
+  // Opens `path` and parses its header. Throws std::runtime_error as read_npy does for a bad
+  // preamble or header; returns null when the file is not streamable (above).
+  static std::unique_ptr<NpyStream> open(const std::string& path);
+  ~NpyStream();
+
+  const std::vector<std::size_t>& shape() const { return shape_; }
+  bool is_uint8() const { return kind_ == "u1"; }
+  const std::string& descr() const { return descr_; }
+  const std::string& dtype() const { return dtype_; }  // "float32", "float16", "float64", "uint8"
+  bool narrowed() const { return kind_ == "f8"; }
+  // Finite float64 values read so far that became +-Inf in float32.
+  std::size_t overflowed() const { return overflowed_; }
+
+  // Reads elements [first, first + count) of the array (C order) into dst: count floats
+  // (float32, float16 and float64 files) or count bytes (uint8 files; the other overload
+  // throws std::logic_error for a mismatch). Bounded reads (at most 16 MiB each); a short read
+  // (the file shrank since open) throws std::runtime_error naming the file.
+  void read(std::size_t first, std::size_t count, float* dst);
+  void read(std::size_t first, std::size_t count, std::uint8_t* dst);
+
+ private:
+  NpyStream() = default;
+  void read_bytes(std::size_t offset, std::size_t n, std::uint8_t* dst);
+
+  std::string path_, descr_, dtype_, kind_;
+  std::vector<std::size_t> shape_;
+  std::size_t item_ = 0, data_offset_ = 0, elements_ = 0, overflowed_ = 0;
+  bool swap_ = false;
+  int fd_ = -1;
+  std::vector<std::uint8_t> bounce_;  // file bytes awaiting conversion
+};
 
 // Writes an array (for tests and tools). dtype: "f4", "f2", "f8" or "u1"; values are
 // converted from `values` (C order). fortran: write in Fortran order; big_endian: '>'.

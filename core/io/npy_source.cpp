@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <limits>
 
 #include "core/io/npy.hpp"
@@ -6,15 +7,20 @@
 namespace peakscope::io {
 namespace {
 
+// A .npy stack. A C-order regular file is read frame by frame, each straight into the
+// memory it is decoded from (next_into: an engine's frame memory); anything else (Fortran
+// order, a device or FIFO) and every file whose size disagrees with its header is read whole
+// at open by read_npy, so a truncated file fails before any frame, with read_npy's message.
 class NpySource : public Source {
  public:
   explicit NpySource(const std::string& path) : path_(path) {
     try {
-      arr_ = read_npy(path);
+      stream_ = NpyStream::open(path);
+      if (!stream_) arr_ = read_npy(path);
     } catch (const std::exception& e) {
       throw SourceError(e.what());
     }
-    const auto& s = arr_.shape;
+    const auto& s = stream_ ? stream_->shape() : arr_.shape;
     std::size_t n = 1, k = 1, h = 0, w = 0;
     if (s.size() == 2) {
       h = s[0], w = s[1];
@@ -36,40 +42,88 @@ class NpySource : public Source {
     k_ = static_cast<int>(k);
     h_ = static_cast<int>(h);
     w_ = static_cast<int>(w);
+    uint8_ = stream_ ? stream_->is_uint8() : arr_.is_uint8;
   }
+
   std::optional<Frame> next() override {
+    const std::optional<FrameShape> s = next_shape();
+    if (!s) return std::nullopt;
+    Heatmap m(s->width, s->height, s->channels, s->type);
+    std::optional<Frame> f = next_into(m.mutable_view());
+    f->heatmap = std::move(m);
+    return f;
+  }
+  std::optional<FrameShape> next_shape() override {
     if (i_ >= frames_) return std::nullopt;
+    return FrameShape{uint8_ ? ElemType::kUInt8 : ElemType::kFloat32, w_, h_, k_};
+  }
+  std::optional<Frame> next_into(const MutableHeatmapView& dst) override {
+    if (i_ >= frames_) return std::nullopt;
+    const ElemType type = uint8_ ? ElemType::kUInt8 : ElemType::kFloat32;
+    if (dst.type != type || dst.width != w_ || dst.height != h_ || dst.channels != k_ ||
+        dst.data == nullptr || dst.row_stride < w_)
+      throw std::invalid_argument(path_ + ": frame memory of the wrong shape for a " +
+                                  std::to_string(k_) + " x " + std::to_string(h_) + " x " +
+                                  std::to_string(w_) + " " + elem_name(type) + " frame");
+    const std::size_t plane = static_cast<std::size_t>(h_) * w_;
+    const std::size_t first = plane * k_ * static_cast<std::size_t>(i_);
+    try {
+      for (int c = 0; c < k_; ++c) {
+        const std::size_t at = first + plane * c;
+        if (dst.row_stride == w_) {  // the plane in one piece
+          copy_rows(at, plane, dst, c, 0);
+        } else {
+          for (int y = 0; y < h_; ++y)
+            copy_rows(at + static_cast<std::size_t>(y) * w_, w_, dst, c, y);
+        }
+      }
+    } catch (const SourceError&) {
+      throw;
+    } catch (const std::runtime_error& e) {
+      throw SourceError(e.what());
+    }
     Frame f;
-    f.index = i_;
-    f.heatmap = Heatmap(w_, h_, k_, arr_.is_uint8 ? ElemType::kUInt8 : ElemType::kFloat32);
-    const std::size_t per = static_cast<std::size_t>(k_) * h_ * w_;
-    const std::size_t off = per * static_cast<std::size_t>(i_);
-    if (arr_.is_uint8)
-      std::copy_n(arr_.u8.data() + off, per, f.heatmap.u8());
-    else
-      std::copy_n(arr_.f32.data() + off, per, f.heatmap.f32());
-    f.input_dtype = arr_.dtype;
-    f.narrowed = arr_.narrowed;
-    ++i_;
+    f.index = i_++;
+    f.input_dtype = stream_ ? stream_->dtype() : arr_.dtype;
+    f.narrowed = stream_ ? stream_->narrowed() : arr_.narrowed;
     return f;
   }
   std::string describe() const override {
-    return "npy " + path_ + " (" + arr_.descr + (arr_.fortran_order ? ", Fortran order" : "") +
-           ", " + std::to_string(frames_) + " x " + std::to_string(k_) + " x " +
-           std::to_string(h_) + " x " + std::to_string(w_) + ")";
+    const std::string descr = stream_ ? stream_->descr() : arr_.descr;
+    return "npy " + path_ + " (" + descr + (arr_.fortran_order ? ", Fortran order" : "") + ", " +
+           std::to_string(frames_) + " x " + std::to_string(k_) + " x " + std::to_string(h_) +
+           " x " + std::to_string(w_) + ")";
   }
   long frame_count() const override { return frames_; }
   std::string warning() const override {
-    if (arr_.overflowed == 0) return {};
-    return path_ + ": " + std::to_string(arr_.overflowed) +
+    const std::size_t over = stream_ ? stream_->overflowed() : arr_.overflowed;
+    if (over == 0) return {};
+    return path_ + ": " + std::to_string(over) +
            " float64 value(s) beyond float32's range became +-Inf";
   }
 
  private:
+  // n elements of the array from element `at` into channel c of dst from row y on (n is one
+  // row, or a whole plane when dst's rows are dense).
+  void copy_rows(std::size_t at, std::size_t n, const MutableHeatmapView& dst, int c, int y) {
+    if (stream_) {
+      if (uint8_)
+        stream_->read(at, n, dst.row_u8(c, y));
+      else
+        stream_->read(at, n, dst.row_f32(c, y));
+    } else if (uint8_) {
+      std::copy_n(arr_.u8.data() + at, n, dst.row_u8(c, y));
+    } else {
+      std::copy_n(arr_.f32.data() + at, n, dst.row_f32(c, y));
+    }
+  }
+
   std::string path_;
-  NpyArray arr_;
+  std::unique_ptr<NpyStream> stream_;  // C-order regular files
+  NpyArray arr_;                       // everything else, read whole
   long frames_ = 0, i_ = 0;
   int k_ = 1, h_ = 0, w_ = 0;
+  bool uint8_ = false;
 };
 
 }  // namespace

@@ -13,6 +13,14 @@ std::string lower_ext(const std::string& spec) {
 }
 }  // namespace
 
+std::optional<Frame> Source::next_into(const MutableHeatmapView& dst) {
+  std::optional<Frame> f = next();
+  if (!f) return f;
+  copy_heatmap(f->heatmap.view(), dst);
+  f->heatmap = Heatmap();
+  return f;
+}
+
 std::unique_ptr<Source> open_source(const std::string& spec, const SourceOptions& opt) {
   std::unique_ptr<Source> src;
   const std::string ext = lower_ext(spec);

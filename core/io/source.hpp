@@ -45,6 +45,16 @@ struct Frame {
   std::vector<Landmark> landmarks;
   double pose_presence = 0;
   Box model_box;
+  // The synthetic source: the scene at this frame, whose render(heatmap type) is the heatmap
+  // (an engine can render it itself: Engine::decode_scene). Null for every other source.
+  std::shared_ptr<const Scene> scene;
+};
+
+// The element type and sizes of a frame, known before its pixels are read.
+struct FrameShape {
+  ElemType type = ElemType::kFloat32;
+  int width = 0, height = 0, channels = 1;
+  bool operator==(const FrameShape&) const = default;
 };
 
 // A heatmap point (pixel centres at integers) in image pixels: each heatmap pixel covers
@@ -68,6 +78,15 @@ class Source {
   virtual ~Source() = default;
   // The next frame, or nullopt at the end. Throws SourceError on a read failure.
   virtual std::optional<Frame> next() = 0;
+  // Frames written straight into caller memory (an engine's frame memory: no host copy).
+  // next_shape: the shape of the frame the next call would return, without reading it;
+  // nullopt at the end, or when the source cannot say before reading (then call next()).
+  virtual std::optional<FrameShape> next_shape() { return std::nullopt; }
+  // The next frame with its pixels written into dst (sizes and type as next_shape() said; any
+  // strides) and its heatmap left empty; every other field as next() fills it. nullopt at the
+  // end. Throws SourceError as next() does (dst is then undefined) and std::invalid_argument
+  // when dst does not have the frame's shape. This default reads next() and copies.
+  virtual std::optional<Frame> next_into(const MutableHeatmapView& dst);
   // Human-readable description, e.g. "synthetic 512x512, 4 subjects".
   virtual std::string describe() const = 0;
   // Total frames when known (files), -1 otherwise (camera, synthetic). For videos, the count

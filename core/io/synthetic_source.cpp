@@ -11,15 +11,17 @@ class SyntheticSource : public Source {
   explicit SyntheticSource(const SyntheticOptions& o) : opt_(o), scene_(scene_config(o)) {}
 
   std::optional<Frame> next() override {
+    std::optional<Frame> f = advance();
+    if (f) f->heatmap = scene_.render(type());
+    return f;
+  }
+  std::optional<FrameShape> next_shape() override {
     if (opt_.frames >= 0 && index_ >= opt_.frames) return std::nullopt;
-    if (index_ > 0 && opt_.animate) scene_.step();
-    Frame f;
-    f.index = index_++;
-    f.timestamp_s = f.index / 60.0;
-    f.heatmap = scene_.render(opt_.uint8 ? ElemType::kUInt8 : ElemType::kFloat32);
-    std::vector<Point2> gt;
-    for (const Subject& s : scene_.subjects()) gt.push_back({s.x, s.y});
-    f.ground_truth.push_back(std::move(gt));
+    return FrameShape{type(), opt_.width, opt_.height, 1};
+  }
+  std::optional<Frame> next_into(const MutableHeatmapView& dst) override {
+    std::optional<Frame> f = advance();
+    if (f) scene_.render_into(dst);  // the same values as next()'s heatmap, rendered in place
     return f;
   }
   std::string describe() const override {
@@ -30,6 +32,21 @@ class SyntheticSource : public Source {
   long frame_count() const override { return opt_.frames; }
 
  private:
+  ElemType type() const { return opt_.uint8 ? ElemType::kUInt8 : ElemType::kFloat32; }
+  // The next frame without its pixels: the scene moved on, ground truth and the scene itself.
+  std::optional<Frame> advance() {
+    if (opt_.frames >= 0 && index_ >= opt_.frames) return std::nullopt;
+    if (index_ > 0 && opt_.animate) scene_.step();
+    Frame f;
+    f.index = index_++;
+    f.timestamp_s = f.index / 60.0;
+    std::vector<Point2> gt;
+    for (const Subject& s : scene_.subjects()) gt.push_back({s.x, s.y});
+    f.ground_truth.push_back(std::move(gt));
+    f.scene = std::make_shared<const Scene>(scene_);
+    return f;
+  }
+
   SyntheticOptions opt_;
   Scene scene_;
   long index_ = 0;

@@ -32,17 +32,6 @@ const char* transform_name(Transform t) {
   return "?";
 }
 
-namespace {
-
-Heatmap from_float(const cv::Mat& m) {  // CV_32F single channel
-  Heatmap h(m.cols, m.rows, 1, ElemType::kFloat32);
-  for (int y = 0; y < m.rows; ++y)
-    std::copy_n(m.ptr<float>(y), m.cols, h.f32() + static_cast<std::size_t>(y) * m.cols);
-  return h;
-}
-
-}  // namespace
-
 FrameTransform::FrameTransform(const TransformOptions& opt) : opt_(opt) {
   if (opt.transform != Transform::kTemplate) return;
   if (opt.template_path.empty())
@@ -52,25 +41,46 @@ FrameTransform::FrameTransform(const TransformOptions& opt) : opt_(opt) {
     throw std::runtime_error(opt.template_path + ": not a readable template image");
 }
 
+ElemType FrameTransform::output_type() const {
+  return opt_.transform == Transform::kIntensity ? ElemType::kUInt8 : ElemType::kFloat32;
+}
+
 Heatmap FrameTransform::apply(const cv::Mat& bgr) {
+  Heatmap h(bgr.cols, bgr.rows, 1, output_type());
+  apply_into(bgr, h.mutable_view());
+  return h;
+}
+
+void FrameTransform::apply_into(const cv::Mat& bgr, const MutableHeatmapView& dst) {
   assert(bgr.type() == CV_8UC3 && !bgr.empty());
-  cv::Mat gray, out;
+  if (dst.data == nullptr || dst.width != bgr.cols || dst.height != bgr.rows || dst.channels != 1 ||
+      dst.type != output_type() || dst.row_stride < dst.width)
+    throw std::invalid_argument(std::string("transform ") + transform_name(opt_.transform) +
+                                ": the destination does not fit a " + std::to_string(bgr.cols) +
+                                " x " + std::to_string(bgr.rows) + " " + elem_name(output_type()) +
+                                " map");
+  // dst as a Mat header: OpenCV writes into it in place (same size and type: no reallocation).
+  const int cv_type = dst.type == ElemType::kUInt8 ? CV_8U : CV_32F;
+  const auto header = [&] {
+    return cv::Mat(dst.height, dst.width, cv_type, dst.data,
+                   static_cast<std::size_t>(dst.row_stride) * elem_size(dst.type));
+  };
+  cv::Mat out = header(), gray;
+  // Had OpenCV allocated a new output after all, its values still land in dst.
+  const auto landed = [&] {
+    if (out.data != dst.data) out.copyTo(header());
+  };
   switch (opt_.transform) {
-    case Transform::kIntensity: {
-      cv::cvtColor(bgr, gray, cv::COLOR_BGR2GRAY);
-      Heatmap h(gray.cols, gray.rows, 1, ElemType::kUInt8);
-      for (int y = 0; y < gray.rows; ++y)
-        std::copy_n(gray.ptr<std::uint8_t>(y), gray.cols,
-                    h.u8() + static_cast<std::size_t>(y) * gray.cols);
-      return h;
-    }
+    case Transform::kIntensity:
+      cv::cvtColor(bgr, out, cv::COLOR_BGR2GRAY);
+      landed();
+      break;
     case Transform::kColor: {
       cv::Mat hsv, target(1, 1, CV_8UC3,
                           cv::Scalar(opt_.color_bgr[0], opt_.color_bgr[1], opt_.color_bgr[2]));
       cv::cvtColor(bgr, hsv, cv::COLOR_BGR2HSV);
       cv::cvtColor(target, target, cv::COLOR_BGR2HSV);
       const cv::Vec3b t = target.at<cv::Vec3b>(0, 0);
-      out.create(bgr.rows, bgr.cols, CV_32F);
       const double inv = 1.0 / (2 * opt_.color_sigma * opt_.color_sigma);
       for (int y = 0; y < hsv.rows; ++y)
         for (int x = 0; x < hsv.cols; ++x) {
@@ -80,7 +90,7 @@ Heatmap FrameTransform::apply(const cv::Mat& bgr) {
           const double ds = static_cast<double>(p[1]) - t[1], dv = static_cast<double>(p[2]) - t[2];
           out.at<float>(y, x) = static_cast<float>(std::exp(-(dh * dh + ds * ds + dv * dv) * inv));
         }
-      return from_float(out);
+      break;
     }
     case Transform::kTemplate: {
       cv::cvtColor(bgr, gray, cv::COLOR_BGR2GRAY);
@@ -88,20 +98,20 @@ Heatmap FrameTransform::apply(const cv::Mat& bgr) {
         throw std::runtime_error(opt_.template_path + ": template larger than the frame");
       cv::Mat resp;
       cv::matchTemplate(gray, templ_, resp, cv::TM_CCOEFF_NORMED);
-      out = cv::Mat(gray.rows, gray.cols, CV_32F, cv::Scalar(-1));
+      out.setTo(cv::Scalar(-1));
       resp.copyTo(out(cv::Rect(templ_.cols / 2, templ_.rows / 2, resp.cols, resp.rows)));
-      return from_float(out);
+      break;
     }
     case Transform::kMotion: {
       cv::cvtColor(bgr, gray, cv::COLOR_BGR2GRAY);
       gray.convertTo(gray, CV_32F);
       if (prev_.empty() || prev_.size() != gray.size()) prev_ = gray.clone();
       cv::absdiff(gray, prev_, out);
+      landed();
       prev_ = gray;
-      return from_float(out);
+      break;
     }
   }
-  throw std::logic_error("unknown transform");
 }
 
 }  // namespace peakscope::io

@@ -38,6 +38,12 @@ class FrameTransform {
   //               template does not fit; throws std::runtime_error when it exceeds the frame;
   //   kMotion     float |grey - previous grey| (zeros on the first frame).
   Heatmap apply(const cv::Mat& bgr);
+  // The element type apply() gives: uint8 for kIntensity, float32 otherwise.
+  ElemType output_type() const;
+  // apply() written straight into dst (an engine's frame memory): one channel of the frame's
+  // width and height and output_type(), any row stride; the same values bit for bit. Throws
+  // std::invalid_argument when dst does not fit, std::runtime_error as apply() does.
+  void apply_into(const cv::Mat& bgr, const MutableHeatmapView& dst);
 
   Transform kind() const { return opt_.transform; }
 

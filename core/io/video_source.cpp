@@ -53,25 +53,26 @@ class VideoSource : public Source {
   }
 
   std::optional<Frame> next() override {
-    cv::Mat bgr;
-    if (!first_.empty()) {
-      bgr = first_;
-      first_.release();
-    } else if (!cap_.read(bgr) || bgr.empty()) {
-      if (camera_) throw SourceError(spec_ + ": the camera stopped delivering frames");
-      if (frames_ > 0 && index_ < frames_)
-        short_ = "stopped after " + std::to_string(index_) + " of " + std::to_string(frames_) +
-                 " frames";
-      return std::nullopt;
+    std::optional<Frame> f = take();
+    if (!f || opt_.frames_only) return f;
+    f->heatmap = transform(f->image);
+    return f;
+  }
+  // The next frame is read (and kept) to learn its size; the transform gives its type.
+  std::optional<FrameShape> next_shape() override {
+    if (opt_.frames_only || !fetch()) return std::nullopt;
+    return FrameShape{transform_->output_type(), first_.cols, first_.rows, 1};
+  }
+  // The transform's output written straight into dst (no temporary heatmap).
+  std::optional<Frame> next_into(const MutableHeatmapView& dst) override {
+    if (opt_.frames_only) return Source::next_into(dst);
+    std::optional<Frame> f = take();
+    if (!f) return f;
+    try {
+      transform_->apply_into(f->image, dst);
+    } catch (const std::runtime_error& e) {
+      throw SourceError(spec_ + ": " + e.what());
     }
-    Frame f;
-    f.index = index_++;
-    f.timestamp_s = cap_.get(cv::CAP_PROP_POS_MSEC) * 1e-3;
-    f.image = bgr;
-    if (opt_.frames_only) return f;
-    f.heatmap = transform(bgr);
-    f.image_scale_x = static_cast<double>(bgr.cols) / f.heatmap.width();
-    f.image_scale_y = static_cast<double>(bgr.rows) / f.heatmap.height();
     return f;
   }
   std::string describe() const override {
@@ -86,6 +87,32 @@ class VideoSource : public Source {
   }
 
  private:
+  // Makes first_ the next BGR frame (read unless one is waiting there); false at the end.
+  bool fetch() {
+    if (!first_.empty()) return true;
+    cv::Mat bgr;
+    if (!cap_.read(bgr) || bgr.empty()) {
+      if (camera_) throw SourceError(spec_ + ": the camera stopped delivering frames");
+      if (frames_ > 0 && index_ < frames_)
+        short_ = "stopped after " + std::to_string(index_) + " of " + std::to_string(frames_) +
+                 " frames";
+      return false;
+    }
+    first_ = bgr;
+    return true;
+  }
+  // The next frame with its image (heatmap not computed yet; image scale 1: the transforms
+  // keep the frame's size).
+  std::optional<Frame> take() {
+    if (!fetch()) return std::nullopt;
+    Frame f;
+    f.index = index_++;
+    f.timestamp_s = cap_.get(cv::CAP_PROP_POS_MSEC) * 1e-3;
+    f.image = first_;
+    first_.release();
+    return f;
+  }
+
   Heatmap transform(const cv::Mat& bgr) {
     try {
       return transform_->apply(bgr);

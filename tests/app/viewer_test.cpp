@@ -176,6 +176,31 @@ TEST(ViewerAppTest, GpuBackendMarkersWhereTheEngineSays) {
   EXPECT_LT(r.report["comparison"]["diff_px"].get<double>(), 1e-3);
 }
 
+// The synthetic scene rendered by the GPU engine itself (decode_scene; on hardware GL by
+// default, forced here on llvmpipe): the markers where the double reference puts them (1e-3
+// px) and the sampled CPU decode of the worker's host copy agrees.
+TEST(ViewerAppTest, GpuMadeSceneMarkersEqualTheCpuDecode) {
+  const ViewerRun r =
+      run_viewer("gpuscene", kArgs + " --backend gpu", "PEAKSCOPE_VIEWER_GPU_SCENE=1");
+  EXPECT_EQ(r.report.value("backend", ""), "gpu") << r.report.dump();
+  EXPECT_TRUE(r.report.value("scene_made_by_engine", false)) << r.report.dump();
+  check_markers(r, expected(kFrames, kSeed, kBeta, true));
+  EXPECT_TRUE(r.report["comparison"]["ran"].get<bool>());
+  EXPECT_LT(r.report["comparison"]["diff_px"].get<double>(), 1e-3);
+  // Without the override llvmpipe keeps the CPU-rendered frame; the CPU engine always does.
+  const ViewerRun plain =
+      run_viewer("gpuscene0", kArgs + " --backend gpu", "PEAKSCOPE_VIEWER_GPU_SCENE=0");
+  EXPECT_FALSE(plain.report.value("scene_made_by_engine", true));
+  const ViewerRun cpu =
+      run_viewer("gpuscenecpu", kArgs + " --backend cpu", "PEAKSCOPE_VIEWER_GPU_SCENE=1");
+  EXPECT_FALSE(cpu.report.value("scene_made_by_engine", true));
+  ASSERT_EQ(plain.report["keypoints"].size(), 1u);
+  for (const char* f : {"soft_x", "soft_y"})
+    EXPECT_NEAR(r.report["keypoints"][0][f].get<double>(),
+                cpu.report["keypoints"][0][f].get<double>(), 1e-3)
+        << f;
+}
+
 TEST(ViewerAppTest, CpuBackendMarkersWhereTheEngineSays) {
   const ViewerRun r = run_viewer("cpu", kArgs + " --backend cpu");
   EXPECT_EQ(r.report.value("backend", ""), "cpu");

@@ -1,7 +1,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 
+#include "core/cpu_engine.hpp"
 #include "core/reference.hpp"
 #include "core/scene.hpp"
 
@@ -86,6 +88,66 @@ TEST(SceneTest, PerSubjectStackHasOneChannelPerSubject) {
     EXPECT_NEAR(k.soft_x, s.subjects()[c].x, 0.6);
     EXPECT_NEAR(k.soft_y, s.subjects()[c].y, 0.6);
   }
+}
+
+// Rendering into caller memory (an engine's frame memory, padded rows and planes) gives
+// render()'s values bit for bit and writes nothing outside the frame.
+TEST(SceneTest, RenderIntoPaddedMemoryEqualsRender) {
+  SceneConfig cfg;
+  cfg.width = 45;
+  cfg.height = 23;
+  cfg.subjects = 3;
+  cfg.fwhm = 7;
+  const Scene scene(cfg);
+  for (ElemType t : {ElemType::kFloat32, ElemType::kUInt8})
+    for (int k : {1, 3}) {
+      const std::size_t es = elem_size(t);
+      const std::ptrdiff_t rs = 50, cs = 50 * 23 + 16;
+      std::vector<std::uint8_t> mem(static_cast<std::size_t>(cs) * k * es, 0xA5);
+      const MutableHeatmapView dst{mem.data(), t, 45, 23, k, rs, cs};
+      const Heatmap want = k == 1 ? scene.render(t) : scene.render_per_subject(t);
+      if (k == 1)
+        scene.render_into(dst);
+      else
+        scene.render_per_subject_into(dst);
+      for (int c = 0; c < k; ++c)
+        for (int y = 0; y < 23; ++y) {
+          const std::uint8_t* row = mem.data() + (c * cs + y * rs) * es;
+          EXPECT_EQ(std::memcmp(row, want.u8() + ((c * 23 + y) * 45) * es, 45 * es), 0);
+          for (std::size_t b = 45 * es; b < static_cast<std::size_t>(rs) * es && y < 22; ++b)
+            EXPECT_EQ(row[b], 0xA5);
+        }
+      EXPECT_THROW(scene.render_into({mem.data(), t, 44, 23, 1, rs, cs}), std::invalid_argument);
+      EXPECT_THROW(scene.render_per_subject_into({mem.data(), t, 45, 23, 2, rs, cs}),
+                   std::invalid_argument);
+    }
+}
+
+// The CPU engine's frame memory: decode_acquired decodes what was written, as decode() does.
+TEST(SceneTest, CpuEngineDecodesTheFrameWrittenIntoItsMemory) {
+  SceneConfig cfg;
+  cfg.width = 80;
+  cfg.height = 60;
+  cfg.subjects = 4;
+  cfg.fwhm = 9;
+  const Scene scene(cfg);
+  CpuEngine e(2);
+  const DecodeOptions o{30.0, true};
+  EXPECT_THROW(e.decode_acquired(o), std::logic_error);
+  for (int round = 0; round < 2; ++round) {
+    scene.render_per_subject_into(e.acquire_frame(ElemType::kFloat32, 80, 60, 4));
+    const std::vector<Keypoint> got = e.decode_acquired(o);
+    const Heatmap m = scene.render_per_subject(ElemType::kFloat32);
+    const std::vector<Keypoint> want = e.decode(m.view(), o);
+    ASSERT_EQ(got.size(), want.size());
+    for (std::size_t c = 0; c < got.size(); ++c) {
+      EXPECT_EQ(got[c].soft_x, want[c].soft_x);
+      EXPECT_EQ(got[c].soft_y, want[c].soft_y);
+      EXPECT_EQ(got[c].argmax_x, want[c].argmax_x);
+    }
+    EXPECT_THROW(e.decode_acquired(o), std::logic_error);  // one decode per acquire
+  }
+  EXPECT_THROW(e.decode_acquired({-1.0, true}), std::invalid_argument);
 }
 
 TEST(SceneTest, RejectsBadConfig) {
