@@ -57,7 +57,7 @@ class Writer {
     const std::vector<std::vector<DecodedPoint>> points =
         lab_.active() ? decode_lab(engine_, kps, lab_.decoders, opt(), lab_.params)
                       : std::vector<std::vector<DecodedPoint>>{};
-    // gpu-synthetic frames carry no pixels: the scene's size (set_map_size).
+    // Frames without pixels here (gpu-synthetic, written into the engine): set_map_size's.
     const int w = f.heatmap.width() ? f.heatmap.width() : map_w_;
     const int h = f.heatmap.height() ? f.heatmap.height() : map_h_;
     backends_ |= backend[0] == 'g' ? 1 : 2;
@@ -128,7 +128,8 @@ class Writer {
     ++n_;
   }
 
-  // The map size of frames that carry no pixels (gpu-synthetic: the engine renders them).
+  // The map size of frames that carry no pixels (gpu-synthetic, frames written into the
+  // engine's memory).
   void set_map_size(int w, int h) {
     map_w_ = w;
     map_h_ = h;
@@ -280,12 +281,12 @@ int run_decode(const DecodeArgs& a) {
                         scene_frames->scene().config().height);
 
   // Frames are written straight into the engine's frame memory (Engine::acquire_frame: on
-  // the GPU its mapped staging slot, no host copy) unless something on the CPU reads the frame
-  // after the decode (the decoding lab); sources that cannot say a frame's shape before
-  // reading it give a host frame, which the engine copies. PEAKSCOPE_HOST_FRAMES=1 keeps
-  // every frame on the host (tests compare both paths; measurements time them).
+  // the GPU its mapped staging slot, no host copy; the decoding lab reads it there too,
+  // through the engine); sources that cannot say a frame's shape before reading it give a
+  // host frame, which the engine copies. PEAKSCOPE_HOST_FRAMES=1 keeps every frame on the
+  // host (tests compare both paths; measurements time them).
   const char* host_env = std::getenv("PEAKSCOPE_HOST_FRAMES");
-  const bool direct = !scene_frames && !lab.active() && !(host_env && host_env[0] == '1');
+  const bool direct = !scene_frames && !(host_env && host_env[0] == '1');
   std::string error;
   int code = kExitOk;
   Progress progress(src->frame_count());
@@ -301,6 +302,7 @@ int run_decode(const DecodeArgs& a) {
         f = src->next_into(mem);
         if (!f) break;
         kps = engine->decode_acquired(opt);
+        writer.set_map_size(shape->width, shape->height);  // the frame's pixels are the engine's
       } else {
         f = src->next();
         if (!f) break;
