@@ -32,16 +32,26 @@ const char* depth_name(int depth) {
   return "?";
 }
 
-// Loads one image at its depth (see make_image_source's contract in source.hpp) plus an
-// 8-bit BGR copy for display and models.
-Frame load_image(const std::string& path, long index) {
+// One image decoded at its depth: the frame without its heatmap (index, dtype, BGR copy) and
+// the grey map the heatmap is made of (see make_image_source's contract in source.hpp).
+struct LoadedImage {
+  Frame frame;
+  cv::Mat gray, alpha;  // alpha empty unless some pixel is fully transparent
+  ElemType type() const {
+    return gray.depth() == CV_8U && alpha.empty() ? ElemType::kUInt8 : ElemType::kFloat32;
+  }
+};
+
+LoadedImage decode_image(const std::string& path, long index) {
   const cv::Mat raw = cv::imread(path, cv::IMREAD_UNCHANGED);
   if (raw.empty()) throw SourceError(path + ": not a readable image (OpenCV could not decode it)");
   const int depth = raw.depth();
   // cvtColor takes 8U, 16U and 32F; other depths go to float32 first (exact for 8S, 16S).
   cv::Mat src = raw;
   if (depth != CV_8U && depth != CV_16U && depth != CV_32F) raw.convertTo(src, CV_32F);
-  cv::Mat gray, alpha;
+  LoadedImage li;
+  cv::Mat& gray = li.gray;
+  cv::Mat alpha;
   switch (src.channels()) {
     case 1:
       gray = src;
@@ -64,25 +74,11 @@ Frame load_image(const std::string& path, long index) {
       throw SourceError(path + ": " + std::to_string(src.channels()) +
                         " channels (expected grey, BGR or BGRA)");
   }
-  const bool masked = !alpha.empty() && cv::countNonZero(alpha) < alpha.rows * alpha.cols;
-  Frame f;
+  if (!alpha.empty() && cv::countNonZero(alpha) < alpha.rows * alpha.cols) li.alpha = alpha;
+  Frame& f = li.frame;
   f.index = index;
   f.input_dtype = depth_name(depth);
   f.narrowed = depth == CV_64F || depth == CV_32S;
-  if (gray.depth() == CV_8U && !masked) {
-    f.heatmap = Heatmap(gray.cols, gray.rows, 1, ElemType::kUInt8);
-    for (int y = 0; y < gray.rows; ++y)
-      std::copy_n(gray.ptr<std::uint8_t>(y), gray.cols,
-                  f.heatmap.u8() + static_cast<std::size_t>(y) * gray.cols);
-  } else {
-    cv::Mat g32;
-    gray.convertTo(g32, CV_32F);  // 16-bit values stay 0..65535
-    if (masked) g32.setTo(std::numeric_limits<float>::quiet_NaN(), alpha == 0);
-    f.heatmap = Heatmap(g32.cols, g32.rows, 1, ElemType::kFloat32);
-    for (int y = 0; y < g32.rows; ++y)
-      std::copy_n(g32.ptr<float>(y), g32.cols,
-                  f.heatmap.f32() + static_cast<std::size_t>(y) * g32.cols);
-  }
   // The 8-bit BGR frame: 8-bit images as they are; deeper ones scaled from their finite
   // min..max (what a viewer shows), alpha dropped.
   cv::Mat bgr8 = src;
@@ -103,7 +99,32 @@ Frame load_image(const std::string& path, long index) {
     cv::cvtColor(bgr8, f.image, cv::COLOR_BGRA2BGR);
   else
     f.image = bgr8;
-  return f;
+  return li;
+}
+
+// The heatmap of a decoded image written into dst (its size, li.type(), any row stride):
+// 8-bit grey as uint8, anything else as float32 (16-bit values stay 0..65535), fully
+// transparent pixels NaN.
+void write_heatmap(const LoadedImage& li, const MutableHeatmapView& dst) {
+  if (dst.data == nullptr || dst.width != li.gray.cols || dst.height != li.gray.rows ||
+      dst.channels != 1 || dst.type != li.type() || dst.row_stride < dst.width)
+    throw std::invalid_argument("image: the destination does not fit a " +
+                                std::to_string(li.gray.cols) + " x " +
+                                std::to_string(li.gray.rows) + " " + elem_name(li.type()) + " map");
+  const std::size_t step = static_cast<std::size_t>(dst.row_stride) * elem_size(dst.type);
+  if (dst.type == ElemType::kUInt8) {
+    li.gray.copyTo(cv::Mat(dst.height, dst.width, CV_8U, dst.data, step));
+    return;
+  }
+  cv::Mat out(dst.height, dst.width, CV_32F, dst.data, step);
+  if (li.gray.depth() == CV_32F) {
+    li.gray.copyTo(out);
+  } else {
+    cv::Mat g32;
+    li.gray.convertTo(g32, CV_32F);
+    g32.copyTo(out);
+  }
+  if (!li.alpha.empty()) out.setTo(std::numeric_limits<float>::quiet_NaN(), li.alpha == 0);
 }
 
 class ImageListSource : public Source {
@@ -113,19 +134,49 @@ class ImageListSource : public Source {
     interval_s_ = opt.hold_s > 0 ? opt.hold_s : (opt.fps > 0 ? 1.0 / opt.fps : 0.0);
   }
   std::optional<Frame> next() override {
-    if (i_ >= files_.size()) return std::nullopt;
-    const long idx = static_cast<long>(i_);
-    Frame f = load_image(files_[i_++], idx);
-    f.timestamp_s = idx * interval_s_;
-    return f;
+    std::optional<LoadedImage> li = take();
+    if (!li) return std::nullopt;
+    Heatmap h(li->gray.cols, li->gray.rows, 1, li->type());
+    write_heatmap(*li, h.mutable_view());
+    li->frame.heatmap = std::move(h);
+    return std::move(li->frame);
+  }
+  // The next image is decoded (and kept) to learn its size and type.
+  std::optional<FrameShape> next_shape() override {
+    if (!fetch()) return std::nullopt;
+    return FrameShape{pending_->type(), pending_->gray.cols, pending_->gray.rows, 1};
+  }
+  // The grey map converted straight into dst (no temporary heatmap).
+  std::optional<Frame> next_into(const MutableHeatmapView& dst) override {
+    std::optional<LoadedImage> li = take();
+    if (!li) return std::nullopt;
+    write_heatmap(*li, dst);
+    return std::move(li->frame);
   }
   double frame_interval_s() const override { return interval_s_; }
   std::string describe() const override { return what_; }
   long frame_count() const override { return static_cast<long>(files_.size()); }
 
  private:
+  // Makes pending_ the next image (decoded unless one is waiting); false at the end.
+  bool fetch() {
+    if (pending_) return true;
+    if (i_ >= files_.size()) return false;
+    const long idx = static_cast<long>(i_);
+    pending_ = decode_image(files_[i_++], idx);
+    pending_->frame.timestamp_s = idx * interval_s_;
+    return true;
+  }
+  std::optional<LoadedImage> take() {
+    if (!fetch()) return std::nullopt;
+    std::optional<LoadedImage> li = std::move(pending_);
+    pending_.reset();
+    return li;
+  }
+
   std::vector<std::string> files_;
   std::string what_;
+  std::optional<LoadedImage> pending_;
   std::size_t i_ = 0;
   double interval_s_ = 0;
 };
@@ -170,7 +221,7 @@ std::unique_ptr<Source> make_image_source(const std::string& path, const ImageOp
     return std::make_unique<ImageListSource>(std::move(files), what, opt);
   }
   if (!fs::exists(path, ec)) throw SourceError(path + ": no such file");
-  load_image(path, 0);  // fail now, with the file's name, if it is not an image
+  decode_image(path, 0);  // fail now, with the file's name, if it is not an image
   return std::make_unique<ImageListSource>(std::vector<std::string>{path}, "image " + path, opt);
 }
 

@@ -4,6 +4,7 @@
 // keypoints decode() gives for the same frame, within 1e-3 px of the double reference.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "core/cpu_engine.hpp"
@@ -132,6 +133,28 @@ TEST(GlFramesGLTest, GpuFailureAfterTheFrameWasWrittenStillDecodesIt) {
   ASSERT_NE(img.cpu, nullptr);
   EXPECT_EQ(img.keypoint.soft_x, got[2].soft_x);
   check_engine(e, "after the fallback");
+}
+
+// A frame beyond the GPU's storage block limit: acquire_frame itself moves to the CPU
+// engine's memory, and the frame written there decodes.
+TEST(GlFramesGLTest, FrameTooLargeForTheGpuIsAcquiredOnTheCpu) {
+  testing::gl_context();
+  GLint limit = 0;
+  glGetIntegerv(GL_MAX_SHADER_STORAGE_BLOCK_SIZE, &limit);
+  ASSERT_GT(limit, 0);
+  gpu::EngineChoice c = select_engine(Backend::kGpu, gpu::ContextMode::kOwnHeadless, true);
+  ASSERT_EQ(c.engine->kind(), Backend::kGpu) << c.reason;
+  const int w = static_cast<int>(static_cast<std::size_t>(limit) / 4 / 2 + 64);
+  const MutableHeatmapView mem = c.engine->acquire_frame(ElemType::kFloat32, w, 2, 1);
+  EXPECT_EQ(c.engine->kind(), Backend::kCpu);
+  EXPECT_NE(c.engine->fallback_reason().find("storage block limit"), std::string::npos)
+      << c.engine->fallback_reason();
+  for (int y = 0; y < 2; ++y) std::fill_n(mem.row_f32(0, y), w, 0.0f);
+  mem.row_f32(0, 1)[12345] = 1.0f;
+  const auto k = c.engine->decode_acquired({100.0, false});
+  EXPECT_EQ(k[0].argmax_x, 12345);
+  EXPECT_EQ(k[0].argmax_y, 1);
+  EXPECT_EQ(c.engine->last_decode_backend(), Backend::kCpu);
 }
 
 TEST(GlFramesGLTest, AutoEngineMeasuresOnTheWrittenFrameThenUsesTheChosenEnginesMemory) {

@@ -7,6 +7,9 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+#include <opencv2/videoio.hpp>
 #include <random>
 
 #include "core/io/npy.hpp"
@@ -114,6 +117,38 @@ TEST(CliFramesTest, SyntheticScenesTheSameEitherWay) {
     EXPECT_EQ(direct.out, host.out) << backend;
     EXPECT_NE(direct.out.find("error_to_ground_truth"), std::string::npos);
   }
+}
+
+// Images (converted into the engine's memory) and a video (its capture transform writes
+// there): the same JSON as with host frames.
+TEST(CliFramesTest, ImagesAndVideoTheSameEitherWay) {
+  const fs::path dir = tmp("imgdir");
+  fs::create_directories(dir);
+  const std::string video = tmp("clip.avi");
+  {
+    cv::VideoWriter vw(video, cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), 10, cv::Size(64, 48));
+    ASSERT_TRUE(vw.isOpened());
+    for (int t = 0; t < 4; ++t) {
+      cv::Mat img(48, 64, CV_8UC3, cv::Scalar(10, 20, 30));
+      cv::circle(img, cv::Point(8 + 5 * t, 20 + t), 5, cv::Scalar(0, 0, 255), cv::FILLED);
+      vw.write(img);
+      cv::Mat grey;
+      cv::cvtColor(img, grey, cv::COLOR_BGR2GRAY);
+      if (t % 2) grey.convertTo(grey, CV_16U, 200.0);  // 16-bit: float32 frames
+      ASSERT_TRUE(cv::imwrite((dir / ("f" + std::to_string(t) + ".png")).string(), grey));
+    }
+  }
+  for (const std::string& input : {dir.string(), video + " --transform intensity",
+                                   video + " --transform motion", video + " --transform color"})
+    for (const std::string backend : {"cpu", "gpu"}) {
+      SCOPED_TRACE(input + " " + backend);
+      const std::string args = "decode " + input + " --backend " + backend;
+      const CliRun direct = cli("", args, "media_direct");
+      const CliRun host = cli("PEAKSCOPE_HOST_FRAMES=1", args, "media_host");
+      ASSERT_EQ(direct.code, 0) << direct.err;
+      EXPECT_EQ(direct.out, host.out);
+      EXPECT_EQ(nlohmann::json::parse(direct.out)["frames_decoded"], 4);
+    }
 }
 
 TEST(CliFramesTest, TruncatedStackDecodesNothingAndSaysWhy) {

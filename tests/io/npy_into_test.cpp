@@ -266,25 +266,6 @@ TEST(NpyIntoTest, SyntheticSourceRendersIntoTheDestination) {
   }
 }
 
-TEST(NpyIntoTest, OtherSourcesCopyIntoTheDestination) {
-  cv::Mat img(9, 13, CV_8UC1);
-  for (int y = 0; y < img.rows; ++y)
-    for (int x = 0; x < img.cols; ++x)
-      img.at<std::uint8_t>(y, x) = static_cast<std::uint8_t>(x * 7 + y);
-  const std::string path = tmp("img.png");
-  ASSERT_TRUE(cv::imwrite(path, img));
-  auto a = make_image_source(path), b = make_image_source(path);
-  const auto g = b->next();
-  ASSERT_TRUE(g);
-  const HeatmapView gv = g->heatmap.view();
-  Padded dst({gv.type, gv.width, gv.height, gv.channels}, 2, 0);
-  const auto f = a->next_into(dst.view);
-  ASSERT_TRUE(f);
-  EXPECT_EQ(dst.touched_outside(), 0u);
-  for (int y = 0; y < gv.height; ++y)
-    EXPECT_EQ(std::memcmp(gv.row_u8(0, y), dst.view.row_u8(0, y), gv.width), 0);
-}
-
 // Rows of a one-channel map equal, bit for bit (any strides).
 void expect_same_map(const HeatmapView& want, const HeatmapView& got, const std::string& what) {
   ASSERT_EQ(want.type, got.type) << what;
@@ -297,6 +278,41 @@ void expect_same_map(const HeatmapView& want, const HeatmapView& got, const std:
                        static_cast<const char*>(got.data) + y * got.row_stride * es,
                        want.width * es) != 0;
   EXPECT_EQ(bad, 0u) << what << ": rows differ";
+}
+
+TEST(NpyIntoTest, ImagesConvertIntoTheDestination) {
+  // 8-bit grey (uint8), 16-bit (float32 values 0..65535), BGRA with transparent pixels (NaN).
+  cv::Mat g8(9, 13, CV_8UC1), g16(9, 13, CV_16UC1),
+      bgra(9, 13, CV_8UC4, cv::Scalar(40, 80, 120, 255));
+  for (int y = 0; y < 9; ++y)
+    for (int x = 0; x < 13; ++x) {
+      g8.at<std::uint8_t>(y, x) = static_cast<std::uint8_t>(x * 7 + y);
+      g16.at<std::uint16_t>(y, x) = static_cast<std::uint16_t>(x * 5000 + y);
+    }
+  bgra.at<cv::Vec4b>(4, 6)[3] = 0;
+  const std::string dir = tmp("imgs");
+  fs::create_directories(dir);
+  ASSERT_TRUE(cv::imwrite(dir + "/a.png", g8));
+  ASSERT_TRUE(cv::imwrite(dir + "/b.png", g16));
+  ASSERT_TRUE(cv::imwrite(dir + "/c.png", bgra));
+  auto a = make_image_source(dir), b = make_image_source(dir);
+  const ElemType types[] = {ElemType::kUInt8, ElemType::kFloat32, ElemType::kFloat32};
+  for (int i = 0; i < 3; ++i) {
+    const std::optional<FrameShape> s = a->next_shape();
+    ASSERT_TRUE(s);
+    EXPECT_EQ(s->type, types[i]) << i;
+    EXPECT_EQ(s, a->next_shape());
+    Padded dst(*s, 2, 0);
+    const auto f = a->next_into(dst.view);
+    const auto g = b->next();
+    ASSERT_TRUE(f && g);
+    EXPECT_EQ(dst.touched_outside(), 0u);
+    EXPECT_EQ(f->input_dtype, g->input_dtype);
+    EXPECT_EQ(f->image.size(), g->image.size());
+    expect_same_map(g->heatmap.view(), dst.view.view(), "image " + std::to_string(i));
+  }
+  EXPECT_FALSE(a->next_shape());
+  EXPECT_FALSE(b->next());
 }
 
 cv::Mat test_frame(int t) {
