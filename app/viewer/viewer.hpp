@@ -69,6 +69,8 @@ class Viewer {
   void take_frames(bool scripted_wait);
   void decode_current();
   void compare_engines(double now_s);
+  // The soft-argmax curve and the lab's curves from one beta grid of engine_ (errors shown).
+  void refresh_curves();
   std::string default_name(const char* kind, const char* ext = ".png") const;
   void save_sheet(const std::string& path);
   void save_beta_grid(const std::string& path);
