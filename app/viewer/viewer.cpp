@@ -23,8 +23,9 @@ namespace {
 double ms_since(Clock::time_point t) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
 }
-// On the CPU engine the curves are recomputed at most this often while frames arrive (25
-// decodes of the frame: too many for every frame); a stale curve is recomputed within it.
+// On the CPU engine (and a software rasteriser) the curves are recomputed at most this often
+// while frames arrive (25 decodes of the frame: too many for every frame); a stale curve is
+// recomputed within it.
 constexpr double kCurvePeriodS = 0.25;
 // The comparison decode on the CPU engine while the GPU engine runs.
 constexpr double kComparePeriodS = 1.0;
@@ -310,11 +311,14 @@ bool Viewer::frame(int fb_width, int fb_height, double now_s) {
                    DecodeOptions{st_.settings().beta(), st_.settings().normalize()},
                    st_.source_generation(), st_.frames_shown(), st_.shown_channel());
   // The soft-argmax curve and the lab's curves from one beta grid of engine_: every frame on
-  // the GPU (one submission), at most every kCurvePeriodS on the CPU. A scripted run's last
-  // frame always gets its own curve (it is what gets saved).
+  // a hardware GPU (one submission), at most every kCurvePeriodS on the CPU engine and on a
+  // software rasteriser (whose double-precision shaders run slower than the CPU engine). A
+  // scripted run's last frame always gets its own curve (it is what gets saved).
+  static const bool hardware = hardware_gl_renderer();
+  const bool live_curves = engine_->kind() == Backend::kGpu && hardware;
   if ((st_.curve_stale() || st_.lab().curves_stale()) &&
-      (engine_->kind() == Backend::kGpu || (scripted_ && !more) || st_.paused() ||
-       st_.source_ended() || now_s - last_curve_t_ >= kCurvePeriodS)) {
+      (live_curves || (scripted_ && !more) || st_.paused() || st_.source_ended() ||
+       now_s - last_curve_t_ >= kCurvePeriodS)) {
     refresh_curves();
     last_curve_t_ = now_s;
   }
