@@ -167,6 +167,7 @@ class GlEngine : public Engine {
   GpuFrame read_back(Slot& s);
   GLuint map_texture(int channel, bool values);
   void copy_in(const HeatmapView& map, const Slot& s);
+  std::size_t vecs_per_group(std::size_t nvec, int channels) const;
 
   Program partial_f32_, partial_u8_, max_f32_, max_u8_, combine_, combine_max_;
   Program values_f32_, values_u8_;
@@ -187,6 +188,7 @@ class GlEngine : public Engine {
   void* context_ = nullptr;
   bool robust_ = false;                   // glGetGraphicsResetStatus available
   bool copy_ = true;                      // host frames copied to device-local buffers
+  bool software_ = false;                 // a software rasteriser (llvmpipe): few workgroups
   std::vector<Keypoint> last_keypoints_;  // of the last decode(), for last_softmax
   std::string renderer_;
   std::unique_ptr<ThreadPool> pool_;  // splits large copies into staging
