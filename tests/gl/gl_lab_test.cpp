@@ -221,6 +221,12 @@ TEST(GlLabGLTest, FlatAllNanAndNonFinitePixels) {
   for (int i = 0; i < 32 * 24; ++i) neg.f32()[i] = neg.f32()[i] * 2 - 1.5f;  // max 0.5
   check_lab(neg.view(), {20, true}, "negative background");
 
+  Heatmap below = testing::gaussian_map(32, 24, 19.2, 6.7, 4.7, ElemType::kFloat32);
+  for (int i = 0; i < 32 * 24; ++i) below.f32()[i] = below.f32()[i] * 1.5f - 2.0f;  // max -0.5
+  Heatmap at_zero = testing::gaussian_map(32, 24, 8.8, 15.1, 4.7, ElemType::kFloat32);
+  for (int i = 0; i < 32 * 24; ++i) at_zero.f32()[i] -= 1.0f;  // max 0
+  check_lab(with_channels({below, at_zero}).view(), {20, true}, "negative maxima");
+
   Heatmap tiny = testing::gaussian_map(32, 24, 12.3, 9.9, 4.7, ElemType::kFloat32);
   for (int i = 0; i < 32 * 24; ++i) tiny.f32()[i] *= 1e-30f;  // normalise below 2^-64
   check_lab(tiny.view(), {20, true}, "max 1e-30");
