@@ -88,11 +88,18 @@ double expm1_d(double t) {
   return t * p;
 }
 
+// exp(t) for any t: exp_d (common.glsl) below 709, +inf above (a negative channel max makes
+// exp(-b m) overflow, as in double on the CPU, and the CPU's fallback follows).
+double exp_any(double t) {
+  if (t > 709.0LF) return double(uintBitsToFloat(0x7f800000u));
+  return exp_d(t);
+}
+
 // core/decoders/debiased.cpp debiased_weight(v, b, m) for finite v; e = exp(-b m) (with the
 // small-b m form) and small = |b m| <= 600.
 double debiased_w(double v, double b, double m, double e, bool small) {
   if (small) return expm1_d(b * v) * e;
-  return exp_d(b * (v - m)) - e;
+  return exp_any(b * (v - m)) - e;
 }
 
 void main() {
@@ -137,7 +144,7 @@ void main() {
       const double b = normalize ? beta / md : beta;  // effective_beta in double
       const bool deb = finite_max;                    // +Inf max: soft-argmax (on the CPU)
       const bool small = b * md <= 600.0LF && b * md >= -600.0LF;
-      const double e = deb ? exp_d(-b * md) : 0.0LF;
+      const double e = deb ? exp_any(-b * md) : 0.0LF;
 #endif
 #ifdef INPUT_U8
       barrier();  // the previous beta's table is no longer read

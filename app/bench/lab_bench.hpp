@@ -23,7 +23,8 @@ struct LabRow {
 std::vector<double> curve_betas();
 
 // Times the lab on `map` (decoded first on each engine with `opt`); median_us(f) runs f
-// repeatedly and returns its median time in microseconds. gl may be null (CPU figures only).
+// repeatedly and returns its median time in microseconds (the CPU grid of a frame over 4M
+// pixels is timed once). gl may be null (CPU figures only).
 LabRow bench_lab(const std::string& name, gpu::GlEngine* gl, CpuEngine& cpu, const HeatmapView& map,
                  const DecodeOptions& opt,
                  const std::function<double(const std::function<void()>&)>& median_us);

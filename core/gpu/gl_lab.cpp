@@ -23,8 +23,8 @@ namespace {
 // decode_combine.comp; the lab's own buffers from 8 up (shaders/lab_*.comp).
 constexpr GLuint kBindInput = 0, kBindResults = 3, kBindA = 8, kBindB = 9, kBindC = 10, kBindD = 11;
 constexpr std::uint32_t kNoPixel = 0xffffffffu;
-constexpr std::size_t kChunk = 4096;    // pixels per chunk in lab_grid.comp (256 threads x 16)
-constexpr GLuint kMaxGridGroups = 256;  // workgroups per channel, pass 1
+constexpr std::size_t kChunk = 4096;     // pixels per chunk in lab_grid.comp (256 threads x 16)
+constexpr GLuint kMaxGridGroups = 1024;  // workgroups per channel in pass 1
 constexpr std::size_t kGridPartBytes = std::size_t{64} << 20;  // bound on the partial states
 constexpr GLuint kMaxBlurGroups = 1024;
 
@@ -230,8 +230,8 @@ BetaGrid GlEngine::last_beta_grid(const std::vector<double>& betas, bool normali
   const std::size_t nq = debiased ? 6 : 3;
   const std::size_t n = static_cast<std::size_t>(s.width) * s.height;
   const std::size_t chunks = (n + kChunk - 1) / kChunk;
-  // At most 256 workgroups per channel, fewer when the partial states would grow too large;
-  // each covers whole chunks.
+  // At most 1024 workgroups per channel (enough to fill a large GPU with one channel), fewer when
+  // the partial states would grow too large; each covers whole chunks.
   std::size_t groups = std::min<std::size_t>(chunks, kMaxGridGroups);
   groups = std::max<std::size_t>(1, std::min(groups, kGridPartBytes / (K * J * nq * 8)));
   const std::size_t per_group = (chunks + groups - 1) / groups;

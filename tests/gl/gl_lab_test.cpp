@@ -9,6 +9,7 @@
 #include <cstring>
 #include <limits>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/cpu_engine.hpp"
@@ -16,6 +17,7 @@
 #include "core/decoders/lab.hpp"
 #include "core/decoders/reference_decoders.hpp"
 #include "core/gpu/gl_engine.hpp"
+#include "core/gpu/select_engine.hpp"
 #include "core/reference.hpp"
 #include "gl_test_context.hpp"
 #include "tests/support/maps.hpp"
@@ -219,6 +221,12 @@ TEST(GlLabGLTest, FlatAllNanAndNonFinitePixels) {
   for (int i = 0; i < 32 * 24; ++i) neg.f32()[i] = neg.f32()[i] * 2 - 1.5f;  // max 0.5
   check_lab(neg.view(), {20, true}, "negative background");
 
+  Heatmap below = testing::gaussian_map(32, 24, 19.2, 6.7, 4.7, ElemType::kFloat32);
+  for (int i = 0; i < 32 * 24; ++i) below.f32()[i] = below.f32()[i] * 1.5f - 2.0f;  // max -0.5
+  Heatmap at_zero = testing::gaussian_map(32, 24, 8.8, 15.1, 4.7, ElemType::kFloat32);
+  for (int i = 0; i < 32 * 24; ++i) at_zero.f32()[i] -= 1.0f;  // max 0
+  check_lab(with_channels({below, at_zero}).view(), {20, true}, "negative maxima");
+
   Heatmap tiny = testing::gaussian_map(32, 24, 12.3, 9.9, 4.7, ElemType::kFloat32);
   for (int i = 0; i < 32 * 24; ++i) tiny.f32()[i] *= 1e-30f;  // normalise below 2^-64
   check_lab(tiny.view(), {20, true}, "max 1e-30");
@@ -307,6 +315,37 @@ TEST(GlLabGLTest, GpuSceneFrames) {
         expect_point_near(a[c][i], b[c][i], 1e-3);
       }
   }
+}
+
+// The lab through the engine select_engine hands out (its own headless context, the CPU
+// fallback forwarding): engines that used the lab destroyed in either order, and used from
+// another thread.
+TEST(GlLabGLTest, SelectedEnginesDestroyedInEitherOrderAndOnAnotherThread) {
+  const Heatmap m = testing::gaussian_map(48, 40, 20.6, 13.3, 5.0, ElemType::kFloat32);
+  const DecodeOptions opt{20, true};
+  const std::vector<DecoderKind> kinds(std::begin(kAllDecoders), std::end(kAllDecoders));
+  CpuEngine cpu(1);
+  const auto want = decode_lab(cpu, cpu.decode(m.view(), opt), kinds, opt, {});
+  auto check = [&](Engine& e) {
+    const std::vector<Keypoint> k = e.decode(m.view(), opt);
+    EXPECT_EQ(e.last_decode_backend(), Backend::kGpu) << e.fallback_reason();
+    const auto got = decode_lab(e, k, kinds, opt, {});
+    for (std::size_t i = 0; i < kinds.size(); ++i) expect_point_near(got[0][i], want[0][i], 1e-3);
+    const BetaGrid g = e.last_beta_grid({1, 20}, true, true);
+    EXPECT_NEAR(g.keypoints[1][0].soft_x, k[0].soft_x, 1e-3);
+  };
+  for (bool first_goes_first : {true, false}) {
+    auto a = gpu::select_engine(Backend::kGpu, gpu::ContextMode::kOwnHeadless, true).engine;
+    auto b = gpu::select_engine(Backend::kGpu, gpu::ContextMode::kOwnHeadless, true).engine;
+    check(*a);
+    check(*b);
+    (first_goes_first ? a : b).reset();
+    check(first_goes_first ? *b : *a);
+    testing::gl_context();  // releases the kept engine's context from this thread
+    std::thread([&] { check(first_goes_first ? *b : *a); }).join();
+  }
+  testing::gl_context();
+  check(engine(Placement::kInPlace));
 }
 
 TEST(GlLabGLTest, BadCallsThrow) {
