@@ -28,6 +28,7 @@ shared double sh_sy[WG];
 double to_double(float v) {
   const uint b = floatBitsToUint(v);
   if (((b >> 23u) & 0xffu) != 0u) return double(v);
+  if ((b & 0x7fffffu) == 0u) return 0.0LF;  // +-0: llvmpipe's ldexp(0.0, -149) is not 0
   const double mag = ldexp(double(b & 0x7fffffu), -149);
   return (b & 0x80000000u) != 0u ? -mag : mag;
 }
