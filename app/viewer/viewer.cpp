@@ -314,12 +314,18 @@ bool Viewer::frame(int fb_width, int fb_height, double now_s) {
   // a hardware GPU (one submission), at most every kCurvePeriodS on the CPU engine and on a
   // software rasteriser (whose double-precision shaders run slower than the CPU engine). A
   // scripted run's last frame always gets its own curve (it is what gets saved).
+  // Whatever the engine, the curves take at most a fifth of the time while frames arrive: a
+  // grid that costs more (debiased on a large frame: ~1 s on the CPU at 1080p) waits four
+  // times its cost, so playback and the controls never stall behind it.
   static const bool hardware = hardware_gl_renderer();
   const bool live_curves = engine_->kind() == Backend::kGpu && hardware;
+  const double period = std::max(live_curves ? 0.0 : kCurvePeriodS, 4 * curve_cost_s_);
   if ((st_.curve_stale() || st_.lab().curves_stale()) &&
-      (live_curves || (scripted_ && !more) || st_.paused() || st_.source_ended() ||
-       now_s - last_curve_t_ >= kCurvePeriodS)) {
+      ((scripted_ && !more) || st_.paused() || st_.source_ended() ||
+       now_s - last_curve_t_ >= period)) {
+    const auto t0 = Clock::now();
     refresh_curves();
+    curve_cost_s_ = ms_since(t0) * 1e-3;
     last_curve_t_ = now_s;
   }
   compare_engines(now_s);
