@@ -4,25 +4,31 @@
 // core/decode.hpp's effective_beta: only when the max is finite and > 0), computed in double
 // and split so that the exponent cannot overflow; a max below 2^-64 (denormals included)
 // also sets a value shift that brings it to [1, 2).
-layout(local_size_x = 256) in;
+// WG: threads per workgroup (256; the engine compiles 64 for software rasterisers, where every
+// thread of a workgroup is a coroutine that each barrier switches through).
+#ifndef WG
+#define WG 256
+#endif
+layout(local_size_x = WG) in;
 layout(std430, binding = 1) readonly buffer Partials { Partial parts[]; };
 layout(std430, binding = 3) writeonly buffer Results { Result results[]; };
 
 uniform uint uGroups;  // partials per channel
 uniform double uBeta;  // MAX_ONLY: the user's beta
 
-shared uint sh_key[256];
-shared uint sh_idx[256];
-shared float sh_m[256];
-shared double sh_s[256];
-shared double sh_sx[256];
-shared double sh_sy[256];
+shared uint sh_key[WG];
+shared uint sh_idx[WG];
+shared float sh_m[WG];
+shared double sh_s[WG];
+shared double sh_sx[WG];
+shared double sh_sy[WG];
 
 #ifdef MAX_ONLY
 // A float as a double, exactly, on the bits (a GPU may flush a denormal when converting).
 double to_double(float v) {
   const uint b = floatBitsToUint(v);
   if (((b >> 23u) & 0xffu) != 0u) return double(v);
+  if ((b & 0x7fffffu) == 0u) return 0.0LF;  // +-0: llvmpipe's ldexp(0.0, -149) is not 0
   const double mag = ldexp(double(b & 0x7fffffu), -149);
   return (b & 0x80000000u) != 0u ? -mag : mag;
 }
@@ -46,7 +52,7 @@ void main() {
   // The channel max first (one float per partial), so all rescaling is relative to it.
   uint key = 0u, idx = 0xffffffffu;
   float m = kNegInf;
-  for (uint g = t; g < uGroups; g += 256u) {
+  for (uint g = t; g < uGroups; g += uint(WG)) {
     const Partial p = parts[c * uGroups + g];
     const uint k = okey(p.m);
     if (k > key) { key = k; idx = p.idx; m = p.m; }
@@ -55,7 +61,7 @@ void main() {
   sh_idx[t] = idx;
   sh_m[t] = m;
   barrier();
-  for (uint h = 128u; h > 0u; h >>= 1u) {
+  for (uint h = uint(WG) / 2u; h > 0u; h >>= 1u) {
     if (t < h) {
       const uint ka = sh_key[t], kb = sh_key[t + h];
       const uint ia = sh_idx[t], ib = sh_idx[t + h];
@@ -90,11 +96,11 @@ void main() {
   const ChannelScale cs = scales[c];
   double s = 0.0, sx = 0.0, sy = 0.0;
   if (K != 0u) {
-    for (uint g = t; g < uGroups; g += 256u) {
+    for (uint g = t; g < uGroups; g += uint(WG)) {
       const Partial p = parts[c * uGroups + g];
       const uint k = okey(p.m);
       if (k == 0u) continue;
-      const double f = (k == K) ? 1.0 : weight_d(cs, p.m, M);
+      const double f = (k == K) ? 1.0 : rescale_d(cs, p.m, M);
       s += p.s * f;
       sx += p.sx * f;
       sy += p.sy * f;
@@ -104,7 +110,7 @@ void main() {
   sh_sx[t] = sx;
   sh_sy[t] = sy;
   barrier();
-  for (uint h = 128u; h > 0u; h >>= 1u) {
+  for (uint h = uint(WG) / 2u; h > 0u; h >>= 1u) {
     if (t < h) {
       sh_s[t] += sh_s[t + h];
       sh_sx[t] += sh_sx[t + h];

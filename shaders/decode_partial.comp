@@ -1,21 +1,26 @@
 // Pass 1: workgroup g of channel c (gl_WorkGroupID = (g, c): all channels in one dispatch)
-// reduces uVecsPerGroup vector loads (4 floats or 16 bytes each, 256 threads striding through
+// reduces uVecsPerGroup vector loads (4 floats or 16 bytes each, WG threads striding through
 // them, coalesced) of the channel's row-major pixels to an online-softmax Partial. Weights
 // are float, summed over one load in float and then in double (see Partial). Deterministic:
 // a fixed tree, no atomics. With MAX_ONLY it computes only the max and its first index (for
 // normalise-by-max, before the real pass).
-layout(local_size_x = 256) in;
+// WG: threads per workgroup (256; the engine compiles 64 for software rasterisers, where every
+// thread of a workgroup is a coroutine that each barrier switches through).
+#ifndef WG
+#define WG 256
+#endif
+layout(local_size_x = WG) in;
 layout(std430, binding = 1) writeonly buffer Partials { Partial parts[]; };
 
 uniform uint uVecsPerGroup;
 
-shared uint sh_key[256];
-shared uint sh_idx[256];
-shared float sh_m[256];
+shared uint sh_key[WG];
+shared uint sh_idx[WG];
+shared float sh_m[WG];
 #ifndef MAX_ONLY
-shared double sh_s[256];
-shared double sh_sx[256];
-shared double sh_sy[256];
+shared double sh_s[WG];
+shared double sh_sx[WG];
+shared double sh_sy[WG];
 #endif
 
 void main() {
@@ -37,9 +42,9 @@ void main() {
   uint v = vbeg + t;
   uint i0 = v * kPerLoad;  // channel-relative index of the load's first pixel
   uint x0 = i0 % uWidth, y0 = i0 / uWidth;
-  const uint step = 256u * kPerLoad;
+  const uint step = uint(WG) * kPerLoad;
   const uint stepx = step % uWidth, stepy = step / uWidth;
-  for (; v < vend; v += 256u) {
+  for (; v < vend; v += uint(WG)) {
     float vals[kPerLoad];
 #ifdef INPUT_U8
     const uvec4 w = inp.q[(base >> 4u) + v];
@@ -67,7 +72,7 @@ void main() {
     }
     if (lkey > mkey) {
 #ifndef MAX_ONLY
-      const double f = weight_d(cs, m, vals[lk]);  // m = -inf: 0 (the sums are 0 anyway)
+      const double f = rescale_d(cs, m, vals[lk]);  // m = -inf: 0 (the sums are 0 anyway)
       S *= f;
       SX *= f;
       SY *= f;
@@ -125,7 +130,7 @@ void main() {
   sh_sy[t] = SY;
 #endif
   barrier();
-  for (uint h = 128u; h > 0u; h >>= 1u) {
+  for (uint h = uint(WG) / 2u; h > 0u; h >>= 1u) {
     if (t < h) {
       const uint ka = sh_key[t], kb = sh_key[t + h];
       const uint ia = sh_idx[t], ib = sh_idx[t + h];
@@ -133,8 +138,8 @@ void main() {
       const uint kmax = max(ka, kb);
       const float mm = kb > ka ? mb : ma;
 #ifndef MAX_ONLY
-      const double fa = (ka == kmax) ? 1.0 : weight_d(cs, ma, mm);
-      const double fb = (kb == kmax) ? 1.0 : weight_d(cs, mb, mm);
+      const double fa = (ka == kmax) ? 1.0 : rescale_d(cs, ma, mm);
+      const double fb = (kb == kmax) ? 1.0 : rescale_d(cs, mb, mm);
       sh_s[t] = sh_s[t] * fa + sh_s[t + h] * fb;
       sh_sx[t] = sh_sx[t] * fa + sh_sx[t + h] * fb;
       sh_sy[t] = sh_sy[t] * fa + sh_sy[t + h] * fb;

@@ -15,6 +15,8 @@
 //               else wall clock), and round trip / floor;
 //   scene       the GPU-made scene (core/scene on the GPU, animated) + its decode per frame;
 //   cpu         the CPU engine on the host frame.
+// Then the decoding lab per case (app/bench/lab_bench.hpp): the beta grid of 25 betas with
+// debiased, and the window decoders, on the GPU and CPU engines.
 // n/a where a figure cannot be measured (no GPU, a frame beyond its limits, timer queries that
 // return nothing usable, as on llvmpipe).
 #include <algorithm>
@@ -23,10 +25,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "app/bench/bench_maps.hpp"
+#include "app/bench/lab_bench.hpp"
 #include "core/cpu_engine.hpp"
 #include "core/gpu/egl_context.hpp"
 #include "core/gpu/fallback_engine.hpp"
@@ -196,6 +200,7 @@ int main(int argc, char** argv) {
 
   peakscope::CpuEngine cpu;
   std::vector<Row> rows;
+  std::vector<peakscope::bench::LabRow> lab_rows;
   for (const BenchCase& c : peakscope::bench::gpu_cases()) {
     if (static_cast<long long>(c.width) * c.height * c.channels > max_pixels) continue;
     if (!only.empty() && c.name.find(only) == std::string::npos) continue;
@@ -272,6 +277,10 @@ int main(int argc, char** argv) {
       }
     }
     rows.push_back(r);
+    // The decoding lab on this frame (app/bench/lab_bench.hpp).
+    lab_rows.push_back(peakscope::bench::bench_lab(
+        c.name, gl, cpu, map.view(), opt,
+        [&](const std::function<void()>& f) { return median(time_us(f, budget, reps)); }));
   }
 
   if (json) {
@@ -294,6 +303,17 @@ int main(int argc, char** argv) {
           jnum(r.cpu_us).c_str(), r.reps, jnum(r.max_diff_px).c_str(), jstr(r.note).c_str(),
           i + 1 < rows.size() ? "," : "");
     }
+    std::printf("],\n \"lab\": [\n");
+    for (std::size_t i = 0; i < lab_rows.size(); ++i) {
+      const peakscope::bench::LabRow& r = lab_rows[i];
+      std::printf(
+          "  {\"name\": \"%s\", \"grid25_debiased_gpu_us\": %s, \"grid25_debiased_cpu_us\": %s, "
+          "\"windows_decoders_gpu_us\": %s, \"windows_decoders_cpu_us\": %s, "
+          "\"gpu_vs_cpu_max_px\": %s, \"note\": %s}%s\n",
+          r.name.c_str(), jnum(r.grid_gpu_us).c_str(), jnum(r.grid_cpu_us).c_str(),
+          jnum(r.windows_gpu_us).c_str(), jnum(r.windows_cpu_us).c_str(),
+          jnum(r.max_diff_px).c_str(), jstr(r.note).c_str(), i + 1 < lab_rows.size() ? "," : "");
+    }
     std::printf("]}\n");
   } else {
     std::printf("device: %s\nCPU engine: %s, %d threads; beta %g; medians in us%s\n",
@@ -308,6 +328,18 @@ int main(int argc, char** argv) {
                   cell(r.roundtrip_us).c_str(), cell(r.in_slot_us).c_str(),
                   cell(r.floor_us).c_str(), cell(r.ratio).c_str(), cell(r.in_slot_ratio).c_str(),
                   cell(r.scene_us).c_str(), cell(r.cpu_us).c_str(),
+                  r.max_diff_px < 0 ? "-" : cell(r.max_diff_px).c_str(), r.note.empty() ? "" : "  ",
+                  r.note.c_str());
+    std::printf(
+        "\ndecoding lab (medians in us): beta grid = 25 betas x all channels + debiased, "
+        "one submission; windows = quarter, dark, dark-udp, window, centroid, mediapipe "
+        "from one window read\n");
+    std::printf("%-17s %11s %11s %11s %11s %9s\n", "case", "grid GPU", "grid CPU", "windows GPU",
+                "windows CPU", "|GPU-CPU|");
+    for (const peakscope::bench::LabRow& r : lab_rows)
+      std::printf("%-17s %11s %11s %11s %11s %9s%s%s\n", r.name.c_str(),
+                  cell(r.grid_gpu_us).c_str(), cell(r.grid_cpu_us).c_str(),
+                  cell(r.windows_gpu_us).c_str(), cell(r.windows_cpu_us).c_str(),
                   r.max_diff_px < 0 ? "-" : cell(r.max_diff_px).c_str(), r.note.empty() ? "" : "  ",
                   r.note.c_str());
   }

@@ -9,6 +9,7 @@
 #include "app/cli/interrupt.hpp"
 #include "app/cli/output.hpp"
 #include "app/cli/progress.hpp"
+#include "core/decoders/lab.hpp"
 #include "core/gpu/select_engine.hpp"
 #include "core/scene.hpp"
 
@@ -46,11 +47,19 @@ void add_pose_channel(Json& ch, const io::Frame& f, std::size_t c) {
 // Writes the document frame by frame: JSON {"input", ..., "frames": [...], summary} or CSV.
 class Writer {
  public:
-  Writer(std::ostream& out, const DecodeArgs& a, bool json, const Lab& lab)
-      : out_(out), a_(a), json_(json), lab_(lab) {}
+  // `engine` decodes the frames: the lab's decoders run on its last frame (decode_lab: on the
+  // GPU the frame stays on the device).
+  Writer(std::ostream& out, const DecodeArgs& a, bool json, const Lab& lab, Engine& engine)
+      : out_(out), a_(a), json_(json), lab_(lab), engine_(engine) {}
 
   void frame(const io::Frame& f, const std::vector<Keypoint>& kps, const char* backend) {
     if (n_ == 0) begin(f);
+    const std::vector<std::vector<DecodedPoint>> points =
+        lab_.active() ? decode_lab(engine_, kps, lab_.decoders, opt(), lab_.params)
+                      : std::vector<std::vector<DecodedPoint>>{};
+    // Frames without pixels here (gpu-synthetic, written into the engine): set_map_size's.
+    const int w = f.heatmap.width() ? f.heatmap.width() : map_w_;
+    const int h = f.heatmap.height() ? f.heatmap.height() : map_h_;
     backends_ |= backend[0] == 'g' ? 1 : 2;
     if (json_) {
       Json fr;
@@ -75,15 +84,12 @@ class Writer {
             {"softargmax", {{"x", num(k.soft_x)}, {"y", num(k.soft_y)}}},
             {"peak_probability", num(k.peak_probability)}};
         if (!k.valid) ch["valid"] = false;
-        if (lab_.active())
-          ch["decoders"] = lab_.channel_json(f.heatmap.view(), static_cast<int>(c), k, opt());
+        if (lab_.active()) ch["decoders"] = lab_.channel_json(points[c], w, h);
         if (lab_.active() && has_image_coords(f)) {  // each decoder in frame pixels too
           Json di = Json::object();
-          for (DecoderKind d : lab_.decoders) {
-            const DecodedPoint p =
-                decode_with(d, f.heatmap.view(), static_cast<int>(c), k, opt(), lab_.params);
-            const io::Point2 q = io::heatmap_to_image(f, p.x, p.y);
-            di[decoder_name(d)] = {{"x", num(q.x)}, {"y", num(q.y)}};
+          for (std::size_t i = 0; i < lab_.decoders.size(); ++i) {
+            const io::Point2 q = io::heatmap_to_image(f, points[c][i].x, points[c][i].y);
+            di[decoder_name(lab_.decoders[i])] = {{"x", num(q.x)}, {"y", num(q.y)}};
           }
           ch["decoders_image"] = std::move(di);
         }
@@ -115,11 +121,18 @@ class Writer {
           const double e = io::ground_truth_error(f, static_cast<int>(c), k);
           out_ << ',' << (e >= 0 ? csv_num(e) : std::string());
         }
-        if (lab_.active()) out_ << lab_.csv_values(f.heatmap.view(), static_cast<int>(c), k, opt());
+        if (lab_.active()) out_ << lab_.csv_values(points[c], w, h);
         out_ << '\n';
       }
     }
     ++n_;
+  }
+
+  // The map size of frames that carry no pixels (gpu-synthetic, frames written into the
+  // engine's memory).
+  void set_map_size(int w, int h) {
+    map_w_ = w;
+    map_h_ = h;
   }
 
   // Ends the document. JSON: the summary after the frames ("backend" gpu|cpu|mixed, the
@@ -181,6 +194,8 @@ class Writer {
   const DecodeArgs& a_;
   const bool json_;
   const Lab& lab_;
+  Engine& engine_;
+  int map_w_ = 0, map_h_ = 0;
   long n_ = 0;
   int backends_ = 0;  // bit 0: a frame on the GPU, bit 1: a frame on the CPU
   std::string dtype_;
@@ -243,9 +258,6 @@ int run_decode(const DecodeArgs& a) {
   SceneFrames* scene_frames = nullptr;
   std::unique_ptr<io::Source> src;
   if (a.input == "gpu-synthetic") {
-    if (lab.active())
-      throw UsageError(
-          "--lab reads the frame's pixels on the host: use synthetic, not gpu-synthetic");
     io::SourceOptions o;
     try {
       o = common::to_source_options(a.src);
@@ -263,15 +275,18 @@ int run_decode(const DecodeArgs& a) {
   const std::unique_ptr<Engine> engine = std::move(choice.engine);
   InterruptGuard guard;  // before the temporary file exists, so a signal cannot orphan it
   Output output(a.out);
-  Writer writer(output.stream(), a, a.format == "json", lab);
+  Writer writer(output.stream(), a, a.format == "json", lab, *engine);
+  if (scene_frames)
+    writer.set_map_size(scene_frames->scene().config().width,
+                        scene_frames->scene().config().height);
 
   // Frames are written straight into the engine's frame memory (Engine::acquire_frame: on
-  // the GPU its mapped staging slot, no host copy) unless something on the CPU reads the frame
-  // after the decode (the decoding lab); sources that cannot say a frame's shape before
-  // reading it give a host frame, which the engine copies. PEAKSCOPE_HOST_FRAMES=1 keeps
-  // every frame on the host (tests compare both paths; measurements time them).
+  // the GPU its mapped staging slot, no host copy; the decoding lab reads it there too,
+  // through the engine); sources that cannot say a frame's shape before reading it give a
+  // host frame, which the engine copies. PEAKSCOPE_HOST_FRAMES=1 keeps every frame on the
+  // host (tests compare both paths; measurements time them).
   const char* host_env = std::getenv("PEAKSCOPE_HOST_FRAMES");
-  const bool direct = !scene_frames && !lab.active() && !(host_env && host_env[0] == '1');
+  const bool direct = !scene_frames && !(host_env && host_env[0] == '1');
   std::string error;
   int code = kExitOk;
   Progress progress(src->frame_count());
@@ -287,6 +302,7 @@ int run_decode(const DecodeArgs& a) {
         f = src->next_into(mem);
         if (!f) break;
         kps = engine->decode_acquired(opt);
+        writer.set_map_size(shape->width, shape->height);  // the frame's pixels are the engine's
       } else {
         f = src->next();
         if (!f) break;

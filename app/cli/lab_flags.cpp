@@ -84,15 +84,15 @@ void Lab::describe(nlohmann::ordered_json& header) const {
   }
 }
 
-nlohmann::ordered_json Lab::channel_json(const HeatmapView& map, int c, const Keypoint& kp,
-                                         const DecodeOptions& opt) const {
+nlohmann::ordered_json Lab::channel_json(const std::vector<DecodedPoint>& points, int width,
+                                         int height) const {
   nlohmann::ordered_json out = nlohmann::ordered_json::object();
-  for (DecoderKind k : decoders) {
-    const DecodedPoint p = decode_with(k, map, c, kp, opt, params);
-    const CoordPoint q = to_convention({p.x, p.y}, map.width, map.height, coords);
+  for (std::size_t i = 0; i < decoders.size() && i < points.size(); ++i) {
+    const DecodedPoint& p = points[i];
+    const CoordPoint q = to_convention({p.x, p.y}, width, height, coords);
     nlohmann::ordered_json d = {{"x", num(q.x)}, {"y", num(q.y)}, {"score", num(p.score)}};
     if (!p.valid) d["valid"] = false;
-    out[decoder_name(k)] = std::move(d);
+    out[decoder_name(decoders[i])] = std::move(d);
   }
   return out;
 }
@@ -106,13 +106,11 @@ std::string Lab::csv_header() const {
   return s;
 }
 
-std::string Lab::csv_values(const HeatmapView& map, int c, const Keypoint& kp,
-                            const DecodeOptions& opt) const {
+std::string Lab::csv_values(const std::vector<DecodedPoint>& points, int width, int height) const {
   std::string s;
   char buf[64];
-  for (DecoderKind k : decoders) {
-    const DecodedPoint p = decode_with(k, map, c, kp, opt, params);
-    const CoordPoint q = to_convention({p.x, p.y}, map.width, map.height, coords);
+  for (std::size_t i = 0; i < decoders.size() && i < points.size(); ++i) {
+    const CoordPoint q = to_convention({points[i].x, points[i].y}, width, height, coords);
     std::snprintf(buf, sizeof buf, ",%.6f,%.6f", q.x, q.y);
     s += buf;
   }

@@ -36,13 +36,13 @@ struct Lab {
   bool active() const { return !decoders.empty(); }
   // {"coords": "image", "input_size": "192x256", "udp": true} fields for the JSON header.
   void describe(nlohmann::ordered_json& header) const;
-  // {"quarter": {"x", "y", "score"}, ...} of channel c, in the chosen convention.
-  nlohmann::ordered_json channel_json(const HeatmapView& map, int c, const Keypoint& kp,
-                                      const DecodeOptions& opt) const;
-  // ",quarter_x,quarter_y,..." and the matching values of channel c.
+  // {"quarter": {"x", "y", "score"}, ...} of one channel of a width x height map, in the
+  // chosen convention; points[i] is decoders[i]'s result (decode_lab's row for the channel).
+  nlohmann::ordered_json channel_json(const std::vector<DecodedPoint>& points, int width,
+                                      int height) const;
+  // ",quarter_x,quarter_y,..." and the matching values of one channel.
   std::string csv_header() const;
-  std::string csv_values(const HeatmapView& map, int c, const Keypoint& kp,
-                         const DecodeOptions& opt) const;
+  std::string csv_values(const std::vector<DecodedPoint>& points, int width, int height) const;
 };
 
 // Checks and resolves the flags; throws UsageError naming the flag and the value.

@@ -2,6 +2,9 @@
 
 #include <cmath>
 #include <cstdio>
+#include <functional>
+
+#include "core/decoders/lab.hpp"
 
 namespace peakscope::viewer {
 namespace {
@@ -42,7 +45,7 @@ bool LabState::set_coords(const CoordConvention& c) {
   return true;
 }
 
-void LabState::update(const io::Frame* f, const std::vector<Keypoint>& kps,
+void LabState::update(Engine& engine, const io::Frame* f, const std::vector<Keypoint>& kps,
                       const DecodeOptions& opt, long generation, long frames_shown,
                       int shown_channel) {
   frame_ = f;
@@ -78,13 +81,23 @@ void LabState::update(const io::Frame* f, const std::vector<Keypoint>& kps,
     kps_ = kps;
     opt_ = opt;
     shown_ = shown_channel;
-    const HeatmapView view = f->heatmap.view();
     points_.assign(kps.size(), {});
     DecoderParams p = params_;
     p.window_beta = opt.beta;  // the viewer's window decoder follows the slider
-    for (int c = 0; c < view.channels; ++c)
-      for (DecoderKind k : kAllDecoders)
-        if (enabled(k)) points_[c][decoder_index(k)] = decode_with(k, view, c, kps[c], opt, p);
+    std::vector<DecoderKind> kinds;
+    for (DecoderKind k : kAllDecoders)
+      if (enabled(k)) kinds.push_back(k);
+    if (!kinds.empty()) {
+      try {
+        const auto pts = decode_lab(engine, kps, kinds, opt, p);
+        for (std::size_t c = 0; c < kps.size(); ++c)
+          for (std::size_t i = 0; i < kinds.size(); ++i)
+            points_[c][decoder_index(kinds[i])] = pts[c][i];
+      } catch (const std::exception&) {
+        points_.clear();  // the engine holds no matching frame (a failed decode)
+        key_.clear();
+      }
+    }
   }
   // The gradient of the shown channel, when its view is open.
   if (gradient_on_) {
@@ -138,12 +151,17 @@ double LabState::error(int c, DecoderKind k) const {
   return std::hypot(p.x - x, p.y - y);
 }
 
-void LabState::compute_curves(const std::vector<double>& betas, bool normalize) {
+void LabState::compute_curves(Engine& engine, const std::vector<double>& betas, bool normalize) {
+  compute_curves(engine, engine.last_beta_grid(betas, normalize, enabled(DecoderKind::kDebiased)));
+}
+
+void LabState::compute_curves(Engine& engine, const BetaGrid& grid) {
   curves_key_ = key_;
   curves_.clear();
-  if (!frame_ || kps_.empty()) return;
-  const HeatmapView view = frame_->heatmap.view();
-  const int n = view.channels;
+  if (!frame_ || kps_.empty() || points_.size() != kps_.size()) return;
+  const int n = frame_->heatmap.channels();
+  for (const std::vector<Keypoint>& row : grid.keypoints)
+    if (static_cast<int>(row.size()) != n) return;  // not this frame's grid
   // The channels shown, each with its target: the truth nearest the argmax, or the argmax.
   std::vector<std::array<double, 3>> targets;  // c, x, y
   bool truth = false;
@@ -160,30 +178,36 @@ void LabState::compute_curves(const std::vector<double>& betas, bool normalize) 
     }
   }
   if (targets.empty()) return;
-  auto mean_error = [&](DecoderKind k, double beta) {
-    DecoderParams p = params_;
-    p.window_beta = beta;
-    const DecodeOptions o{beta, normalize};
+  // The window decoder at every beta from one read of the windows.
+  std::vector<PeakWindow> windows;
+  if (enabled(DecoderKind::kWindow)) windows = engine.last_windows(params_.window_radius);
+  auto mean = [&](auto&& point_of) {
     double s = 0;
     for (const auto& t : targets) {
-      const int c = static_cast<int>(t[0]);
-      Keypoint kp = kps_[c];
-      if (k == DecoderKind::kDebiased) {  // its fallback is the soft-argmax at this beta
-        if (!engine_) engine_ = std::make_shared<CpuEngine>(1);
-        kp = engine_->decode(view.channel(c), o)[0];
-      }
-      const DecodedPoint d = decode_with(k, view, c, kp, o, p);
+      const DecodedPoint d = point_of(static_cast<int>(t[0]));
       s += std::hypot(d.x - t[1], d.y - t[2]);
     }
     return s / static_cast<double>(targets.size());
   };
+  const std::function<double()> no_global = [] { return 0.0; };  // window never asks
   for (DecoderKind k : kAllDecoders) {
     if (!enabled(k) || k == DecoderKind::kSoftargmax || k == DecoderKind::kArgmax) continue;
     DecoderCurve dc{k, {}, -1};
-    if (decoder_uses_beta(k))
-      for (double b : betas) dc.values.push_back(mean_error(k, b));
-    else
-      dc.level = mean_error(k, opt_.beta);
+    if (k == DecoderKind::kDebiased) {
+      for (std::size_t j = 0; j < grid.debiased.size(); ++j)
+        dc.values.push_back(mean([&](int c) { return grid.debiased[j][c]; }));
+      if (dc.values.size() != grid.betas.size()) dc.values.assign(grid.betas.size(), NAN);
+    } else if (k == DecoderKind::kWindow) {
+      for (double b : grid.betas) {
+        DecoderParams p = params_;
+        p.window_beta = b;
+        const DecodeOptions o{b, grid.normalize};
+        dc.values.push_back(mean(
+            [&](int c) { return decode_from_window(k, windows[c], kps_[c], o, p, no_global); }));
+      }
+    } else {
+      dc.level = mean([&](int c) { return points_[c][decoder_index(k)]; });
+    }
     curves_.push_back(std::move(dc));
   }
 }

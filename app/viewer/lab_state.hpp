@@ -16,6 +16,7 @@
 #include "core/coords.hpp"
 #include "core/cpu_engine.hpp"
 #include "core/decoders/decoder.hpp"
+#include "core/engine.hpp"
 #include "core/gradient.hpp"
 #include "core/io/source.hpp"
 
@@ -51,10 +52,12 @@ class LabState {
   const DecoderParams& params() const { return params_; }
 
   // ---- Per frame. Recomputes the points of the enabled decoders for every channel when the
-  // frame, keypoints or options changed (cheap: windows, and debiased's one pass), remembers
-  // frames with ground truth for the auto-tune, and the gradient when it is shown.
-  void update(const io::Frame* f, const std::vector<Keypoint>& kps, const DecodeOptions& opt,
-              long generation, long frames_shown, int shown_channel);
+  // frame, keypoints or options changed, through decode_lab on `engine` (core/decoders/lab.hpp:
+  // one window read, debiased's one pass; on the GPU engine the frame stays on the device),
+  // whose last decode must be `f` with `opt`, giving `kps`. Remembers frames with ground truth
+  // for the auto-tune, and the gradient when it is shown. An engine error clears the points.
+  void update(Engine& engine, const io::Frame* f, const std::vector<Keypoint>& kps,
+              const DecodeOptions& opt, long generation, long frames_shown, int shown_channel);
   // points()[c][decoder_index(k)]: valid only for enabled decoders.
   const std::vector<std::array<DecodedPoint, kDecoderCount>>& points() const { return points_; }
   // Channel c's decoded point of k in the chosen convention.
@@ -64,8 +67,13 @@ class LabState {
   double error(int c, DecoderKind k) const;
 
   // ---- The error-vs-beta curves of the enabled decoders other than softargmax and argmax,
-  // on the betas of the state's soft-argmax curve (throttled like it by the Viewer).
-  void compute_curves(const std::vector<double>& betas, bool normalize);
+  // on the betas of `grid` (the soft-argmax curve's: the Viewer asks the engine for one grid
+  // per refresh, with debiased when that decoder is enabled, and feeds both curves): debiased
+  // from the grid, window from ONE last_windows read of `engine` evaluated per beta on the
+  // CPU, the others as levels at the current beta. `engine`'s last decode is update()'s frame.
+  void compute_curves(Engine& engine, const BetaGrid& grid);
+  // The same with a grid of `betas` asked for here.
+  void compute_curves(Engine& engine, const std::vector<double>& betas, bool normalize);
   const std::vector<DecoderCurve>& curves() const { return curves_; }
   // Marks the curves stale (the Viewer recomputes them with the soft-argmax curve).
   bool curves_stale() const { return curves_key_ != key_; }

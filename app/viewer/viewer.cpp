@@ -23,8 +23,9 @@ namespace {
 double ms_since(Clock::time_point t) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
 }
-// The curve is recomputed at most this often while frames arrive (25 CPU decodes of the
-// frame: too many for every frame at low beta); a stale curve is always recomputed within it.
+// On the CPU engine (and a software rasteriser) the curves are recomputed at most this often
+// while frames arrive (25 decodes of the frame: too many for every frame); a stale curve is
+// recomputed within it.
 constexpr double kCurvePeriodS = 0.25;
 // The comparison decode on the CPU engine while the GPU engine runs.
 constexpr double kComparePeriodS = 1.0;
@@ -238,6 +239,19 @@ void Viewer::decode_current() {
   }
 }
 
+void Viewer::refresh_curves() {
+  if (!st_.frame() || st_.keypoints().empty()) return;
+  try {
+    const BetaGrid g =
+        engine_->last_beta_grid(ViewerState::curve_betas(), st_.settings().normalize(),
+                                st_.lab().enabled(DecoderKind::kDebiased));
+    st_.compute_curve(g);
+    st_.lab().compute_curves(*engine_, g);
+  } catch (const std::exception& e) {
+    st_.report_error(ErrorKind::kDecode, std::string("cannot compute the curves: ") + e.what());
+  }
+}
+
 void Viewer::compare_engines(double now_s) {
   if (engine_->kind() != Backend::kGpu || st_.keypoints().empty()) return;
   if (now_s - last_compare_t_ < kComparePeriodS) return;
@@ -291,21 +305,30 @@ bool Viewer::frame(int fb_width, int fb_height, double now_s) {
       more = false;  // still draw the last frame below
   }
   if (st_.needs_decode()) decode_current();
-  // A scripted run's last frame always gets its own curve (it is what gets saved).
-  if (st_.curve_stale() && ((scripted_ && !more) || st_.paused() || st_.source_ended() ||
-                            now_s - last_curve_t_ >= kCurvePeriodS)) {
-    st_.compute_curve(
-        [this](const HeatmapView& m, const DecodeOptions& o) { return compare_cpu_.decode(m, o); });
+  // The decoding lab: decoders' points (and the gradient) on this frame, on engine_ (whose
+  // last decode is this frame).
+  st_.lab().update(*engine_, st_.frame(), st_.keypoints(),
+                   DecodeOptions{st_.settings().beta(), st_.settings().normalize()},
+                   st_.source_generation(), st_.frames_shown(), st_.shown_channel());
+  // The soft-argmax curve and the lab's curves from one beta grid of engine_: every frame on
+  // a hardware GPU (one submission), at most every kCurvePeriodS on the CPU engine and on a
+  // software rasteriser (whose double-precision shaders run slower than the CPU engine). A
+  // scripted run's last frame always gets its own curve (it is what gets saved).
+  // Whatever the engine, the curves take at most a fifth of the time while frames arrive: a
+  // grid that costs more (debiased on a large frame: ~1 s on the CPU at 1080p) waits four
+  // times its cost, so playback and the controls never stall behind it.
+  static const bool hardware = hardware_gl_renderer();
+  const bool live_curves = engine_->kind() == Backend::kGpu && hardware;
+  const double period = std::max(live_curves ? 0.0 : kCurvePeriodS, 4 * curve_cost_s_);
+  if ((st_.curve_stale() || st_.lab().curves_stale()) &&
+      ((scripted_ && !more) || st_.paused() || st_.source_ended() ||
+       now_s - last_curve_t_ >= period)) {
+    const auto t0 = Clock::now();
+    refresh_curves();
+    curve_cost_s_ = ms_since(t0) * 1e-3;
     last_curve_t_ = now_s;
   }
   compare_engines(now_s);
-  // The decoding lab: decoders' points (and the gradient) on this frame, their curves with
-  // the soft-argmax curve's betas once that is fresh.
-  st_.lab().update(st_.frame(), st_.keypoints(),
-                   DecodeOptions{st_.settings().beta(), st_.settings().normalize()},
-                   st_.source_generation(), st_.frames_shown(), st_.shown_channel());
-  if (st_.lab().curves_stale() && !st_.curve_stale())
-    st_.lab().compute_curves(st_.curve().betas, st_.settings().normalize());
 
   ImGui::SetNextWindowPos(ImVec2(0, 0));
   ImGui::SetNextWindowSize(ImVec2(static_cast<float>(fb_width), static_cast<float>(fb_height)));

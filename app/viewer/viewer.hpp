@@ -69,6 +69,8 @@ class Viewer {
   void take_frames(bool scripted_wait);
   void decode_current();
   void compare_engines(double now_s);
+  // The soft-argmax curve and the lab's curves from one beta grid of engine_ (errors shown).
+  void refresh_curves();
   std::string default_name(const char* kind, const char* ext = ".png") const;
   void save_sheet(const std::string& path);
   void save_beta_grid(const std::string& path);
@@ -89,6 +91,7 @@ class Viewer {
   std::vector<std::vector<float>> softmax_cpu_;  // per channel, when the views need them
   long frame_limit_ = -1;
   double now_s_ = 0, last_frame_t_ = -1, last_curve_t_ = -1e9, last_compare_t_ = -1e9;
+  double curve_cost_s_ = 0;  // what the last refresh_curves took
   std::string pending_shot_, pending_sheet_, pending_grid_;
   bool want_shot_ = false, want_sheet_ = false, want_grid_ = false;
   Recorder recorder_;

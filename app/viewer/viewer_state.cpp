@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
+#include <string>
 
 namespace peakscope::viewer {
 
@@ -250,25 +251,42 @@ bool ViewerState::curve_stale() const {
          curve_.channel != shown_channel() || curve_.normalize != s_.normalize();
 }
 
-void ViewerState::compute_curve(const DecodeFn& decode) {
+std::vector<double> ViewerState::curve_betas() {
+  std::vector<double> b;
+  for (int i = 0; i < kCurvePoints; ++i)
+    b.push_back(std::pow(
+        10.0, kCurveLog10Min + (kCurveLog10Max - kCurveLog10Min) * i / (kCurvePoints - 1)));
+  return b;
+}
+
+void ViewerState::compute_curve(Engine& engine) {
+  if (!frame_) return;
+  compute_curve(engine.last_beta_grid(curve_betas(), s_.normalize(), false));
+}
+
+void ViewerState::compute_curve(const BetaGrid& grid) {
   if (!frame_) return;
   const int sc = shown_channel();
-  const HeatmapView map = sc >= 0 ? frame_->heatmap.view().channel(sc) : frame_->heatmap.view();
+  const int channels = frame_->heatmap.channels();
+  if (grid.betas != curve_betas() || grid.normalize != s_.normalize() ||
+      grid.keypoints.size() != grid.betas.size())
+    throw std::invalid_argument("compute_curve: the beta grid is not the curve's");
   BetaCurve c;
   c.frame_index = frame_->index;
   c.source_generation = generation_;
   c.channel = sc;
   c.normalize = s_.normalize();
   c.ground_truth = has_ground_truth();
-  for (int i = 0; i < kCurvePoints; ++i) {
-    const double beta =
-        std::pow(10.0, kCurveLog10Min + (kCurveLog10Max - kCurveLog10Min) * i / (kCurvePoints - 1));
-    const std::vector<Keypoint> kps = decode(map, {beta, s_.normalize()});
+  for (std::size_t j = 0; j < grid.betas.size(); ++j) {
+    const std::vector<Keypoint>& kps = grid.keypoints[j];
+    if (static_cast<int>(kps.size()) != channels)
+      throw std::invalid_argument("compute_curve: the beta grid has " + std::to_string(kps.size()) +
+                                  " channels, the frame " + std::to_string(channels));
     double sum = 0;
     int n = 0;
-    for (int k = 0; k < static_cast<int>(kps.size()); ++k) {
-      const int ch = sc >= 0 ? sc : k;
-      const Keypoint& kp = kps[k];
+    for (int ch = 0; ch < channels; ++ch) {
+      if (sc >= 0 && ch != sc) continue;
+      const Keypoint& kp = kps[ch];
       if (!kp.valid) continue;
       double e = -1;
       if (c.ground_truth) {
@@ -281,7 +299,7 @@ void ViewerState::compute_curve(const DecodeFn& decode) {
         ++n;
       }
     }
-    c.betas.push_back(beta);
+    c.betas.push_back(grid.betas[j]);
     c.values.push_back(n ? sum / n : std::nan(""));
   }
   curve_ = std::move(c);

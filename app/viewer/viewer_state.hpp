@@ -116,11 +116,16 @@ class ViewerState {
   const std::deque<float>& error_history() const { return history_; }
 
   // ---- The error-vs-beta curve.
-  // Decodes a map (one channel, or all) with the given options.
-  using DecodeFn = std::function<std::vector<Keypoint>(const HeatmapView&, const DecodeOptions&)>;
+  // The curve's kCurvePoints betas.
+  static std::vector<double> curve_betas();
   // True when the curve does not belong to the current frame, channel and normalisation.
   bool curve_stale() const;
-  void compute_curve(const DecodeFn& decode);
+  // The curve from the current frame decoded at every beta of curve_betas() with the current
+  // normalisation: one Engine::last_beta_grid over all channels (on the GPU one submission).
+  // Throws std::invalid_argument when the grid does not fit the frame (betas, channels).
+  void compute_curve(const BetaGrid& grid);
+  // The same, asking `engine`, whose last decode was the current frame, for the grid.
+  void compute_curve(Engine& engine);
   const BetaCurve& curve() const { return curve_; }
 
   // ---- Timings.

@@ -27,6 +27,8 @@ constexpr GLuint kBindInput = 0, kBindPartials = 1, kBindScales = 2, kBindResult
 // Maps wider or taller than this get their weights in double (common.glsl uExact).
 constexpr int kExactExtent = 8192;
 constexpr std::size_t kParallelCopyBytes = std::size_t{4} << 20;
+// Software rasterisers: threads per reduction workgroup and the most loads one thread makes.
+constexpr std::size_t kSoftwareWorkgroup = 64, kSoftwareLoadsPerThread = 1024;
 
 std::size_t round_up(std::size_t n, std::size_t a) {
   return (n + a - 1) / a * a;
@@ -45,6 +47,11 @@ bool contains(const std::string& s, const char* what) {
   return s.find(what) != std::string::npos;
 }
 
+bool software_rasteriser(const std::string& renderer) {
+  return contains(renderer, "llvmpipe") || contains(renderer, "softpipe") ||
+         contains(renderer, "SWR");
+}
+
 // Host and device memory are one on software rasterisers and integrated GPUs: there the
 // shaders read the mapped staging memory in place. PEAKSCOPE_GPU_PLACEMENT=copy|inplace
 // overrides (tests run the copy path on llvmpipe too).
@@ -53,8 +60,8 @@ bool unified_memory(const std::string& renderer) {
     if (std::string_view(env) == "copy") return false;
     if (std::string_view(env) == "inplace") return true;
   }
-  return contains(renderer, "llvmpipe") || contains(renderer, "softpipe") ||
-         contains(renderer, "SWR") || (contains(renderer, "Intel") && !contains(renderer, "Arc"));
+  return software_rasteriser(renderer) ||
+         (contains(renderer, "Intel") && !contains(renderer, "Arc"));
 }
 
 // beta_eff split as ChannelScale (see decode_types.glsl); the GLSL twin is make_scale in
@@ -88,12 +95,20 @@ GlEngine::GlEngine(Placement placement) {
   const ShaderPart combine{"decode_combine.comp", shaders::decode_combine_comp};
   const ShaderPart softmax{"softmax_map.comp", shaders::softmax_map_comp};
   const ShaderPart scene{"scene_render.comp", shaders::scene_render_comp};
-  partial_f32_ = make_compute("decode_partial", {types, common, partial});
-  partial_u8_ = make_compute("decode_partial", {types, common, partial}, {"INPUT_U8"});
-  max_f32_ = make_compute("decode_partial", {types, common, partial}, {"MAX_ONLY"});
-  max_u8_ = make_compute("decode_partial", {types, common, partial}, {"INPUT_U8", "MAX_ONLY"});
-  combine_ = make_compute("decode_combine", {types, common, combine});
-  combine_max_ = make_compute("decode_combine", {types, common, combine}, {"MAX_ONLY"});
+  renderer_ = renderer();
+  software_ = software_rasteriser(renderer_);
+  // The reductions' workgroup size (WG in decode_partial.comp / decode_combine.comp).
+  auto with_wg = [&](std::vector<std::string> defs) {
+    if (software_) defs.push_back("WG " + std::to_string(kSoftwareWorkgroup));
+    return defs;
+  };
+  partial_f32_ = make_compute("decode_partial", {types, common, partial}, with_wg({}));
+  partial_u8_ = make_compute("decode_partial", {types, common, partial}, with_wg({"INPUT_U8"}));
+  max_f32_ = make_compute("decode_partial", {types, common, partial}, with_wg({"MAX_ONLY"}));
+  max_u8_ =
+      make_compute("decode_partial", {types, common, partial}, with_wg({"INPUT_U8", "MAX_ONLY"}));
+  combine_ = make_compute("decode_combine", {types, common, combine}, with_wg({}));
+  combine_max_ = make_compute("decode_combine", {types, common, combine}, with_wg({"MAX_ONLY"}));
   softmax_f32_ = make_compute("softmax_map", {types, common, softmax});
   softmax_u8_ = make_compute("softmax_map", {types, common, softmax}, {"INPUT_U8"});
   values_f32_ = make_compute("softmax_map", {types, common, softmax}, {"VALUES"});
@@ -105,7 +120,6 @@ GlEngine::GlEngine(Placement placement) {
   scene_store_u8_ = make_compute("scene_render", {types, scene}, {"STORE", "OUTPUT_U8"});
   glGetIntegerv(GL_MAX_SHADER_STORAGE_BLOCK_SIZE, &max_ssbo_bytes_);
   for (Slot& s : slots_) glGenQueries(1, &s.query);
-  renderer_ = renderer();
   copy_ = placement == Placement::kDeviceCopy ||
           (placement == Placement::kAuto && !unified_memory(renderer_));
   check_gl("engine start-up");
@@ -142,6 +156,26 @@ void GlEngine::check_context(const char* where) const {
                     ")");
     }
   }
+}
+
+// Vector loads per workgroup of the decode's first pass over `nvec` loads of each of
+// `channels` channels. A GPU: at least 1024 loads (4 per thread), at most ~1024 workgroups per
+// channel (16k-64k pixels per workgroup on large frames), enough in flight to hide memory
+// latency. A software rasteriser runs workgroups on a few CPU threads and pays for every
+// barrier of a workgroup's reduction tree in coroutine switches: there about four workgroups
+// per CPU thread over the whole frame (a 1080p float frame: 21-24 ms instead of 62-98 ms on
+// llvmpipe, 2 cores).
+std::size_t GlEngine::vecs_per_group(std::size_t nvec, int channels) const {
+  if (software_) {
+    const std::size_t target = 4 * std::max(1u, std::thread::hardware_concurrency());
+    const std::size_t per_channel = std::max<std::size_t>(1, (target + channels - 1) / channels);
+    // At most kSoftwareLoadsPerThread loads per thread: llvmpipe's loop limiter ends a loop
+    // after 65535 iterations (inner loops counted), silently dropping the rest of the range.
+    const std::size_t cap = kSoftwareWorkgroup * kSoftwareLoadsPerThread;
+    return std::clamp<std::size_t>(round_up((nvec + per_channel - 1) / per_channel, 256), 1024,
+                                   cap);
+  }
+  return std::max<std::size_t>(1024, round_up((nvec + 1023) / 1024, 256));
 }
 
 std::string GlEngine::description() const {
@@ -351,9 +385,7 @@ void GlEngine::dispatch_decode(Slot& s, const DecodeOptions& opt) {
   const std::size_t n = static_cast<std::size_t>(s.width) * s.height;
   const std::size_t per_load = u8 ? 16 : 4;
   const std::size_t nvec = (n + per_load - 1) / per_load;
-  // At least 1024 loads (4 per thread) per workgroup, at most ~1024 workgroups per channel:
-  // 16k-64k pixels per workgroup on large frames, enough in flight to hide memory latency.
-  const std::size_t vpg = std::max<std::size_t>(1024, round_up((nvec + 1023) / 1024, 256));
+  const std::size_t vpg = vecs_per_group(nvec, s.channels);
   const auto groups = static_cast<GLuint>((nvec + vpg - 1) / vpg);
   ensure_work(s, static_cast<std::size_t>(groups) * s.channels * sizeof(Partial), s.channels);
   s.groups = groups;
@@ -591,7 +623,7 @@ std::uint64_t GlEngine::submit_scene(const Scene& scene, bool per_subject, ElemT
     glDispatchCompute(wgs, 1, 1);
     glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
     const std::size_t nvec = (n + 3) / 4;
-    const std::size_t vpg = std::max<std::size_t>(1024, round_up((nvec + 1023) / 1024, 256));
+    const std::size_t vpg = vecs_per_group(nvec, 1);
     const auto groups = static_cast<GLuint>((nvec + vpg - 1) / vpg);
     ensure_work(s, groups * sizeof(Partial), 1);
     glBindBufferBase(GL_SHADER_STORAGE_BUFFER, kBindInput, s.scratch);

@@ -119,6 +119,15 @@ class GlEngine : public Engine {
   SoftmaxImage softmax(const HeatmapView& map, int c, const DecodeOptions& opt) override;
   SoftmaxImage last_softmax(int c) override;
   std::uint32_t last_values_texture(int c) override;
+  // Engine: the decoding lab's primitives on the last submitted frame (core/gpu/gl_lab.cpp).
+  // The frame stays on the device: last_windows reads back only K (2r+1)^2 values (a small
+  // dispatch indexes the argmax in the results buffer on the GPU), last_blurred_max reduces
+  // the blur on the GPU to one double, and last_beta_grid runs the whole (channel, beta) grid
+  // in one submission. They use their own buffers and never advance the ring, so last_softmax,
+  // last_values_texture and decode_resident still refer to the same frame and options.
+  std::vector<PeakWindow> last_windows(int radius) override;
+  double last_blurred_max(int c, int kernel) override;
+  BetaGrid last_beta_grid(const std::vector<double>& betas, bool normalize, bool debiased) override;
   Backend kind() const override { return Backend::kGpu; }
   std::string description() const override;
 
@@ -158,6 +167,7 @@ class GlEngine : public Engine {
   GpuFrame read_back(Slot& s);
   GLuint map_texture(int channel, bool values);
   void copy_in(const HeatmapView& map, const Slot& s);
+  std::size_t vecs_per_group(std::size_t nvec, int channels) const;
 
   Program partial_f32_, partial_u8_, max_f32_, max_u8_, combine_, combine_max_;
   Program values_f32_, values_u8_;
@@ -178,9 +188,18 @@ class GlEngine : public Engine {
   void* context_ = nullptr;
   bool robust_ = false;                   // glGetGraphicsResetStatus available
   bool copy_ = true;                      // host frames copied to device-local buffers
+  bool software_ = false;                 // a software rasteriser (llvmpipe): few workgroups
   std::vector<Keypoint> last_keypoints_;  // of the last decode(), for last_softmax
   std::string renderer_;
   std::unique_ptr<ThreadPool> pool_;  // splits large copies into staging
+  // The lab's programs (compiled on first use) and buffers (core/gpu/gl_lab.cpp); the deleter
+  // frees the GL objects only when the engine's context is current.
+  struct Lab;
+  struct LabDeleter {
+    void operator()(Lab* lab) const;
+  };
+  std::unique_ptr<Lab, LabDeleter> lab_;
+  Lab& lab();
 };
 
 }  // namespace peakscope::gpu

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "app/viewer/lab_state.hpp"
+#include "core/cpu_engine.hpp"
 #include "core/decoders/reference_decoders.hpp"
 #include "core/reference.hpp"
 
@@ -24,7 +25,15 @@ io::Frame gaussian_frame(double x0, double y0, long index) {
   return f;
 }
 
+// The lab reads the frame through the engine's last decode (Engine::last_windows ...): the
+// engine decodes f, and the reference's keypoints are handed on.
+CpuEngine& engine() {
+  static CpuEngine e(1);
+  return e;
+}
+
 std::vector<Keypoint> decode(const io::Frame& f, const DecodeOptions& o) {
+  engine().decode(f.heatmap.view(), o);
   return reference::decode_all(f.heatmap.view(), o);
 }
 
@@ -35,7 +44,7 @@ TEST(LabState, PointsErrorsAndConventions) {
   EXPECT_FALSE(lab.any_enabled());
   lab.set_enabled(DecoderKind::kDark, true);
   lab.set_enabled(DecoderKind::kQuarter, true);
-  lab.update(&f, decode(f, opt), opt, 1, 1, -1);
+  lab.update(engine(), &f, decode(f, opt), opt, 1, 1, -1);
   ASSERT_EQ(lab.points().size(), 1u);
   const DecodedPoint q = lab.points()[0][decoder_index(DecoderKind::kQuarter)];
   EXPECT_EQ(q.x, 20.25);
@@ -59,7 +68,7 @@ TEST(LabState, SkeletonJoinsTheChosenDecodersPoints) {
   const io::Frame f = gaussian_frame(20.3, 30.6, 1);
   const DecodeOptions opt{10.0, false};
   const std::vector<Keypoint> kps = decode(f, opt);
-  lab.update(&f, kps, opt, 1, 1, -1);
+  lab.update(engine(), &f, kps, opt, 1, 1, -1);
   double x = 0, y = 0;
   ASSERT_TRUE(lab.skeleton_point(0, x, y));  // soft-argmax by default
   EXPECT_EQ(x, kps[0].soft_x);
@@ -68,7 +77,7 @@ TEST(LabState, SkeletonJoinsTheChosenDecodersPoints) {
 
   lab.set_skeleton_decoder(DecoderKind::kQuarter);
   EXPECT_TRUE(lab.enabled(DecoderKind::kQuarter));  // chosen, so its points exist
-  lab.update(&f, kps, opt, 1, 1, -1);
+  lab.update(engine(), &f, kps, opt, 1, 1, -1);
   ASSERT_TRUE(lab.skeleton_point(0, x, y));
   EXPECT_EQ(x, kps[0].argmax_x + 0.25);  // the peak's right neighbour is larger
   EXPECT_EQ(y, kps[0].argmax_y - 0.25);  // and the one above (30.6 rounds to 31)
@@ -85,10 +94,10 @@ TEST(LabState, CurvesForBetaDecodersAndLevelsForTheOthers) {
   LabState lab;
   lab.set_enabled(DecoderKind::kDebiased, true);
   lab.set_enabled(DecoderKind::kCentroid, true);
-  lab.update(&f, decode(f, opt), opt, 1, 1, -1);
+  lab.update(engine(), &f, decode(f, opt), opt, 1, 1, -1);
   EXPECT_TRUE(lab.curves_stale());
   const std::vector<double> betas{1, 10, 100};
-  lab.compute_curves(betas, false);
+  lab.compute_curves(engine(), betas, false);
   EXPECT_FALSE(lab.curves_stale());
   ASSERT_EQ(lab.curves().size(), 2u);
   for (const DecoderCurve& c : lab.curves()) {
@@ -105,7 +114,7 @@ TEST(LabState, CurvesForBetaDecodersAndLevelsForTheOthers) {
     }
   }
   lab.set_enabled(DecoderKind::kWindow, true);
-  lab.update(&f, decode(f, opt), opt, 1, 1, -1);
+  lab.update(engine(), &f, decode(f, opt), opt, 1, 1, -1);
   EXPECT_TRUE(lab.curves_stale());
 }
 
@@ -115,7 +124,8 @@ TEST(LabState, AutoTuneOverTheRememberedFrames) {
   EXPECT_FALSE(lab.auto_tune(false));  // nothing remembered yet
   std::vector<io::Frame> frames;
   for (int i = 0; i < 6; ++i) frames.push_back(gaussian_frame(10.3 + 7.1 * i, 12.7 + 3.3 * i, i));
-  for (int i = 0; i < 6; ++i) lab.update(&frames[i], decode(frames[i], opt), opt, 1, i + 1, -1);
+  for (int i = 0; i < 6; ++i)
+    lab.update(engine(), &frames[i], decode(frames[i], opt), opt, 1, i + 1, -1);
   EXPECT_EQ(lab.tune_frames(), 6u);
   ASSERT_TRUE(lab.auto_tune(false));
   // The tuned beta beats its neighbours on the same frames.
@@ -131,7 +141,7 @@ TEST(LabState, AutoTuneOverTheRememberedFrames) {
   EXPECT_LT(mean_err(lab.tuned().beta), mean_err(lab.tuned().beta * 1.5));
   EXPECT_LT(mean_err(lab.tuned().beta), mean_err(lab.tuned().beta / 1.5));
   // A new source forgets the old frames.
-  lab.update(&frames[0], decode(frames[0], opt), opt, 2, 7, -1);
+  lab.update(engine(), &frames[0], decode(frames[0], opt), opt, 2, 7, -1);
   EXPECT_EQ(lab.tune_frames(), 1u);
 }
 
@@ -139,11 +149,11 @@ TEST(LabState, GradientOfTheShownChannel) {
   const io::Frame f = gaussian_frame(30.5, 20.2, 0);
   const DecodeOptions opt{10, true};
   LabState lab;
-  lab.update(&f, decode(f, opt), opt, 1, 1, -1);
+  lab.update(engine(), &f, decode(f, opt), opt, 1, 1, -1);
   EXPECT_EQ(lab.gradient().width, 0);  // off: not computed
   lab.set_gradient_on(true);
   const long v0 = lab.gradient_version();
-  lab.update(&f, decode(f, opt), opt, 1, 1, -1);
+  lab.update(engine(), &f, decode(f, opt), opt, 1, 1, -1);
   EXPECT_EQ(lab.gradient().width, 64);
   EXPECT_GT(lab.gradient().max_abs, 0);
   EXPECT_GT(lab.gradient_version(), v0);

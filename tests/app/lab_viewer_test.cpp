@@ -114,5 +114,36 @@ TEST(LabViewer, CurvesAndLevelsOfEveryDecoderReachTheReport) {
   EXPECT_EQ(std::system(PEAKSCOPE_VIEWER " --frames 1 --decoders nope >/dev/null 2>&1") >> 8, 2);
 }
 
+// The lab runs on the viewer's engine: on the GPU engine (windows, blurred max and the beta
+// grid on the device) its points, the soft-argmax curve and the decoders' curves equal the CPU
+// engine's within 1e-3 px.
+TEST(LabViewer, GpuEngineGivesTheCpuEnginesPointsAndCurves) {
+  const std::string args = "--frames 3 --seed 5 --beta 20 --normalize max --decoders all ";
+  const LabRun g = run_lab("lab_gpu", args + "--backend gpu");
+  const LabRun c = run_lab("lab_cpu", args + "--backend cpu");
+  ASSERT_EQ(g.rc, 0);
+  ASSERT_EQ(c.rc, 0);
+  ASSERT_EQ(g.report["backend"], "gpu");
+  ASSERT_EQ(c.report["backend"], "cpu");
+  for (const auto& [name, p] : c.report["decoders"][0].items()) {
+    SCOPED_TRACE(name);
+    EXPECT_NEAR(g.report["decoders"][0][name]["x"].get<double>(), p["x"].get<double>(), 1e-3);
+    EXPECT_NEAR(g.report["decoders"][0][name]["y"].get<double>(), p["y"].get<double>(), 1e-3);
+  }
+  const auto& gv = g.report["curve"]["values"];
+  const auto& cv = c.report["curve"]["values"];
+  ASSERT_EQ(gv.size(), cv.size());
+  for (std::size_t i = 0; i < cv.size(); ++i)
+    EXPECT_NEAR(gv[i].get<double>(), cv[i].get<double>(), 1e-3) << i;
+  for (const char* name : {"window", "debiased"}) {
+    const auto& a = g.report["decoder_curves"][name]["values"];
+    const auto& b = c.report["decoder_curves"][name]["values"];
+    ASSERT_EQ(a.size(), b.size()) << name;
+    ASSERT_EQ(a.size(), cv.size()) << name;
+    for (std::size_t i = 0; i < b.size(); ++i)
+      EXPECT_NEAR(a[i].get<double>(), b[i].get<double>(), 1e-3) << name << " " << i;
+  }
+}
+
 }  // namespace
 }  // namespace peakscope

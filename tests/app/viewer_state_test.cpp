@@ -17,6 +17,7 @@
 #include "app/viewer/source_worker.hpp"
 #include "app/viewer/view_images.hpp"
 #include "app/viewer/viewer_state.hpp"
+#include "core/cpu_engine.hpp"
 #include "core/reference.hpp"
 
 namespace peakscope::viewer {
@@ -43,8 +44,12 @@ io::Frame make_frame(long index, int k = 1, bool gt = true, int w = 32, int h = 
   return f;
 }
 
-ViewerState::DecodeFn reference_decoder() {
-  return [](const HeatmapView& m, const DecodeOptions& o) { return reference::decode_all(m, o); };
+// The curve comes from the engine's beta grid over its last decode: a CPU engine that has
+// just decoded the current frame.
+Engine& curve_engine(const ViewerState& st) {
+  static CpuEngine e(1);
+  e.decode(st.frame()->heatmap.view(), st.settings().decode_options());
+  return e;
 }
 
 void decode(ViewerState& st) {
@@ -264,7 +269,7 @@ TEST(ViewerStateTest, CurveFollowsFrameChannelAndOptions) {
   st.set_frame(make_frame(0, 2));
   decode(st);
   EXPECT_TRUE(st.curve_stale());
-  st.compute_curve(reference_decoder());
+  st.compute_curve(curve_engine(st));
   EXPECT_FALSE(st.curve_stale());
   const BetaCurve c0 = st.curve();
   ASSERT_EQ(c0.betas.size(), static_cast<std::size_t>(ViewerState::kCurvePoints));
@@ -280,20 +285,20 @@ TEST(ViewerStateTest, CurveFollowsFrameChannelAndOptions) {
   // A new frame (as when a folder moves on or ends): stale until recomputed.
   st.set_frame(make_frame(1, 2, true, 32, 24, 14, 12));
   EXPECT_TRUE(st.curve_stale());
-  st.compute_curve(reference_decoder());
+  st.compute_curve(curve_engine(st));
   EXPECT_EQ(st.curve().frame_index, 1);
   EXPECT_NE(st.curve().values, c0.values) << "the peak moved: low betas pull elsewhere";
   st.set_channel(1);
   EXPECT_TRUE(st.curve_stale());
-  st.compute_curve(reference_decoder());
+  st.compute_curve(curve_engine(st));
   st.set_normalize(!st.settings().normalize());
   EXPECT_TRUE(st.curve_stale());
-  st.compute_curve(reference_decoder());
+  st.compute_curve(curve_engine(st));
   st.set_beta(3);  // the curve spans all betas: beta alone does not make it stale
   EXPECT_FALSE(st.curve_stale());
   // Without ground truth: distance to the argmax, and it says so.
   st.set_frame(make_frame(2, 2, false));
-  st.compute_curve(reference_decoder());
+  st.compute_curve(curve_engine(st));
   EXPECT_FALSE(st.curve().ground_truth);
 }
 
@@ -306,7 +311,7 @@ TEST(ViewerStateTest, HistoryResetsOnANewSourceAndSkipsFramesWithoutTruth) {
   }
   EXPECT_EQ(st.error_history().size(), 5u);
   EXPECT_TRUE(st.has_ground_truth());
-  st.compute_curve(reference_decoder());
+  st.compute_curve(curve_engine(st));
   st.begin_source(1, "b", -1);
   EXPECT_TRUE(st.error_history().empty());
   EXPECT_EQ(st.frame(), nullptr);

@@ -99,6 +99,26 @@ TEST(GlNumericsGLTest, TinyAndDenormalMaxima) {
   }
 }
 
+// A channel whose max is exactly 0 (or -0) over negative values: normalise leaves beta as it is
+// (core/decode.hpp effective_beta: only a max > 0 divides), so the negative pixels keep their
+// weights. The GPU turns the max into a double on its bits; a zero must stay zero there.
+TEST(GlNumericsGLTest, ZeroMaxOverNegativeValues) {
+  for (float zero : {0.0f, -0.0f}) {
+    SCOPED_TRACE(zero);
+    const Heatmap r = testing::random_map(29, 17, 2, ElemType::kFloat32, 3);
+    std::vector<float> m(r.f32(), r.f32() + 29 * 17 * 2);
+    for (float& v : m) v = -0.02f * v;  // values in (-0.02, 0]
+    m[40] = zero;
+    m[29 * 17 + 300] = zero;
+    on_both_placements([&](gpu::GlEngine& e) {
+      for (double beta : {1.0, 100.0, 1e4})
+        for (bool norm : {true, false})
+          expect_engine_matches(e, HeatmapView::dense(m.data(), 29, 17, 2), {beta, norm},
+                                "zero max");
+    });
+  }
+}
+
 TEST(GlNumericsGLTest, BetaRangeEnds) {
   const Heatmap mp = testing::multi_peak_map(301, 97, ElemType::kFloat32, 3);
   const Heatmap mu = testing::multi_peak_map(301, 97, ElemType::kUInt8, 4);

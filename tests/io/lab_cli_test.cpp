@@ -115,6 +115,37 @@ TEST(LabCli, CsvGainsAColumnPairPerDecoder) {
   EXPECT_NE(row.find(",3.750000,1.500000,"), std::string::npos) << row;
 }
 
+// --decoders runs on the CLI's engine (decode_lab): on the GPU, and on gpu-synthetic frames
+// that never leave the device, every decoder agrees with the CPU engine within 1e-3 px.
+TEST(LabCli, DecodersOnTheGpuEngineAndGpuSyntheticAgreeWithTheCpu) {
+  auto run = [&](const std::string& input, const char* backend) {
+    const std::string out = tmp(std::string("lab_") + backend + "_" + input + ".json");
+    EXPECT_EQ(exit_code("decode " + input + " --frames 2 --backend " + backend +
+                        " --decoders all --beta 20 --out " + out + " 2>/dev/null"),
+              0);
+    return nlohmann::json::parse(slurp(out));
+  };
+  const auto cpu = run("synthetic", "cpu");
+  for (const auto& [input, backend] : {std::pair<std::string, const char*>{"synthetic", "gpu"},
+                                       {"gpu-synthetic", "gpu"},
+                                       {"gpu-synthetic", "cpu"}}) {
+    SCOPED_TRACE(input + " on " + backend);
+    const auto j = run(input, backend);
+    EXPECT_EQ(j["backend"], backend);
+    ASSERT_EQ(j["frames"].size(), 2u);
+    for (std::size_t f = 0; f < 2; ++f) {
+      const auto& a = j["frames"][f]["channels"][0]["decoders"];
+      const auto& b = cpu["frames"][f]["channels"][0]["decoders"];
+      ASSERT_EQ(a.size(), 9u);
+      for (const auto& [name, p] : b.items()) {
+        SCOPED_TRACE(name);
+        EXPECT_NEAR(a[name]["x"].get<double>(), p["x"].get<double>(), 1e-3);
+        EXPECT_NEAR(a[name]["y"].get<double>(), p["y"].get<double>(), 1e-3);
+      }
+    }
+  }
+}
+
 TEST(LabCli, BadLabFlagsExitTwoWithAMessage) {
   const std::string err = tmp("err.txt");
   const std::string m = hand_map();
