@@ -97,6 +97,16 @@ TEST(CliFramesTest, JsonUnchangedWhenFramesGoStraightIntoTheEngine) {
         EXPECT_EQ(dcsv.out, hcsv.out);
       }
   }
+  // The decoding lab reads the frame through the engine, wherever it was written.
+  for (const std::string backend : {"cpu", "gpu"}) {
+    const std::string args =
+        "decode " + tmp("u1.npy") + " --decoders all --format csv --backend " + backend;
+    const CliRun direct = cli("", args, "lab_direct");
+    const CliRun host = cli("PEAKSCOPE_HOST_FRAMES=1", args, "lab_host");
+    ASSERT_EQ(direct.code, 0) << direct.err;
+    EXPECT_EQ(direct.out, host.out) << backend;
+    EXPECT_NE(direct.out.find("dark_x"), std::string::npos);
+  }
   // The fixture (Fortran order, big-endian float16: read whole, then written into the engine).
   for (const std::string backend : {"cpu", "gpu"}) {
     const std::string args = "decode " + std::string(PEAKSCOPE_ASSETS) +
