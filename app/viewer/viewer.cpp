@@ -118,8 +118,10 @@ void Viewer::decode_current() {
     // a frame beyond its limits): the labels follow, and a new reason is printed once.
     const std::string why = engine_->fallback_reason();
     const std::string old_reason = st_.engine_reason();
-    if (st_.update_engine(engine_->kind(), engine_->description(),
-                          why.empty() ? initial_reason_ : why) &&
+    if (st_.update_engine(
+            engine_->kind(),
+            engine_->description() + (scene_by_engine_ ? "; scene rendered on the GPU" : ""),
+            why.empty() ? initial_reason_ : why) &&
         !why.empty() && why != old_reason)
       std::fprintf(stderr, "peakscope: %s\n", why.c_str());
     st_.set_decoded(kps, ms);

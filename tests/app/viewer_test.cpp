@@ -184,6 +184,8 @@ TEST(ViewerAppTest, GpuMadeSceneMarkersEqualTheCpuDecode) {
       run_viewer("gpuscene", kArgs + " --backend gpu", "PEAKSCOPE_VIEWER_GPU_SCENE=1");
   EXPECT_EQ(r.report.value("backend", ""), "gpu") << r.report.dump();
   EXPECT_TRUE(r.report.value("scene_made_by_engine", false)) << r.report.dump();
+  EXPECT_NE(r.report.value("backend_description", "").find("scene rendered on the GPU"),
+            std::string::npos);
   check_markers(r, expected(kFrames, kSeed, kBeta, true));
   EXPECT_TRUE(r.report["comparison"]["ran"].get<bool>());
   EXPECT_LT(r.report["comparison"]["diff_px"].get<double>(), 1e-3);
