@@ -223,6 +223,22 @@ BetaGrid GlEngine::last_beta_grid(const std::vector<double>& betas, bool normali
   g.betas = betas;
   g.normalize = normalize;
   if (betas.empty()) return g;
+  // A software rasteriser ends a shader invocation's loops after 65535 iterations in all
+  // (llvmpipe's loop limiter, silently): each workgroup loops over its chunks times the betas,
+  // so there long beta lists go in batches (tests/gl/gl_limits_test.cpp).
+  constexpr std::size_t kSoftwareBetasPerBatch = 8;
+  if (software_ && betas.size() > kSoftwareBetasPerBatch) {
+    for (std::size_t j0 = 0; j0 < betas.size(); j0 += kSoftwareBetasPerBatch) {
+      const std::vector<double> part(
+          betas.begin() + static_cast<std::ptrdiff_t>(j0),
+          betas.begin() +
+              static_cast<std::ptrdiff_t>(std::min(betas.size(), j0 + kSoftwareBetasPerBatch)));
+      BetaGrid b = last_beta_grid(part, normalize, debiased);
+      for (auto& k : b.keypoints) g.keypoints.push_back(std::move(k));
+      for (auto& d : b.debiased) g.debiased.push_back(std::move(d));
+    }
+    return g;
+  }
   const Slot& s = slots_[last_];
   Lab& L = lab();
   const bool u8 = s.type == ElemType::kUInt8;
