@@ -296,15 +296,19 @@ BetaGrid CpuEngine::last_beta_grid(const std::vector<double>& betas, bool normal
   g.normalize = normalize;
   const HeatmapView map = last_map_;
   for (double b : betas) {
-    const DecodeOptions o{b, normalize};
     std::vector<Keypoint> k(static_cast<std::size_t>(map.channels));
-    decode(map, o, k);  // the span form: last_map_, last_opt_ and last_kps_ stay
-    if (debiased) {
-      std::vector<DecodedPoint> d(k.size());
-      for (int c = 0; c < map.channels; ++c) d[c] = debiased_softargmax(map, c, k[c], o);
-      g.debiased.push_back(std::move(d));
-    }
+    decode(map, {b, normalize}, k);  // the span form: last_map_, last_opt_, last_kps_ stay
     g.keypoints.push_back(std::move(k));
+  }
+  if (debiased) {
+    // One whole-map pass per (beta, channel), independent: spread over the pool.
+    const std::size_t K = static_cast<std::size_t>(map.channels);
+    g.debiased.assign(betas.size(), std::vector<DecodedPoint>(K));
+    pool_.parallel_for(betas.size() * K, [&](std::size_t i) {
+      const std::size_t j = i / K, c = i % K;
+      g.debiased[j][c] =
+          debiased_softargmax(map, static_cast<int>(c), g.keypoints[j][c], {betas[j], normalize});
+    });
   }
   return g;
 }

@@ -38,12 +38,17 @@ DecodedPoint debiased_softargmax(const HeatmapView& map, int c, const Keypoint& 
       sy += rs * y;
     }
   } else {
+    // debiased_weight with exp(-b m) taken once per channel (the same expressions, so the
+    // same bits).
+    const bool small = b * m <= 600 && b * m >= -600;
+    const double em = std::exp(-b * m);
     for (int y = 0; y < H; ++y) {
       const float* row = map.row_f32(c, y);
       double rs = 0, rx = 0;
       for (int x = 0; x < W; ++x) {
-        if (row[x] == 0) continue;  // exp(0) - 1: an exact zero background costs nothing
-        const double e = debiased_weight(row[x], b, m);
+        const double v = row[x];
+        if (v == 0 || !std::isfinite(v)) continue;  // exp(0) - 1 = 0; NaN, -Inf weigh 0
+        const double e = small ? std::expm1(b * v) * em : std::exp(b * (v - m)) - em;
         rs += e;
         rx += e * x;
       }
