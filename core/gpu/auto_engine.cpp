@@ -53,13 +53,17 @@ std::vector<Keypoint> AutoEngine::decode(const HeatmapView& map, const DecodeOpt
   const Shape s{map.type, map.width, map.height, map.channels};
   if (!measured_ || !(s == shape_)) {
     shape_ = s;
-    return measure(map, opt);
+    std::vector<Keypoint> k = measure(map, opt);
+    last_engine_ = &chosen();  // both engines decoded this frame; the keypoints are its
+    return k;
   }
   if (use_gpu_) {
+    last_engine_ = gpu_.get();  // holds the frame even when it fell back inside
     std::vector<Keypoint> k = gpu_->decode(map, opt);
     if (gpu_->last_decode_backend() != Backend::kGpu) use_gpu_ = false;  // it fell back
     return k;
   }
+  last_engine_ = cpu_.get();
   return cpu_->decode(map, opt);
 }
 
@@ -70,10 +74,12 @@ std::vector<Keypoint> AutoEngine::decode_scene(const Scene& scene, bool per_subj
     if (gpu_->last_decode_backend() == Backend::kGpu) {
       use_gpu_ = true;
       measured_ = false;  // host frames are measured again when they come
+      last_engine_ = gpu_.get();
       return k;
     }
   }
   use_gpu_ = false;
+  last_engine_ = cpu_.get();
   return cpu_->decode_scene(scene, per_subject, type, opt);
 }
 
@@ -100,36 +106,44 @@ std::vector<Keypoint> AutoEngine::decode_acquired(const DecodeOptions& opt) {
   if (on == Acquired::kNone) throw std::logic_error("decode_acquired without acquire_frame");
   if (on == Acquired::kOwn) return decode(to_measure_.view(), opt);  // measures this shape
   if (use_gpu_) {
+    last_engine_ = gpu_.get();  // holds the frame even when it fell back inside
     std::vector<Keypoint> k = gpu_->decode_acquired(opt);
     if (gpu_->last_decode_backend() != Backend::kGpu) use_gpu_ = false;  // it fell back
     return k;
   }
+  last_engine_ = cpu_.get();
   return cpu_->decode_acquired(opt);
 }
 
 SoftmaxImage AutoEngine::softmax(const HeatmapView& map, int c, const DecodeOptions& opt) {
+  last_engine_ = &chosen();
   return chosen().softmax(map, c, opt);
 }
 
+Engine& AutoEngine::last_engine(const char* what) {
+  if (!last_engine_) throw std::logic_error(std::string(what) + " before any decode");
+  return *last_engine_;
+}
+
 SoftmaxImage AutoEngine::last_softmax(int c) {
-  return chosen().last_softmax(c);
+  return last_engine("last_softmax").last_softmax(c);
 }
 
 std::uint32_t AutoEngine::last_values_texture(int c) {
-  return chosen().last_values_texture(c);
+  return last_engine("last_values_texture").last_values_texture(c);
 }
 
 std::vector<PeakWindow> AutoEngine::last_windows(int radius) {
-  return chosen().last_windows(radius);
+  return last_engine("last_windows").last_windows(radius);
 }
 
 double AutoEngine::last_blurred_max(int c, int kernel) {
-  return chosen().last_blurred_max(c, kernel);
+  return last_engine("last_blurred_max").last_blurred_max(c, kernel);
 }
 
 BetaGrid AutoEngine::last_beta_grid(const std::vector<double>& betas, bool normalize,
                                     bool debiased) {
-  return chosen().last_beta_grid(betas, normalize, debiased);
+  return last_engine("last_beta_grid").last_beta_grid(betas, normalize, debiased);
 }
 
 Backend AutoEngine::kind() const {

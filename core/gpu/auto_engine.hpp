@@ -55,9 +55,13 @@ class AutoEngine : public Engine {
   };
   std::vector<Keypoint> measure(const HeatmapView& map, const DecodeOptions& opt);
   Engine& chosen() { return use_gpu_ ? *gpu_ : *cpu_; }
+  // The engine that decoded the last frame (what last_softmax and the lab refer to): the GPU
+  // engine whenever it was asked, even when it fell back inside (its CPU then holds the frame).
+  Engine& last_engine(const char* what);
   const Engine& chosen() const { return use_gpu_ ? *gpu_ : *cpu_; }
 
   std::unique_ptr<Engine> gpu_, cpu_;
+  Engine* last_engine_ = nullptr;
   bool quiet_;
   bool measured_ = false, use_gpu_ = true;
   Shape shape_{};
