@@ -68,6 +68,7 @@ struct GlEngine::Lab {
 };
 
 void GlEngine::LabDeleter::operator()(Lab* lab) const {
+  // The programs check their context themselves (gpu::Program).
   if (current_gl_context() == lab->context)
     for (GLuint* b :
          {&lab->win, &lab->betas, &lab->parts, &lab->out, &lab->tmp, &lab->taps, &lab->maxes})

@@ -1,5 +1,7 @@
 #include "core/gpu/gl_program.hpp"
 
+#include "core/gpu/egl_context.hpp"
+
 #include <cstdio>
 
 namespace peakscope::gpu {
@@ -49,8 +51,10 @@ GLuint link_program(const std::string& name, const std::vector<GLuint>& shaders)
   return prog;
 }
 
+Program::Program(GLuint id) : id_(id), context_(current_gl_context()) {}
+
 void Program::reset() {
-  if (id_) glDeleteProgram(id_);
+  if (id_ && current_gl_context() == context_) glDeleteProgram(id_);
   id_ = 0;
 }
 

@@ -28,17 +28,20 @@ GLuint compile_shader(GLenum type, const std::string& name, const std::vector<Sh
                       const std::string& version = "430 core");
 GLuint link_program(const std::string& name, const std::vector<GLuint>& shaders);
 
-// RAII owner of a program object.
+// RAII owner of a program object, tied to the context current when it was made: it is
+// deleted only while that context is current (a program name means another program on another
+// context); otherwise it goes with its context.
 class Program {
  public:
   Program() = default;
-  explicit Program(GLuint id) : id_(id) {}
+  explicit Program(GLuint id);
   ~Program() { reset(); }
-  Program(Program&& o) noexcept : id_(o.id_) { o.id_ = 0; }
+  Program(Program&& o) noexcept : id_(o.id_), context_(o.context_) { o.id_ = 0; }
   Program& operator=(Program&& o) noexcept {
     if (this != &o) {
       reset();
       id_ = o.id_;
+      context_ = o.context_;
       o.id_ = 0;
     }
     return *this;
@@ -49,6 +52,7 @@ class Program {
 
  private:
   GLuint id_ = 0;
+  void* context_ = nullptr;
 };
 
 // A compute program from parts (one-call form of compile_shader + link_program).

@@ -386,6 +386,32 @@ TEST(EngineThreadGLTest, RawEngineWithAnotherContextCurrentThrows) {
 }
 
 // The engine select_engine hands out takes its own context on whichever thread calls it.
+// An engine destroyed while another context is current leaves that context's objects alone
+// (program and buffer names are per context: deleting "program 3" there would delete the
+// other engine's program 3), its shaders and its lab's included.
+TEST(EngineThreadGLTest, EngineDestroyedWithAnotherContextCurrent) {
+  auto ca = gpu::HeadlessContext::create(nullptr);
+  auto cb = gpu::HeadlessContext::create(nullptr);
+  ASSERT_TRUE(ca && cb);
+  const Heatmap m = testing::gaussian_map(40, 30, 12.2, 9.7, 3.0, ElemType::kFloat32);
+  ca->make_current();
+  auto a = std::make_unique<gpu::GlEngine>();
+  a->decode(m.view(), {10, true});
+  a->last_beta_grid({1.0, 10.0}, true, true);  // compiles the lab's programs
+  cb->make_current();
+  {
+    gpu::GlEngine b;
+    const std::vector<Keypoint> want = b.decode(m.view(), {10, true});
+    b.last_beta_grid({1.0, 10.0}, true, true);
+    a.reset();  // with b's context current
+    const std::vector<Keypoint> k = b.decode(m.view(), {10, true});
+    EXPECT_EQ(k[0].soft_x, want[0].soft_x);
+    const BetaGrid g = b.last_beta_grid({1.0, 10.0}, true, true);
+    EXPECT_NEAR(g.keypoints[1][0].soft_x, want[0].soft_x, 1e-3);
+  }
+  testing::gl_context();
+}
+
 TEST(EngineThreadGLTest, HeadlessEngineDecodesFromAnotherThread) {
   testing::gl_context();
   auto e = select_engine(Backend::kGpu, ContextMode::kOwnHeadless, true).engine;
