@@ -403,6 +403,8 @@ std::unique_ptr<NpyStream> NpyStream::open(const std::string& path) {
   if ((h.fortran_order && h.shape.size() > 1) || size < s->data_offset_ ||
       size - s->data_offset_ != h.bytes)
     return nullptr;
+  s->size_ = st.st_size;
+  s->mtime_ns_ = static_cast<long long>(st.st_mtim.tv_sec) * 1000000000LL + st.st_mtim.tv_nsec;
   s->descr_ = h.descr;
   s->kind_ = h.kind;
   s->dtype_ = dtype_name(h.kind);
@@ -415,6 +417,17 @@ std::unique_ptr<NpyStream> NpyStream::open(const std::string& path) {
 
 NpyStream::~NpyStream() {
   if (fd_ >= 0) ::close(fd_);
+}
+
+void NpyStream::check_unchanged() const {
+  struct stat st {};
+  if (::fstat(fd_, &st) != 0) fail(path_, std::string("cannot stat: ") + std::strerror(errno));
+  const long long mtime =
+      static_cast<long long>(st.st_mtim.tv_sec) * 1000000000LL + st.st_mtim.tv_nsec;
+  if (st.st_size != size_ || mtime != mtime_ns_)
+    fail(path_,
+         "the file changed while being read (rewritten since it was opened: its size or "
+         "modification time differs); open it again");
 }
 
 void NpyStream::read_bytes(std::size_t offset, std::size_t n, std::uint8_t* dst) {
@@ -435,7 +448,9 @@ void NpyStream::read(std::size_t first, std::size_t count, std::uint8_t* dst) {
   if (kind_ != "u1") throw std::logic_error(path_ + ": NpyStream::read of uint8 from a float file");
   if (first > elements_ || count > elements_ - first)
     throw std::out_of_range(path_ + ": NpyStream::read beyond the array");
+  check_unchanged();
   read_bytes(first, count, dst);
+  check_unchanged();  // a rewrite during the read mixed two files' bytes
 }
 
 void NpyStream::read(std::size_t first, std::size_t count, float* dst) {
@@ -443,21 +458,28 @@ void NpyStream::read(std::size_t first, std::size_t count, float* dst) {
     throw std::logic_error(path_ + ": NpyStream::read of floats from a uint8 file");
   if (first > elements_ || count > elements_ - first)
     throw std::out_of_range(path_ + ": NpyStream::read beyond the array");
-  if (kind_ == "f4") {  // straight into dst, byte-swapped there when needed
+  check_unchanged();
+  read_floats(first, count, dst);
+  check_unchanged();  // a rewrite during the read mixed two files' bytes
+}
+
+void NpyStream::read_floats(std::size_t first, std::size_t count, float* dst) {
+  if (kind_ == "f4" && !swap_) {  // straight into dst
     read_bytes(first * 4, count * 4, reinterpret_cast<std::uint8_t*>(dst));
-    if (swap_)
-      for (std::size_t i = 0; i < count; ++i)
-        dst[i] = std::bit_cast<float>(__builtin_bswap32(std::bit_cast<std::uint32_t>(dst[i])));
     return;
   }
-  // float16 and float64: through a bounded buffer, converted as convert() does.
+  // Big-endian float32, float16 and float64: through a bounded buffer, converted as convert()
+  // does (never read back from dst: it may be write-combined GPU staging memory).
   constexpr std::size_t kChunk = std::size_t{1} << 18;  // elements
   bounce_.resize(std::min(count, kChunk) * item_);
   for (std::size_t done = 0; done < count;) {
     const std::size_t n = std::min(kChunk, count - done);
     read_bytes((first + done) * item_, n * item_, bounce_.data());
     float* out = dst + done;
-    if (kind_ == "f8") {
+    if (kind_ == "f4") {
+      for (std::size_t i = 0; i < n; ++i)
+        out[i] = std::bit_cast<float>(load<std::uint32_t>(bounce_.data() + i * 4, swap_));
+    } else if (kind_ == "f8") {
       for (std::size_t i = 0; i < n; ++i) {
         const double d = std::bit_cast<double>(load<std::uint64_t>(bounce_.data() + i * 8, swap_));
         out[i] = static_cast<float>(d);

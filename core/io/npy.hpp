@@ -59,20 +59,24 @@ class NpyStream {
   // Reads elements [first, first + count) of the array (C order) into dst: count floats
   // (float32, float16 and float64 files) or count bytes (uint8 files; the other overload
   // throws std::logic_error for a mismatch). Bounded reads (at most 16 MiB each); a short read
-  // (the file shrank since open) throws std::runtime_error naming the file.
+  // (the file shrank since open), or a file whose size or modification time changed since open
+  // (rewritten in place, as np.save does), throws std::runtime_error naming the file.
   void read(std::size_t first, std::size_t count, float* dst);
   void read(std::size_t first, std::size_t count, std::uint8_t* dst);
 
  private:
   NpyStream() = default;
   void read_bytes(std::size_t offset, std::size_t n, std::uint8_t* dst);
+  void read_floats(std::size_t first, std::size_t count, float* dst);
+  void check_unchanged() const;
 
   std::string path_, descr_, dtype_, kind_;
   std::vector<std::size_t> shape_;
   std::size_t item_ = 0, data_offset_ = 0, elements_ = 0, overflowed_ = 0;
   bool swap_ = false;
   int fd_ = -1;
-  std::vector<std::uint8_t> bounce_;  // file bytes awaiting conversion
+  long long size_ = 0, mtime_ns_ = 0;  // at open: a rewrite changes one of them
+  std::vector<std::uint8_t> bounce_;   // file bytes awaiting conversion
 };
 
 // Writes an array (for tests and tools). dtype: "f4", "f2", "f8" or "u1"; values are
