@@ -2,10 +2,11 @@
 // core/decoders/dark.cpp blurred_max computes it: OpenCV's Gaussian kernel (uTaps weights,
 // double, in `taps`), a zero border, non-finite pixels read as 0. Three variants:
 //   ROWS:  the horizontal pass of channel uChannel into `tmp` (double sums stored as float,
-//          relative error 6e-8; clamped to the float range).
-//   COLS:  the vertical pass over `tmp` and the max of each workgroup's pixels into
-//          maxes[workgroup].
-//   FINAL: one workgroup reduces maxes[0 .. uGroups) into maxes[uGroups].
+//          relative error 6e-8; clamped to the float range), for one band of rows plus the
+//          kernel's reach above and below it.
+//   COLS:  the vertical pass over `tmp` for the band and the max of each workgroup's pixels
+//          into maxes[workgroup].
+//   FINAL: one workgroup reduces maxes[0 .. uGroups) into maxes[uGroups + uBand].
 // Grid-stride loops, so any map size runs in a bounded number of workgroups.
 layout(local_size_x = 256) in;
 layout(std430, binding = 9) buffer Tmp { float tmp[]; };
@@ -18,6 +19,10 @@ layout(std430, binding = 0) readonly buffer InputBits { uint bits[]; } raw;
 uniform uint uChannel;
 uniform int uTaps;     // odd kernel size
 uniform uint uGroups;  // FINAL: the partial maxima to reduce
+// The map goes through in bands of rows so that tmp stays within the storage-block limit:
+uniform uint uTmpRow0, uTmpRows;  // ROWS: the rows it blurs into tmp; COLS: the rows tmp holds
+uniform uint uOutRow0, uOutRows;  // COLS: the rows whose blurred values it takes the max of
+uniform uint uBand;               // FINAL: writes maxes[uGroups + uBand]
 
 shared double sh_max[256];
 
@@ -46,26 +51,31 @@ void reduce_max(double m) {
 }
 
 void main() {
-  const uint n = uWidth * uHeight;
   const uint stride = gl_NumWorkGroups.x * 256u;
   const int kr = uTaps / 2;
 #if defined(ROWS)
-  for (uint i = gl_GlobalInvocationID.x; i < n; i += stride) {
+  // Rows [uTmpRow0, uTmpRow0 + uTmpRows) of the map, blurred along x, into tmp (band-relative).
+  const uint nt = uTmpRows * uWidth;
+  for (uint i = gl_GlobalInvocationID.x; i < nt; i += stride) {
     const int x = int(i % uWidth);
-    const uint row = i - uint(x);
+    const uint row = (uTmpRow0 + i / uWidth) * uWidth;
     double s = 0.0LF;
     const int i0 = max(-kr, -x), i1 = min(kr, int(uWidth) - 1 - x);
     for (int k = i0; k <= i1; ++k) s += taps[k + kr] * value_at(row + uint(x + k));
     tmp[i] = float(clamp(s, -3.4028234663852886e38LF, 3.4028234663852886e38LF));
   }
 #elif defined(COLS)
+  // Rows [uOutRow0, uOutRow0 + uOutRows) blurred along y from tmp (which holds every row they
+  // read), and the max of each workgroup's pixels.
   double m = -1.0e300LF;  // below every blurred value (those lie in the float range)
-  for (uint i = gl_GlobalInvocationID.x; i < n; i += stride) {
-    const int y = int(i / uWidth);
-    const uint x = i - uint(y) * uWidth;
+  const uint no = uOutRows * uWidth;
+  for (uint i = gl_GlobalInvocationID.x; i < no; i += stride) {
+    const int y = int(uOutRow0 + i / uWidth);
+    const uint x = i % uWidth;
     double s = 0.0LF;
     const int j0 = max(-kr, -y), j1 = min(kr, int(uHeight) - 1 - y);
-    for (int k = j0; k <= j1; ++k) s += taps[k + kr] * double(tmp[uint(y + k) * uWidth + x]);
+    for (int k = j0; k <= j1; ++k)
+      s += taps[k + kr] * double(tmp[uint(y + k - int(uTmpRow0)) * uWidth + x]);
     m = max(m, s);
   }
   reduce_max(m);
@@ -74,6 +84,6 @@ void main() {
   double m = -1.0e300LF;  // below every blurred value (those lie in the float range)
   for (uint g = gl_LocalInvocationID.x; g < uGroups; g += 256u) m = max(m, maxes[g]);
   reduce_max(m);
-  if (gl_LocalInvocationID.x == 0u) maxes[uGroups] = sh_max[0];
+  if (gl_LocalInvocationID.x == 0u) maxes[uGroups + uBand] = sh_max[0];
 #endif
 }

@@ -173,43 +173,58 @@ double GlEngine::last_blurred_max(int c, int kernel) {
                                 " is not an odd number in [1, 101]");
   Lab& L = lab();
   const bool u8 = s.type == ElemType::kUInt8;
-  const std::size_t n = static_cast<std::size_t>(s.width) * s.height;
-  if (n * 4 > static_cast<std::size_t>(max_ssbo_bytes_))
-    throw GlError("last_blurred_max: a " + std::to_string(s.width) + " x " +
-                  std::to_string(s.height) +
-                  " float scratch exceeds the GPU's storage block limit");
+  const std::size_t W = static_cast<std::size_t>(s.width), H = static_cast<std::size_t>(s.height);
+  const std::size_t kr = static_cast<std::size_t>(kernel / 2);
+  // Bands of rows whose float scratch (the band and the kernel's reach around it) fits the
+  // storage-block limit: one band unless the frame is a huge uint8 one.
+  const std::size_t tmp_rows_max = static_cast<std::size_t>(max_ssbo_bytes_) / (W * sizeof(float));
+  if (tmp_rows_max < 2 * kr + 1)
+    throw std::length_error("last_blurred_max: a " + std::to_string(W) +
+                            "-pixel-wide row band exceeds the GPU's storage block limit");
+  const std::size_t band = std::min(H, tmp_rows_max - 2 * kr);
+  const std::size_t bands = (H + band - 1) / band;
   const std::vector<double> taps = opencv_gaussian_kernel(kernel);
   ensure_buffer(&L.taps, &L.taps_cap, taps.size() * sizeof(double));
   glBindBuffer(GL_SHADER_STORAGE_BUFFER, L.taps);
   glBufferSubData(GL_SHADER_STORAGE_BUFFER, 0,
                   static_cast<GLsizeiptr>(taps.size() * sizeof(double)), taps.data());
-  ensure_buffer(&L.tmp, &L.tmp_cap, n * sizeof(float));
-  const auto groups = static_cast<GLuint>(std::min<std::size_t>((n + 255) / 256, kMaxBlurGroups));
-  ensure_buffer(&L.maxes, &L.maxes_cap, (groups + 1) * sizeof(double));
+  ensure_buffer(&L.tmp, &L.tmp_cap, std::min(H, band + 2 * kr) * W * sizeof(float));
+  const auto groups =
+      static_cast<GLuint>(std::min<std::size_t>((band * W + 255) / 256, kMaxBlurGroups));
+  ensure_buffer(&L.maxes, &L.maxes_cap, (groups + bands) * sizeof(double));
   glBindBufferBase(GL_SHADER_STORAGE_BUFFER, kBindInput, s.on_device ? s.device : s.staging);
   glBindBufferBase(GL_SHADER_STORAGE_BUFFER, kBindB, L.tmp);
   glBindBufferBase(GL_SHADER_STORAGE_BUFFER, kBindC, L.taps);
   glBindBufferBase(GL_SHADER_STORAGE_BUFFER, kBindD, L.maxes);
-  auto common = [&](const Program& p) {
-    set_frame_uniforms(p, s);
-    glUniform1ui(p.loc("uChannel"), static_cast<GLuint>(c));
-    glUniform1i(p.loc("uTaps"), kernel);
-    glUniform1ui(p.loc("uGroups"), groups);
-  };
-  common(use(L.blur_rows[u8], "lab_blur", "lab_blur.comp", shaders::lab_blur_comp,
-             with_u8(u8, {"ROWS"})));
-  glDispatchCompute(groups, 1, 1);
-  glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
-  common(use(L.blur_cols, "lab_blur", "lab_blur.comp", shaders::lab_blur_comp, {"COLS"}));
-  glDispatchCompute(groups, 1, 1);
-  glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
-  common(use(L.blur_final, "lab_blur", "lab_blur.comp", shaders::lab_blur_comp, {"FINAL"}));
-  glDispatchCompute(1, 1, 1);
-  glMemoryBarrier(GL_BUFFER_UPDATE_BARRIER_BIT);
-  std::vector<double> m(1);
+  for (std::size_t b = 0; b < bands; ++b) {
+    const std::size_t r0 = b * band, r1 = std::min(H, r0 + band);
+    const std::size_t t0 = r0 > kr ? r0 - kr : 0, t1 = std::min(H, r1 + kr);
+    auto common = [&](const Program& p) {
+      set_frame_uniforms(p, s);
+      glUniform1ui(p.loc("uChannel"), static_cast<GLuint>(c));
+      glUniform1i(p.loc("uTaps"), kernel);
+      glUniform1ui(p.loc("uGroups"), groups);
+      glUniform1ui(p.loc("uTmpRow0"), static_cast<GLuint>(t0));
+      glUniform1ui(p.loc("uTmpRows"), static_cast<GLuint>(t1 - t0));
+      glUniform1ui(p.loc("uOutRow0"), static_cast<GLuint>(r0));
+      glUniform1ui(p.loc("uOutRows"), static_cast<GLuint>(r1 - r0));
+      glUniform1ui(p.loc("uBand"), static_cast<GLuint>(b));
+    };
+    common(use(L.blur_rows[u8], "lab_blur", "lab_blur.comp", shaders::lab_blur_comp,
+               with_u8(u8, {"ROWS"})));
+    glDispatchCompute(groups, 1, 1);
+    glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
+    common(use(L.blur_cols, "lab_blur", "lab_blur.comp", shaders::lab_blur_comp, {"COLS"}));
+    glDispatchCompute(groups, 1, 1);
+    glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
+    common(use(L.blur_final, "lab_blur", "lab_blur.comp", shaders::lab_blur_comp, {"FINAL"}));
+    glDispatchCompute(1, 1, 1);
+    glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT | GL_BUFFER_UPDATE_BARRIER_BIT);
+  }
+  std::vector<double> m(bands);
   read_buffer(L.maxes, groups * sizeof(double), m);
   lab_check_gl("lab blurred max");
-  return m[0];
+  return *std::max_element(m.begin(), m.end());
 }
 
 // ---------------------------------------------------------------------------------------

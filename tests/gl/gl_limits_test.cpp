@@ -6,6 +6,7 @@
 // blurred maximum, each against the CPU engine on the same frame.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -81,6 +82,28 @@ TEST(GlLimitsGLTest, WindowsAndBlurredMaxOnALargeFrame) {
   EXPECT_EQ(g[0].cx, c[0].cx);
   EXPECT_EQ(g[0].cy, c[0].cy);
   EXPECT_EQ(g[0].values, c[0].values);
+}
+
+// A uint8 frame whose float blur scratch exceeds llvmpipe's 128 MiB storage-block limit
+// (8192 x 4112: 34 MB of pixels, 135 MB of float scratch): the blurred maximum goes through in
+// bands of rows, and the GPU engine stays the GPU engine.
+TEST(GlLimitsGLTest, BlurredMaxOfAFrameWhoseScratchExceedsTheLimit) {
+  testing::gl_context();
+  gpu::GlEngine gl;
+  GLint limit = 0;
+  glGetIntegerv(GL_MAX_SHADER_STORAGE_BLOCK_SIZE, &limit);
+  const int w = 8192;
+  const int h = static_cast<int>(std::min<long long>(16384, limit / (4LL * w) + 16));
+  Heatmap m(w, h, 1, ElemType::kUInt8);
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x)
+      m.u8()[static_cast<std::size_t>(y) * w + x] = static_cast<std::uint8_t>(
+          255 * std::exp(-((x - 4000.3) * (x - 4000.3) + (y - h + 3.2) * (y - h + 3.2)) /
+                         (2 * 40.0 * 40.0)));
+  gl.decode(m.view(), {100, true});
+  const double want = blurred_max(m.view(), 0, 11);
+  EXPECT_NEAR(gl.last_blurred_max(0, 11), want, 1e-6 * want);
+  EXPECT_EQ(gl.kind(), Backend::kGpu);
 }
 
 }  // namespace
