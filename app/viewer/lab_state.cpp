@@ -93,9 +93,11 @@ void LabState::update(Engine& engine, const io::Frame* f, const std::vector<Keyp
         for (std::size_t c = 0; c < kps.size(); ++c)
           for (std::size_t i = 0; i < kinds.size(); ++i)
             points_[c][decoder_index(kinds[i])] = pts[c][i];
-      } catch (const std::exception&) {
+        error_.clear();
+      } catch (const std::exception& e) {
         points_.clear();  // the engine holds no matching frame (a failed decode)
         key_.clear();
+        error_ = e.what();  // shown in the Decoders panel until a frame decodes again
       }
     }
   }

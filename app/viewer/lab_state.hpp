@@ -58,6 +58,8 @@ class LabState {
   // for the auto-tune, and the gradient when it is shown. An engine error clears the points.
   void update(Engine& engine, const io::Frame* f, const std::vector<Keypoint>& kps,
               const DecodeOptions& opt, long generation, long frames_shown, int shown_channel);
+  // Why the last update has no points (the engine could not run the decoders), else empty.
+  const std::string& error() const { return error_; }
   // points()[c][decoder_index(k)]: valid only for enabled decoders.
   const std::vector<std::array<DecodedPoint, kDecoderCount>>& points() const { return points_; }
   // Channel c's decoded point of k in the chosen convention.
@@ -121,6 +123,7 @@ class LabState {
   int shown_ = -1;
   std::vector<std::array<DecodedPoint, kDecoderCount>> points_;
   std::string key_, curves_key_, gradient_key_;
+  std::string error_;
   long last_frames_shown_ = -1, last_generation_ = -1;
   std::vector<DecoderCurve> curves_;
   std::deque<TuneFrame> tune_;

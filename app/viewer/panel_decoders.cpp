@@ -147,6 +147,11 @@ void panel_decoders(ViewerState& st) {
     }
     if (!lab.set_coords(conv)) st.report_error(ErrorKind::kInput, "coords image: no frame yet");
   }
+  if (!lab.error().empty()) {
+    ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1, 0.45f, 0.3f, 1));
+    ImGui::TextWrapped("decoders: %s", lab.error().c_str());
+    ImGui::PopStyleColor();
+  }
   const int sc = st.shown_channel();
   const int c = sc >= 0 ? sc : 0;
   const bool have = st.frame() && c < static_cast<int>(st.keypoints().size());

@@ -69,6 +69,7 @@ class ModelSource : public Source {
               nchw ? src[(static_cast<std::size_t>(c) * h + y) * w + x]
                    : src[(static_cast<std::size_t>(y) * w + x) * k + c];
     f->heatmap = std::move(hm);
+    f->scene = nullptr;  // the network's output, not the scene that made the input frame
     f->image_scale_x = box.w / w;
     f->image_scale_y = box.h / h;
     f->image_offset_x = box.x;
