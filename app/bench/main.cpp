@@ -199,8 +199,7 @@ int main(int argc, char** argv) {
     fe->headless_context()->make_current();
   const std::string device = gl ? gl->description() : std::string("none");
   // Software rasterisers report ~0 for timer queries: no GPU time is measured there.
-  const bool timers = gl && device.find("llvmpipe") == std::string::npos &&
-                      device.find("softpipe") == std::string::npos;
+  const bool timers = gl && !gpu::software_rasteriser(gl->renderer());
 
   peakscope::CpuEngine cpu;
   std::vector<Row> rows;

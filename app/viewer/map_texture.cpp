@@ -15,8 +15,7 @@ namespace peakscope::viewer {
 bool hardware_gl_renderer() {
   const char* r = reinterpret_cast<const char*>(glGetString(GL_RENDERER));
   const std::string_view rs = r ? r : "";
-  return !rs.empty() && rs.find("llvmpipe") == rs.npos && rs.find("softpipe") == rs.npos &&
-         rs.find("SWR") == rs.npos;
+  return !rs.empty() && !gpu::software_rasteriser(rs);
 }
 
 bool gpu_colouring_pays() {

@@ -47,11 +47,6 @@ bool contains(const std::string& s, const char* what) {
   return s.find(what) != std::string::npos;
 }
 
-bool software_rasteriser(const std::string& renderer) {
-  return contains(renderer, "llvmpipe") || contains(renderer, "softpipe") ||
-         contains(renderer, "SWR");
-}
-
 // Host and device memory are one on software rasterisers and integrated GPUs: there the
 // shaders read the mapped staging memory in place. PEAKSCOPE_GPU_PLACEMENT=copy|inplace
 // overrides (tests run the copy path on llvmpipe too).

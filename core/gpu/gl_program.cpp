@@ -70,4 +70,8 @@ int gl_version() {
   return major * 10 + minor;
 }
 
+bool software_rasteriser(std::string_view r) {
+  return r.find("llvmpipe") != r.npos || r.find("softpipe") != r.npos || r.find("SWR") != r.npos;
+}
+
 }  // namespace peakscope::gpu

@@ -6,6 +6,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace peakscope::gpu {
@@ -61,5 +62,9 @@ Program make_compute(const std::string& name, const std::vector<ShaderPart>& par
 
 // The current context's GL version as major * 10 + minor (e.g. 45), 0 without a context.
 int gl_version();
+
+// Whether a GL_RENDERER string names a software rasteriser (Mesa's llvmpipe or softpipe, SWR):
+// shaders emulated on the CPU, host and "device" memory one. The one test of it.
+bool software_rasteriser(std::string_view renderer);
 
 }  // namespace peakscope::gpu

@@ -14,11 +14,6 @@
 namespace peakscope::gpu {
 namespace {
 
-bool software_rasteriser(const std::string& r) {
-  return r.find("llvmpipe") != std::string::npos || r.find("softpipe") != std::string::npos ||
-         r.find("SWR") != std::string::npos;
-}
-
 void say(const std::string& reason, bool quiet) {
   if (!quiet && !reason.empty()) std::fprintf(stderr, "peakscope: %s\n", reason.c_str());
 }
