@@ -1,15 +1,15 @@
 // DARK's blurred maximum of one channel (GlEngine::last_blurred_max), as
 // core/decoders/dark.cpp blurred_max computes it: OpenCV's Gaussian kernel (uTaps weights,
 // double, in `taps`), a zero border, non-finite pixels read as 0. Three variants:
-//   ROWS:  the horizontal pass of channel uChannel into `tmp` (double sums stored as float,
-//          relative error 6e-8; clamped to the float range), for one band of rows plus the
+//   ROWS:  the horizontal pass of channel uChannel into `tmp` (in double, as the CPU keeps it:
+//          a float scratch lost the digits of denormal-range maps), for one band of rows plus the
 //          kernel's reach above and below it.
 //   COLS:  the vertical pass over `tmp` for the band and the max of each workgroup's pixels
 //          into maxes[workgroup].
 //   FINAL: one workgroup reduces maxes[0 .. uGroups) into maxes[uGroups + uBand].
 // Grid-stride loops, so any map size runs in a bounded number of workgroups.
 layout(local_size_x = 256) in;
-layout(std430, binding = 9) buffer Tmp { float tmp[]; };
+layout(std430, binding = 9) buffer Tmp { double tmp[]; };
 layout(std430, binding = 10) readonly buffer Taps { double taps[]; };
 layout(std430, binding = 11) buffer Maxes { double maxes[]; };
 #ifndef INPUT_U8
@@ -62,7 +62,7 @@ void main() {
     double s = 0.0LF;
     const int i0 = max(-kr, -x), i1 = min(kr, int(uWidth) - 1 - x);
     for (int k = i0; k <= i1; ++k) s += taps[k + kr] * value_at(row + uint(x + k));
-    tmp[i] = float(clamp(s, -3.4028234663852886e38LF, 3.4028234663852886e38LF));
+    tmp[i] = s;
   }
 #elif defined(COLS)
   // Rows [uOutRow0, uOutRow0 + uOutRows) blurred along y from tmp (which holds every row they
@@ -75,7 +75,7 @@ void main() {
     double s = 0.0LF;
     const int j0 = max(-kr, -y), j1 = min(kr, int(uHeight) - 1 - y);
     for (int k = j0; k <= j1; ++k)
-      s += taps[k + kr] * double(tmp[uint(y + k - int(uTmpRow0)) * uWidth + x]);
+      s += taps[k + kr] * tmp[uint(y + k - int(uTmpRow0)) * uWidth + x];
     m = max(m, s);
   }
   reduce_max(m);

@@ -175,9 +175,9 @@ double GlEngine::last_blurred_max(int c, int kernel) {
   const bool u8 = s.type == ElemType::kUInt8;
   const std::size_t W = static_cast<std::size_t>(s.width), H = static_cast<std::size_t>(s.height);
   const std::size_t kr = static_cast<std::size_t>(kernel / 2);
-  // Bands of rows whose float scratch (the band and the kernel's reach around it) fits the
-  // storage-block limit: one band unless the frame is a huge uint8 one.
-  const std::size_t tmp_rows_max = static_cast<std::size_t>(max_ssbo_bytes_) / (W * sizeof(float));
+  // Bands of rows whose double scratch (the band and the kernel's reach around it) fits the
+  // storage-block limit: one band unless the frame is large.
+  const std::size_t tmp_rows_max = static_cast<std::size_t>(max_ssbo_bytes_) / (W * sizeof(double));
   if (tmp_rows_max < 2 * kr + 1)
     throw std::length_error("last_blurred_max: a " + std::to_string(W) +
                             "-pixel-wide row band exceeds the GPU's storage block limit");
@@ -188,7 +188,7 @@ double GlEngine::last_blurred_max(int c, int kernel) {
   glBindBuffer(GL_SHADER_STORAGE_BUFFER, L.taps);
   glBufferSubData(GL_SHADER_STORAGE_BUFFER, 0,
                   static_cast<GLsizeiptr>(taps.size() * sizeof(double)), taps.data());
-  ensure_buffer(&L.tmp, &L.tmp_cap, std::min(H, band + 2 * kr) * W * sizeof(float));
+  ensure_buffer(&L.tmp, &L.tmp_cap, std::min(H, band + 2 * kr) * W * sizeof(double));
   const auto groups =
       static_cast<GLuint>(std::min<std::size_t>((band * W + 255) / 256, kMaxBlurGroups));
   ensure_buffer(&L.maxes, &L.maxes_cap, (groups + bands) * sizeof(double));

@@ -84,16 +84,16 @@ TEST(GlLimitsGLTest, WindowsAndBlurredMaxOnALargeFrame) {
   EXPECT_EQ(g[0].values, c[0].values);
 }
 
-// A uint8 frame whose float blur scratch exceeds llvmpipe's 128 MiB storage-block limit
-// (8192 x 4112: 34 MB of pixels, 135 MB of float scratch): the blurred maximum goes through in
-// bands of rows, and the GPU engine stays the GPU engine.
+// A uint8 frame whose double blur scratch exceeds the storage-block limit (llvmpipe's 128 MiB:
+// 8192 x 2064, 17 MB of pixels, 135 MB of scratch): the blurred maximum goes through in bands
+// of rows, and the GPU engine stays the GPU engine.
 TEST(GlLimitsGLTest, BlurredMaxOfAFrameWhoseScratchExceedsTheLimit) {
   testing::gl_context();
   gpu::GlEngine gl;
   GLint limit = 0;
   glGetIntegerv(GL_MAX_SHADER_STORAGE_BLOCK_SIZE, &limit);
   const int w = 8192;
-  const int h = static_cast<int>(std::min<long long>(16384, limit / (4LL * w) + 16));
+  const int h = static_cast<int>(std::min<long long>(16384, limit / (8LL * w) + 16));
   Heatmap m(w, h, 1, ElemType::kUInt8);
   for (int y = 0; y < h; ++y)
     for (int x = 0; x < w; ++x)
