@@ -321,11 +321,9 @@ void GlEngine::copy_in(const HeatmapView& map, const Slot& s) {
   }
 }
 
-std::uint64_t GlEngine::submit(const HeatmapView& map, const DecodeOptions& opt) {
-  map.validate();
-  opt.validate();
-  Slot& s = next_slot(map.type, map.width, map.height, map.channels, /*staging=*/true);
-  copy_in(map, s);
+// The slot's staging memory holds the frame: DMA it into device memory where the shaders read
+// device memory, then the decode's dispatches.
+std::uint64_t GlEngine::stage_and_dispatch(Slot& s, const DecodeOptions& opt) {
   if (s.on_device) {
     glBindBuffer(GL_COPY_READ_BUFFER, s.staging);
     glBindBuffer(GL_COPY_WRITE_BUFFER, s.device);
@@ -334,6 +332,14 @@ std::uint64_t GlEngine::submit(const HeatmapView& map, const DecodeOptions& opt)
   }
   dispatch_decode(s, opt);
   return finish_submit(s);
+}
+
+std::uint64_t GlEngine::submit(const HeatmapView& map, const DecodeOptions& opt) {
+  map.validate();
+  opt.validate();
+  Slot& s = next_slot(map.type, map.width, map.height, map.channels, /*staging=*/true);
+  copy_in(map, s);
+  return stage_and_dispatch(s, opt);
 }
 
 StagingView GlEngine::acquire_staging(ElemType type, int width, int height, int channels) {
@@ -358,14 +364,7 @@ std::uint64_t GlEngine::submit_staged(const DecodeOptions& opt) {
   check_context("GPU decode");
   acquired_ = -1;
   Slot& s = slots_[next_];
-  if (s.on_device) {
-    glBindBuffer(GL_COPY_READ_BUFFER, s.staging);
-    glBindBuffer(GL_COPY_WRITE_BUFFER, s.device);
-    glCopyBufferSubData(GL_COPY_READ_BUFFER, GL_COPY_WRITE_BUFFER, 0, 0,
-                        static_cast<GLsizeiptr>(s.bytes));
-  }
-  dispatch_decode(s, opt);
-  return finish_submit(s);
+  return stage_and_dispatch(s, opt);
 }
 
 void GlEngine::set_frame_uniforms(const Program& p, const Slot& s) const {

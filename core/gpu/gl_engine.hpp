@@ -164,6 +164,7 @@ class GlEngine : public Engine {
   void set_frame_uniforms(const Program& p, const Slot& s) const;
   void dispatch_decode(Slot& s, const DecodeOptions& opt);
   std::uint64_t finish_submit(Slot& s);
+  std::uint64_t stage_and_dispatch(Slot& s, const DecodeOptions& opt);
   GpuFrame read_back(Slot& s);
   GLuint map_texture(int channel, bool values);
   void copy_in(const HeatmapView& map, const Slot& s);
