@@ -43,13 +43,8 @@ HeatmapView Heatmap::view() const {
 }
 
 MutableHeatmapView Heatmap::mutable_view() {
-  return {bytes_.data(),
-          type_,
-          width_,
-          height_,
-          channels_,
-          width_,
-          static_cast<std::ptrdiff_t>(width_) * height_};
+  const HeatmapView v = view();
+  return {bytes_.data(), v.type, v.width, v.height, v.channels, v.row_stride, v.channel_stride};
 }
 
 void copy_heatmap(const HeatmapView& src, const MutableHeatmapView& dst) {

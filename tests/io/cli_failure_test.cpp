@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "core/io/npy.hpp"
+#include "tests/support/npy_bytes.hpp"
 #include "tests/support/run.hpp"
 #include "tests/support/temp.hpp"
 
@@ -222,17 +223,7 @@ TEST(CliFailureTest, Float64IsNarrowedAndSaysSo) {
   // [1, 1 + 1e-12]: NumPy's argmax is 1; in float32 both are 1.0, so the argmax is 0.
   {
     // write_npy takes floats: the float64 bytes are written by hand.
-    std::string header = "{'descr': '<f8', 'fortran_order': False, 'shape': (1, 3), }";
-    header.append(64 - (10 + header.size() + 1) % 64, ' ');
-    header += '\n';
-    std::string out = "\x93NUMPY";
-    out += '\x01';
-    out += '\x00';
-    out += static_cast<char>(header.size());
-    out += '\0';
-    out += header;
-    const double v[3] = {1.0, 1.0 + 1e-12, 1e301};
-    out.append(reinterpret_cast<const char*>(v), sizeof v);
+    const std::string out = peakscope::testing::f8_npy_bytes({1.0, 1.0 + 1e-12, 1e301}, 1, 3);
     std::ofstream(p, std::ios::binary) << out;
   }
   const CliRun r = cli("decode " + p.string() + " --backend cpu --normalize none --beta 1");

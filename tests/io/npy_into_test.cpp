@@ -16,6 +16,7 @@
 #include "core/io/npy.hpp"
 #include "core/io/source.hpp"
 #include "core/io/transforms.hpp"
+#include "tests/support/npy_bytes.hpp"
 #include "tests/support/temp.hpp"
 
 namespace peakscope::io {
@@ -129,26 +130,10 @@ TEST(NpyIntoTest, NumpyFixtureInFortranOrderReadsAsBefore) {
   expect_frames_equal_read_npy(PEAKSCOPE_ASSETS "/fixtures/stack_f16_fortran_be.npy", 1, 16);
 }
 
-// float64 written by hand: values float32 cannot hold apart, and one beyond its range.
-std::string f8_file(const std::vector<double>& v, std::size_t rows, std::size_t cols) {
-  std::string header = "{'descr': '<f8', 'fortran_order': False, 'shape': (" +
-                       std::to_string(rows) + ", " + std::to_string(cols) + "), }";
-  header.append(64 - (10 + header.size() + 1) % 64, ' ');
-  header += '\n';
-  std::string out = "\x93NUMPY";
-  out += '\x01';
-  out += '\x00';
-  out += static_cast<char>(header.size());
-  out += '\0';
-  out += header;
-  out.append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(double));
-  return out;
-}
-
 TEST(NpyIntoTest, Float64NarrowedIntoTheDestinationAndOverflowCounted) {
   const std::string path = tmp("f8.npy");
   std::ofstream(path, std::ios::binary)
-      << f8_file({1.0, 1.0 + 1e-12, 1e301, -1e302, 0.5, 3e38}, 2, 3);
+      << testing::f8_npy_bytes({1.0, 1.0 + 1e-12, 1e301, -1e302, 0.5, 3e38}, 2, 3);
   expect_frames_equal_read_npy(path, 2, 0);
   auto src = make_npy_source(path);
   Padded dst(*src->next_shape(), 1, 0);
