@@ -352,7 +352,11 @@ int run_accuracy(const AccuracyArgs& a) {
         double x0 = 0, y0 = 0;
         render(cell, a.margin, rng, map, x0, y0);
         const HeatmapView view = HeatmapView::dense(map.data(), cell.width, cell.height);
-        auto kp_at = [&](double beta) { return eng.decode(view, {beta, normalize})[0]; };
+        auto kp_at = [&](double beta) {
+          Keypoint k;
+          eng.decode(view, {beta, normalize}, std::span<Keypoint>(&k, 1));
+          return k;
+        };
         const Keypoint base = kp_at(kDefaultBeta);  // its argmax starts the refinements
         for (std::size_t v = 0; v < vars.size(); ++v) {
           const Variant& var = vars[v];

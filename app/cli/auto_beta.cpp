@@ -24,7 +24,8 @@ double find_auto_beta(const std::string& input, const common::SourceArgs& src, b
     if (!f) break;
     ++read;
     const HeatmapView view = f->heatmap.view();
-    const std::vector<Keypoint> kps = engine.decode(view, {kDefaultBeta, normalize});
+    std::vector<Keypoint> kps(static_cast<std::size_t>(view.channels));
+    engine.decode(view, {kDefaultBeta, normalize}, kps);
     bool used = false;
     for (int c = 0; c < view.channels && c < static_cast<int>(f->ground_truth.size()); ++c) {
       if (f->ground_truth[c].empty() || !kps[c].valid) continue;

@@ -9,9 +9,9 @@
 #include "app/cli/interrupt.hpp"
 #include "app/cli/output.hpp"
 #include "app/cli/progress.hpp"
+#include "app/cli/run_loop.hpp"
 #include "core/engine/select_engine.hpp"
 #include "core/lab/lab.hpp"
-#include "core/scene.hpp"
 
 namespace peakscope::cli {
 namespace {
@@ -47,20 +47,20 @@ void add_pose_channel(Json& ch, const io::Frame& f, std::size_t c) {
 // Writes the document frame by frame: JSON {"input", ..., "frames": [...], summary} or CSV.
 class Writer {
  public:
-  // `engine` decodes the frames: the lab's decoders run on its last frame (decode_lab: on the
-  // GPU the frame stays on the device).
-  Writer(std::ostream& out, const DecodeArgs& a, bool json, const Lab& lab, Engine& engine)
-      : out_(out), a_(a), json_(json), lab_(lab), engine_(engine) {}
+  Writer(std::ostream& out, const DecodeArgs& a, bool json, const Lab& lab)
+      : out_(out), a_(a), json_(json), lab_(lab) {}
 
-  void frame(const io::Frame& f, const std::vector<Keypoint>& kps, const char* backend) {
+  // One frame as `decoded` holds it (its keypoints, its backend, and the lab's decoders run on
+  // it: on the GPU the frame stays on the device).
+  void frame(const io::Frame& f, const DecodedFrame& decoded) {
     if (n_ == 0) begin(f);
+    const std::vector<Keypoint>& kps = decoded.keypoints();
     const std::vector<std::vector<DecodedPoint>> points =
-        lab_.active() ? decode_lab(engine_, kps, lab_.decoders, opt(), lab_.params)
+        lab_.active() ? decode_lab(decoded, lab_.decoders, lab_.params)
                       : std::vector<std::vector<DecodedPoint>>{};
-    // Frames without pixels here (gpu-synthetic, written into the engine): set_map_size's.
-    const int w = f.heatmap.width() ? f.heatmap.width() : map_w_;
-    const int h = f.heatmap.height() ? f.heatmap.height() : map_h_;
-    backends_ |= backend[0] == 'g' ? 1 : 2;
+    const int w = decoded.shape().width, h = decoded.shape().height;
+    const char* backend = backend_name(decoded.backend());
+    backends_ |= decoded.backend() == Backend::kGpu ? 1 : 2;
     if (json_) {
       Json fr;
       fr["index"] = f.index;
@@ -128,13 +128,6 @@ class Writer {
     ++n_;
   }
 
-  // The map size of frames that carry no pixels (gpu-synthetic, frames written into the
-  // engine's memory).
-  void set_map_size(int w, int h) {
-    map_w_ = w;
-    map_h_ = h;
-  }
-
   // Ends the document. JSON: the summary after the frames ("backend" gpu|cpu|mixed, the
   // fallback's reason, the frame count, "stopped" for a short source, "error" on failure, and
   // with --pose the preset's name, keypoint names and skeleton).
@@ -188,46 +181,15 @@ class Writer {
          << (gt_col_ ? ",error_to_ground_truth" : "") << lab_.csv_header() << "\n";
   }
 
-  DecodeOptions opt() const { return {a_.flags.beta, a_.flags.normalize_on()}; }
-
   std::ostream& out_;
   const DecodeArgs& a_;
   const bool json_;
   const Lab& lab_;
-  Engine& engine_;
-  int map_w_ = 0, map_h_ = 0;
   long n_ = 0;
   int backends_ = 0;  // bit 0: a frame on the GPU, bit 1: a frame on the CPU
   std::string dtype_;
   bool image_cols_ = false, gt_col_ = false;
   const io::PosePreset* pose_ = nullptr;
-};
-
-// "gpu-synthetic": the synthetic scene's frames (index, ground truth) without their pixels;
-// the engine renders and decodes each (Engine::decode_scene: on a GPU it never leaves device
-// memory).
-class SceneFrames : public io::Source {
- public:
-  explicit SceneFrames(const io::SyntheticOptions& o) : opt_(o), scene_(io::scene_config(o)) {}
-  std::optional<io::Frame> next() override {
-    if (opt_.frames >= 0 && index_ >= opt_.frames) return std::nullopt;
-    if (index_ > 0 && opt_.animate) scene_.step();
-    io::Frame f;
-    f.index = index_++;
-    std::vector<io::Point2> gt;
-    for (const Subject& s : scene_.subjects()) gt.push_back({s.x, s.y});
-    f.ground_truth.push_back(std::move(gt));
-    return f;
-  }
-  std::string describe() const override { return "synthetic scene rendered by the engine"; }
-  long frame_count() const override { return opt_.frames; }
-  const Scene& scene() const { return scene_; }
-  ElemType type() const { return opt_.uint8 ? ElemType::kUInt8 : ElemType::kFloat32; }
-
- private:
-  io::SyntheticOptions opt_;
-  Scene scene_;
-  long index_ = 0;
 };
 
 }  // namespace
@@ -255,18 +217,16 @@ int run_decode(const DecodeArgs& a) {
   const DecodeOptions opt{a.flags.beta, a.flags.normalize_on()};
   const Backend backend = parse_backend(a.flags.backend);
   const Lab lab = resolve_lab(a.lab, a.flags.beta);
-  SceneFrames* scene_frames = nullptr;
   std::unique_ptr<io::Source> src;
-  if (a.input == "gpu-synthetic") {
+  if (a.input == "gpu-synthetic") {  // the synthetic scene, each frame made by the engine
     io::SourceOptions o;
     try {
       o = common::to_source_options(a.src);
     } catch (const std::invalid_argument& e) {
       throw UsageError(e.what());
     }
-    auto sf = std::make_unique<SceneFrames>(o.synthetic);
-    scene_frames = sf.get();
-    src = std::move(sf);
+    o.synthetic.without_pixels = true;
+    src = io::make_synthetic_source(o.synthetic);
   } else {
     src = open_input(a.input, a.src);
   }
@@ -274,72 +234,40 @@ int run_decode(const DecodeArgs& a) {
   const std::unique_ptr<Engine> engine = std::move(choice.engine);
   InterruptGuard guard;  // before the temporary file exists, so a signal cannot orphan it
   Output output(a.out);
-  Writer writer(output.stream(), a, a.format == "json", lab, *engine);
-  if (scene_frames)
-    writer.set_map_size(scene_frames->scene().config().width,
-                        scene_frames->scene().config().height);
+  Writer writer(output.stream(), a, a.format == "json", lab);
 
-  // Frames are written straight into the engine's frame memory (Engine::acquire_frame: on
-  // the GPU its mapped staging slot, no host copy; the decoding lab reads it there too,
-  // through the engine); sources that cannot say a frame's shape before reading it give a
-  // host frame, which the engine copies. PEAKSCOPE_HOST_FRAMES=1 keeps every frame on the
-  // host (tests compare both paths; measurements time them).
+  // Frames are written straight into the engine's slot (on the GPU its mapped staging memory,
+  // no host copy; the decoding lab reads it there too); sources that cannot say a frame's
+  // shape before reading it give a host frame, which the engine copies.
+  // PEAKSCOPE_HOST_FRAMES=1 keeps every frame on the host (tests compare both paths).
   const char* host_env = std::getenv("PEAKSCOPE_HOST_FRAMES");
-  const bool direct = !scene_frames && !(host_env && host_env[0] == '1');
-  std::string error;
-  int code = kExitOk;
-  Progress progress(src->frame_count());
-  long n = 0;
-  try {
-    while (!InterruptGuard::signal()) {
-      const std::optional<io::FrameShape> shape = direct ? src->next_shape() : std::nullopt;
-      std::optional<io::Frame> f;
-      std::vector<Keypoint> kps;
-      if (shape) {
-        const MutableHeatmapView mem =
-            engine->acquire_frame(shape->type, shape->width, shape->height, shape->channels);
-        f = src->next_into(mem);
-        if (!f) break;
-        kps = engine->decode_acquired(opt);
-        writer.set_map_size(shape->width, shape->height);  // the frame's pixels are the engine's
-      } else {
-        f = src->next();
-        if (!f) break;
-        kps = scene_frames
-                  ? engine->decode_scene(scene_frames->scene(), false, scene_frames->type(), opt)
-                  : engine->decode(f->heatmap.view(), opt);
-      }
-      // After decode: a GPU that failed on this frame has already handed it to the CPU.
-      writer.frame(*f, kps, backend_name(engine->last_decode_backend()));
-      progress.update(++n);
-    }
-  } catch (const UsageError&) {
-    throw;
-  } catch (const std::exception& e) {
-    error = e.what();
-    code = kExitBadInput;
-  }
-  progress.finish();
-  const std::string stopped = src->ended_short();
-  end_of_run(a.input, n, stopped, a.allow_truncated, error, code);
+  const bool host_frames = host_env && host_env[0] == '1';
+  RunOutcome run = run_frames(a.input, *src, -1, src->frame_count(), a.allow_truncated, [&] {
+    std::optional<DecodedSourceFrame> d = next_decoded(*src, *engine, opt, host_frames);
+    if (!d) return false;
+    writer.frame(d->frame, d->decoded);  // a GPU that failed on it handed it to the CPU
+    return true;
+  });
+  const std::string& stopped = run.stopped;
   const std::string warning = src->warning();
   // A failure at run time (the GPU gave up part-way) says more than the choice at start.
   const std::string run_reason = engine->fallback_reason();
-  writer.finish(run_reason.empty() ? choice.reason : run_reason, stopped, warning, error);
+  writer.finish(run_reason.empty() ? choice.reason : run_reason, stopped, warning, run.error);
   if (!warning.empty()) std::cerr << "peakscope-cli: " << warning << "\n";
-  if (code != kExitOk) {
+  if (run.code != kExitOk) {
     // stdout gets the complete JSON document with "error" (CSV: nothing); --out is untouched.
     if (output.to_stdout() && a.format == "json")
       output.commit();
     else
       output.discard();
-    std::cerr << "peakscope-cli: " << error
+    std::cerr << "peakscope-cli: " << run.error
               << (a.out.empty() ? "" : " (" + a.out + " left unchanged)") << "\n";
-    return code;
+    return run.code;
   }
   output.commit();
   if (!stopped.empty()) std::cerr << "peakscope-cli: " << a.input << ": " << stopped << "\n";
-  std::cerr << "peakscope-cli: decoded " << n << " frame(s) on " << engine->description() << "\n";
+  std::cerr << "peakscope-cli: decoded " << run.frames << " frame(s) on " << engine->description()
+            << "\n";
   return kExitOk;
 }
 

@@ -10,7 +10,7 @@
 #include "app/cli/csv.hpp"
 #include "app/cli/interrupt.hpp"
 #include "app/cli/output.hpp"
-#include "app/cli/progress.hpp"
+#include "app/cli/run_loop.hpp"
 #include "core/engine/select_engine.hpp"
 #include "core/io/sheets.hpp"
 
@@ -37,7 +37,7 @@ long sweep_frame(const SweepArgs& a, const std::vector<double>& betas, const io:
   std::vector<cv::Mat> rows;  // the per-beta sheets, stacked into the beta grid below
   for (double beta : betas) {
     const DecodeOptions opt{beta, normalize};
-    const std::vector<Keypoint> kps = engine.decode(map, opt);
+    const std::vector<Keypoint> kps = engine.decode(map, opt).keypoints();
     for (std::size_t c = 0; c < kps.size(); ++c) {
       const Keypoint& k = kps[c];
       const double e = io::ground_truth_error(f, static_cast<int>(c), k);
@@ -113,26 +113,17 @@ int run_sweep(const SweepArgs& a) {
       a.max_frames >= 0
           ? std::min(a.max_frames, src->frame_count() < 0 ? a.max_frames : src->frame_count())
           : src->frame_count();
-  Progress progress(total);
-  long n = 0, sheets = 0;
-  std::string error;
-  int code = kExitOk;
-  try {
-    while ((a.max_frames < 0 || n < a.max_frames) && !InterruptGuard::signal()) {
-      std::optional<io::Frame> f = src->next();
-      if (!f) break;
-      sheets += sweep_frame(a, betas, *f, *engine, cpu, cmap, dir, csv);
-      progress.update(++n);
-    }
-  } catch (const UsageError&) {
-    throw;
-  } catch (const std::exception& e) {
-    error = e.what();
-    code = kExitBadInput;
-  }
-  progress.finish();
-  const std::string stopped = src->ended_short();
-  end_of_run(a.input, n, stopped, a.allow_truncated, error, code);
+  long sheets = 0;
+  const RunOutcome run = run_frames(a.input, *src, a.max_frames, total, a.allow_truncated, [&] {
+    std::optional<io::Frame> f = src->next();
+    if (!f) return false;
+    sheets += sweep_frame(a, betas, *f, *engine, cpu, cmap, dir, csv);
+    return true;
+  });
+  const std::string& stopped = run.stopped;
+  const std::string& error = run.error;
+  const int code = run.code;
+  const long n = run.frames;
   if (code != kExitOk) {
     csv_out.discard();
     std::cerr << "peakscope-cli: " << error << " (sweep.csv not written; " << sheets

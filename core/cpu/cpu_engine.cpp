@@ -190,15 +190,6 @@ void CpuEngine::decode(const HeatmapView& map, const DecodeOptions& opt, std::sp
   }
 }
 
-std::vector<Keypoint> CpuEngine::decode(const HeatmapView& map, const DecodeOptions& opt) {
-  std::vector<Keypoint> out(std::max(map.channels, 0));
-  decode(map, opt, out);
-  last_map_ = map;
-  last_opt_ = opt;
-  last_kps_ = out;
-  return out;
-}
-
 Keypoint CpuEngine::softmax_map(const HeatmapView& map, int c, const DecodeOptions& opt,
                                 float* out) {
   map.validate();
@@ -230,74 +221,97 @@ Keypoint CpuEngine::softmax_map(const HeatmapView& map, int c, const DecodeOptio
 }
 
 // ---------------------------------------------------------------------------------------
-// Engine interface
+// Engine interface: slots, decoded frames and their queries
 // ---------------------------------------------------------------------------------------
 
-SoftmaxImage CpuEngine::softmax(const HeatmapView& map, int c, const DecodeOptions& opt) {
-  map.validate();
-  softmax_buf_.resize(map.pixels());
-  SoftmaxImage img;
-  img.keypoint = softmax_map(map, c, opt, softmax_buf_.data());
-  img.cpu = softmax_buf_.data();
-  img.width = map.width;
-  img.height = map.height;
-  return img;
+// A frame the CPU engine decoded: the view it read (its own buffer or the caller's memory),
+// its options and keypoints; the queries read the frame again.
+class CpuEngine::Frame : public FrameQueries {
+ public:
+  Frame(CpuEngine& e, const HeatmapView& map, const DecodeOptions& opt,
+        const std::vector<Keypoint>& kps)
+      : e_(e), map_(map), opt_(opt), kps_(kps) {}
+
+  SoftmaxImage softmax(int c) override {
+    buf_.resize(map_.pixels());
+    SoftmaxImage img;
+    img.keypoint = e_.softmax_map(map_, c, opt_, buf_.data());
+    img.cpu = buf_.data();
+    img.width = map_.width;
+    img.height = map_.height;
+    return img;
+  }
+  std::uint32_t values_texture(int) override { return 0; }
+  std::vector<PeakWindow> windows(int radius) override {
+    std::vector<PeakWindow> out(kps_.size());
+    for (std::size_t c = 0; c < kps_.size(); ++c) {
+      const Keypoint& k = kps_[c];
+      if (!k.valid) {
+        out[c].radius = radius;
+        out[c].map_width = map_.width;
+        out[c].map_height = map_.height;
+        continue;
+      }
+      out[c] = read_window(map_, static_cast<int>(c), static_cast<int>(k.argmax_x),
+                           static_cast<int>(k.argmax_y), radius);
+    }
+    return out;
+  }
+  double blurred_max(int c, int kernel) override { return peakscope::blurred_max(map_, c, kernel); }
+  BetaGrid beta_grid(const std::vector<double>& betas, bool normalize, bool debiased) override {
+    return e_.beta_grid(map_, betas, normalize, debiased);
+  }
+
+ private:
+  CpuEngine& e_;
+  HeatmapView map_;
+  DecodeOptions opt_;
+  std::vector<Keypoint> kps_;
+  std::vector<float> buf_;  // the last softmax map (valid until the next query)
+};
+
+FrameSlot CpuEngine::acquire(const FrameShape& shape) {
+  shape.validate();
+  generation_.advance();
+  if (!buffer_.has_shape(shape.type, shape.width, shape.height, shape.channels))
+    buffer_ = Heatmap(shape.width, shape.height, shape.channels, shape.type);
+  return FrameSlot::writable(this, buffer_.mutable_view(), ++ticket_);
 }
 
-SoftmaxImage CpuEngine::last_softmax(int c) {
-  if (!last_map_.data) throw std::logic_error("last_softmax before any decode");
-  return softmax(last_map_, c, last_opt_);
+DecodedFrame CpuEngine::decode(FrameSlot slot, const DecodeOptions& opt) {
+  opt.validate();
+  take_slot(slot, ticket_, "CpuEngine::decode");
+  const HeatmapView map = slot.frame();
+  DecodedFrame::Info info;
+  info.keypoints.resize(static_cast<std::size_t>(map.channels));
+  decode(map, opt, info.keypoints);
+  info.shape = FrameShape::of(map);
+  info.options = opt;
+  info.backend = Backend::kCpu;
+  auto q = std::make_shared<Frame>(*this, map, opt, info.keypoints);
+  return DecodedFrame(std::move(info), std::move(q), generation_.guard());
+}
+
+DecodedFrame CpuEngine::decode(const HeatmapView& frame, const DecodeOptions& opt) {
+  frame.validate();
+  opt.validate();
+  generation_.advance();
+  return decode(FrameSlot::borrowed(this, frame, ++ticket_), opt);
 }
 
 std::string CpuEngine::description() const {
   return std::string("CPU (") + simd_target() + ", " + std::to_string(threads()) + " threads)";
 }
 
-// ---------------------------------------------------------------------------------------
-// The decoding lab's primitives, from the frame of the last decode
-// ---------------------------------------------------------------------------------------
-
-std::vector<PeakWindow> CpuEngine::last_windows(int radius) {
-  if (!last_map_.data) throw std::logic_error("last_windows before any decode");
-  if (radius < 0 || radius > 64)
-    throw std::invalid_argument("last_windows: radius " + std::to_string(radius) +
-                                " outside [0, 64]");
-  std::vector<PeakWindow> out(last_kps_.size());
-  for (std::size_t c = 0; c < last_kps_.size(); ++c) {
-    const Keypoint& k = last_kps_[c];
-    if (!k.valid) {
-      out[c].radius = radius;
-      out[c].map_width = last_map_.width;
-      out[c].map_height = last_map_.height;
-      continue;
-    }
-    out[c] = read_window(last_map_, static_cast<int>(c), static_cast<int>(k.argmax_x),
-                         static_cast<int>(k.argmax_y), radius);
-  }
-  return out;
-}
-
-double CpuEngine::last_blurred_max(int c, int kernel) {
-  if (!last_map_.data) throw std::logic_error("last_blurred_max before any decode");
-  if (c < 0 || c >= last_map_.channels)
-    throw std::out_of_range("last_blurred_max: channel " + std::to_string(c) + " out of range");
-  if (kernel < 1 || kernel > 101 || kernel % 2 == 0)
-    throw std::invalid_argument("last_blurred_max: kernel " + std::to_string(kernel) +
-                                " is not an odd number in [1, 101]");
-  return blurred_max(last_map_, c, kernel);
-}
-
-BetaGrid CpuEngine::last_beta_grid(const std::vector<double>& betas, bool normalize,
-                                   bool debiased) {
-  if (!last_map_.data) throw std::logic_error("last_beta_grid before any decode");
+BetaGrid CpuEngine::beta_grid(const HeatmapView& map, const std::vector<double>& betas,
+                              bool normalize, bool debiased) {
   for (double b : betas) validate_beta(b);
   BetaGrid g;
   g.betas = betas;
   g.normalize = normalize;
-  const HeatmapView map = last_map_;
   for (double b : betas) {
     std::vector<Keypoint> k(static_cast<std::size_t>(map.channels));
-    decode(map, {b, normalize}, k);  // the span form: last_map_, last_opt_, last_kps_ stay
+    decode(map, {b, normalize}, k);
     g.keypoints.push_back(std::move(k));
   }
   if (debiased) {

@@ -37,22 +37,24 @@ class CpuEngine : public Engine {
   // threads: total parallelism; 0 = all hardware threads.
   explicit CpuEngine(int threads = 0);
 
-  // Decodes every channel. Throws std::invalid_argument for an invalid view or options.
-  // Not thread-safe: one call at a time per engine.
-  std::vector<Keypoint> decode(const HeatmapView& map, const DecodeOptions& opt) override;
-  void decode(const HeatmapView& map, const DecodeOptions& opt, std::span<Keypoint> out);
-
-  // The softmax map p of channel c (H * W floats, row-major, summing to 1) and its keypoint.
-  Keypoint softmax_map(const HeatmapView& map, int c, const DecodeOptions& opt, float* out);
-
-  // Engine: the softmax map in a buffer owned by the engine (valid until its next call).
-  SoftmaxImage softmax(const HeatmapView& map, int c, const DecodeOptions& opt) override;
-  SoftmaxImage last_softmax(int c) override;
-  std::vector<PeakWindow> last_windows(int radius) override;
-  double last_blurred_max(int c, int kernel) override;
-  BetaGrid last_beta_grid(const std::vector<double>& betas, bool normalize, bool debiased) override;
+  // Engine: a buffer of the engine's as the slot (reused while the shape holds); a host
+  // frame is read where it lies (no copy: the caller keeps it alive and unchanged while it
+  // queries the DecodedFrame).
+  FrameSlot acquire(const FrameShape& shape) override;
+  DecodedFrame decode(FrameSlot slot, const DecodeOptions& opt) override;
+  DecodedFrame decode(const HeatmapView& frame, const DecodeOptions& opt) override;
+  using Engine::decode;
   Backend kind() const override { return Backend::kCpu; }
   std::string description() const override;
+
+  // The keypoints of every channel of `map` into `out` (at least map.channels long), without
+  // a DecodedFrame. Throws std::invalid_argument for an invalid view or options.
+  void decode(const HeatmapView& map, const DecodeOptions& opt, std::span<Keypoint> out);
+  // The softmax map p of channel c (H * W floats, row-major, summing to 1) and its keypoint.
+  Keypoint softmax_map(const HeatmapView& map, int c, const DecodeOptions& opt, float* out);
+  // `map` decoded at every beta (DecodedFrame::beta_grid).
+  BetaGrid beta_grid(const HeatmapView& map, const std::vector<double>& betas, bool normalize,
+                     bool debiased);
 
   int threads() const { return pool_.size(); }
   // The SIMD target picked at run time, e.g. "AVX2".
@@ -73,11 +75,11 @@ class CpuEngine : public Engine {
   Keypoint finish(const HeatmapView& map, int c, const Channel& ch, double s, double sx,
                   double sy) const;
 
+  class Frame;
+
   ThreadPool pool_;
-  HeatmapView last_map_{};  // the frame of the last decode(map, opt), for last_softmax
-  DecodeOptions last_opt_{};
-  std::vector<Keypoint> last_kps_;  // of that decode, for the lab's windows
-  std::vector<float> softmax_buf_;
+  Heatmap buffer_;  // the slot acquire() hands out
+  std::uint64_t ticket_ = 0;
   std::vector<Task> tasks_;
   // The max of each cell (a group of rows by a segment of columns), per channel
   // groups_ x nseg_ in row-major order.

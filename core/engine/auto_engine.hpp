@@ -19,24 +19,18 @@ class AutoEngine : public Engine {
   // not print each decision to stderr.
   AutoEngine(std::unique_ptr<Engine> gpu, std::unique_ptr<Engine> cpu, bool quiet);
 
-  std::vector<Keypoint> decode(const HeatmapView& map, const DecodeOptions& opt) override;
-  // A scene made on the GPU never crosses from the host: the GPU takes it when it runs.
-  std::vector<Keypoint> decode_scene(const Scene& scene, bool per_subject, ElemType type,
-                                     const DecodeOptions& opt) override;
-  // The chosen engine's frame memory; while a shape is still to be measured (its first
-  // frame), a host buffer of this engine's, and decode_acquired measures both engines on the
-  // frame written there (as decode would), so the choice is made on host frames.
-  MutableHeatmapView acquire_frame(ElemType type, int width, int height, int channels) override;
-  std::vector<Keypoint> decode_acquired(const DecodeOptions& opt) override;
-  SoftmaxImage softmax(const HeatmapView& map, int c, const DecodeOptions& opt) override;
-  SoftmaxImage last_softmax(int c) override;
-  std::uint32_t last_values_texture(int c) override;
-  std::vector<PeakWindow> last_windows(int radius) override;
-  double last_blurred_max(int c, int kernel) override;
-  BetaGrid last_beta_grid(const std::vector<double>& betas, bool normalize, bool debiased) override;
+  // The chosen engine's slot; while a shape is still to be measured (its first frame), a
+  // host buffer of this engine's, and decode() measures both engines on the frame written
+  // there, so the choice is made on host frames.
+  FrameSlot acquire(const FrameShape& shape) override;
+  DecodedFrame decode(FrameSlot slot, const DecodeOptions& opt) override;
+  DecodedFrame decode(const HeatmapView& frame, const DecodeOptions& opt) override;
+  // A frame the GPU can make itself (the synthetic scene) never crosses from the host: the
+  // GPU takes it when it runs.
+  DecodedFrame decode(const FrameWriter& source, const DecodeOptions& opt) override;
+  bool makes_itself(const FrameWriter& source) const override;
   // The engine chosen for the current frames (the GPU until the first measurement).
   Backend kind() const override;
-  Backend last_decode_backend() const override;
   // Empty while the GPU runs; otherwise why the CPU does (the measurement, or the GPU's
   // failure).
   std::string fallback_reason() const override;
@@ -48,27 +42,21 @@ class AutoEngine : public Engine {
   int measurements() const { return measurements_; }
 
  private:
-  struct Shape {
-    ElemType type;
-    int width, height, channels;
-    bool operator==(const Shape&) const = default;
-  };
-  std::vector<Keypoint> measure(const HeatmapView& map, const DecodeOptions& opt);
+  DecodedFrame measure(const HeatmapView& map, const DecodeOptions& opt);
+  // The chosen engine's frame, guarded by this engine's generation; a GPU that fell back
+  // inside moves the choice to the CPU.
+  DecodedFrame chosen_frame(DecodedFrame f);
   Engine& chosen() { return use_gpu_ ? *gpu_ : *cpu_; }
-  // The engine that decoded the last frame (what last_softmax and the lab refer to): the GPU
-  // engine whenever it was asked, even when it fell back inside (its CPU then holds the frame).
-  Engine& last_engine(const char* what);
   const Engine& chosen() const { return use_gpu_ ? *gpu_ : *cpu_; }
 
   std::unique_ptr<Engine> gpu_, cpu_;
-  Engine* last_engine_ = nullptr;
   bool quiet_;
   bool measured_ = false, use_gpu_ = true;
-  Shape shape_{};
+  FrameShape shape_{};
   std::string decision_;
   int measurements_ = 0;
-  enum class Acquired { kNone, kOwn, kChosen } acquired_ = Acquired::kNone;
-  Heatmap to_measure_;  // the frame memory handed out while a shape is to be measured
+  Heatmap to_measure_;  // the slot handed out while a shape is to be measured
+  std::uint64_t ticket_ = 0;
 };
 
 }  // namespace peakscope

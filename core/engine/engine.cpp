@@ -25,39 +25,29 @@ const char* backend_name(Backend b) {
   return "?";
 }
 
-std::vector<Keypoint> Engine::decode_scene(const Scene& scene, bool per_subject, ElemType type,
-                                           const DecodeOptions& opt) {
-  scene_frame_ = per_subject ? scene.render_per_subject(type) : scene.render(type);
-  return decode(scene_frame_.view(), opt);
-}
-
-MutableHeatmapView Engine::acquire_frame(ElemType type, int width, int height, int channels) {
-  if (width <= 0 || height <= 0 || channels <= 0)
-    throw std::invalid_argument("acquire_frame: bad size " + std::to_string(channels) + " x " +
-                                std::to_string(height) + " x " + std::to_string(width));
-  if (!acquired_frame_.has_shape(type, width, height, channels))
-    acquired_frame_ = Heatmap(width, height, channels, type);
-  acquired_ = true;
-  return acquired_frame_.mutable_view();
-}
-
-std::vector<Keypoint> Engine::decode_acquired(const DecodeOptions& opt) {
+DecodedFrame Engine::decode(const HeatmapView& frame, const DecodeOptions& opt) {
+  frame.validate();
   opt.validate();
-  if (!acquired_) throw std::logic_error("decode_acquired without acquire_frame");
-  acquired_ = false;
-  return decode(acquired_frame_.view(), opt);
+  FrameSlot slot = acquire(FrameShape::of(frame));
+  copy_heatmap(frame, slot.view());
+  return decode(std::move(slot), opt);
 }
 
-std::vector<PeakWindow> Engine::last_windows(int) {
-  throw std::logic_error(description() + " has no decoding-lab windows");
+DecodedFrame Engine::decode(const FrameWriter& source, const DecodeOptions& opt) {
+  opt.validate();
+  FrameSlot slot = acquire(source.shape());
+  source.write(slot.view());
+  return decode(std::move(slot), opt);
 }
 
-double Engine::last_blurred_max(int, int) {
-  throw std::logic_error(description() + " has no decoding-lab blurred maximum");
-}
-
-BetaGrid Engine::last_beta_grid(const std::vector<double>&, bool, bool) {
-  throw std::logic_error(description() + " has no decoding-lab beta grid");
+void Engine::take_slot(FrameSlot& slot, std::uint64_t latest_ticket, const char* where) const {
+  if (slot.owner() != this)
+    throw std::logic_error(std::string(where) +
+                           ": the slot was not handed out by this engine (or was decoded)");
+  if (slot.ticket() != latest_ticket)
+    throw std::logic_error(std::string(where) +
+                           ": the slot was replaced by a later acquire on this engine");
+  slot.release();
 }
 
 }  // namespace peakscope

@@ -68,150 +68,119 @@ auto FallbackEngine::on_gpu(F&& f) {
   return f();
 }
 
-std::vector<Keypoint> FallbackEngine::decode(const HeatmapView& map, const DecodeOptions& opt) {
+// A GPU frame's queries with the engine's context current; a GPU failure moves the engine
+// to the CPU (the frame is gone with the GPU: the caller decodes it again).
+class FallbackEngine::Frame : public FrameQueries {
+ public:
+  Frame(FallbackEngine& e, std::shared_ptr<FrameQueries> gl) : e_(e), gl_(std::move(gl)) {}
+
+  template <typename F>
+  auto run(const char* what, F&& f) {
+    if (!e_.gl_)
+      throw std::logic_error(std::string(what) +
+                             ": the GPU engine that decoded the "
+                             "frame is gone; decode the frame again");
+    try {
+      return e_.on_gpu(f);
+    } catch (const GlError& err) {
+      e_.fall_back(err.what());
+      throw std::logic_error(std::string(what) + ": the GPU failed (" + err.what() +
+                             "); decode the frame again");
+    }
+  }
+
+
+  SoftmaxImage softmax(int c) override {
+    return run("softmax", [&] { return gl_->softmax(c); });
+  }
+  std::uint32_t values_texture(int c) override {
+    return run("values_texture", [&] { return gl_->values_texture(c); });
+  }
+  std::vector<PeakWindow> windows(int radius) override {
+    return run("windows", [&] { return gl_->windows(radius); });
+  }
+  double blurred_max(int c, int kernel) override {
+    return run("blurred_max", [&] { return gl_->blurred_max(c, kernel); });
+  }
+  BetaGrid beta_grid(const std::vector<double>& betas, bool normalize, bool debiased) override {
+    return run("beta_grid", [&] { return gl_->beta_grid(betas, normalize, debiased); });
+  }
+
+ private:
+  FallbackEngine& e_;
+  std::shared_ptr<FrameQueries> gl_;
+};
+
+DecodedFrame FallbackEngine::mine(DecodedFrame f, bool gpu) {
+  if (gpu)
+    f.wrap_queries(std::make_shared<Frame>(*this, f.queries()));
+  else
+    f.set_backend(Backend::kCpu, reason_);
+  f.guard_with(generation_.guard());
+  return f;
+}
+
+FrameSlot FallbackEngine::acquire(const FrameShape& shape) {
+  shape.validate();
+  generation_.advance();
   if (gl_) {
     try {
-      auto k = on_gpu([&] { return gl_->decode(map, opt); });
-      last_ = Backend::kGpu;
-      return k;
+      return on_gpu([&] { return gl_->acquire(shape); });
     } catch (const GlError& e) {
       fall_back(e.what());
     }
   }
-  last_ = Backend::kCpu;
-  return cpu().decode(map, opt);
+  return cpu().acquire(shape);
 }
 
-std::vector<Keypoint> FallbackEngine::decode_scene(const Scene& scene, bool per_subject,
-                                                   ElemType type, const DecodeOptions& opt) {
-  if (gl_) {
-    try {
-      auto k = on_gpu([&] { return gl_->decode_scene(scene, per_subject, type, opt); });
-      last_ = Backend::kGpu;
-      return k;
-    } catch (const GlError& e) {
-      fall_back(e.what());
-    }
-  }
-  last_ = Backend::kCpu;
-  return cpu().decode_scene(scene, per_subject, type, opt);
-}
-
-MutableHeatmapView FallbackEngine::acquire_frame(ElemType type, int width, int height,
-                                                 int channels) {
-  acquired_ = Acquired::kNone;
-  if (gl_) {
-    try {
-      acquired_view_ = on_gpu([&] { return gl_->acquire_frame(type, width, height, channels); });
-      acquired_ = Acquired::kGpu;
-      return acquired_view_;
-    } catch (const GlError& e) {
-      fall_back(e.what());
-    }
-  }
-  acquired_view_ = cpu().acquire_frame(type, width, height, channels);
-  acquired_ = Acquired::kCpu;
-  return acquired_view_;
-}
-
-std::vector<Keypoint> FallbackEngine::decode_acquired(const DecodeOptions& opt) {
+DecodedFrame FallbackEngine::decode(FrameSlot slot, const DecodeOptions& opt) {
   opt.validate();
-  const Acquired on = acquired_;
-  acquired_ = Acquired::kNone;
-  if (on == Acquired::kNone) throw std::logic_error("decode_acquired without acquire_frame");
-  if (on == Acquired::kGpu) {
-    if (!gl_)
-      throw std::logic_error("decode_acquired: the GPU engine went away since acquire_frame");
+  if (gl_ && slot.owner() == gl_.get()) {
+    const HeatmapView written = slot.frame();
     try {
-      auto k = on_gpu([&] { return gl_->decode_acquired(opt); });
-      last_ = Backend::kGpu;
-      return k;
+      return mine(on_gpu([&] { return gl_->decode(std::move(slot), opt); }), true);
     } catch (const GlError& e) {
       // The frame is still in the mapped staging memory, which goes with the GPU: copy it out
       // first.
-      const HeatmapView written = acquired_view_.view();
       if (!rescued_.has_shape(written.type, written.width, written.height, written.channels))
         rescued_ = Heatmap(written.width, written.height, written.channels, written.type);
       copy_heatmap(written, rescued_.mutable_view());
       fall_back(e.what());
-      last_ = Backend::kCpu;
-      return cpu().decode(rescued_.view(), opt);
+      return mine(cpu().decode(rescued_.view(), opt), false);
     }
   }
-  last_ = Backend::kCpu;
-  return cpu().decode_acquired(opt);
+  if (cpu_ && slot.owner() == cpu_.get()) return mine(cpu_->decode(std::move(slot), opt), false);
+  throw std::logic_error(
+      "FallbackEngine::decode: the slot was not handed out by this engine's current engine "
+      "(the GPU may have failed since it was acquired)");
 }
 
-SoftmaxImage FallbackEngine::softmax(const HeatmapView& map, int c, const DecodeOptions& opt) {
+DecodedFrame FallbackEngine::decode(const HeatmapView& frame, const DecodeOptions& opt) {
+  generation_.advance();
   if (gl_) {
     try {
-      auto img = on_gpu([&] { return gl_->softmax(map, c, opt); });
-      last_ = Backend::kGpu;
-      return img;
+      return mine(on_gpu([&] { return gl_->decode(frame, opt); }), true);
     } catch (const GlError& e) {
       fall_back(e.what());
     }
   }
-  last_ = Backend::kCpu;
-  return cpu().softmax(map, c, opt);
+  return mine(cpu().decode(frame, opt), false);
 }
 
-SoftmaxImage FallbackEngine::last_softmax(int c) {
+DecodedFrame FallbackEngine::decode(const FrameWriter& source, const DecodeOptions& opt) {
+  generation_.advance();
   if (gl_) {
     try {
-      return on_gpu([&] { return gl_->last_softmax(c); });
+      return mine(on_gpu([&] { return gl_->decode(source, opt); }), true);
     } catch (const GlError& e) {
-      // The frame is gone with the GPU: the caller decodes again (now on the CPU).
-      fall_back(e.what());
-      throw std::logic_error("last_softmax: the GPU failed (" + std::string(e.what()) +
-                             "); decode the frame again");
+      fall_back(e.what());  // the source writes its frame again, into the CPU's memory
     }
   }
-  return cpu().last_softmax(c);
+  return mine(cpu().decode(source, opt), false);
 }
 
-std::uint32_t FallbackEngine::last_values_texture(int c) {
-  if (gl_ && last_ == Backend::kGpu) {
-    try {
-      return on_gpu([&] { return gl_->last_values_texture(c); });
-    } catch (const GlError& e) {
-      fall_back(e.what());
-    }
-  }
-  return 0;
-}
-
-template <typename G, typename C>
-auto FallbackEngine::on_last_frame(const char* what, G&& on_gl, C&& on_cpu) {
-  if (gl_ && last_ == Backend::kGpu) {
-    try {
-      return on_gpu([&] { return on_gl(*gl_); });
-    } catch (const GlError& e) {
-      fall_back(e.what());
-      throw std::logic_error(std::string(what) + ": the GPU failed (" + e.what() +
-                             "); decode the frame again");
-    }
-  }
-  return on_cpu(cpu());
-}
-
-std::vector<PeakWindow> FallbackEngine::last_windows(int radius) {
-  return on_last_frame(
-      "last_windows", [&](GlEngine& g) { return g.last_windows(radius); },
-      [&](CpuEngine& c) { return c.last_windows(radius); });
-}
-
-double FallbackEngine::last_blurred_max(int c, int kernel) {
-  return on_last_frame(
-      "last_blurred_max", [&](GlEngine& g) { return g.last_blurred_max(c, kernel); },
-      [&](CpuEngine& e) { return e.last_blurred_max(c, kernel); });
-}
-
-BetaGrid FallbackEngine::last_beta_grid(const std::vector<double>& betas, bool normalize,
-                                        bool debiased) {
-  return on_last_frame(
-      "last_beta_grid", [&](GlEngine& g) { return g.last_beta_grid(betas, normalize, debiased); },
-      [&](CpuEngine& c) { return c.last_beta_grid(betas, normalize, debiased); });
+bool FallbackEngine::makes_itself(const FrameWriter& source) const {
+  return gl_ && gl_->makes_itself(source);
 }
 
 std::string FallbackEngine::description() const {

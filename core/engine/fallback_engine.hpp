@@ -32,22 +32,18 @@ class FallbackEngine : public Engine {
                  bool quiet);
   ~FallbackEngine() override;
 
-  std::vector<Keypoint> decode(const HeatmapView& map, const DecodeOptions& opt) override;
-  std::vector<Keypoint> decode_scene(const Scene& scene, bool per_subject, ElemType type,
-                                     const DecodeOptions& opt) override;
-  // The GL engine's staging slot while it runs, else the CPU engine's memory. A GPU failure
-  // in decode_acquired still decodes the written frame: it is copied out of the mapped memory
+  // The GL engine's slot while it runs, else the CPU engine's memory. A GPU failure in
+  // decode(slot) still decodes the written frame: it is copied out of the mapped memory
   // before the GPU is released, and the CPU decodes the copy.
-  MutableHeatmapView acquire_frame(ElemType type, int width, int height, int channels) override;
-  std::vector<Keypoint> decode_acquired(const DecodeOptions& opt) override;
-  SoftmaxImage softmax(const HeatmapView& map, int c, const DecodeOptions& opt) override;
-  SoftmaxImage last_softmax(int c) override;
-  std::uint32_t last_values_texture(int c) override;
-  std::vector<PeakWindow> last_windows(int radius) override;
-  double last_blurred_max(int c, int kernel) override;
-  BetaGrid last_beta_grid(const std::vector<double>& betas, bool normalize, bool debiased) override;
+  FrameSlot acquire(const FrameShape& shape) override;
+  DecodedFrame decode(FrameSlot slot, const DecodeOptions& opt) override;
+  DecodedFrame decode(const HeatmapView& frame, const DecodeOptions& opt) override;
+  DecodedFrame decode(const FrameWriter& source, const DecodeOptions& opt) override;
+  bool makes_itself(const FrameWriter& source) const override;
+  // Frames decoded on the GPU answer their queries with the engine's context current; a GPU
+  // failure in a query moves the engine to the CPU and throws std::logic_error (decode the
+  // frame again).
   Backend kind() const override { return gl_ ? Backend::kGpu : Backend::kCpu; }
-  Backend last_decode_backend() const override { return last_; }
   std::string fallback_reason() const override { return reason_; }
   std::string description() const override;
 
@@ -59,23 +55,19 @@ class FallbackEngine : public Engine {
   void fall_back(const std::string& why);
 
  private:
+  class Frame;
   template <typename F>
   auto on_gpu(F&& f);
-  // A lab primitive on the frame of the last decode: on the GPU when it decoded that frame;
-  // a GPU failure moves to the CPU and throws std::logic_error (decode the frame again).
-  template <typename G, typename C>
-  auto on_last_frame(const char* what, G&& on_gl, C&& on_cpu);
+  // The frame as this engine reports it: guarded by its generation; a CPU frame says why.
+  DecodedFrame mine(DecodedFrame f, bool gpu);
   CpuEngine& cpu();
   void release_gl();
 
   std::unique_ptr<gpu::HeadlessContext> ctx_;
   std::unique_ptr<gpu::GlEngine> gl_;
   std::unique_ptr<CpuEngine> cpu_;  // created on the first fallback
-  enum class Acquired { kNone, kGpu, kCpu } acquired_ = Acquired::kNone;
-  MutableHeatmapView acquired_view_{};  // the memory of the last acquire_frame
-  Heatmap rescued_;                     // a written frame copied out when the GPU failed
+  Heatmap rescued_;                 // a written frame copied out when the GPU failed
   std::string reason_;
-  Backend last_ = Backend::kGpu;
   bool quiet_;
   std::thread::id home_ = std::this_thread::get_id();  // keeps its context current
 };

@@ -13,35 +13,14 @@
 #include "core/cpu/thread_pool.hpp"
 #include "core/gpu/decode_types.hpp"
 #include "core/gpu/egl_context.hpp"
+#include "core/gpu/gl_engine_detail.hpp"
 #include "core/gpu/shader_sources.hpp"
 
 namespace peakscope::gpu {
+
+using namespace detail;
+
 namespace {
-
-constexpr GLuint64 kWaitNs = 5'000'000'000ull;  // a frame taking 5 s is a broken GPU
-constexpr std::size_t kPlaneAlign = 16;         // elements: 16-byte loads for float and uint8
-// Bindings (shaders/common.glsl, decode_partial.comp, decode_combine.comp, scene_render.comp).
-constexpr GLuint kBindInput = 0, kBindPartials = 1, kBindScales = 2, kBindResults = 3,
-                 kBindSubjects = 5, kBindScratch = 6;
-// A copy into staging this large is split over the thread pool (one core writes 6-9 GB/s).
-// Maps wider or taller than this get their weights in double (common.glsl uExact).
-constexpr int kExactExtent = 8192;
-constexpr std::size_t kParallelCopyBytes = std::size_t{4} << 20;
-// Software rasterisers: threads per reduction workgroup and the most loads one thread makes.
-constexpr std::size_t kSoftwareWorkgroup = 64, kSoftwareLoadsPerThread = 1024;
-
-std::size_t round_up(std::size_t n, std::size_t a) {
-  return (n + a - 1) / a * a;
-}
-
-void check_gl(const char* where) {
-  const GLenum e = glGetError();
-  if (e != GL_NO_ERROR) {
-    char code[16];
-    std::snprintf(code, sizeof code, "0x%04x", e);
-    throw GlError(std::string("OpenGL error ") + code + " in " + where);
-  }
-}
 
 bool contains(const std::string& s, const char* what) {
   return s.find(what) != std::string::npos;
@@ -280,47 +259,6 @@ GlEngine::Slot& GlEngine::next_slot(ElemType type, int width, int height, int ch
   return s;
 }
 
-void GlEngine::copy_in(const HeatmapView& map, const Slot& s) {
-  const std::size_t es = elem_size(map.type);
-  auto* dst = static_cast<std::uint8_t*>(s.staging_ptr);
-  const auto* src = static_cast<const std::uint8_t*>(map.data);
-  const std::size_t row = static_cast<std::size_t>(map.width) * es;
-  const bool dense_rows = map.row_stride == map.width;
-  // One task per channel (dense rows) or per row; large frames spread over the pool.
-  const std::size_t tasks = dense_rows ? static_cast<std::size_t>(map.channels)
-                                       : static_cast<std::size_t>(map.channels) * map.height;
-  auto one = [&](std::size_t i) {
-    if (dense_rows) {
-      std::memcpy(dst + i * s.plane * es, src + i * map.channel_stride * es, row * map.height);
-    } else {
-      const std::size_t c = i / map.height, y = i % map.height;
-      std::memcpy(dst + (c * s.plane + y * map.width) * es,
-                  src + (c * map.channel_stride + y * map.row_stride) * es, row);
-    }
-  };
-  const std::size_t bytes = row * map.height * map.channels;
-  if (bytes < kParallelCopyBytes) {
-    for (std::size_t i = 0; i < tasks; ++i) one(i);
-    return;
-  }
-  if (!pool_)
-    pool_ = std::make_unique<ThreadPool>(
-        static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 8u)));
-  // Split big planes into ~1 MB pieces so that every thread gets work.
-  const std::size_t piece = std::size_t{1} << 20;
-  if (dense_rows) {
-    const std::size_t plane_bytes = row * map.height;
-    const std::size_t per = (plane_bytes + piece - 1) / piece;
-    pool_->parallel_for(per * map.channels, [&](std::size_t i) {
-      const std::size_t c = i / per, p = i % per;
-      const std::size_t off = p * piece, len = std::min(piece, plane_bytes - off);
-      std::memcpy(dst + c * s.plane * es + off, src + c * map.channel_stride * es + off, len);
-    });
-  } else {
-    pool_->parallel_for(tasks, one);
-  }
-}
-
 // The slot's staging memory holds the frame: DMA it into device memory where the shaders read
 // device memory, then the decode's dispatches.
 std::uint64_t GlEngine::stage_and_dispatch(Slot& s, const DecodeOptions& opt) {
@@ -332,39 +270,6 @@ std::uint64_t GlEngine::stage_and_dispatch(Slot& s, const DecodeOptions& opt) {
   }
   dispatch_decode(s, opt);
   return finish_submit(s);
-}
-
-std::uint64_t GlEngine::submit(const HeatmapView& map, const DecodeOptions& opt) {
-  map.validate();
-  opt.validate();
-  Slot& s = next_slot(map.type, map.width, map.height, map.channels, /*staging=*/true);
-  copy_in(map, s);
-  return stage_and_dispatch(s, opt);
-}
-
-StagingView GlEngine::acquire_staging(ElemType type, int width, int height, int channels) {
-  if (width <= 0 || height <= 0 || channels <= 0)
-    throw std::invalid_argument("acquire_staging: bad size " + std::to_string(channels) + " x " +
-                                std::to_string(height) + " x " + std::to_string(width));
-  Slot& s = next_slot(type, width, height, channels, /*staging=*/true);
-  acquired_ = next_;
-  StagingView v;
-  v.data = s.staging_ptr;
-  v.type = type;
-  v.width = width;
-  v.height = height;
-  v.channels = channels;
-  v.plane = s.plane;
-  return v;
-}
-
-std::uint64_t GlEngine::submit_staged(const DecodeOptions& opt) {
-  opt.validate();
-  if (acquired_ != next_) throw std::logic_error("submit_staged without acquire_staging");
-  check_context("GPU decode");
-  acquired_ = -1;
-  Slot& s = slots_[next_];
-  return stage_and_dispatch(s, opt);
 }
 
 void GlEngine::set_frame_uniforms(const Program& p, const Slot& s) const {
@@ -484,31 +389,6 @@ std::optional<GpuFrame> GlEngine::poll(bool wait) {
   return read_back(s);
 }
 
-std::vector<Keypoint> GlEngine::decode(const HeatmapView& map, const DecodeOptions& opt) {
-  const std::uint64_t id = submit(map, opt);
-  for (;;) {
-    std::optional<GpuFrame> f = poll(true);
-    if (!f) throw GlError("decode: frame lost");
-    if (f->id == id) {
-      last_keypoints_ = f->keypoints;
-      return std::move(f->keypoints);
-    }
-  }
-}
-
-std::vector<Keypoint> GlEngine::decode_scene(const Scene& scene, bool per_subject, ElemType type,
-                                             const DecodeOptions& opt) {
-  const std::uint64_t id = submit_scene(scene, per_subject, type, opt);
-  for (;;) {
-    std::optional<GpuFrame> f = poll(true);
-    if (!f) throw GlError("decode_scene: frame lost");
-    if (f->id == id) {
-      last_keypoints_ = f->keypoints;
-      return std::move(f->keypoints);
-    }
-  }
-}
-
 GpuFrame GlEngine::decode_resident(const DecodeOptions& opt) {
   opt.validate();
   check_context("GPU decode");
@@ -519,9 +399,9 @@ GpuFrame GlEngine::decode_resident(const DecodeOptions& opt) {
   dispatch_decode(s, opt);
   finish_submit(s);
   next_ = (last_ + 1) % kSlots;
+  generation_.advance();  // the frame's decoded results are new
   std::optional<GpuFrame> f = poll(true);
   if (!f) throw GlError("decode_resident: frame lost");
-  last_keypoints_ = f->keypoints;
   return std::move(*f);
 }
 
@@ -541,186 +421,6 @@ std::vector<std::uint8_t> GlEngine::read_frame() {
   for (int c = 0; c < s.channels; ++c)
     std::memcpy(out.data() + c * n * es, plane_data.data() + c * s.plane * es, n * es);
   return out;
-}
-
-// ---------------------------------------------------------------------------------------
-// The GPU-made scene
-// ---------------------------------------------------------------------------------------
-
-std::uint64_t GlEngine::submit_scene(const Scene& scene, bool per_subject, ElemType type,
-                                     const DecodeOptions& opt) {
-  opt.validate();
-  const SceneConfig& cfg = scene.config();
-  const int k = per_subject ? static_cast<int>(scene.subjects().size()) : 1;
-  Slot& s = next_slot(type, cfg.width, cfg.height, k, /*staging=*/false);
-  // The subjects as the CPU renderer sees them: the same 4-FWHM box (core/scene.cpp splat)
-  // and, per subject, 1 / the channel max computed by the same expression.
-  std::vector<SceneSubject> subj;
-  const double r = 4 * cfg.fwhm;
-  for (const Subject& p : scene.subjects()) {
-    SceneSubject q{};
-    q.x = p.x;
-    q.y = p.y;
-    q.weight = static_cast<float>(p.weight);
-    q.x0 = std::max(0, static_cast<int>(std::floor(p.x - r)));
-    q.x1 = std::min(cfg.width - 1, static_cast<int>(std::ceil(p.x + r)));
-    q.y0 = std::max(0, static_cast<int>(std::floor(p.y - r)));
-    q.y1 = std::min(cfg.height - 1, static_cast<int>(std::ceil(p.y + r)));
-    if (q.x0 <= q.x1 && q.y0 <= q.y1) {
-      const int xn = std::clamp(static_cast<int>(std::lround(p.x)), q.x0, q.x1);
-      const int yn = std::clamp(static_cast<int>(std::lround(p.y)), q.y0, q.y1);
-      const double mx = p.weight * gaussian_mask(p.x, yn, p.x, p.y, cfg.fwhm) *
-                        gaussian_mask(xn, p.y, p.x, p.y, cfg.fwhm);
-      q.inv_max = mx > 0 ? static_cast<float>(1.0 / mx) : 0.0f;
-    }
-    subj.push_back(q);
-  }
-  const std::size_t sb = subj.size() * sizeof(SceneSubject);
-  if (sb > scene_cap_) {
-    if (scene_subjects_) glDeleteBuffers(1, &scene_subjects_);
-    glGenBuffers(1, &scene_subjects_);
-    glBindBuffer(GL_SHADER_STORAGE_BUFFER, scene_subjects_);
-    glBufferStorage(GL_SHADER_STORAGE_BUFFER, static_cast<GLsizeiptr>(sb), nullptr,
-                    GL_DYNAMIC_STORAGE_BIT);
-    scene_cap_ = sb;
-  }
-  glBindBuffer(GL_SHADER_STORAGE_BUFFER, scene_subjects_);
-  glBufferSubData(GL_SHADER_STORAGE_BUFFER, 0, static_cast<GLsizeiptr>(sb), subj.data());
-  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, kBindSubjects, scene_subjects_);
-  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, kBindInput, s.device);
-  const float a = static_cast<float>(4.0 * std::numbers::ln2 / (cfg.fwhm * cfg.fwhm));
-  const std::size_t n = static_cast<std::size_t>(cfg.width) * cfg.height;
-  const auto words = static_cast<GLuint>((n + 3) / 4);
-  const GLuint wgs = (words + 255) / 256;
-  auto common_uniforms = [&](const Program& p) {
-    glUseProgram(p.id());
-    glUniform1ui(p.loc("uWidth"), static_cast<GLuint>(cfg.width));
-    glUniform1ui(p.loc("uHeight"), static_cast<GLuint>(cfg.height));
-    glUniform1ui(p.loc("uPlane"), static_cast<GLuint>(s.plane));
-    glUniform1ui(p.loc("uSubjects"), static_cast<GLuint>(subj.size()));
-    glUniform1f(p.loc("uA"), a);
-  };
-  if (per_subject) {
-    common_uniforms(type == ElemType::kUInt8 ? scene_u8_ : scene_f32_);
-    glDispatchCompute(wgs, static_cast<GLuint>(k), 1);
-  } else {
-    // The sum into scratch floats, its max by the decode's max pass, then scaled to the frame.
-    if (round_up(n, kPlaneAlign) * 4 > s.scratch_cap) {
-      if (s.scratch) glDeleteBuffers(1, &s.scratch);
-      glGenBuffers(1, &s.scratch);
-      glBindBuffer(GL_SHADER_STORAGE_BUFFER, s.scratch);
-      s.scratch_cap = round_up(n, kPlaneAlign) * 4;
-      glBufferStorage(GL_SHADER_STORAGE_BUFFER, static_cast<GLsizeiptr>(s.scratch_cap), nullptr, 0);
-    }
-    glBindBufferBase(GL_SHADER_STORAGE_BUFFER, kBindScratch, s.scratch);
-    common_uniforms(scene_sum_);
-    glDispatchCompute(wgs, 1, 1);
-    glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
-    const std::size_t nvec = (n + 3) / 4;
-    const std::size_t vpg = vecs_per_group(nvec, 1);
-    const auto groups = static_cast<GLuint>((nvec + vpg - 1) / vpg);
-    ensure_work(s, groups * sizeof(Partial), 1);
-    glBindBufferBase(GL_SHADER_STORAGE_BUFFER, kBindInput, s.scratch);
-    glBindBufferBase(GL_SHADER_STORAGE_BUFFER, kBindPartials, s.partials);
-    glUseProgram(max_f32_.id());
-    glUniform1ui(max_f32_.loc("uWidth"), static_cast<GLuint>(cfg.width));
-    glUniform1ui(max_f32_.loc("uHeight"), static_cast<GLuint>(cfg.height));
-    glUniform1ui(max_f32_.loc("uPlane"), static_cast<GLuint>(round_up(n, kPlaneAlign)));
-    glUniform1ui(max_f32_.loc("uVecsPerGroup"), static_cast<GLuint>(vpg));
-    glDispatchCompute(groups, 1, 1);
-    glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
-    glBindBufferBase(GL_SHADER_STORAGE_BUFFER, kBindInput, s.device);
-    const Program& st = type == ElemType::kUInt8 ? scene_store_u8_ : scene_store_f32_;
-    common_uniforms(st);
-    glUniform1ui(st.loc("uGroups"), groups);
-    glDispatchCompute(wgs, 1, 1);
-  }
-  glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
-  check_gl("scene render");
-  dispatch_decode(s, opt);
-  return finish_submit(s);
-}
-
-// ---------------------------------------------------------------------------------------
-// Softmax maps
-// ---------------------------------------------------------------------------------------
-
-SoftmaxImage GlEngine::softmax(const HeatmapView& map, int c, const DecodeOptions& opt) {
-  map.validate();
-  if (c < 0 || c >= map.channels)
-    throw std::out_of_range("softmax: channel " + std::to_string(c) + " out of range");
-  decode(map, opt);
-  return last_softmax(c);
-}
-
-SoftmaxImage GlEngine::last_softmax(int c) {
-  if (last_keypoints_.empty()) throw std::logic_error("last_softmax before any decode");
-  if (c < 0 || c >= static_cast<int>(last_keypoints_.size()))
-    throw std::out_of_range("last_softmax: channel " + std::to_string(c) + " out of range");
-  SoftmaxImage img;
-  img.gl_texture = softmax_texture(c);
-  img.width = slots_[last_].width;
-  img.height = slots_[last_].height;
-  img.keypoint = last_keypoints_[c];
-  return img;
-}
-
-namespace {
-
-// (Re)creates an r32f w x h texture in *tex when its size changed.
-void ensure_r32f(GLuint* tex, int* tw, int* th, int w, int h) {
-  if (*tex && *tw == w && *th == h) return;
-  if (*tex) glDeleteTextures(1, tex);
-  glGenTextures(1, tex);
-  glBindTexture(GL_TEXTURE_2D, *tex);
-  glTexStorage2D(GL_TEXTURE_2D, 1, GL_R32F, w, h);
-  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
-  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
-  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
-  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
-  *tw = w;
-  *th = h;
-}
-
-}  // namespace
-
-GLuint GlEngine::map_texture(int channel, bool values) {
-  if (last_ < 0) throw std::logic_error("softmax_texture before any submit");
-  check_context("GPU softmax map");
-  const Slot& s = slots_[last_];
-  if (channel < 0 || channel >= s.channels)
-    throw std::out_of_range("softmax_texture: channel " + std::to_string(channel));
-  GLuint* tex = values ? &values_tex_ : &softmax_tex_;
-  if (values)
-    ensure_r32f(tex, &values_w_, &values_h_, s.width, s.height);
-  else
-    ensure_r32f(tex, &tex_w_, &tex_h_, s.width, s.height);
-  const bool u8 = s.type == ElemType::kUInt8;
-  const Program& p = values ? (u8 ? values_u8_ : values_f32_) : (u8 ? softmax_u8_ : softmax_f32_);
-  glUseProgram(p.id());
-  set_frame_uniforms(p, s);
-  glUniform1ui(p.loc("uChannel"), static_cast<GLuint>(channel));
-  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, kBindInput, s.on_device ? s.device : s.staging);
-  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, kBindScales, s.scales);
-  glBindBufferBase(GL_SHADER_STORAGE_BUFFER, kBindResults, s.results);
-  glBindImageTexture(0, *tex, 0, GL_FALSE, 0, GL_WRITE_ONLY, GL_R32F);
-  glDispatchCompute(static_cast<GLuint>((s.width + 15) / 16),
-                    static_cast<GLuint>((s.height + 15) / 16), 1);
-  glMemoryBarrier(GL_TEXTURE_FETCH_BARRIER_BIT | GL_TEXTURE_UPDATE_BARRIER_BIT);
-  check_gl(values ? "values map" : "softmax map");
-  return *tex;
-}
-
-GLuint GlEngine::softmax_texture(int channel) {
-  return map_texture(channel, false);
-}
-
-GLuint GlEngine::values_texture(int channel) {
-  return map_texture(channel, true);
-}
-
-std::uint32_t GlEngine::last_values_texture(int c) {
-  return values_texture(c);
 }
 
 }  // namespace peakscope::gpu

@@ -3,17 +3,19 @@
 // GL >= 4.3 core context is current (a GLFW window's or a headless EGL one); all calls on
 // the thread where that context is current.
 //
-// Where frames live (CONVENTIONS 18): on a discrete GPU a persistently mapped buffer is host
+// Where frames live: on a discrete GPU a persistently mapped buffer is host
 // memory, so every frame is copied from a mapped staging slot into a device-local buffer
 // (immutable storage, no map bits) by glCopyBufferSubData (a DMA) and the shaders read only
 // device memory; each ring slot has its own staging and device buffers, so the copy of frame
 // N+1 is queued behind nothing of frame N. Where host and device memory are one (software
 // rasterisers, integrated GPUs) the shaders read the staging slot in place. description()
-// says which. Frames made on the GPU (submit_scene) never touch host memory.
+// says which. Frames made on the GPU (the synthetic scene, core/gpu/gl_scene.cpp) never touch
+// host memory.
 //
-// Frames stream through the ring guarded by fences: submit() fills the next free slot and
-// dispatches without waiting; poll() hands back results once their fence has signalled (read
-// one frame late, no stall). decode() is the synchronous form.
+// Every frame enters through acquire(): the next ring slot's mapped staging memory, which the
+// source writes. decode(slot) dispatches and waits; submit(slot) dispatches without waiting
+// and poll() hands back results once their fence has signalled (read one frame late, no
+// stall), which is how a live source overlaps the copy of frame N+1 with the decode of N.
 //
 // The engine belongs to the context current when it was created: every call checks that this
 // context is current on the calling thread (and not lost) and throws GlError naming the
@@ -33,11 +35,11 @@
 #include "core/engine/engine.hpp"
 #include "core/gpu/gl_program.hpp"
 #include "core/heatmap.hpp"
-#include "core/scene.hpp"
 
 namespace peakscope {
+class SceneFrame;
 class ThreadPool;
-}
+}  // namespace peakscope
 
 namespace peakscope::gpu {
 
@@ -50,20 +52,6 @@ struct GpuFrame {
 // Where host frames go. kAuto: device-local copy unless the renderer shares host memory.
 enum class Placement { kAuto, kDeviceCopy, kInPlace };
 
-// A staging slot handed out for a source to write a frame into directly (no extra copy):
-// channel c, row y starts at data + (c * plane + y * width) * element size; the planes are
-// padded (plane >= width * height) so that every one starts on a 16-byte boundary.
-struct StagingView {
-  void* data = nullptr;
-  ElemType type = ElemType::kFloat32;
-  int width = 0, height = 0, channels = 0;
-  std::size_t plane = 0;  // elements between channel planes
-  // The view of the written frame, for the CPU engine or a reference.
-  HeatmapView view() const {
-    return {data, type, width, height, channels, width, static_cast<std::ptrdiff_t>(plane)};
-  }
-};
-
 class GlEngine : public Engine {
  public:
   // Compiles the shaders on the current context. Throws GlError naming the cause: no
@@ -75,59 +63,33 @@ class GlEngine : public Engine {
   GlEngine(const GlEngine&) = delete;
   GlEngine& operator=(const GlEngine&) = delete;
 
-  // Copies the frame (float32 or uint8, any strides) into the next ring slot (waiting only if
-  // that slot's previous frame is still in flight; large frames copied by several threads),
-  // moves it to device memory and dispatches. Returns the frame id. Throws
-  // std::invalid_argument for bad input, GlError for a frame too large for the GPU.
-  std::uint64_t submit(const HeatmapView& map, const DecodeOptions& opt);
-  // The next ring slot as writable memory for a K x H x W frame (waits if it is in flight);
-  // fill it, then submit_staged(). Throws as submit() does.
-  StagingView acquire_staging(ElemType type, int width, int height, int channels);
-  std::uint64_t submit_staged(const DecodeOptions& opt);
-  // Renders the synthetic scene (core/scene.hpp: the same subjects, FWHM, normalisation and
-  // uint8 rounding) on the GPU straight into the next slot's device buffer and dispatches its
-  // decode: one channel per subject (each normalised to its own peak) when per_subject, else
-  // the one-channel sum normalised to [0, 1]. The frame never touches host memory.
-  std::uint64_t submit_scene(const Scene& scene, bool per_subject, ElemType type,
-                             const DecodeOptions& opt);
+  // Engine: the next ring slot's mapped staging memory (waiting only if that slot's previous
+  // frame is still in flight), planes padded to 16 elements. Throws GlError for a frame too
+  // large for the GPU.
+  FrameSlot acquire(const FrameShape& shape) override;
+  // Engine: submit + wait for the slot's frame.
+  DecodedFrame decode(FrameSlot slot, const DecodeOptions& opt) override;
+  // Engine: acquire, then a copy into the slot (large frames copied by several threads).
+  DecodedFrame decode(const HeatmapView& frame, const DecodeOptions& opt) override;
+  // Engine: the synthetic scene (core/scene_frame.hpp) rendered on the GPU straight into the
+  // next slot's device buffer (the same subjects, FWHM, normalisation and uint8 rounding as
+  // core/scene.hpp); other sources write through acquire().
+  DecodedFrame decode(const FrameWriter& source, const DecodeOptions& opt) override;
+  bool makes_itself(const FrameWriter& source) const override;
+  using Engine::decode;
+
+  // Moves the slot's frame to device memory and dispatches its decode without waiting;
+  // returns the frame id, whose results poll() hands back.
+  std::uint64_t submit(FrameSlot slot, const DecodeOptions& opt);
   // The oldest frame in flight: its results if its fence has signalled (or after waiting
   // when wait = true); nullopt when nothing is in flight or (wait = false) not yet done.
   std::optional<GpuFrame> poll(bool wait);
   // Decodes the last submitted frame again from the device buffer, with new options (no
-  // upload: a paused viewer moving the beta slider, the benchmark's kernel-only figure).
+  // upload: the benchmark's kernel-only figure). Invalidates earlier DecodedFrames.
   GpuFrame decode_resident(const DecodeOptions& opt);
-  // submit + wait: the keypoints of this frame.
-  std::vector<Keypoint> decode(const HeatmapView& map, const DecodeOptions& opt) override;
   // Reads back the last submitted frame as the CPU sees it (tests of the GPU scene).
   std::vector<std::uint8_t> read_frame();
 
-  // Writes the softmax map of channel c of the last submitted frame into an r32f texture
-  // owned by the engine (valid until the next call) and returns it. No CPU round trip.
-  GLuint softmax_texture(int channel);
-  // The raw values of channel c of the last submitted frame into an r32f texture owned by
-  // the engine (valid until the next call), from the frame already on the GPU.
-  GLuint values_texture(int channel);
-
-  // Engine: the scene rendered on the GPU (submit_scene) and decoded, waiting for it.
-  std::vector<Keypoint> decode_scene(const Scene& scene, bool per_subject, ElemType type,
-                                     const DecodeOptions& opt) override;
-  // Engine (core/gpu/gl_frames.cpp): the next staging slot as the frame memory
-  // (acquire_staging), decoded by submit_staged, waiting for the result.
-  MutableHeatmapView acquire_frame(ElemType type, int width, int height, int channels) override;
-  std::vector<Keypoint> decode_acquired(const DecodeOptions& opt) override;
-  // Engine: the softmax map as the engine's r32f texture (decodes `map` first).
-  SoftmaxImage softmax(const HeatmapView& map, int c, const DecodeOptions& opt) override;
-  SoftmaxImage last_softmax(int c) override;
-  std::uint32_t last_values_texture(int c) override;
-  // Engine: the decoding lab's primitives on the last submitted frame (core/gpu/gl_lab.cpp).
-  // The frame stays on the device: last_windows reads back only K (2r+1)^2 values (a small
-  // dispatch indexes the argmax in the results buffer on the GPU), last_blurred_max reduces
-  // the blur on the GPU to one double, and last_beta_grid runs the whole (channel, beta) grid
-  // in one submission. They use their own buffers and never advance the ring, so last_softmax,
-  // last_values_texture and decode_resident still refer to the same frame and options.
-  std::vector<PeakWindow> last_windows(int radius) override;
-  double last_blurred_max(int c, int kernel) override;
-  BetaGrid last_beta_grid(const std::vector<double>& betas, bool normalize, bool debiased) override;
   Backend kind() const override { return Backend::kGpu; }
   std::string description() const override;
 
@@ -142,6 +104,8 @@ class GlEngine : public Engine {
   static constexpr int kSlots = 3;
 
  private:
+  class Frame;
+  friend class Frame;
   struct Slot {
     GLuint staging = 0, device = 0, partials = 0, scales = 0, results = 0, scratch = 0, query = 0;
     void* staging_ptr = nullptr;
@@ -165,6 +129,20 @@ class GlEngine : public Engine {
   void dispatch_decode(Slot& s, const DecodeOptions& opt);
   std::uint64_t finish_submit(Slot& s);
   std::uint64_t stage_and_dispatch(Slot& s, const DecodeOptions& opt);
+  // Waits for frame `id` (dropping the results of earlier frames still in the ring).
+  GpuFrame wait_for(std::uint64_t id, const char* where);
+  // The decoded frame of the last submit, whose queries read that slot.
+  DecodedFrame frame_of(GpuFrame f, const DecodeOptions& opt, bool made_here);
+  std::uint64_t submit_scene(const SceneFrame& scene, const DecodeOptions& opt);
+  // The queries of the last submitted frame (DecodedFrame guards that it is still the last):
+  // the softmax map and raw values of channel c as r32f textures owned by the engine (valid
+  // until the next call; core/gpu/gl_textures.cpp), and the lab's primitives
+  // (core/gpu/gl_lab.cpp), which use their own buffers and never advance the ring.
+  GLuint softmax_texture(int channel);
+  GLuint values_texture(int channel);
+  std::vector<PeakWindow> lab_windows(int radius);
+  double lab_blurred_max(int c, int kernel);
+  BetaGrid lab_beta_grid(const std::vector<double>& betas, bool normalize, bool debiased);
   GpuFrame read_back(Slot& s);
   GLuint map_texture(int channel, bool values);
   void copy_in(const HeatmapView& map, const Slot& s);
@@ -177,9 +155,10 @@ class GlEngine : public Engine {
   Program softmax_f32_, softmax_u8_, scene_f32_, scene_u8_, scene_sum_, scene_store_f32_,
       scene_store_u8_;
   std::array<Slot, kSlots> slots_{};
-  int next_ = 0;       // slot of the next submit
-  int last_ = -1;      // slot of the last submit
-  int acquired_ = -1;  // slot handed out by acquire_staging
+  int next_ = 0;              // slot of the next submit
+  int last_ = -1;             // slot of the last submit
+  int acquired_ = -1;         // slot handed out by acquire
+  std::uint64_t ticket_ = 0;  // of the last acquire
   std::uint64_t frame_id_ = 0;
   std::vector<int> in_flight_;  // slots in submit order
   GLuint softmax_tex_ = 0, scene_subjects_ = 0;
@@ -187,10 +166,9 @@ class GlEngine : public Engine {
   int tex_w_ = 0, tex_h_ = 0;
   GLint max_ssbo_bytes_ = 0;
   void* context_ = nullptr;
-  bool robust_ = false;                   // glGetGraphicsResetStatus available
-  bool copy_ = true;                      // host frames copied to device-local buffers
-  bool software_ = false;                 // a software rasteriser (llvmpipe): few workgroups
-  std::vector<Keypoint> last_keypoints_;  // of the last decode(), for last_softmax
+  bool robust_ = false;    // glGetGraphicsResetStatus available
+  bool copy_ = true;       // host frames copied to device-local buffers
+  bool software_ = false;  // a software rasteriser (llvmpipe): few workgroups
   std::string renderer_;
   std::unique_ptr<ThreadPool> pool_;  // splits large copies into staging
   // The lab's programs (compiled on first use) and buffers (core/gpu/gl_lab.cpp); the deleter

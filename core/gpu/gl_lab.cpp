@@ -1,6 +1,6 @@
-// The decoding lab's primitives on the GPU (GlEngine::last_windows, last_blurred_max,
-// last_beta_grid): all on the frame of the last submit, which stays in its ring slot on the
-// device; each reads back only its small result (K windows, one double, a K x J grid of sums).
+// The decoding lab's primitives on the GPU (DecodedFrame::windows, blurred_max,
+// beta_grid of a GPU frame): all on the frame of the last submit, which stays in its ring slot on
+// the device; each reads back only its small result (K windows, one double, a K x J grid of sums).
 // Shaders: shaders/lab_window.comp, lab_blur.comp, lab_grid.comp.
 #include <algorithm>
 #include <cmath>
@@ -110,9 +110,9 @@ std::vector<std::string> with_u8(bool u8, std::vector<std::string> d) {
 // Windows around the argmax
 // ---------------------------------------------------------------------------------------
 
-std::vector<PeakWindow> GlEngine::last_windows(int radius) {
-  check_context("GPU last_windows");
-  if (last_ < 0) throw std::logic_error("last_windows before any decode");
+std::vector<PeakWindow> GlEngine::lab_windows(int radius) {
+  check_context("GPU windows");
+  if (last_ < 0) throw std::logic_error("windows before any decode");
   if (radius < 0 || radius > 64)
     throw std::invalid_argument("last_windows: radius " + std::to_string(radius) +
                                 " outside [0, 64]");
@@ -162,9 +162,9 @@ std::vector<PeakWindow> GlEngine::last_windows(int radius) {
 // DARK's blurred maximum
 // ---------------------------------------------------------------------------------------
 
-double GlEngine::last_blurred_max(int c, int kernel) {
-  check_context("GPU last_blurred_max");
-  if (last_ < 0) throw std::logic_error("last_blurred_max before any decode");
+double GlEngine::lab_blurred_max(int c, int kernel) {
+  check_context("GPU blurred_max");
+  if (last_ < 0) throw std::logic_error("blurred_max before any decode");
   const Slot& s = slots_[last_];
   if (c < 0 || c >= s.channels)
     throw std::out_of_range("last_blurred_max: channel " + std::to_string(c) + " out of range");
@@ -231,9 +231,9 @@ double GlEngine::last_blurred_max(int c, int kernel) {
 // The (channel, beta) grid
 // ---------------------------------------------------------------------------------------
 
-BetaGrid GlEngine::last_beta_grid(const std::vector<double>& betas, bool normalize, bool debiased) {
-  check_context("GPU last_beta_grid");
-  if (last_ < 0) throw std::logic_error("last_beta_grid before any decode");
+BetaGrid GlEngine::lab_beta_grid(const std::vector<double>& betas, bool normalize, bool debiased) {
+  check_context("GPU beta_grid");
+  if (last_ < 0) throw std::logic_error("beta_grid before any decode");
   for (double b : betas) validate_beta(b);
   BetaGrid g;
   g.betas = betas;
@@ -249,7 +249,7 @@ BetaGrid GlEngine::last_beta_grid(const std::vector<double>& betas, bool normali
           betas.begin() + static_cast<std::ptrdiff_t>(j0),
           betas.begin() +
               static_cast<std::ptrdiff_t>(std::min(betas.size(), j0 + kSoftwareBetasPerBatch)));
-      BetaGrid b = last_beta_grid(part, normalize, debiased);
+      BetaGrid b = lab_beta_grid(part, normalize, debiased);
       for (auto& k : b.keypoints) g.keypoints.push_back(std::move(k));
       for (auto& d : b.debiased) g.debiased.push_back(std::move(d));
     }

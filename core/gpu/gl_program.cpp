@@ -74,4 +74,13 @@ bool software_rasteriser(std::string_view r) {
   return r.find("llvmpipe") != r.npos || r.find("softpipe") != r.npos || r.find("SWR") != r.npos;
 }
 
+void check_gl(const char* where) {
+  const GLenum e = glGetError();
+  if (e != GL_NO_ERROR) {
+    char code[16];
+    std::snprintf(code, sizeof code, "0x%04x", e);
+    throw GlError(std::string("OpenGL error ") + code + " in " + where);
+  }
+}
+
 }  // namespace peakscope::gpu

@@ -61,6 +61,9 @@ Program make_compute(const std::string& name, const std::vector<ShaderPart>& par
                      const std::vector<std::string>& defines = {});
 
 // The current context's GL version as major * 10 + minor (e.g. 45), 0 without a context.
+// Throws GlError naming `where` and the code when glGetError reports an error.
+void check_gl(const char* where);
+
 int gl_version();
 
 // Whether a GL_RENDERER string names a software rasteriser (Mesa's llvmpipe or softpipe, SWR):

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/decode.hpp"
+#include "core/engine/frame.hpp"
 #include "core/heatmap.hpp"
 #include "core/io/pose_preset.hpp"
 #include "core/io/transforms.hpp"
@@ -45,17 +46,14 @@ struct Frame {
   std::vector<Landmark> landmarks;
   double pose_presence = 0;
   Box model_box;
-  // The synthetic source: the scene at this frame, whose render(heatmap type) is the heatmap
-  // (an engine can render it itself: Engine::decode_scene). Null for every other source.
+  // The synthetic source: the scene at this frame, whose render(scene_type) is the heatmap (an
+  // engine can render it itself: core/scene_frame.hpp). Null for every other source.
   std::shared_ptr<const Scene> scene;
+  ElemType scene_type = ElemType::kFloat32;
 };
 
 // The element type and sizes of a frame, known before its pixels are read.
-struct FrameShape {
-  ElemType type = ElemType::kFloat32;
-  int width = 0, height = 0, channels = 1;
-  bool operator==(const FrameShape&) const = default;
-};
+using peakscope::FrameShape;
 
 // A heatmap point (pixel centres at integers) in image pixels: each heatmap pixel covers
 // image_scale image pixels, the grid starting at image_offset (edge coordinates).
@@ -109,6 +107,9 @@ struct SyntheticOptions {
   bool animate = true;
   bool uint8 = false;
   long frames = -1;  // -1: endless
+  // Frames carry the scene and its ground truth but no pixels: the engine that decodes them
+  // makes each frame itself (peakscope-cli decode gpu-synthetic; on the GPU in device memory).
+  bool without_pixels = false;
 };
 std::unique_ptr<Source> make_synthetic_source(const SyntheticOptions& opt);
 // The core scene these options describe (size, subjects, FWHM, seed).

@@ -12,11 +12,11 @@ class SyntheticSource : public Source {
 
   std::optional<Frame> next() override {
     std::optional<Frame> f = advance();
-    if (f) f->heatmap = scene_.render(type());
+    if (f && !opt_.without_pixels) f->heatmap = scene_.render(type());
     return f;
   }
   std::optional<FrameShape> next_shape() override {
-    if (opt_.frames >= 0 && index_ >= opt_.frames) return std::nullopt;
+    if (opt_.without_pixels || (opt_.frames >= 0 && index_ >= opt_.frames)) return std::nullopt;
     return FrameShape{type(), opt_.width, opt_.height, 1};
   }
   std::optional<Frame> next_into(const MutableHeatmapView& dst) override {
@@ -25,6 +25,7 @@ class SyntheticSource : public Source {
     return f;
   }
   std::string describe() const override {
+    if (opt_.without_pixels) return "synthetic scene rendered by the engine";
     return "synthetic " + std::to_string(opt_.width) + "x" + std::to_string(opt_.height) + ", " +
            std::to_string(opt_.subjects) + " subjects, FWHM " +
            std::to_string(static_cast<int>(opt_.fwhm)) + ", seed " + std::to_string(opt_.seed);
@@ -44,6 +45,7 @@ class SyntheticSource : public Source {
     for (const Subject& s : scene_.subjects()) gt.push_back({s.x, s.y});
     f.ground_truth.push_back(std::move(gt));
     f.scene = std::make_shared<const Scene>(scene_);
+    f.scene_type = type();
     return f;
   }
 

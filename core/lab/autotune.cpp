@@ -62,8 +62,9 @@ double mean_softargmax_error(CpuEngine& engine, std::span<const TuneSample> samp
   const DecodeOptions opt{beta, normalize};
   double sum = 0;
   for (const TuneSample& s : samples) {
-    const std::vector<Keypoint> k = engine.decode(s.map.channel(s.channel), opt);
-    sum += std::hypot(k[0].soft_x - s.x, k[0].soft_y - s.y);
+    Keypoint k;
+    engine.decode(s.map.channel(s.channel), opt, std::span<Keypoint>(&k, 1));
+    sum += std::hypot(k.soft_x - s.x, k.soft_y - s.y);
   }
   return sum / static_cast<double>(samples.size());
 }

@@ -63,12 +63,12 @@ DecodedPoint decode_from_window(DecoderKind k, const PeakWindow& w, const Keypoi
   throw std::invalid_argument("decode_from_window: debiased reads the whole map");
 }
 
-std::vector<std::vector<DecodedPoint>> decode_lab(Engine& engine, const std::vector<Keypoint>& kps,
+std::vector<std::vector<DecodedPoint>> decode_lab(const DecodedFrame& frame,
                                                   const std::vector<DecoderKind>& kinds,
-                                                  const DecodeOptions& opt,
                                                   const DecoderParams& params) {
   params.validate();
-  opt.validate();
+  const std::vector<Keypoint>& kps = frame.keypoints();
+  const DecodeOptions& opt = frame.options();
   const int n = static_cast<int>(kps.size());
   std::vector<std::vector<DecodedPoint>> out(static_cast<std::size_t>(n),
                                              std::vector<DecodedPoint>(kinds.size()));
@@ -82,17 +82,17 @@ std::vector<std::vector<DecodedPoint>> decode_lab(Engine& engine, const std::vec
   }
   std::vector<PeakWindow> windows;
   if (radius >= 0) {
-    windows = engine.last_windows(radius);
+    windows = frame.windows(radius);
     if (static_cast<int>(windows.size()) != n)
-      throw std::logic_error("decode_lab: the engine's last frame has " +
+      throw std::logic_error("decode_lab: the frame's windows have " +
                              std::to_string(windows.size()) + " channels, the keypoints " +
                              std::to_string(n));
   }
   std::vector<DecodedPoint> deb;
   if (debiased) {
-    BetaGrid g = engine.last_beta_grid({opt.beta}, opt.normalize, true);
+    BetaGrid g = frame.beta_grid({opt.beta}, opt.normalize, true);
     if (g.debiased.size() != 1 || static_cast<int>(g.debiased[0].size()) != n)
-      throw std::logic_error("decode_lab: the engine's beta grid does not match the keypoints");
+      throw std::logic_error("decode_lab: the frame's beta grid does not match its keypoints");
     deb = std::move(g.debiased[0]);
   }
   for (int c = 0; c < n; ++c) {
@@ -100,7 +100,7 @@ std::vector<std::vector<DecodedPoint>> decode_lab(Engine& engine, const std::vec
     bool have_gmax = false;
     auto global = [&]() {
       if (!have_gmax) {
-        gmax = engine.last_blurred_max(c, params.dark_kernel);
+        gmax = frame.blurred_max(c, params.dark_kernel);
         have_gmax = true;
       }
       return gmax;

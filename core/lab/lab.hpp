@@ -1,15 +1,15 @@
-// The decoding lab on an engine's last frame: every chosen decoder on every channel, through
-// the engine's primitives (Engine::last_windows, last_blurred_max, last_beta_grid), so the same
-// code serves the CPU engine (which reads its frame again) and the GPU engine (which keeps the
-// frame on the device and reads back only one small window per channel, reducing the global
-// decoders there). Results equal decode_with's on the same frame.
+// The decoding lab on a decoded frame: every chosen decoder on every channel, through the
+// frame's queries (DecodedFrame::windows, blurred_max, beta_grid), so the same code serves the
+// CPU engine (which reads its frame again) and the GPU engine (which keeps the frame on the
+// device and reads back only one small window per channel, reducing the global decoders
+// there). Results equal decode_with's on the same frame.
 #pragma once
 
 #include <functional>
 #include <vector>
 
 #include "core/decode.hpp"
-#include "core/engine/engine.hpp"
+#include "core/engine/decoded_frame.hpp"
 #include "core/lab/decoder.hpp"
 #include "core/lab/peak_window.hpp"
 
@@ -27,12 +27,11 @@ DecodedPoint decode_from_window(DecoderKind k, const PeakWindow& w, const Keypoi
                                 const DecodeOptions& opt, const DecoderParams& params,
                                 const std::function<double()>& global_blurred_max);
 
-// points[c][i]: kinds[i] on channel c of the engine's last frame, whose keypoints (under `opt`,
-// the options of that decode) are `kps`. One window read of the largest radius needed, and one
-// debiased pass (a one-beta grid) when debiased is asked for.
-std::vector<std::vector<DecodedPoint>> decode_lab(Engine& engine, const std::vector<Keypoint>& kps,
+// points[c][i]: kinds[i] on channel c of `frame`, relative to its keypoints and options. One
+// window read of the largest radius needed, and one debiased pass (a one-beta grid) when
+// debiased is asked for. Throws std::logic_error when the frame is no longer current.
+std::vector<std::vector<DecodedPoint>> decode_lab(const DecodedFrame& frame,
                                                   const std::vector<DecoderKind>& kinds,
-                                                  const DecodeOptions& opt,
                                                   const DecoderParams& params);
 
 }  // namespace peakscope
