@@ -27,8 +27,8 @@ void measure_engine_lab(Engine& engine, const HeatmapView& map, const DecodeOpti
                         bool grid_once, const Timing& timing, EngineLab& r) {
   const std::vector<double> betas = curve_betas();
   const DecoderParams params;
-  const std::vector<Keypoint> kps = engine.decode(map, opt);
-  auto grid = [&] { r.grid = engine.last_beta_grid(betas, opt.normalize, true); };
+  const DecodedFrame frame = engine.decode(map, opt);
+  auto grid = [&] { r.grid = frame.beta_grid(betas, opt.normalize, true); };
   if (grid_once) {
     const auto t0 = std::chrono::steady_clock::now();
     grid();
@@ -37,8 +37,7 @@ void measure_engine_lab(Engine& engine, const HeatmapView& map, const DecodeOpti
   } else {
     r.grid_us = median_us(grid, timing);
   }
-  r.windows_us =
-      median_us([&] { r.points = decode_lab(engine, kps, kKinds, opt, params); }, timing);
+  r.windows_us = median_us([&] { r.points = decode_lab(frame, kKinds, params); }, timing);
 }
 
 // The largest coordinate difference between two engines' grids and decoder points (px).

@@ -16,6 +16,7 @@
 #include "core/engine/select_engine.hpp"
 #include "core/gpu/egl_context.hpp"
 #include "core/gpu/gl_engine.hpp"
+#include "core/scene_frame.hpp"
 
 namespace peakscope::bench {
 
@@ -26,19 +27,14 @@ namespace {
 CpuResult measure_cpu(CpuEngine& cpu, const HeatmapView& map, const DecodeOptions& opt,
                       const Timing& t) {
   CpuResult r;
-  r.us = median_us([&] { r.keypoints = cpu.decode(map, opt); }, t);
+  r.us = median_us([&] { r.keypoints = cpu.decode(map, opt).keypoints(); }, t);
   return r;
 }
 
 RoundTripResult measure_round_trip(gpu::GlEngine& gl, const HeatmapView& map,
                                    const DecodeOptions& opt, const Timing& t) {
   RoundTripResult r;
-  const std::vector<double> us = time_us(
-      [&] {
-        gl.submit(map, opt);
-        if (auto f = gl.poll(true)) r.keypoints = std::move(f->keypoints);
-      },
-      t);
+  const std::vector<double> us = time_us([&] { r.keypoints = gl.decode(map, opt).keypoints(); }, t);
   r.us = median(us);
   r.reps = static_cast<int>(us.size());
   return r;
@@ -68,16 +64,13 @@ StreamedResult measure_streamed(gpu::GlEngine& gl, const HeatmapView& map, const
 InSlotResult measure_in_slot(gpu::GlEngine& gl, const HeatmapView& v, const DecodeOptions& opt,
                              const Timing& t) {
   for (int i = 0; i < gpu::GlEngine::kSlots; ++i) {
-    copy_heatmap(v, gl.acquire_frame(v.type, v.width, v.height, v.channels));
-    gl.decode_acquired(opt);
+    FrameSlot slot = gl.acquire(FrameShape::of(v));
+    copy_heatmap(v, slot.view());
+    gl.decode(std::move(slot), opt);
   }
   InSlotResult r;
-  r.us = median_us(
-      [&] {
-        gl.acquire_frame(v.type, v.width, v.height, v.channels);
-        r.keypoints = gl.decode_acquired(opt);
-      },
-      t);
+  r.us = median_us([&] { r.keypoints = gl.decode(gl.acquire(FrameShape::of(v)), opt).keypoints(); },
+                   t);
   return r;
 }
 
@@ -147,8 +140,7 @@ SceneResult measure_scene(gpu::GlEngine& gl, const BenchCase& c, const DecodeOpt
   return {median_us(
       [&] {
         scene.step();
-        gl.submit_scene(scene, c.channels > 1, c.type, opt);
-        gl.poll(true);
+        gl.decode(SceneFrame(scene, c.channels > 1, c.type), opt);
       },
       t)};
 }

@@ -81,6 +81,8 @@ class GlEngine : public Engine {
   // Moves the slot's frame to device memory and dispatches its decode without waiting;
   // returns the frame id, whose results poll() hands back.
   std::uint64_t submit(FrameSlot slot, const DecodeOptions& opt);
+  // A host frame the same way: acquire, copy into the slot, submit.
+  std::uint64_t submit(const HeatmapView& frame, const DecodeOptions& opt);
   // The oldest frame in flight: its results if its fence has signalled (or after waiting
   // when wait = true); nullopt when nothing is in flight or (wait = false) not yet done.
   std::optional<GpuFrame> poll(bool wait);

@@ -96,12 +96,17 @@ DecodedFrame GlEngine::decode(FrameSlot slot, const DecodeOptions& opt) {
   return frame_of(wait_for(id, "decode"), opt, false);
 }
 
-DecodedFrame GlEngine::decode(const HeatmapView& frame, const DecodeOptions& opt) {
+std::uint64_t GlEngine::submit(const HeatmapView& frame, const DecodeOptions& opt) {
   frame.validate();
   opt.validate();
   FrameSlot slot = acquire(FrameShape::of(frame));
   copy_in(frame, slots_[next_]);
-  return decode(std::move(slot), opt);
+  return submit(std::move(slot), opt);
+}
+
+DecodedFrame GlEngine::decode(const HeatmapView& frame, const DecodeOptions& opt) {
+  const std::uint64_t id = submit(frame, opt);
+  return frame_of(wait_for(id, "decode"), opt, false);
 }
 
 bool GlEngine::makes_itself(const FrameWriter& source) const {
