@@ -1,5 +1,5 @@
-// DARK's blurred maximum of one channel (GlEngine::last_blurred_max), as
-// core/decoders/dark.cpp blurred_max computes it: OpenCV's Gaussian kernel (uTaps weights,
+// DARK's blurred maximum of one channel (DecodedFrame::blurred_max on the GPU engine), as
+// core/lab/dark.cpp blurred_max computes it: OpenCV's Gaussian kernel (uTaps weights,
 // double, in `taps`), a zero border, non-finite pixels read as 0. Three variants:
 //   ROWS:  the horizontal pass of channel uChannel into `tmp` (in double, as the CPU keeps it:
 //          a float scratch lost the digits of denormal-range maps), for one band of rows plus the

@@ -7,7 +7,7 @@
 // reduced at every beta j: s = sum exp(beta_eff (v - M)), sx, sy (the softmax sums, weights as
 // the decode computes them: common.glsl weight_d with the channel's ChannelScale, made here
 // from M as decode_combine.comp MAX_ONLY makes it) and, with DEBIASED, ds, dsx, dsy with the
-// debiased weights exp(b (v - M)) - exp(-b M) (core/decoders/debiased.cpp debiased_weight, in
+// debiased weights exp(b (v - M)) - exp(-b M) (core/lab/debiased.cpp debiased_weight, in
 // double, expm1 for small b M). The workgroup's sums go to gparts[((c J + j) G + g) NQ + q].
 // Pass 2 (COMBINE): one invocation per (c, j) adds the G partials in a fixed order
 // (deterministic) and writes 8 doubles: the six sums, M (as a double) and the argmax index
@@ -95,7 +95,7 @@ double exp_any(double t) {
   return exp_d(t);
 }
 
-// core/decoders/debiased.cpp debiased_weight(v, b, m) for finite v; e = exp(-b m) (with the
+// core/lab/debiased.cpp debiased_weight(v, b, m) for finite v; e = exp(-b m) (with the
 // small-b m form) and small = |b m| <= 600.
 double debiased_w(double v, double b, double m, double e, bool small) {
   if (small) return expm1_d(b * v) * e;

@@ -12,7 +12,7 @@
 
 namespace peakscope::cli {
 
-// Exit codes of peakscope-cli (the README lists them).
+// Exit codes of peakscope-cli (docs/cli.md lists them).
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitBadInput = 1;       // a file or device that cannot be read or decoded
 inline constexpr int kExitUsage = 2;          // a bad flag or value (CLI11's errors too)

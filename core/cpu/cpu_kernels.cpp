@@ -175,7 +175,7 @@ HWY_INLINE hn::Vec<DD> Promoted(DD dd, hn::Vec<DF> v) {
 // How many vectors the float partial sums take before they are flushed into double: four
 // interleaved accumulators of at most 4 vectors each, so every weight goes through at most
 // 3 + 2 float additions and the rounding error is below 5 * 2^-24 of the block's sum even when
-// a large weight is followed by tiny ones (the absorption of issue 12: with 32 weights per
+// a large weight is followed by tiny ones (absorption: with 32 weights per
 // lane, 31 just under 2^-24 of the first vanished).
 constexpr int kFlushVectors = 16;
 

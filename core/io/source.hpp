@@ -34,7 +34,7 @@ struct Frame {
   std::vector<std::vector<Point2>> ground_truth;  // [channel] -> points
   // The element type read from the file ("float64", "uint16", "uint8"...), empty when the
   // heatmap is computed (synthetic scene, capture transform, model). narrowed: the values were
-  // converted to a type of less precision or range (float64 -> float32; see the README).
+  // converted to a type of less precision or range (float64 -> float32; see docs/conventions.md).
   std::string input_dtype;
   bool narrowed = false;
   // Where the heatmap's grid starts in the image (a model fed a crop of the frame, --roi or
