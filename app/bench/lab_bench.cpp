@@ -4,7 +4,7 @@
 #include <chrono>
 #include <cmath>
 
-#include "core/decoders/lab.hpp"
+#include "core/lab/lab.hpp"
 
 namespace peakscope::bench {
 

@@ -6,7 +6,7 @@
 #include <functional>
 #include <string>
 
-#include "core/cpu_engine.hpp"
+#include "core/cpu/cpu_engine.hpp"
 #include "core/gpu/gl_engine.hpp"
 #include "core/heatmap.hpp"
 

@@ -34,11 +34,11 @@
 
 #include "app/bench/bench_maps.hpp"
 #include "app/bench/lab_bench.hpp"
-#include "core/cpu_engine.hpp"
+#include "core/cpu/cpu_engine.hpp"
+#include "core/engine/fallback_engine.hpp"
+#include "core/engine/select_engine.hpp"
 #include "core/gpu/egl_context.hpp"
-#include "core/gpu/fallback_engine.hpp"
 #include "core/gpu/gl_engine.hpp"
-#include "core/gpu/select_engine.hpp"
 
 namespace {
 
@@ -189,9 +189,8 @@ int main(int argc, char** argv) {
 
   // The GPU engine as the CLI gets it (forced: llvmpipe would otherwise pick the CPU); its
   // GL engine is driven directly for the timer queries, with its context current.
-  gpu::EngineChoice choice =
-      gpu::select_engine(peakscope::Backend::kGpu, gpu::ContextMode::kOwnHeadless, true);
-  auto* fe = dynamic_cast<gpu::FallbackEngine*>(choice.engine.get());
+  EngineChoice choice = select_engine(peakscope::Backend::kGpu, ContextMode::kOwnHeadless, true);
+  auto* fe = dynamic_cast<FallbackEngine*>(choice.engine.get());
   gpu::GlEngine* gl = fe ? fe->gl() : nullptr;
   if (!gl)
     std::fprintf(stderr, "peakscope-bench: %s; CPU figures only\n", choice.reason.c_str());

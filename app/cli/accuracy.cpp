@@ -15,11 +15,11 @@
 #include "app/cli/decode_flags.hpp"
 #include "app/cli/output.hpp"
 #include "app/cli/progress.hpp"
-#include "core/autotune.hpp"
-#include "core/coords.hpp"
-#include "core/cpu_engine.hpp"
-#include "core/decoders/decoder.hpp"
-#include "core/thread_pool.hpp"
+#include "core/cpu/cpu_engine.hpp"
+#include "core/cpu/thread_pool.hpp"
+#include "core/lab/autotune.hpp"
+#include "core/lab/coords.hpp"
+#include "core/lab/decoder.hpp"
 
 namespace peakscope::cli {
 namespace {

@@ -7,8 +7,8 @@
 #include <nlohmann/json.hpp>
 
 #include "app/cli/output.hpp"
-#include "core/autotune.hpp"
-#include "core/cpu_engine.hpp"
+#include "core/cpu/cpu_engine.hpp"
+#include "core/lab/autotune.hpp"
 
 namespace peakscope::cli {
 

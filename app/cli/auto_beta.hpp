@@ -1,5 +1,5 @@
 // `sweep --auto-beta`: the beta that minimises the mean soft-argmax error to ground truth over
-// the input's first frames (core/autotune.hpp), with its curve written next to the sheets.
+// the input's first frames (core/lab/autotune.hpp), with its curve written next to the sheets.
 #pragma once
 
 #include <string>

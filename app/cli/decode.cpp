@@ -9,8 +9,8 @@
 #include "app/cli/interrupt.hpp"
 #include "app/cli/output.hpp"
 #include "app/cli/progress.hpp"
-#include "core/decoders/lab.hpp"
-#include "core/gpu/select_engine.hpp"
+#include "core/engine/select_engine.hpp"
+#include "core/lab/lab.hpp"
 #include "core/scene.hpp"
 
 namespace peakscope::cli {
@@ -270,8 +270,7 @@ int run_decode(const DecodeArgs& a) {
   } else {
     src = open_input(a.input, a.src);
   }
-  gpu::EngineChoice choice =
-      gpu::select_engine(backend, gpu::ContextMode::kOwnHeadless, /*quiet=*/false);
+  EngineChoice choice = select_engine(backend, ContextMode::kOwnHeadless, /*quiet=*/false);
   const std::unique_ptr<Engine> engine = std::move(choice.engine);
   InterruptGuard guard;  // before the temporary file exists, so a signal cannot orphan it
   Output output(a.out);

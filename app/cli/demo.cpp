@@ -5,8 +5,8 @@
 #include <filesystem>
 #include <iostream>
 
-#include "core/cpu_engine.hpp"
-#include "core/io/panels.hpp"
+#include "core/cpu/cpu_engine.hpp"
+#include "core/io/sheets.hpp"
 #include "core/reference.hpp"
 #include "core/scene.hpp"
 

@@ -8,10 +8,10 @@
 #include <string>
 #include <vector>
 
-#include "core/coords.hpp"
 #include "core/decode.hpp"
-#include "core/decoders/decoder.hpp"
 #include "core/heatmap.hpp"
+#include "core/lab/coords.hpp"
+#include "core/lab/decoder.hpp"
 
 namespace peakscope::cli {
 

@@ -11,8 +11,8 @@
 #include "app/cli/interrupt.hpp"
 #include "app/cli/output.hpp"
 #include "app/cli/progress.hpp"
-#include "core/gpu/select_engine.hpp"
-#include "core/io/panels.hpp"
+#include "core/engine/select_engine.hpp"
+#include "core/io/sheets.hpp"
 
 namespace peakscope::cli {
 
@@ -97,8 +97,7 @@ int run_sweep(const SweepArgs& a) {
   const io::Colormap cmap = io::parse_colormap(a.colormap);
   std::unique_ptr<io::Source> src = open_input(a.input, a.src);
   const std::unique_ptr<Engine> engine =
-      gpu::select_engine(parse_backend(a.flags.backend), gpu::ContextMode::kOwnHeadless, false)
-          .engine;
+      select_engine(parse_backend(a.flags.backend), ContextMode::kOwnHeadless, false).engine;
   CpuEngine cpu;
   namespace fs = std::filesystem;
   std::error_code ec;

@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <functional>
 
-#include "core/decoders/lab.hpp"
+#include "core/lab/lab.hpp"
 
 namespace peakscope::viewer {
 namespace {

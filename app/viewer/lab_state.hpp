@@ -12,13 +12,13 @@
 #include <string>
 #include <vector>
 
-#include "core/autotune.hpp"
-#include "core/coords.hpp"
-#include "core/cpu_engine.hpp"
-#include "core/decoders/decoder.hpp"
-#include "core/engine.hpp"
-#include "core/gradient.hpp"
+#include "core/cpu/cpu_engine.hpp"
+#include "core/engine/engine.hpp"
 #include "core/io/source.hpp"
+#include "core/lab/autotune.hpp"
+#include "core/lab/coords.hpp"
+#include "core/lab/decoder.hpp"
+#include "core/lab/gradient.hpp"
 
 namespace peakscope::viewer {
 
@@ -52,7 +52,7 @@ class LabState {
   const DecoderParams& params() const { return params_; }
 
   // ---- Per frame. Recomputes the points of the enabled decoders for every channel when the
-  // frame, keypoints or options changed, through decode_lab on `engine` (core/decoders/lab.hpp:
+  // frame, keypoints or options changed, through decode_lab on `engine` (core/lab/lab.hpp:
   // one window read, debiased's one pass; on the GPU engine the frame stays on the device),
   // whose last decode must be `f` with `opt`, giving `kps`. Remembers frames with ground truth
   // for the auto-tune, and the gradient when it is shown. An engine error clears the points.
@@ -84,7 +84,7 @@ class LabState {
   // last kTuneFrames frames that had ground truth (every channel with a truth point).
   static constexpr std::size_t kTuneFrames = 30;
   std::size_t tune_frames() const { return tune_.size(); }
-  // Runs the search (core/autotune.hpp); false when no frame had ground truth (why()).
+  // Runs the search (core/lab/autotune.hpp); false when no frame had ground truth (why()).
   bool auto_tune(bool normalize);
   const BetaTune& tuned() const { return tuned_; }
   bool has_tuned() const { return tuned_.beta > 0; }

@@ -9,7 +9,7 @@
 #include <string_view>
 
 #include "core/decode.hpp"
-#include "core/engine.hpp"
+#include "core/engine/engine.hpp"
 #include "core/io/colormap.hpp"
 
 namespace peakscope::viewer {

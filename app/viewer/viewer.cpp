@@ -13,8 +13,8 @@
 #include <opencv2/imgproc.hpp>
 #include <string_view>
 
-#include "core/gpu/select_engine.hpp"
-#include "core/io/panels.hpp"
+#include "core/engine/select_engine.hpp"
+#include "core/io/sheets.hpp"
 
 namespace peakscope::viewer {
 
@@ -61,8 +61,7 @@ Viewer::~Viewer() {
 
 void Viewer::select_engine() {
   engine_request_ = st_.settings().backend();
-  gpu::EngineChoice choice =
-      gpu::select_engine(engine_request_, gpu::ContextMode::kCurrent, /*quiet=*/true);
+  EngineChoice choice = select_engine(engine_request_, ContextMode::kCurrent, /*quiet=*/true);
   engine_ = std::move(choice.engine);
   // The reason is printed once per choice, here, and shown in the Engine section.
   if (!choice.reason.empty()) std::fprintf(stderr, "peakscope: %s\n", choice.reason.c_str());

@@ -13,8 +13,8 @@
 #include "app/viewer/recorder.hpp"
 #include "app/viewer/source_worker.hpp"
 #include "app/viewer/viewer_state.hpp"
-#include "core/cpu_engine.hpp"
-#include "core/engine.hpp"
+#include "core/cpu/cpu_engine.hpp"
+#include "core/engine/engine.hpp"
 #include "core/io/source.hpp"
 
 namespace peakscope::viewer {

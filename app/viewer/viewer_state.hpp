@@ -17,7 +17,7 @@
 #include "app/viewer/lab_state.hpp"
 #include "app/viewer/settings.hpp"
 #include "core/decode.hpp"
-#include "core/engine.hpp"
+#include "core/engine/engine.hpp"
 #include "core/io/source.hpp"
 
 namespace peakscope::viewer {

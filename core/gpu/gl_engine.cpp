@@ -10,10 +10,10 @@
 #include <string_view>
 #include <thread>
 
+#include "core/cpu/thread_pool.hpp"
 #include "core/gpu/decode_types.hpp"
 #include "core/gpu/egl_context.hpp"
 #include "core/gpu/shader_sources.hpp"
-#include "core/thread_pool.hpp"
 
 namespace peakscope::gpu {
 namespace {

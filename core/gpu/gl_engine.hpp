@@ -30,7 +30,7 @@
 #include <vector>
 
 #include "core/decode.hpp"
-#include "core/engine.hpp"
+#include "core/engine/engine.hpp"
 #include "core/gpu/gl_program.hpp"
 #include "core/heatmap.hpp"
 #include "core/scene.hpp"

@@ -10,11 +10,11 @@
 #include <stdexcept>
 #include <string>
 
-#include "core/decoders/dark.hpp"
-#include "core/decoders/debiased.hpp"
 #include "core/gpu/egl_context.hpp"
 #include "core/gpu/gl_engine.hpp"
 #include "core/gpu/shader_sources.hpp"
+#include "core/lab/dark.hpp"
+#include "core/lab/debiased.hpp"
 
 namespace peakscope::gpu {
 namespace {
@@ -320,7 +320,7 @@ BetaGrid GlEngine::last_beta_grid(const std::vector<double>& betas, bool normali
         kp.peak_probability = 1.0 / S;
       }
       if (!debiased) continue;
-      // core/decoders/debiased.cpp debiased_softargmax's fallbacks, on the GPU's sums.
+      // core/lab/debiased.cpp debiased_softargmax's fallbacks, on the GPU's sums.
       DecodedPoint& d = g.debiased[j][c];
       const double ds = r[3];
       if (!kp.valid) {

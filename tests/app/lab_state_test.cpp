@@ -5,8 +5,8 @@
 #include <cmath>
 
 #include "app/viewer/lab_state.hpp"
-#include "core/cpu_engine.hpp"
-#include "core/decoders/reference_decoders.hpp"
+#include "core/cpu/cpu_engine.hpp"
+#include "core/lab/reference_decoders.hpp"
 #include "core/reference.hpp"
 
 namespace peakscope::viewer {

@@ -10,8 +10,8 @@
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
 
-#include "core/decoders/reference_decoders.hpp"
 #include "core/io/source.hpp"
+#include "core/lab/reference_decoders.hpp"
 
 namespace peakscope {
 namespace {

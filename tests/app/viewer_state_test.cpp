@@ -17,7 +17,7 @@
 #include "app/viewer/source_worker.hpp"
 #include "app/viewer/view_images.hpp"
 #include "app/viewer/viewer_state.hpp"
-#include "core/cpu_engine.hpp"
+#include "core/cpu/cpu_engine.hpp"
 #include "core/reference.hpp"
 
 namespace peakscope::viewer {

@@ -17,7 +17,7 @@
 
 #include "core/io/colormap.hpp"
 #include "core/io/npy.hpp"
-#include "core/io/panels.hpp"
+#include "core/io/sheets.hpp"
 #include "core/io/source.hpp"
 #include "core/reference.hpp"
 

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "app/bench/bench_maps.hpp"
-#include "core/cpu_engine.hpp"
+#include "core/cpu/cpu_engine.hpp"
 #include "core/reference.hpp"
 
 namespace {

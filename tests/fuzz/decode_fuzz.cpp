@@ -10,7 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "core/cpu_engine.hpp"
+#include "core/cpu/cpu_engine.hpp"
 #include "core/reference.hpp"
 #include "tests/support/differential.hpp"
 

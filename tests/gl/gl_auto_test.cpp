@@ -8,9 +8,9 @@
 #include <thread>
 #include <vector>
 
-#include "core/cpu_engine.hpp"
-#include "core/gpu/auto_engine.hpp"
-#include "core/gpu/fallback_engine.hpp"
+#include "core/cpu/cpu_engine.hpp"
+#include "core/engine/auto_engine.hpp"
+#include "core/engine/fallback_engine.hpp"
 #include "core/gpu/gl_engine.hpp"
 #include "gl_test_context.hpp"
 #include "tests/support/maps.hpp"
@@ -46,7 +46,7 @@ class SlowCpu : public CpuEngine {
   }
 };
 
-void expect_last_frame_is(gpu::AutoEngine& a, const std::vector<Keypoint>& k) {
+void expect_last_frame_is(AutoEngine& a, const std::vector<Keypoint>& k) {
   const std::vector<PeakWindow> w = a.last_windows(1);
   ASSERT_EQ(w.size(), 1u);
   EXPECT_EQ(w[0].cx, static_cast<int>(k[0].argmax_x));
@@ -60,8 +60,8 @@ TEST(AutoEngineGLTest, LastFrameAfterTheChosenGpuFailsOnIt) {
   for (bool acquired : {true, false}) {
     SCOPED_TRACE(acquired ? "acquire_frame" : "decode");
     // The measurement decodes the first frame 3 times on the GPU; the 4th decode fails.
-    auto fb = std::make_unique<gpu::FallbackEngine>(nullptr, std::make_unique<FailingGl>(3), true);
-    gpu::AutoEngine a(std::move(fb), std::make_unique<SlowCpu>(), true);
+    auto fb = std::make_unique<FallbackEngine>(nullptr, std::make_unique<FailingGl>(3), true);
+    AutoEngine a(std::move(fb), std::make_unique<SlowCpu>(), true);
     const DecodeOptions o{20.0, true};
     const Heatmap m1 = testing::gaussian_map(40, 30, 5.2, 6.1, 2.0, ElemType::kFloat32);
     const Heatmap m2 = testing::gaussian_map(40, 30, 30.4, 22.7, 2.0, ElemType::kFloat32);

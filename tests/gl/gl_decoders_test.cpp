@@ -6,10 +6,10 @@
 #include <cmath>
 #include <string>
 
-#include "core/cpu_engine.hpp"
-#include "core/decoders/decoder.hpp"
-#include "core/decoders/reference_decoders.hpp"
+#include "core/cpu/cpu_engine.hpp"
 #include "core/gpu/gl_engine.hpp"
+#include "core/lab/decoder.hpp"
+#include "core/lab/reference_decoders.hpp"
 #include "gl_test_context.hpp"
 #include "tests/support/maps.hpp"
 

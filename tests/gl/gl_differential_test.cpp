@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "core/gpu/select_engine.hpp"
+#include "core/engine/select_engine.hpp"
 #include "core/reference.hpp"
 #include "gl_test_context.hpp"
 #include "tests/support/differential.hpp"
@@ -19,8 +19,7 @@ namespace {
 
 TEST(GlDifferentialTest, RandomCasesAgreeWithTheReference) {
   testing::gl_context();  // fails (no skip) without a headless context
-  gpu::EngineChoice choice =
-      gpu::select_engine(Backend::kGpu, gpu::ContextMode::kOwnHeadless, /*quiet=*/true);
+  EngineChoice choice = select_engine(Backend::kGpu, ContextMode::kOwnHeadless, /*quiet=*/true);
   ASSERT_EQ(choice.engine->kind(), Backend::kGpu) << choice.reason;
   Engine& e = *choice.engine;
   int mismatches = 0, checked = 0, on_cpu = 0;

@@ -7,10 +7,10 @@
 #include <numeric>
 #include <thread>
 
-#include "core/gpu/auto_engine.hpp"
-#include "core/gpu/fallback_engine.hpp"
+#include "core/engine/auto_engine.hpp"
+#include "core/engine/fallback_engine.hpp"
+#include "core/engine/select_engine.hpp"
 #include "core/gpu/gl_engine.hpp"
-#include "core/gpu/select_engine.hpp"
 #include "core/reference.hpp"
 #include "gl_test_context.hpp"
 #include "tests/support/compare.hpp"
@@ -190,8 +190,8 @@ TEST(GlEngineGLTest, BrokenShaderNamesItselfAndItsLog) {
 // select_engine: the rules, the reasons, the run-time fallback
 // ---------------------------------------------------------------------------------------
 
-using gpu::ContextMode;
-using gpu::select_engine;
+using ContextMode;
+using select_engine;
 
 void expect_toy(Engine& e) {
   const auto k = e.decode(HeatmapView::dense(kToyArray, 4, 4), {10.0, false});
@@ -201,7 +201,7 @@ void expect_toy(Engine& e) {
 
 TEST(SelectEngineGLTest, ForcedCpuByEnvironmentSaysWhy) {
   setenv("PEAKSCOPE_BACKEND", "cpu", 1);
-  gpu::EngineChoice c = select_engine(Backend::kAuto, ContextMode::kOwnHeadless, true);
+  EngineChoice c = select_engine(Backend::kAuto, ContextMode::kOwnHeadless, true);
   unsetenv("PEAKSCOPE_BACKEND");
   EXPECT_EQ(c.engine->kind(), Backend::kCpu);
   EXPECT_NE(c.reason.find("PEAKSCOPE_BACKEND=cpu"), std::string::npos) << c.reason;
@@ -209,14 +209,14 @@ TEST(SelectEngineGLTest, ForcedCpuByEnvironmentSaysWhy) {
 }
 
 TEST(SelectEngineGLTest, CpuRequestedIsNotAFallback) {
-  gpu::EngineChoice c = select_engine(Backend::kCpu, ContextMode::kOwnHeadless, true);
+  EngineChoice c = select_engine(Backend::kCpu, ContextMode::kOwnHeadless, true);
   EXPECT_EQ(c.engine->kind(), Backend::kCpu);
   EXPECT_TRUE(c.reason.empty()) << c.reason;
   EXPECT_NE(c.engine->description().find("CPU"), std::string::npos);
 }
 
 TEST(SelectEngineGLTest, GpuHeadlessRunsAndMatchesReference) {
-  gpu::EngineChoice c = select_engine(Backend::kGpu, ContextMode::kOwnHeadless, true);
+  EngineChoice c = select_engine(Backend::kGpu, ContextMode::kOwnHeadless, true);
   ASSERT_EQ(c.engine->kind(), Backend::kGpu) << c.reason;
   EXPECT_TRUE(c.reason.empty());
   const Heatmap m = testing::multi_peak_map(200, 100, ElemType::kFloat32, 5);
@@ -236,7 +236,7 @@ TEST(SelectEngineGLTest, GpuHeadlessRunsAndMatchesReference) {
 }
 
 TEST(SelectEngineGLTest, CpuEngineSoftmaxMatchesReference) {
-  gpu::EngineChoice c = select_engine(Backend::kCpu, ContextMode::kOwnHeadless, true);
+  EngineChoice c = select_engine(Backend::kCpu, ContextMode::kOwnHeadless, true);
   const Heatmap m = testing::multi_peak_map(31, 17, ElemType::kFloat32, 6);
   EXPECT_THROW(c.engine->last_softmax(0), std::logic_error);
   c.engine->decode(m.view(), {3.0, false});
@@ -248,7 +248,7 @@ TEST(SelectEngineGLTest, CpuEngineSoftmaxMatchesReference) {
 }
 
 TEST(SelectEngineGLTest, AutoPrefersCpuOnSoftwareRasteriser) {
-  gpu::EngineChoice c = select_engine(Backend::kAuto, ContextMode::kOwnHeadless, true);
+  EngineChoice c = select_engine(Backend::kAuto, ContextMode::kOwnHeadless, true);
   const std::string r = testing::gl_context().description();
   if (r.find("llvmpipe") != std::string::npos) {
     EXPECT_EQ(c.engine->kind(), Backend::kCpu);
@@ -262,7 +262,7 @@ TEST(SelectEngineGLTest, NoCurrentContextFallsBack) {
   std::string reason;
   Backend kind = Backend::kGpu;
   std::thread([&] {  // a fresh thread has no current context
-    gpu::EngineChoice c = select_engine(Backend::kGpu, ContextMode::kCurrent, true);
+    EngineChoice c = select_engine(Backend::kGpu, ContextMode::kCurrent, true);
     kind = c.engine->kind();
     reason = c.reason;
   })
@@ -273,7 +273,7 @@ TEST(SelectEngineGLTest, NoCurrentContextFallsBack) {
 
 TEST(SelectEngineGLTest, CurrentContextModeUsesTheCallersContext) {
   testing::gl_context();
-  gpu::EngineChoice c = select_engine(Backend::kGpu, ContextMode::kCurrent, true);
+  EngineChoice c = select_engine(Backend::kGpu, ContextMode::kCurrent, true);
   ASSERT_EQ(c.engine->kind(), Backend::kGpu) << c.reason;
   expect_toy(*c.engine);
 }
@@ -285,7 +285,7 @@ TEST(SelectEngineGLTest, FrameTooLargeFallsBackToCpuAndSaysSo) {
   GLint limit = 0;
   glGetIntegerv(GL_MAX_SHADER_STORAGE_BLOCK_SIZE, &limit);
   ASSERT_GT(limit, 0);
-  gpu::EngineChoice c = select_engine(Backend::kGpu, ContextMode::kOwnHeadless, true);
+  EngineChoice c = select_engine(Backend::kGpu, ContextMode::kOwnHeadless, true);
   ASSERT_EQ(c.engine->kind(), Backend::kGpu) << c.reason;
   expect_toy(*c.engine);
   EXPECT_EQ(c.engine->last_decode_backend(), Backend::kGpu);
@@ -425,7 +425,7 @@ TEST(EngineThreadGLTest, HeadlessEngineDecodesFromAnotherThread) {
 // it by a shader: no second upload); CPU engines have none.
 TEST(SelectEngineGLTest, ValuesTextureHoldsTheFrameAsDecoded) {
   testing::gl_context();
-  gpu::EngineChoice g = select_engine(Backend::kGpu, ContextMode::kCurrent, true);
+  EngineChoice g = select_engine(Backend::kGpu, ContextMode::kCurrent, true);
   ASSERT_EQ(g.engine->kind(), Backend::kGpu) << g.reason;
   for (ElemType t : {ElemType::kFloat32, ElemType::kUInt8}) {
     const Heatmap m = testing::random_map(37, 21, 3, t, 9);
@@ -440,7 +440,7 @@ TEST(SelectEngineGLTest, ValuesTextureHoldsTheFrameAsDecoded) {
       for (int x = 0; x < 37; ++x)
         ASSERT_EQ(v[y * 37 + x], m.view().at(2, y, x)) << x << "," << y << " " << elem_name(t);
   }
-  gpu::EngineChoice c = select_engine(Backend::kCpu, ContextMode::kCurrent, true);
+  EngineChoice c = select_engine(Backend::kCpu, ContextMode::kCurrent, true);
   c.engine->decode(HeatmapView::dense(kToyArray, 4, 4), {10.0, false});
   EXPECT_EQ(c.engine->last_values_texture(0), 0u);
 }
@@ -460,8 +460,8 @@ class SlowCpu : public CpuEngine {
 
 TEST(AutoEngineGLTest, MeasuresBothOnEachNewShapeAndSaysSo) {
   testing::gl_context();
-  gpu::AutoEngine a(select_engine(Backend::kGpu, ContextMode::kOwnHeadless, true).engine,
-                    std::make_unique<CpuEngine>(), /*quiet=*/true);
+  AutoEngine a(select_engine(Backend::kGpu, ContextMode::kOwnHeadless, true).engine,
+               std::make_unique<CpuEngine>(), /*quiet=*/true);
   const Heatmap m1 = testing::multi_peak_map(120, 80, ElemType::kFloat32, 1);
   const Heatmap m2 = testing::multi_peak_map(64, 48, ElemType::kUInt8, 2);
   const auto check = [&](const Heatmap& m) {
@@ -489,8 +489,8 @@ TEST(AutoEngineGLTest, MeasuresBothOnEachNewShapeAndSaysSo) {
 
 TEST(AutoEngineGLTest, PicksTheGpuWhenItIsFaster) {
   testing::gl_context();
-  gpu::AutoEngine a(select_engine(Backend::kGpu, ContextMode::kOwnHeadless, true).engine,
-                    std::make_unique<SlowCpu>(), true);
+  AutoEngine a(select_engine(Backend::kGpu, ContextMode::kOwnHeadless, true).engine,
+               std::make_unique<SlowCpu>(), true);
   const Heatmap m = testing::multi_peak_map(64, 64, ElemType::kFloat32, 3);
   a.decode(m.view(), {5.0, false});
   EXPECT_EQ(a.kind(), Backend::kGpu) << a.decision();

@@ -4,7 +4,7 @@
 
 #include <cstdlib>
 
-#include "core/gpu/select_engine.hpp"
+#include "core/engine/select_engine.hpp"
 #include "core/scene.hpp"
 
 namespace peakscope {
@@ -13,7 +13,7 @@ namespace {
 TEST(FallbackGLTest, FallsBackWithReasonAndStillDecodes) {
   const char* expect = std::getenv("PEAKSCOPE_EXPECT_REASON");
   ASSERT_NE(expect, nullptr) << "run through ctest, which sets the broken environment";
-  gpu::EngineChoice d = gpu::select_engine(Backend::kAuto, gpu::ContextMode::kOwnHeadless, true);
+  EngineChoice d = select_engine(Backend::kAuto, ContextMode::kOwnHeadless, true);
   EXPECT_EQ(d.engine->kind(), Backend::kCpu);
   EXPECT_NE(d.reason.find(expect), std::string::npos) << d.reason;
   const auto k = d.engine->decode(HeatmapView::dense(kToyArray, 4, 4), {10.0, false});

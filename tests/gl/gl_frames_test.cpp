@@ -7,11 +7,11 @@
 #include <algorithm>
 #include <cstring>
 
-#include "core/cpu_engine.hpp"
-#include "core/gpu/auto_engine.hpp"
-#include "core/gpu/fallback_engine.hpp"
+#include "core/cpu/cpu_engine.hpp"
+#include "core/engine/auto_engine.hpp"
+#include "core/engine/fallback_engine.hpp"
+#include "core/engine/select_engine.hpp"
 #include "core/gpu/gl_engine.hpp"
-#include "core/gpu/select_engine.hpp"
 #include "core/reference.hpp"
 #include "gl_test_context.hpp"
 #include "tests/support/compare.hpp"
@@ -98,7 +98,7 @@ TEST(GlFramesGLTest, CpuEngine) {
 
 TEST(GlFramesGLTest, FallbackEngineOnTheGpu) {
   testing::gl_context();
-  gpu::EngineChoice c = select_engine(Backend::kGpu, gpu::ContextMode::kOwnHeadless, true);
+  EngineChoice c = select_engine(Backend::kGpu, ContextMode::kOwnHeadless, true);
   ASSERT_EQ(c.engine->kind(), Backend::kGpu) << c.reason;
   check_engine(*c.engine, "fallback engine");
   EXPECT_EQ(c.engine->last_decode_backend(), Backend::kGpu);
@@ -117,7 +117,7 @@ class FailingGl : public gpu::GlEngine {
 
 TEST(GlFramesGLTest, GpuFailureAfterTheFrameWasWrittenStillDecodesIt) {
   testing::gl_context();
-  gpu::FallbackEngine e(nullptr, std::make_unique<FailingGl>(gpu::Placement::kDeviceCopy), true);
+  FallbackEngine e(nullptr, std::make_unique<FailingGl>(gpu::Placement::kDeviceCopy), true);
   const Heatmap m = testing::random_map(53, 31, 4, ElemType::kFloat32, 21);
   const MutableHeatmapView mem = e.acquire_frame(ElemType::kFloat32, 53, 31, 4);
   EXPECT_EQ(e.kind(), Backend::kGpu);
@@ -142,7 +142,7 @@ TEST(GlFramesGLTest, FrameTooLargeForTheGpuIsAcquiredOnTheCpu) {
   GLint limit = 0;
   glGetIntegerv(GL_MAX_SHADER_STORAGE_BLOCK_SIZE, &limit);
   ASSERT_GT(limit, 0);
-  gpu::EngineChoice c = select_engine(Backend::kGpu, gpu::ContextMode::kOwnHeadless, true);
+  EngineChoice c = select_engine(Backend::kGpu, ContextMode::kOwnHeadless, true);
   ASSERT_EQ(c.engine->kind(), Backend::kGpu) << c.reason;
   const int w = static_cast<int>(static_cast<std::size_t>(limit) / 4 / 2 + 64);
   const MutableHeatmapView mem = c.engine->acquire_frame(ElemType::kFloat32, w, 2, 1);
@@ -159,8 +159,8 @@ TEST(GlFramesGLTest, FrameTooLargeForTheGpuIsAcquiredOnTheCpu) {
 
 TEST(GlFramesGLTest, AutoEngineMeasuresOnTheWrittenFrameThenUsesTheChosenEnginesMemory) {
   testing::gl_context();
-  gpu::AutoEngine a(select_engine(Backend::kGpu, gpu::ContextMode::kOwnHeadless, true).engine,
-                    std::make_unique<CpuEngine>(), /*quiet=*/true);
+  AutoEngine a(select_engine(Backend::kGpu, ContextMode::kOwnHeadless, true).engine,
+               std::make_unique<CpuEngine>(), /*quiet=*/true);
   const DecodeOptions o{20.0, true};
   for (int round = 0; round < 3; ++round) {
     const Heatmap m = testing::random_map(70, 50, 2, ElemType::kUInt8, 30 + round);

@@ -1,5 +1,5 @@
 // The decoding lab's primitives on the GL engine (core/gpu/gl_lab.cpp) against the CPU engine
-// and the double-precision oracles (core/reference, core/decoders/reference_decoders), for
+// and the double-precision oracles (core/reference, core/lab/reference_decoders), for
 // both placements of host frames (read in place, copied to a device buffer): the windows
 // around the argmax, DARK's blurred maximum, the (channel, beta) grid of soft-argmax and
 // debiased soft-argmax, and every decoder through decode_lab. Tolerance 1e-3 px.
@@ -12,12 +12,12 @@
 #include <thread>
 #include <vector>
 
-#include "core/cpu_engine.hpp"
-#include "core/decoders/dark.hpp"
-#include "core/decoders/lab.hpp"
-#include "core/decoders/reference_decoders.hpp"
+#include "core/cpu/cpu_engine.hpp"
+#include "core/engine/select_engine.hpp"
 #include "core/gpu/gl_engine.hpp"
-#include "core/gpu/select_engine.hpp"
+#include "core/lab/dark.hpp"
+#include "core/lab/lab.hpp"
+#include "core/lab/reference_decoders.hpp"
 #include "core/reference.hpp"
 #include "gl_test_context.hpp"
 #include "tests/support/maps.hpp"
@@ -92,7 +92,7 @@ void check_lab(const HeatmapView& map, const DecodeOptions& opt, const std::stri
       }
     }
 
-    // DARK's blurred maximum, as core/decoders/dark.hpp computes it.
+    // DARK's blurred maximum, as core/lab/dark.hpp computes it.
     for (int c = 0; c < map.channels; ++c)
       for (int k : {1, 3, 11}) {
         const double a = gl.last_blurred_max(c, k), b = blurred_max(map, c, k);
@@ -356,8 +356,8 @@ TEST(GlLabGLTest, SelectedEnginesDestroyedInEitherOrderAndOnAnotherThread) {
     EXPECT_NEAR(g.keypoints[1][0].soft_x, k[0].soft_x, 1e-3);
   };
   for (bool first_goes_first : {true, false}) {
-    auto a = gpu::select_engine(Backend::kGpu, gpu::ContextMode::kOwnHeadless, true).engine;
-    auto b = gpu::select_engine(Backend::kGpu, gpu::ContextMode::kOwnHeadless, true).engine;
+    auto a = select_engine(Backend::kGpu, ContextMode::kOwnHeadless, true).engine;
+    auto b = select_engine(Backend::kGpu, ContextMode::kOwnHeadless, true).engine;
     check(*a);
     check(*b);
     (first_goes_first ? a : b).reset();

@@ -11,9 +11,9 @@
 #include <string>
 #include <vector>
 
-#include "core/cpu_engine.hpp"
-#include "core/decoders/dark.hpp"
+#include "core/cpu/cpu_engine.hpp"
 #include "core/gpu/gl_engine.hpp"
+#include "core/lab/dark.hpp"
 #include "gl_test_context.hpp"
 #include "tests/support/compare.hpp"
 #include "tests/support/maps.hpp"

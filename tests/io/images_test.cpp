@@ -7,7 +7,7 @@
 #include <fstream>
 #include <opencv2/imgcodecs.hpp>
 
-#include "core/cpu_engine.hpp"
+#include "core/cpu/cpu_engine.hpp"
 #include "core/io/source.hpp"
 #include "core/reference.hpp"
 #include "tests/support/temp.hpp"

@@ -10,8 +10,8 @@
 #include <random>
 #include <string>
 
-#include "core/cpu_engine.hpp"
-#include "core/cpu_kernels.hpp"
+#include "core/cpu/cpu_engine.hpp"
+#include "core/cpu/cpu_kernels.hpp"
 #include "core/reference.hpp"
 #include "tests/support/differential.hpp"
 #include "tests/support/maps.hpp"

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <random>
 
-#include "core/autotune.hpp"
+#include "core/lab/autotune.hpp"
 #include "core/reference.hpp"
 
 namespace peakscope {

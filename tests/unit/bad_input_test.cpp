@@ -4,7 +4,7 @@
 #include <cmath>
 #include <limits>
 
-#include "core/cpu_engine.hpp"
+#include "core/cpu/cpu_engine.hpp"
 #include "core/reference.hpp"
 
 namespace peakscope {

@@ -1,7 +1,7 @@
 // Coordinate conventions on points whose answers are known by hand.
 #include <gtest/gtest.h>
 
-#include "core/coords.hpp"
+#include "core/lab/coords.hpp"
 
 namespace peakscope {
 namespace {

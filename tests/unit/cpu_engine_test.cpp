@@ -6,7 +6,7 @@
 #include <string>
 #include <tuple>
 
-#include "core/cpu_engine.hpp"
+#include "core/cpu/cpu_engine.hpp"
 #include "core/reference.hpp"
 #include "tests/support/compare.hpp"
 #include "tests/support/maps.hpp"

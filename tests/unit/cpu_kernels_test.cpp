@@ -19,7 +19,7 @@
 #include <hwy/highway.h>
 #include <hwy/tests/hwy_gtest.h>
 
-#include "core/cpu_engine.hpp"
+#include "core/cpu/cpu_engine.hpp"
 #include "core/reference.hpp"
 #include "tests/support/differential.hpp"
 

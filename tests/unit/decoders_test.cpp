@@ -1,4 +1,4 @@
-// The decoders of core/decoders/: known answers on exact Gaussians, the window path against
+// The decoders of core/lab/: known answers on exact Gaussians, the window path against
 // the whole-map reference on every kind of map, and the bad-input policy.
 #include <gtest/gtest.h>
 
@@ -6,10 +6,10 @@
 #include <limits>
 #include <random>
 
-#include "core/cpu_engine.hpp"
-#include "core/decoders/dark.hpp"
-#include "core/decoders/decoder.hpp"
-#include "core/decoders/reference_decoders.hpp"
+#include "core/cpu/cpu_engine.hpp"
+#include "core/lab/dark.hpp"
+#include "core/lab/decoder.hpp"
+#include "core/lab/reference_decoders.hpp"
 #include "core/reference.hpp"
 #include "tests/support/maps.hpp"
 

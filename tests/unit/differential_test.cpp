@@ -8,7 +8,7 @@
 #include <cmath>
 #include <cstring>
 
-#include "core/cpu_engine.hpp"
+#include "core/cpu/cpu_engine.hpp"
 #include "core/reference.hpp"
 #include "tests/support/differential.hpp"
 

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <random>
 
-#include "core/gradient.hpp"
+#include "core/lab/gradient.hpp"
 #include "core/reference.hpp"
 
 namespace peakscope {

@@ -1,4 +1,4 @@
-// decode_lab on the CPU engine (core/decoders/lab.hpp): every decoder from the engine's
+// decode_lab on the CPU engine (core/lab/lab.hpp): every decoder from the engine's
 // primitives equals decode_with and the double-precision references; the beta grid equals a
 // decode at each beta; decode_from_window's contract.
 #include <gtest/gtest.h>
@@ -7,10 +7,10 @@
 #include <string>
 #include <vector>
 
-#include "core/cpu_engine.hpp"
-#include "core/decoders/debiased.hpp"
-#include "core/decoders/lab.hpp"
-#include "core/decoders/reference_decoders.hpp"
+#include "core/cpu/cpu_engine.hpp"
+#include "core/lab/debiased.hpp"
+#include "core/lab/lab.hpp"
+#include "core/lab/reference_decoders.hpp"
 #include "tests/support/maps.hpp"
 
 namespace peakscope {

@@ -3,7 +3,7 @@
 #include <cmath>
 #include <cstring>
 
-#include "core/cpu_engine.hpp"
+#include "core/cpu/cpu_engine.hpp"
 #include "core/reference.hpp"
 #include "core/scene.hpp"
 

@@ -3,7 +3,7 @@
 #include <atomic>
 #include <vector>
 
-#include "core/thread_pool.hpp"
+#include "core/cpu/thread_pool.hpp"
 
 namespace peakscope {
 namespace {
