@@ -37,6 +37,7 @@
 #include "core/cpu/cpu_engine.hpp"
 #include "core/engine/fallback_engine.hpp"
 #include "core/engine/select_engine.hpp"
+#include "core/gpu/device_traits.hpp"
 #include "core/gpu/egl_context.hpp"
 #include "core/gpu/gl_engine.hpp"
 

@@ -2,26 +2,24 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
 #include <limits>
 #include <opencv2/imgproc.hpp>
-#include <string_view>
 #include <vector>
 
 namespace peakscope::viewer {
 
-bool hardware_gl_renderer() {
-  const char* r = reinterpret_cast<const char*>(glGetString(GL_RENDERER));
-  const std::string_view rs = r ? r : "";
-  return !rs.empty() && !gpu::software_rasteriser(rs);
+const gpu::DeviceTraits& window_device_traits() {
+  static const gpu::DeviceTraits traits =
+      gpu::device_traits(gpu::current_renderer(), gpu::device_env());
+  return traits;
 }
 
 bool gpu_colouring_pays() {
-  static const bool pays = [] {
-    if (const char* env = std::getenv("PEAKSCOPE_GPU_COLOUR")) return std::string_view(env) == "1";
-    return hardware_gl_renderer();
-  }();
-  return pays;
+  return window_device_traits().colour_on_gpu;
+}
+
+bool hardware_gl_renderer() {
+  return window_device_traits().hardware;
 }
 
 MapTexture::MapTexture(const std::string& glsl_version) : pass_(glsl_version) {

@@ -11,6 +11,7 @@
 
 #include "core/colour_scale.hpp"
 #include "core/gpu/colour_pass.hpp"
+#include "core/gpu/device_traits.hpp"
 #include "core/heatmap.hpp"
 #include "core/io/colormap.hpp"
 
@@ -56,13 +57,15 @@ class MapTexture {
   bool table_valid_ = false;
 };
 
+// The traits of the window's GL device (core/gpu/device_traits.hpp), from its renderer and
+// the environment, decided once: the window's context must be current at the first call.
+const gpu::DeviceTraits& window_device_traits();
 // True when colouring a map by shader from the engine's device copy beats colouring it on
-// the CPU and uploading the colours (issue 10 item 5): a hardware GL renderer. False on
-// software rasterisers (llvmpipe, softpipe, SWR), where the "GPU" is these same CPU cores.
-// PEAKSCOPE_GPU_COLOUR=1|0 overrides (tests). Needs the window's context current; decided once.
+// the CPU and uploading the colours: DeviceTraits::colour_on_gpu (a hardware GL renderer;
+// PEAKSCOPE_GPU_COLOUR=1|0 overrides).
 bool gpu_colouring_pays();
-// True when the current context's renderer is a hardware GPU (not llvmpipe, softpipe or SWR):
-// the test behind gpu_colouring_pays, without its override. Needs a current context.
+// True when the window's renderer is a hardware GPU (not llvmpipe, softpipe or SWR):
+// DeviceTraits::hardware.
 bool hardware_gl_renderer();
 
 // An RGBA texture of a source frame (a BGR cv::Mat), drawn under the markers.
