@@ -33,6 +33,7 @@
 
 #include "core/decode.hpp"
 #include "core/engine/engine.hpp"
+#include "core/gpu/device_traits.hpp"  // Placement
 #include "core/gpu/gl_program.hpp"
 #include "core/heatmap.hpp"
 
@@ -49,8 +50,6 @@ struct GpuFrame {
   double gpu_ms = -1;  // the decode dispatches' time from GL timer queries (-1: unavailable)
 };
 
-// Where host frames go. kAuto: device-local copy unless the renderer shares host memory.
-enum class Placement { kAuto, kDeviceCopy, kInPlace };
 
 class GlEngine : public Engine {
  public:

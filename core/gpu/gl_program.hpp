@@ -6,7 +6,6 @@
 
 #include <stdexcept>
 #include <string>
-#include <string_view>
 #include <vector>
 
 namespace peakscope::gpu {
@@ -66,8 +65,8 @@ void check_gl(const char* where);
 
 int gl_version();
 
-// Whether a GL_RENDERER string names a software rasteriser (Mesa's llvmpipe or softpipe, SWR):
-// shaders emulated on the CPU, host and "device" memory one. The one test of it.
-bool software_rasteriser(std::string_view renderer);
+// The current context's GL_RENDERER string ("" without one): what core/gpu/device_traits.hpp
+// tells the device by.
+std::string current_renderer();
 
 }  // namespace peakscope::gpu
