@@ -61,7 +61,8 @@ Viewer::~Viewer() {
 
 void Viewer::select_engine() {
   engine_request_ = st_.settings().backend();
-  EngineChoice choice = select_engine(engine_request_, ContextMode::kCurrent, /*quiet=*/true);
+  EngineChoice choice =
+      peakscope::select_engine(engine_request_, ContextMode::kCurrent, /*quiet=*/true);
   engine_ = std::move(choice.engine);
   // The reason is printed once per choice, here, and shown in the Engine section.
   if (!choice.reason.empty()) std::fprintf(stderr, "peakscope: %s\n", choice.reason.c_str());
