@@ -189,8 +189,9 @@ int main(int argc, char** argv) {
 
   // The GPU engine as the CLI gets it (forced: llvmpipe would otherwise pick the CPU); its
   // GL engine is driven directly for the timer queries, with its context current.
-  EngineChoice choice = select_engine(peakscope::Backend::kGpu, ContextMode::kOwnHeadless, true);
-  auto* fe = dynamic_cast<FallbackEngine*>(choice.engine.get());
+  peakscope::EngineChoice choice = peakscope::select_engine(
+      peakscope::Backend::kGpu, peakscope::ContextMode::kOwnHeadless, true);
+  auto* fe = dynamic_cast<peakscope::FallbackEngine*>(choice.engine.get());
   gpu::GlEngine* gl = fe ? fe->gl() : nullptr;
   if (!gl)
     std::fprintf(stderr, "peakscope-bench: %s; CPU figures only\n", choice.reason.c_str());
