@@ -6,10 +6,8 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <opencv2/imgproc.hpp>
-#include <string_view>
 
 #include "core/engine/select_engine.hpp"
 #include "core/io/sheets.hpp"
@@ -17,16 +15,11 @@
 namespace peakscope::viewer {
 
 namespace {
-// The GPU engine renders the synthetic scene itself, in device memory (issue 10 item 4), on
-// hardware GL; on a software rasteriser its scene shader (emulated on the CPU) is slower than
-// the worker's render. PEAKSCOPE_VIEWER_GPU_SCENE=1|0 overrides (tests run it on llvmpipe).
+// The GPU engine renders the synthetic scene itself, in device memory, on hardware GL; on a
+// software rasteriser its scene shader (emulated on the CPU) is slower than the worker's
+// render. DeviceTraits::scene_on_gpu (PEAKSCOPE_VIEWER_GPU_SCENE=1|0 overrides).
 bool gpu_scene_pays() {
-  static const bool pays = [] {
-    if (const char* env = std::getenv("PEAKSCOPE_VIEWER_GPU_SCENE"))
-      return std::string_view(env) == "1";
-    return hardware_gl_renderer();
-  }();
-  return pays;
+  return window_device_traits().scene_on_gpu;
 }
 // What the window's renderer allows the engine work (decided once, the context current).
 FrameStep::Policy step_policy() {
