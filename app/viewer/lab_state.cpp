@@ -45,24 +45,60 @@ bool LabState::set_coords(const CoordConvention& c) {
   return true;
 }
 
-void LabState::update(Engine& engine, const io::Frame* f, const std::vector<Keypoint>& kps,
-                      const DecodeOptions& opt, long generation, long frames_shown,
-                      int shown_channel) {
-  frame_ = f;
-  if (!f || kps.size() != static_cast<std::size_t>(f->heatmap.channels())) {
-    points_.clear();
-    return;
-  }
+std::string LabState::key_of(const LabFrame& f) const {
   char mask[kDecoderCount + 1] = {};
   for (int i = 0; i < kDecoderCount; ++i) mask[i] = enabled_[i] ? '1' : '0';
   char key[160];
-  std::snprintf(key, sizeof key, "%ld/%ld/%.17g/%d/%d/%s", generation, frames_shown, opt.beta,
-                opt.normalize ? 1 : 0, shown_channel, mask);
+  std::snprintf(key, sizeof key, "%ld/%ld/%.17g/%d/%d/%s", f.generation, f.frames_shown, f.opt.beta,
+                f.opt.normalize ? 1 : 0, f.shown_channel, mask);
+  return key;
+}
+
+// A frame with one keypoint per channel: the lab follows it.
+bool LabState::usable(const LabFrame& f, const std::vector<Keypoint>& kps) const {
+  return f.frame && kps.size() == static_cast<std::size_t>(f.frame->heatmap.channels());
+}
+
+// Whether `r` holds the points of the enabled decoders on `channels` channels for `key` (none
+// are asked for when no decoder is enabled).
+bool LabState::accepts(const LabResults& r, const std::string& key, std::size_t channels) const {
+  if (!any_enabled()) return true;
+  return r.key == key && r.error.empty() && r.points.size() == channels;
+}
+
+LabWork LabState::work(const LabFrame& f) const {
+  LabWork w;
+  if (!f.frame) return w;
+  w.key = key_of(f);
+  w.points = w.key != key_;
+  for (DecoderKind k : kAllDecoders)
+    if (enabled(k)) w.kinds.push_back(k);
+  w.params = params_;
+  w.params.window_beta = f.opt.beta;  // the viewer's window decoder follows the slider
+  if (gradient_on_) {
+    const int c = std::max(0, std::min(f.shown_channel, f.frame->heatmap.channels() - 1));
+    char g[200];
+    std::snprintf(g, sizeof g, "%s/%d/%d", w.key.c_str(), c, static_cast<int>(gradient_part_));
+    w.gradient_channel = c;
+    w.gradient_key = g;
+    w.gradient = w.gradient_key != gradient_key_;
+  }
+  return w;
+}
+
+void LabState::update(const LabFrame& lf, const std::vector<Keypoint>& kps, const LabResults& r) {
+  frame_ = lf.frame;
+  if (!usable(lf, kps)) {
+    points_.clear();
+    return;
+  }
+  const io::Frame* f = lf.frame;
+  const std::string key = key_of(lf);
   // Frames with ground truth for the auto-tune, once each.
-  if (frames_shown != last_frames_shown_ || generation != last_generation_) {
-    if (generation != last_generation_) tune_.clear();
-    last_frames_shown_ = frames_shown;
-    last_generation_ = generation;
+  if (lf.frames_shown != last_frames_shown_ || lf.generation != last_generation_) {
+    if (lf.generation != last_generation_) tune_.clear();
+    last_frames_shown_ = lf.frames_shown;
+    last_generation_ = lf.generation;
     TuneFrame t;
     bool any = false;
     for (int c = 0; c < f->heatmap.channels(); ++c) {
@@ -79,40 +115,42 @@ void LabState::update(Engine& engine, const io::Frame* f, const std::vector<Keyp
   if (key != key_) {
     key_ = key;
     kps_ = kps;
-    opt_ = opt;
-    shown_ = shown_channel;
+    opt_ = lf.opt;
+    shown_ = lf.shown_channel;
     points_.assign(kps.size(), {});
-    DecoderParams p = params_;
-    p.window_beta = opt.beta;  // the viewer's window decoder follows the slider
-    std::vector<DecoderKind> kinds;
-    for (DecoderKind k : kAllDecoders)
-      if (enabled(k)) kinds.push_back(k);
-    if (!kinds.empty()) {
-      try {
-        const auto pts = decode_lab(engine, kps, kinds, opt, p);
-        for (std::size_t c = 0; c < kps.size(); ++c)
-          for (std::size_t i = 0; i < kinds.size(); ++i)
-            points_[c][decoder_index(kinds[i])] = pts[c][i];
+    if (any_enabled()) {
+      if (accepts(r, key, kps.size())) {
+        std::size_t i = 0;
+        for (DecoderKind k : kAllDecoders)
+          if (enabled(k)) {
+            for (std::size_t c = 0; c < kps.size(); ++c)
+              points_[c][decoder_index(k)] = r.points[c][i];
+            ++i;
+          }
         error_.clear();
-      } catch (const std::exception& e) {
+      } else {
         points_.clear();  // the engine holds no matching frame (a failed decode)
         key_.clear();
-        error_ = e.what();  // shown in the Decoders panel until a frame decodes again
+        error_ = r.error;  // shown in the Decoders panel until a frame decodes again
       }
     }
   }
   // The gradient of the shown channel, when its view is open.
-  if (gradient_on_) {
-    const int c = std::max(0, std::min(shown_channel, f->heatmap.channels() - 1));
-    char g[200];
-    std::snprintf(g, sizeof g, "%s/%d/%d", key, c, static_cast<int>(gradient_part_));
-    if (g != gradient_key_) {
-      gradient_key_ = g;
-      gradient_ = softargmax_gradient(f->heatmap.view(), c, opt);
-      gradient_channel_ = c;
-      ++gradient_version_;
-    }
+  if (gradient_on_ && !r.gradient_key.empty() && r.gradient_key != gradient_key_) {
+    gradient_key_ = r.gradient_key;
+    gradient_ = r.gradient;
+    gradient_channel_ = std::max(0, std::min(lf.shown_channel, f->heatmap.channels() - 1));
+    ++gradient_version_;
   }
+}
+
+bool LabState::curves_stale_after(const LabFrame& f, const std::vector<Keypoint>& kps,
+                                  const LabResults& r) const {
+  if (!usable(f, kps)) return curves_stale();
+  const std::string key = key_of(f);
+  if (key == key_) return curves_stale();
+  // update() takes `key`, or clears it when the points failed.
+  return curves_key_ != (accepts(r, key, kps.size()) ? key : std::string());
 }
 
 CoordPoint LabState::in_convention(int c, DecoderKind k) const {
@@ -153,11 +191,7 @@ double LabState::error(int c, DecoderKind k) const {
   return std::hypot(p.x - x, p.y - y);
 }
 
-void LabState::compute_curves(Engine& engine, const std::vector<double>& betas, bool normalize) {
-  compute_curves(engine, engine.last_beta_grid(betas, normalize, enabled(DecoderKind::kDebiased)));
-}
-
-void LabState::compute_curves(Engine& engine, const BetaGrid& grid) {
+void LabState::compute_curves(const BetaGrid& grid, const std::vector<PeakWindow>& windows) {
   curves_key_ = key_;
   curves_.clear();
   if (!frame_ || kps_.empty() || points_.size() != kps_.size()) return;
@@ -180,9 +214,8 @@ void LabState::compute_curves(Engine& engine, const BetaGrid& grid) {
     }
   }
   if (targets.empty()) return;
-  // The window decoder at every beta from one read of the windows.
-  std::vector<PeakWindow> windows;
-  if (enabled(DecoderKind::kWindow)) windows = engine.last_windows(params_.window_radius);
+  // The window decoder at every beta from the one read of the windows.
+  if (enabled(DecoderKind::kWindow) && static_cast<int>(windows.size()) != n) return;
   auto mean = [&](auto&& point_of) {
     double s = 0;
     for (const auto& t : targets) {
@@ -214,16 +247,13 @@ void LabState::compute_curves(Engine& engine, const BetaGrid& grid) {
   }
 }
 
-bool LabState::auto_tune(bool normalize) {
+std::vector<TuneSample> LabState::tune_samples() const {
   std::vector<TuneSample> samples;
   for (const TuneFrame& t : tune_)
     for (int c = 0; c < static_cast<int>(t.truth.size()); ++c)
       if (std::isfinite(t.truth[c][0]))
         samples.push_back({t.map.view(), c, t.truth[c][0], t.truth[c][1]});
-  if (samples.empty()) return false;
-  if (!engine_) engine_ = std::make_shared<CpuEngine>(0);
-  tuned_ = auto_tune_beta(*engine_, samples, normalize);
-  return true;
+  return samples;
 }
 
 void LabState::set_gradient_on(bool on) {

@@ -1,24 +1,25 @@
 // The decoding lab's part of the viewer state, without any window: which decoders are shown,
 // in which coordinate convention, their points on the current frame, their error-vs-beta
-// curves (beta-dependent decoders) and levels (the others), the beta auto-tune over the last
-// frames, and the soft-argmax gradient map of the shown channel. ViewerState owns one
-// (ViewerState::lab()); the Viewer calls update() after each decode, the panels read it.
+// curves (beta-dependent decoders) and levels (the others), the frames the beta auto-tune
+// searches over and its answer, and the soft-argmax gradient map of the shown channel.
+// ViewerState owns one (ViewerState::lab()). It computes nothing on an engine: each UI frame
+// it says what it needs (work()), FrameStep (app/viewer/frame_step.hpp) computes that on the
+// frame's decode, and update() takes the answer; the panels read it.
 #pragma once
 
 #include <array>
 #include <cstdint>
 #include <deque>
-#include <memory>
 #include <string>
 #include <vector>
 
-#include "core/cpu/cpu_engine.hpp"
 #include "core/engine/engine.hpp"
 #include "core/io/source.hpp"
 #include "core/lab/autotune.hpp"
 #include "core/lab/coords.hpp"
 #include "core/lab/decoder.hpp"
 #include "core/lab/gradient.hpp"
+#include "core/lab/peak_window.hpp"
 
 namespace peakscope::viewer {
 
@@ -36,6 +37,34 @@ struct DecoderCurve {
   double level = -1;           // -1: none
 };
 
+// The frame the lab follows this UI frame (ViewerState::lab_frame()).
+struct LabFrame {
+  const io::Frame* frame = nullptr;  // nullptr: no frame
+  DecodeOptions opt;                 // the slider's beta and normalisation
+  long generation = -1, frames_shown = 0;
+  int shown_channel = -1;
+};
+
+// What the lab needs computed on the frame's decode this UI frame (LabState::work).
+struct LabWork {
+  std::string key;                 // the frame, options, channel and decoders it is for
+  bool points = false;             // the decoders' points are due
+  std::vector<DecoderKind> kinds;  // the enabled decoders, in kAllDecoders order
+  DecoderParams params;            // the lab's, with window_beta = the slider's beta
+  bool gradient = false;           // the gradient map of gradient_channel is due
+  int gradient_channel = 0;
+  std::string gradient_key;
+};
+
+// FrameStep's answer to a LabWork, on the decode whose keypoints the lab is given.
+struct LabResults {
+  std::string key;  // LabWork::key when the points were computed, else empty
+  std::vector<std::vector<DecodedPoint>> points;  // points[c][i]: LabWork::kinds[i], channel c
+  std::string error;                              // why the decoders could not run (then no points)
+  std::string gradient_key;  // LabWork::gradient_key when the gradient was computed
+  GradientMap gradient;
+};
+
 class LabState {
  public:
   LabState();
@@ -51,13 +80,19 @@ class LabState {
   bool set_coords(const CoordConvention& c);
   const DecoderParams& params() const { return params_; }
 
-  // ---- Per frame. Recomputes the points of the enabled decoders for every channel when the
-  // frame, keypoints or options changed, through decode_lab on `engine` (core/lab/lab.hpp:
-  // one window read, debiased's one pass; on the GPU engine the frame stays on the device),
-  // whose last decode must be `f` with `opt`, giving `kps`. Remembers frames with ground truth
-  // for the auto-tune, and the gradient when it is shown. An engine error clears the points.
-  void update(Engine& engine, const io::Frame* f, const std::vector<Keypoint>& kps,
-              const DecodeOptions& opt, long generation, long frames_shown, int shown_channel);
+  // ---- Per frame. What is due on frame `f`: the points of the enabled decoders when the
+  // frame, options, channel or decoders changed since the last update (computed by
+  // decode_lab, core/lab/lab.hpp, on the frame's decode); the gradient when it is shown and
+  // changed.
+  LabWork work(const LabFrame& f) const;
+  // Takes frame `f`, its keypoints `kps` (one per channel, else the points are cleared) and
+  // the answer `r` to work(f): the points when due (an error in r clears them and is kept
+  // for error()), the gradient. Remembers frames with ground truth for the auto-tune, once.
+  void update(const LabFrame& f, const std::vector<Keypoint>& kps, const LabResults& r);
+  // Whether curves_stale() will be true after update(f, kps, r) (FrameStep decides with it
+  // whether the curves are due before the results are applied).
+  bool curves_stale_after(const LabFrame& f, const std::vector<Keypoint>& kps,
+                          const LabResults& r) const;
   // Why the last update has no points (the engine could not run the decoders), else empty.
   const std::string& error() const { return error_; }
   // points()[c][decoder_index(k)]: valid only for enabled decoders.
@@ -69,13 +104,12 @@ class LabState {
   double error(int c, DecoderKind k) const;
 
   // ---- The error-vs-beta curves of the enabled decoders other than softargmax and argmax,
-  // on the betas of `grid` (the soft-argmax curve's: the Viewer asks the engine for one grid
-  // per refresh, with debiased when that decoder is enabled, and feeds both curves): debiased
-  // from the grid, window from ONE last_windows read of `engine` evaluated per beta on the
-  // CPU, the others as levels at the current beta. `engine`'s last decode is update()'s frame.
-  void compute_curves(Engine& engine, const BetaGrid& grid);
-  // The same with a grid of `betas` asked for here.
-  void compute_curves(Engine& engine, const std::vector<double>& betas, bool normalize);
+  // on the betas of `grid` (the soft-argmax curve's: one grid of update()'s frame per
+  // refresh, with debiased when that decoder is enabled, feeds both curves): debiased from
+  // the grid, window evaluated per beta on the CPU from `windows` (one window of
+  // params().window_radius per channel, read once; needed only when window is enabled), the
+  // others as levels at the current beta. A grid or windows of another frame give no curves.
+  void compute_curves(const BetaGrid& grid, const std::vector<PeakWindow>& windows);
   const std::vector<DecoderCurve>& curves() const { return curves_; }
   // Marks the curves stale (the Viewer recomputes them with the soft-argmax curve).
   bool curves_stale() const { return curves_key_ != key_; }
@@ -84,8 +118,12 @@ class LabState {
   // last kTuneFrames frames that had ground truth (every channel with a truth point).
   static constexpr std::size_t kTuneFrames = 30;
   std::size_t tune_frames() const { return tune_.size(); }
-  // Runs the search (core/lab/autotune.hpp); false when no frame had ground truth (why()).
-  bool auto_tune(bool normalize);
+  // Every channel with a truth point of the remembered frames, for auto_tune_beta
+  // (core/lab/autotune.hpp); empty when no frame had ground truth. Valid until the next
+  // update().
+  std::vector<TuneSample> tune_samples() const;
+  // The search's answer (FrameStep::auto_tune over tune_samples()).
+  void set_tuned(BetaTune t) { tuned_ = std::move(t); }
   const BetaTune& tuned() const { return tuned_; }
   bool has_tuned() const { return tuned_.beta > 0; }
 
@@ -109,6 +147,9 @@ class LabState {
   int gradient_channel() const { return gradient_channel_; }
 
  private:
+  std::string key_of(const LabFrame& f) const;
+  bool usable(const LabFrame& f, const std::vector<Keypoint>& kps) const;
+  bool accepts(const LabResults& r, const std::string& key, std::size_t channels) const;
   struct TuneFrame {
     Heatmap map;
     std::vector<std::array<double, 2>> truth;  // per channel; NaN when none
@@ -128,7 +169,6 @@ class LabState {
   std::vector<DecoderCurve> curves_;
   std::deque<TuneFrame> tune_;
   BetaTune tuned_;
-  std::shared_ptr<CpuEngine> engine_;  // created by the first auto-tune (the state stays movable)
   bool gradient_on_ = false;
   GradientPart gradient_part_ = GradientPart::kX;
   GradientMap gradient_;

@@ -199,8 +199,8 @@ void panel_decoders(ViewerState& st) {
   }
   // Auto-tune over the last frames with ground truth.
   if (ImGui::Button("auto-tune beta")) {
-    if (lab.auto_tune(st.settings().normalize()))
-      st.set_beta(lab.tuned().beta);
+    if (lab.tune_frames() > 0)
+      st.request(Request::kAutoTune);  // the Viewer runs the search and sets the beta
     else
       st.report_error(ErrorKind::kInput, "auto-tune needs frames with ground truth");
   }

@@ -5,35 +5,34 @@
 #include <imgui.h>
 
 #include <algorithm>
-#include <chrono>
-#include <cmath>
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <opencv2/imgproc.hpp>
-#include <string_view>
 
 #include "core/engine/select_engine.hpp"
 #include "core/io/sheets.hpp"
 
 namespace peakscope::viewer {
 
-using Clock = std::chrono::steady_clock;
 namespace {
-double ms_since(Clock::time_point t) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
-}
-// On the CPU engine (and a software rasteriser) the curves are recomputed at most this often
-// while frames arrive (25 decodes of the frame: too many for every frame); a stale curve is
-// recomputed within it.
-constexpr double kCurvePeriodS = 0.25;
-// The comparison decode on the CPU engine while the GPU engine runs.
-constexpr double kComparePeriodS = 1.0;
 // The GPU engine renders the synthetic scene itself, in device memory, on hardware GL; on a
 // software rasteriser its scene shader (emulated on the CPU) is slower than the worker's
 // render. DeviceTraits::scene_on_gpu (PEAKSCOPE_VIEWER_GPU_SCENE=1|0 overrides).
 bool gpu_scene_pays() {
   return window_device_traits().scene_on_gpu;
+}
+// What the window's renderer allows the engine work (decided once, the context current).
+FrameStep::Policy step_policy() {
+  FrameStep::Policy p;
+  p.scene_on_gpu = gpu_scene_pays();
+  p.values_texture = gpu_colouring_pays();
+  p.hardware_gl = hardware_gl_renderer();
+  p.read_texture = [](std::uint32_t texture, int, int, float* out) {
+    glBindTexture(GL_TEXTURE_2D, texture);
+    glPixelStorei(GL_PACK_ALIGNMENT, 4);
+    glGetTexImage(GL_TEXTURE_2D, 0, GL_RED, GL_FLOAT, out);
+  };
+  return p;
 }
 }  // namespace
 
@@ -42,7 +41,8 @@ Viewer::Viewer(ViewerState state, bool scripted, std::unique_ptr<io::Source> sou
     : st_(std::move(state)),
       scripted_(scripted),
       source_options_(source_options),
-      worker_(!scripted, st_.settings().fps(), std::move(source_options)) {
+      worker_(!scripted, st_.settings().fps(), std::move(source_options)),
+      step_(step_policy()) {
   select_engine();
   if (source)
     worker_.start(std::move(source));
@@ -58,11 +58,10 @@ void Viewer::select_engine() {
   engine_request_ = st_.settings().backend();
   EngineChoice choice =
       peakscope::select_engine(engine_request_, ContextMode::kCurrent, /*quiet=*/true);
-  engine_ = std::move(choice.engine);
   // The reason is printed once per choice, here, and shown in the Engine section.
   if (!choice.reason.empty()) std::fprintf(stderr, "peakscope: %s\n", choice.reason.c_str());
-  initial_reason_ = choice.reason;
-  st_.set_engine(engine_->kind(), engine_->description(), choice.reason);
+  step_.set_engine(std::move(choice.engine), choice.reason);
+  st_.set_engine(step_.engine_kind(), step_.engine_description(), choice.reason);
 }
 
 void Viewer::open(const std::string& spec) {
@@ -88,183 +87,53 @@ void Viewer::take_frames(bool scripted_wait) {
     st_.end_source(info.frames_read);
 }
 
-void Viewer::decode_current() {
-  const io::Frame& fr = *st_.frame();
-  const HeatmapView map = fr.heatmap.view();
-  const DecodeOptions opt = st_.settings().decode_options();
-  const int k = map.channels, sc = st_.shown_channel();
-  const AllChannelsView all_view =
-      k > 1 && sc < 0 ? st_.settings().all_channels_view() : AllChannelsView::kMax;
-  const bool log = st_.settings().softmax_scale() == SoftmaxScale::kLog;
-  const io::Colormap cmap = st_.settings().colormap();
-  std::vector<Keypoint> kps;
-  try {
-    // The synthetic scene on the GPU engine: the engine renders the frame itself (the host
-    // copy, rendered on the worker, stays for the CPU consumers: comparison, curves, lab).
-    scene_by_engine_ = fr.scene && map.channels == 1 && fr.scene->config().width == map.width &&
-                       fr.scene->config().height == map.height &&
-                       engine_->kind() == Backend::kGpu && gpu_scene_pays();
-    const auto t0 = Clock::now();
-    kps = scene_by_engine_ ? engine_->decode_scene(*fr.scene, false, map.type, opt)
-                           : engine_->decode(map, opt);
-    scene_by_engine_ = scene_by_engine_ && engine_->last_decode_backend() == Backend::kGpu;
-    const double ms = ms_since(t0);
-    // What runs may change after a decode (auto measured both engines; the GPU fell back on
-    // a frame beyond its limits): the labels follow, and a new reason is printed once.
-    const std::string why = engine_->fallback_reason();
-    const std::string old_reason = st_.engine_reason();
-    if (st_.update_engine(
-            engine_->kind(),
-            engine_->description() + (scene_by_engine_ ? "; scene rendered on the GPU" : ""),
-            why.empty() ? initial_reason_ : why) &&
-        !why.empty() && why != old_reason)
-      std::fprintf(stderr, "peakscope: %s\n", why.c_str());
-    st_.set_decoded(kps, ms);
-  } catch (const std::exception& e) {
-    st_.set_decode_failed(e.what());
-    return;
-  }
-  try {
-    std::vector<double> heat_min(k, 0.0);
-    // Heatmap view.
-    const ViewImage heat = heat_image(map, sc, all_view);
-    for (int c = 0; c < k; ++c)
-      if (sc < 0 || c == sc) heat_min[c] = channel_min(map, c);
-    // One channel on a hardware GPU: coloured by a shader from the frame the engine already
-    // holds in device memory (no colouring on the CPU, no second upload).
-    const int heat_one = sc >= 0 ? sc : (k == 1 ? 0 : -1);
-    const std::uint32_t raw =
-        heat_one >= 0 && gpu_colouring_pays() ? engine_->last_values_texture(heat_one) : 0;
-    if (raw)
-      heat_tex_.colorize(raw, map.width, map.height, heat.lo, heat.hi, false, cmap);
-    else
-      heat_tex_.colorize_cpu(heat.values.data(), heat.width, heat.height, heat.lo, heat.hi, false,
-                             cmap);
-    const std::string lut = io::colormap_lut_rgb(cmap);
-    auto colour = [&](int i) {
-      return IM_COL32(static_cast<unsigned char>(lut[3 * i]),
-                      static_cast<unsigned char>(lut[3 * i + 1]),
-                      static_cast<unsigned char>(lut[3 * i + 2]), 255);
-    };
-    tex_.heat = {heat_tex_.color(), heat.width, heat.height, 1, 1, heat.tiles, {}};
-    tex_.heat_lo = heat.lo;
-    tex_.heat_hi = heat.hi;
-    tex_.heat_relative = heat.per_tile_scale;
-    for (int c = 0; c < k; ++c)
-      tex_.heat.peak_colors.push_back(colour(
-          heat.per_tile_scale ? 255
-                              : colormap_index(kps[c].argmax_value, heat.lo, heat.hi, false)));
-    tex_.heat_title = sc >= 0  ? "heatmap, channel " + std::to_string(sc)
-                      : k == 1 ? std::string("heatmap")
-                      : all_view == AllChannelsView::kMax
-                          ? "heatmap, max over " + std::to_string(k) + " channels"
-                          : "heatmap, " + std::to_string(k) + " channels (each scaled)";
-    // Softmax view: one channel straight from the engine (a GPU texture stays on the GPU);
-    // several channels gathered on the CPU.
-    const int one = sc >= 0 ? sc : (k == 1 ? 0 : -1);
-    SoftmaxImage first;
-    if (one >= 0) first = engine_->last_softmax(one);
-    if (one >= 0 && first.gl_texture) {
-      const double peak = kps[one].peak_probability;
-      const double lo = log ? log_scale_floor(kps[one], heat_min[one], opt) : 0.0;
-      soft_tex_.colorize(first.gl_texture, map.width, map.height, static_cast<float>(lo),
-                         static_cast<float>(std::max(peak, 1e-30)), log, cmap);
-      tex_.p_lo = lo;
-      tex_.p_hi = peak;
-      tex_.p_relative = false;
-      tex_.soft = {soft_tex_.color(),
-                   map.width,
-                   map.height,
-                   1,
-                   1,
-                   std::vector<TileOffset>(k, TileOffset{}),
-                   {}};
-      for (int c = 0; c < k; ++c)
-        tex_.soft.peak_colors.push_back(
-            colour(colormap_index(kps[c].peak_probability, static_cast<float>(lo),
-                                  static_cast<float>(std::max(peak, 1e-30)), log)));
+void Viewer::apply(const FrameResults& r) {
+  if (r.decoded) {
+    const DecodeResult& d = r.decode;
+    scene_by_engine_ = d.scene_by_engine;
+    if (!d.ok) {
+      st_.set_decode_failed(d.error);
     } else {
-      softmax_cpu_.resize(k);
-      std::vector<const float*> p(k, nullptr);
-      for (int c = 0; c < k; ++c) {
-        if (one >= 0 && c != one) continue;
-        const SoftmaxImage s = (one >= 0) ? first : engine_->last_softmax(c);
-        std::vector<float>& buf = softmax_cpu_[c];
-        buf.resize(map.pixels());
-        if (s.cpu) {
-          std::copy(s.cpu, s.cpu + map.pixels(), buf.begin());
-        } else {  // a GPU texture: read back (only for the multi-channel views)
-          glBindTexture(GL_TEXTURE_2D, s.gl_texture);
-          glPixelStorei(GL_PACK_ALIGNMENT, 4);
-          glGetTexImage(GL_TEXTURE_2D, 0, GL_RED, GL_FLOAT, buf.data());
-        }
-        p[c] = buf.data();
+      // What runs may change after a decode: the labels follow, a new reason is printed once.
+      const std::string old_reason = st_.engine_reason();
+      const std::string& why = d.fallback_reason;
+      if (st_.update_engine(d.backend, d.description, d.reason) && !why.empty() &&
+          why != old_reason)
+        std::fprintf(stderr, "peakscope: %s\n", why.c_str());
+      st_.set_decoded(d.keypoints, d.ms);
+      try {
+        if (!r.views.error.empty()) throw std::runtime_error(r.views.error);
+        painter_.paint(*st_.frame(), d.keypoints, r.views, st_.settings(), st_.shown_channel());
+      } catch (const std::exception& e) {
+        st_.report_error(ErrorKind::kDecode, std::string("cannot draw the views: ") + e.what());
       }
-      const ViewImage soft = softmax_image(p, kps, heat_min, map.width, map.height, sc, all_view,
-                                           st_.settings().softmax_scale(), opt);
-      soft_tex_.colorize_cpu(soft.values.data(), soft.width, soft.height, soft.lo, soft.hi, log,
-                             cmap);
-      tex_.p_lo = soft.p_lo;
-      tex_.p_hi = soft.p_hi;
-      tex_.p_relative = soft.per_tile_scale;
-      tex_.soft = {soft_tex_.color(), soft.width, soft.height, 1, 1, soft.tiles, {}};
-      for (int c = 0; c < k; ++c)
-        tex_.soft.peak_colors.push_back(colour(
-            soft.per_tile_scale ? 255
-                                : colormap_index(kps[c].peak_probability, soft.lo, soft.hi, log)));
     }
-    tex_.soft_title = std::string("softmax p (") + (log ? "log" : "linear") +
-                      (tex_.p_relative ? ", each channel / its peak)" : ")");
-    tex_.colormap = cmap;
-    if (!fr.image.empty() && (sc >= 0 || k == 1 || all_view == AllChannelsView::kMax)) {
-      frame_tex_.upload(fr.image);
-      tex_.frame = {frame_tex_.id(),
-                    frame_tex_.width(),
-                    frame_tex_.height(),
-                    fr.image_scale_x,
-                    fr.image_scale_y,
-                    std::vector<TileOffset>(k, TileOffset{}),
-                    {}};
-      tex_.frame.offset_x = fr.image_offset_x;
-      tex_.frame.offset_y = fr.image_offset_y;
-      tex_.frame.skeleton = fr.pose != nullptr;
-    } else {
-      tex_.frame = ViewTexture{};
-    }
-  } catch (const std::exception& e) {
-    st_.report_error(ErrorKind::kDecode, std::string("cannot draw the views: ") + e.what());
   }
+  // The decoding lab: decoders' points (and the gradient) on this frame.
+  st_.lab().update(st_.lab_frame(), st_.keypoints(), r.lab);
+  if (r.curves) apply_curves(*r.curves);
+  if (r.comparison) st_.set_comparison(*r.comparison);
 }
 
-void Viewer::refresh_curves() {
-  if (!st_.frame() || st_.keypoints().empty()) return;
+void Viewer::apply_curves(const CurveResults& c) {
   try {
-    const BetaGrid g =
-        engine_->last_beta_grid(ViewerState::curve_betas(), st_.settings().normalize(),
-                                st_.lab().enabled(DecoderKind::kDebiased));
-    st_.compute_curve(g);
-    st_.lab().compute_curves(*engine_, g);
+    if (!c.error.empty()) throw std::runtime_error(c.error);
+    st_.compute_curve(c.grid);
+    st_.lab().compute_curves(c.grid, c.windows);
+    if (!c.windows_error.empty()) throw std::runtime_error(c.windows_error);
   } catch (const std::exception& e) {
     st_.report_error(ErrorKind::kDecode, std::string("cannot compute the curves: ") + e.what());
   }
 }
 
-void Viewer::compare_engines(double now_s) {
-  if (engine_->kind() != Backend::kGpu || st_.keypoints().empty()) return;
-  if (now_s - last_compare_t_ < kComparePeriodS) return;
-  last_compare_t_ = now_s;
-  ViewerState::Comparison c;
-  const auto t0 = Clock::now();
-  const std::vector<Keypoint> cpu =
-      compare_cpu_.decode(st_.frame()->heatmap.view(), st_.settings().decode_options());
-  c.ms = ms_since(t0);
-  for (std::size_t i = 0; i < cpu.size() && i < st_.keypoints().size(); ++i)
-    c.diff_px = std::max({c.diff_px, std::abs(cpu[i].soft_x - st_.keypoints()[i].soft_x),
-                          std::abs(cpu[i].soft_y - st_.keypoints()[i].soft_y)});
-  c.ran = true;
-  c.at_s = now_s;
-  c.engine = "CPU";
-  st_.set_comparison(c);
+void Viewer::auto_tune() {
+  const std::vector<TuneSample> samples = st_.lab().tune_samples();
+  if (samples.empty()) {
+    st_.report_error(ErrorKind::kInput, "auto-tune needs frames with ground truth");
+    return;
+  }
+  st_.lab().set_tuned(step_.auto_tune(samples, st_.settings().normalize()));
+  st_.set_beta(st_.lab().tuned().beta);
 }
 
 bool Viewer::frame(int fb_width, int fb_height, double now_s) {
@@ -272,7 +141,22 @@ bool Viewer::frame(int fb_width, int fb_height, double now_s) {
   st_.set_now(now_s);
   if (last_frame_t_ >= 0) st_.add_frame_time((now_s - last_frame_t_) * 1e3);
   last_frame_t_ = now_s;
+  handle_input();
+  take_frames(scripted_);
+  bool more = true;
+  if (scripted_) {
+    const SourceInfo info = worker_.info();
+    if ((frame_limit_ >= 0 && st_.frames_shown() >= frame_limit_) ||
+        (info.finished && st_.source_ended()) || !st_.frame())
+      more = false;  // still draw the last frame below
+  }
+  // All the engine work of this frame in one step, then the state and the views read it.
+  apply(step_.run(st_, {now_s, scripted_ && !more}));
+  draw(fb_width, fb_height);
+  return more;
+}
 
+void Viewer::handle_input() {
   // Keys (not while a text field has the keyboard).
   const bool typing = ImGui::GetIO().WantTextInput;
   for (const auto& [key, shift] : keys_)
@@ -289,44 +173,13 @@ bool Viewer::frame(int fb_width, int fb_height, double now_s) {
     else
       start_recording();
   }
+  if (st_.take_request(Request::kAutoTune)) auto_tune();
   if (st_.settings().backend() != engine_request_) select_engine();
   worker_.set_fps(st_.settings().fps());
   worker_.set_hold(st_.settings().hold_s());
+}
 
-  take_frames(scripted_);
-  bool more = true;
-  if (scripted_) {
-    const SourceInfo info = worker_.info();
-    if ((frame_limit_ >= 0 && st_.frames_shown() >= frame_limit_) ||
-        (info.finished && st_.source_ended()) || !st_.frame())
-      more = false;  // still draw the last frame below
-  }
-  if (st_.needs_decode()) decode_current();
-  // The decoding lab: decoders' points (and the gradient) on this frame, on engine_ (whose
-  // last decode is this frame).
-  st_.lab().update(*engine_, st_.frame(), st_.keypoints(),
-                   DecodeOptions{st_.settings().beta(), st_.settings().normalize()},
-                   st_.source_generation(), st_.frames_shown(), st_.shown_channel());
-  // The soft-argmax curve and the lab's curves from one beta grid of engine_: every frame on
-  // a hardware GPU (one submission), at most every kCurvePeriodS on the CPU engine and on a
-  // software rasteriser (whose double-precision shaders run slower than the CPU engine). A
-  // scripted run's last frame always gets its own curve (it is what gets saved).
-  // Whatever the engine, the curves take at most a fifth of the time while frames arrive: a
-  // grid that costs more (debiased on a large frame: ~1 s on the CPU at 1080p) waits four
-  // times its cost, so playback and the controls never stall behind it.
-  static const bool hardware = hardware_gl_renderer();
-  const bool live_curves = engine_->kind() == Backend::kGpu && hardware;
-  const double period = std::max(live_curves ? 0.0 : kCurvePeriodS, 4 * curve_cost_s_);
-  if ((st_.curve_stale() || st_.lab().curves_stale()) &&
-      ((scripted_ && !more) || st_.paused() || st_.source_ended() ||
-       now_s - last_curve_t_ >= period)) {
-    const auto t0 = Clock::now();
-    refresh_curves();
-    curve_cost_s_ = ms_since(t0) * 1e-3;
-    last_curve_t_ = now_s;
-  }
-  compare_engines(now_s);
-
+void Viewer::draw(int fb_width, int fb_height) {
   ImGui::SetNextWindowPos(ImVec2(0, 0));
   ImGui::SetNextWindowSize(ImVec2(static_cast<float>(fb_width), static_cast<float>(fb_height)));
   ImGui::Begin("peakscope", nullptr,
@@ -350,13 +203,12 @@ bool Viewer::frame(int fb_width, int fb_height, double now_s) {
   const ImVec2 avail = ImGui::GetContentRegionAvail();
   const float plots_h = std::clamp(avail.y * 0.28f, 120.0f, 230.0f);
   const float views_h = std::max(120.0f, avail.y - plots_h - 4);
-  panel_views(st_, tex_, avail.x, views_h, layout_);
+  panel_views(st_, painter_.textures(), avail.x, views_h, layout_);
   panel_plots(st_, avail.x, avail.y - views_h - 4, layout_);
   ImGui::EndChild();
   ImGui::End();
   if (st_.show_help()) panel_help(st_);
   panel_gradient(st_);
-  return more;
 }
 
 std::string Viewer::default_name(const char* kind, const char* ext) const {
@@ -405,29 +257,14 @@ void Viewer::stop_recording() {
 }
 
 void Viewer::save_sheet(const std::string& path) {
-  const int c = std::max(0, st_.shown_channel());
-  const HeatmapView map = st_.frame()->heatmap.view();
-  const DecodeOptions opt = st_.settings().decode_options();
-  std::vector<float> p(map.pixels());
-  const Keypoint k = compare_cpu_.softmax_map(map, c, opt, p.data());
-  const cv::Mat sheet =
-      io::compose_sheet(io::make_seed_panels(map, c, k, p, st_.settings().colormap()),
-                        io::sheet_footer(opt.beta, opt.normalize, k,
-                                         "frame " + std::to_string(st_.frame()->index) +
-                                             ", channel " + std::to_string(c)));
-  io::write_png(path, sheet);
+  io::write_png(path, step_.sheet(*st_.frame(), std::max(0, st_.shown_channel()),
+                                  st_.settings().decode_options(), st_.settings().colormap()));
 }
 
 void Viewer::save_beta_grid(const std::string& path) {
-  std::vector<double> betas = {0.1, 1, 10, 100, 1000};
-  const double beta = st_.settings().beta();
-  if (std::find(betas.begin(), betas.end(), beta) == betas.end()) betas.push_back(beta);
-  std::sort(betas.begin(), betas.end());
-  const cv::Mat grid = io::compose_beta_grid(
-      st_.frame()->heatmap.view(), std::max(0, st_.shown_channel()), betas,
-      st_.settings().normalize(), "frame " + std::to_string(st_.frame()->index), compare_cpu_,
-      st_.settings().colormap());
-  io::write_png(path, grid);
+  io::write_png(path,
+                step_.beta_grid_sheet(*st_.frame(), std::max(0, st_.shown_channel()),
+                                      st_.settings().decode_options(), st_.settings().colormap()));
 }
 
 void Viewer::after_render(int fb_width, int fb_height) {

@@ -1,6 +1,8 @@
-// The viewer: per UI frame it takes the newest frame from the source worker, decodes it once
-// on the one Engine (GPU or CPU, chosen at run time), colours the views and runs the panels
-// over the ViewerState. GL and ImGui on the main thread only; panels in panel_*.cpp.
+// The viewer: per UI frame it takes the newest frame from the source worker, has FrameStep
+// (app/viewer/frame_step.hpp) do the engine work on it (one decode on the one Engine, GPU or
+// CPU, chosen at run time), hands the results to the ViewerState and the view painter, and
+// runs the panels over the state. GL and ImGui on the main thread only; panels in
+// panel_*.cpp.
 #pragma once
 
 #include <memory>
@@ -8,12 +10,12 @@
 #include <utility>
 #include <vector>
 
-#include "app/viewer/map_texture.hpp"
+#include "app/viewer/frame_step.hpp"
 #include "app/viewer/panels.hpp"
 #include "app/viewer/recorder.hpp"
 #include "app/viewer/source_worker.hpp"
+#include "app/viewer/view_painter.hpp"
 #include "app/viewer/viewer_state.hpp"
-#include "core/cpu/cpu_engine.hpp"
 #include "core/engine/engine.hpp"
 #include "core/io/source.hpp"
 
@@ -45,7 +47,7 @@ class Viewer {
   ViewerState& state() { return st_; }
   const ViewerState& state() const { return st_; }
   const ViewLayout& layout() const { return layout_; }
-  const ViewTextures& textures() const { return tex_; }
+  const ViewTextures& textures() const { return painter_.textures(); }
   // True when the engine rendered the last decoded frame itself (the synthetic scene on the
   // GPU, Engine::decode_scene): the frame did not go from the host to the engine.
   bool scene_made_by_engine() const { return scene_by_engine_; }
@@ -66,11 +68,15 @@ class Viewer {
 
  private:
   void select_engine();
+  // Keys and the panels' one-shot requests; a new engine when another was asked for.
+  void handle_input();
   void take_frames(bool scripted_wait);
-  void decode_current();
-  void compare_engines(double now_s);
-  // The soft-argmax curve and the lab's curves from one beta grid of engine_ (errors shown).
-  void refresh_curves();
+  // Hands one frame's engine results to the state, the lab and the views (errors shown).
+  void apply(const FrameResults& r);
+  void apply_curves(const CurveResults& c);
+  void auto_tune();
+  // The ImGui UI of this frame: the controls, the views, the plots, help and gradient.
+  void draw(int fb_width, int fb_height);
   std::string default_name(const char* kind, const char* ext = ".png") const;
   void save_sheet(const std::string& path);
   void save_beta_grid(const std::string& path);
@@ -79,19 +85,13 @@ class Viewer {
   bool scripted_;
   io::SourceOptions source_options_;
   SourceWorker worker_;
-  std::unique_ptr<Engine> engine_;
+  FrameStep step_;  // the engine and all its work
   Backend engine_request_ = Backend::kAuto;
-  std::string initial_reason_;  // select_engine's reason (e.g. the software rasteriser)
-  CpuEngine compare_cpu_;       // the sampled comparison decode and the sheets
-  MapTexture heat_tex_, soft_tex_;
-  FrameTexture frame_tex_;
-  ViewTextures tex_;
+  ViewPainter painter_;
   ViewLayout layout_;
-  bool scene_by_engine_ = false;                 // see scene_made_by_engine()
-  std::vector<std::vector<float>> softmax_cpu_;  // per channel, when the views need them
+  bool scene_by_engine_ = false;  // see scene_made_by_engine()
   long frame_limit_ = -1;
-  double now_s_ = 0, last_frame_t_ = -1, last_curve_t_ = -1e9, last_compare_t_ = -1e9;
-  double curve_cost_s_ = 0;  // what the last refresh_curves took
+  double now_s_ = 0, last_frame_t_ = -1;
   std::string pending_shot_, pending_sheet_, pending_grid_;
   bool want_shot_ = false, want_sheet_ = false, want_grid_ = false;
   Recorder recorder_;

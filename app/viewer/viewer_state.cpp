@@ -259,11 +259,6 @@ std::vector<double> ViewerState::curve_betas() {
   return b;
 }
 
-void ViewerState::compute_curve(Engine& engine) {
-  if (!frame_) return;
-  compute_curve(engine.last_beta_grid(curve_betas(), s_.normalize(), false));
-}
-
 void ViewerState::compute_curve(const BetaGrid& grid) {
   if (!frame_) return;
   const int sc = shown_channel();
@@ -303,6 +298,11 @@ void ViewerState::compute_curve(const BetaGrid& grid) {
     c.values.push_back(n ? sum / n : std::nan(""));
   }
   curve_ = std::move(c);
+}
+
+LabFrame ViewerState::lab_frame() const {
+  return {frame(), DecodeOptions{s_.beta(), s_.normalize()}, generation_, frames_shown_,
+          shown_channel()};
 }
 
 void ViewerState::add_frame_time(double ms) {

@@ -2,8 +2,9 @@
 // and its source, the decoded keypoints, the error-vs-beta curve, the error history, the
 // timings, the settings (changed only through validating requests), playback, the view's
 // zoom and pan, and pending actions (captures, recording). Panels read it and request
-// changes; the Viewer (viewer.hpp) feeds it frames and decodes. No ImGui, GL or GLFW, so it
-// is unit-tested without a window (tests/unit/viewer_state_test.cpp).
+// changes; the Viewer (viewer.hpp) feeds it frames and what FrameStep computed on them
+// (app/viewer/frame_results.hpp): it calls no engine. No ImGui, GL or GLFW, so it is
+// unit-tested without a window (tests/app/viewer_state_test.cpp).
 #pragma once
 
 #include <deque>
@@ -25,8 +26,9 @@ namespace peakscope::viewer {
 // Where a message shown in red came from; a later success of the same kind clears it.
 enum class ErrorKind { kSource, kDecode, kSave, kInput };
 // One-shot actions a panel or key asks for and the Viewer carries out.
-enum class Request { kScreenshot, kSheet, kBetaGrid, kRecordToggle, kOpen, kCount };
-// kOpen: open settings().source() (the path field, the Open button).
+enum class Request { kScreenshot, kSheet, kBetaGrid, kRecordToggle, kOpen, kAutoTune, kCount };
+// kOpen: open settings().source() (the path field, the Open button). kAutoTune: search the
+// beta over lab().tune_samples() and set it.
 
 // The error-vs-beta curve of one frame: at each beta of a log grid, the soft-argmax error
 // to ground truth (mean over the channels shown), or its distance to the argmax when the
@@ -120,12 +122,10 @@ class ViewerState {
   static std::vector<double> curve_betas();
   // True when the curve does not belong to the current frame, channel and normalisation.
   bool curve_stale() const;
-  // The curve from the current frame decoded at every beta of curve_betas() with the current
-  // normalisation: one Engine::last_beta_grid over all channels (on the GPU one submission).
+  // The curve from `grid`, the current frame decoded at every beta of curve_betas() with the
+  // current normalisation over all channels (FrameStep::curves: on the GPU one submission).
   // Throws std::invalid_argument when the grid does not fit the frame (betas, channels).
   void compute_curve(const BetaGrid& grid);
-  // The same, asking `engine`, whose last decode was the current frame, for the grid.
-  void compute_curve(Engine& engine);
   const BetaCurve& curve() const { return curve_; }
 
   // ---- Timings.
@@ -191,6 +191,8 @@ class ViewerState {
   // gradient.
   LabState& lab() { return lab_; }
   const LabState& lab() const { return lab_; }
+  // The frame the lab follows now: the current frame, the slider's beta and normalisation.
+  LabFrame lab_frame() const;
   void set_recording(bool on) { recording_ = on; }
 
  private:

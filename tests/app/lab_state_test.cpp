@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <memory>
 
+#include "app/viewer/frame_step.hpp"
 #include "app/viewer/lab_state.hpp"
 #include "core/cpu/cpu_engine.hpp"
 #include "core/lab/reference_decoders.hpp"
@@ -25,16 +27,37 @@ io::Frame gaussian_frame(double x0, double y0, long index) {
   return f;
 }
 
-// The lab reads the frame through the engine's last decode (Engine::last_windows ...): the
-// engine decodes f, and the reference's keypoints are handed on.
-CpuEngine& engine() {
-  static CpuEngine e(1);
-  return e;
+// The lab is fed what FrameStep computes on a CPU engine's decode of the frame (the lab's
+// decoders, windows and beta grid all come from that one decode); the reference's keypoints
+// are handed on.
+FrameStep& step() {
+  static const std::unique_ptr<FrameStep> s = [] {
+    auto p = std::make_unique<FrameStep>();
+    p->set_engine(std::make_unique<CpuEngine>(1), "");
+    return p;
+  }();
+  return *s;
 }
 
 std::vector<Keypoint> decode(const io::Frame& f, const DecodeOptions& o) {
-  engine().decode(f.heatmap.view(), o);
+  EXPECT_TRUE(step().decode(f, o).ok);
   return reference::decode_all(f.heatmap.view(), o);
+}
+
+// One UI frame of the lab on f (decoded last): the work it asks for, computed by the step.
+void update(LabState& lab, const io::Frame& f, const std::vector<Keypoint>& kps,
+            const DecodeOptions& opt, long generation, long frames_shown, int shown_channel) {
+  const LabFrame lf{&f, opt, generation, frames_shown, shown_channel};
+  lab.update(lf, kps, step().lab(lab.work(lf), f, kps, opt));
+}
+
+// The lab's curves from the step's beta grid (and windows) of the last decode.
+void compute_curves(LabState& lab, const std::vector<double>& betas, bool normalize) {
+  const CurveResults r =
+      step().curves(betas, normalize, lab.enabled(DecoderKind::kDebiased),
+                    lab.enabled(DecoderKind::kWindow) ? lab.params().window_radius : -1);
+  ASSERT_EQ(r.error, "");
+  lab.compute_curves(r.grid, r.windows);
 }
 
 TEST(LabState, PointsErrorsAndConventions) {
@@ -44,7 +67,7 @@ TEST(LabState, PointsErrorsAndConventions) {
   EXPECT_FALSE(lab.any_enabled());
   lab.set_enabled(DecoderKind::kDark, true);
   lab.set_enabled(DecoderKind::kQuarter, true);
-  lab.update(engine(), &f, decode(f, opt), opt, 1, 1, -1);
+  update(lab, f, decode(f, opt), opt, 1, 1, -1);
   ASSERT_EQ(lab.points().size(), 1u);
   const DecodedPoint q = lab.points()[0][decoder_index(DecoderKind::kQuarter)];
   EXPECT_EQ(q.x, 20.25);
@@ -68,7 +91,7 @@ TEST(LabState, SkeletonJoinsTheChosenDecodersPoints) {
   const io::Frame f = gaussian_frame(20.3, 30.6, 1);
   const DecodeOptions opt{10.0, false};
   const std::vector<Keypoint> kps = decode(f, opt);
-  lab.update(engine(), &f, kps, opt, 1, 1, -1);
+  update(lab, f, kps, opt, 1, 1, -1);
   double x = 0, y = 0;
   ASSERT_TRUE(lab.skeleton_point(0, x, y));  // soft-argmax by default
   EXPECT_EQ(x, kps[0].soft_x);
@@ -77,7 +100,7 @@ TEST(LabState, SkeletonJoinsTheChosenDecodersPoints) {
 
   lab.set_skeleton_decoder(DecoderKind::kQuarter);
   EXPECT_TRUE(lab.enabled(DecoderKind::kQuarter));  // chosen, so its points exist
-  lab.update(engine(), &f, kps, opt, 1, 1, -1);
+  update(lab, f, kps, opt, 1, 1, -1);
   ASSERT_TRUE(lab.skeleton_point(0, x, y));
   EXPECT_EQ(x, kps[0].argmax_x + 0.25);  // the peak's right neighbour is larger
   EXPECT_EQ(y, kps[0].argmax_y - 0.25);  // and the one above (30.6 rounds to 31)
@@ -94,10 +117,10 @@ TEST(LabState, CurvesForBetaDecodersAndLevelsForTheOthers) {
   LabState lab;
   lab.set_enabled(DecoderKind::kDebiased, true);
   lab.set_enabled(DecoderKind::kCentroid, true);
-  lab.update(engine(), &f, decode(f, opt), opt, 1, 1, -1);
+  update(lab, f, decode(f, opt), opt, 1, 1, -1);
   EXPECT_TRUE(lab.curves_stale());
   const std::vector<double> betas{1, 10, 100};
-  lab.compute_curves(engine(), betas, false);
+  compute_curves(lab, betas, false);
   EXPECT_FALSE(lab.curves_stale());
   ASSERT_EQ(lab.curves().size(), 2u);
   for (const DecoderCurve& c : lab.curves()) {
@@ -114,20 +137,23 @@ TEST(LabState, CurvesForBetaDecodersAndLevelsForTheOthers) {
     }
   }
   lab.set_enabled(DecoderKind::kWindow, true);
-  lab.update(engine(), &f, decode(f, opt), opt, 1, 1, -1);
+  update(lab, f, decode(f, opt), opt, 1, 1, -1);
   EXPECT_TRUE(lab.curves_stale());
 }
 
 TEST(LabState, AutoTuneOverTheRememberedFrames) {
   LabState lab;
   const DecodeOptions opt{100, false};
-  EXPECT_FALSE(lab.auto_tune(false));  // nothing remembered yet
+  EXPECT_TRUE(lab.tune_samples().empty());  // nothing remembered yet
   std::vector<io::Frame> frames;
   for (int i = 0; i < 6; ++i) frames.push_back(gaussian_frame(10.3 + 7.1 * i, 12.7 + 3.3 * i, i));
-  for (int i = 0; i < 6; ++i)
-    lab.update(engine(), &frames[i], decode(frames[i], opt), opt, 1, i + 1, -1);
+  for (int i = 0; i < 6; ++i) update(lab, frames[i], decode(frames[i], opt), opt, 1, i + 1, -1);
   EXPECT_EQ(lab.tune_frames(), 6u);
-  ASSERT_TRUE(lab.auto_tune(false));
+  const std::vector<TuneSample> samples = lab.tune_samples();
+  ASSERT_EQ(samples.size(), 6u);
+  EXPECT_FALSE(lab.has_tuned());
+  lab.set_tuned(step().auto_tune(samples, false));
+  ASSERT_TRUE(lab.has_tuned());
   // The tuned beta beats its neighbours on the same frames.
   auto mean_err = [&](double b) {
     double s = 0;
@@ -141,7 +167,7 @@ TEST(LabState, AutoTuneOverTheRememberedFrames) {
   EXPECT_LT(mean_err(lab.tuned().beta), mean_err(lab.tuned().beta * 1.5));
   EXPECT_LT(mean_err(lab.tuned().beta), mean_err(lab.tuned().beta / 1.5));
   // A new source forgets the old frames.
-  lab.update(engine(), &frames[0], decode(frames[0], opt), opt, 2, 7, -1);
+  update(lab, frames[0], decode(frames[0], opt), opt, 2, 7, -1);
   EXPECT_EQ(lab.tune_frames(), 1u);
 }
 
@@ -149,11 +175,11 @@ TEST(LabState, GradientOfTheShownChannel) {
   const io::Frame f = gaussian_frame(30.5, 20.2, 0);
   const DecodeOptions opt{10, true};
   LabState lab;
-  lab.update(engine(), &f, decode(f, opt), opt, 1, 1, -1);
+  update(lab, f, decode(f, opt), opt, 1, 1, -1);
   EXPECT_EQ(lab.gradient().width, 0);  // off: not computed
   lab.set_gradient_on(true);
   const long v0 = lab.gradient_version();
-  lab.update(engine(), &f, decode(f, opt), opt, 1, 1, -1);
+  update(lab, f, decode(f, opt), opt, 1, 1, -1);
   EXPECT_EQ(lab.gradient().width, 64);
   EXPECT_GT(lab.gradient().max_abs, 0);
   EXPECT_GT(lab.gradient_version(), v0);

@@ -6,11 +6,13 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <opencv2/videoio.hpp>
 #include <set>
 #include <string>
 #include <thread>
 
+#include "app/viewer/frame_step.hpp"
 #include "app/viewer/keys.hpp"
 #include "app/viewer/recorder.hpp"
 #include "app/viewer/settings.hpp"
@@ -44,12 +46,19 @@ io::Frame make_frame(long index, int k = 1, bool gt = true, int w = 32, int h = 
   return f;
 }
 
-// The curve comes from the engine's beta grid over its last decode: a CPU engine that has
-// just decoded the current frame.
-Engine& curve_engine(const ViewerState& st) {
-  static CpuEngine e(1);
-  e.decode(st.frame()->heatmap.view(), st.settings().decode_options());
-  return e;
+// The curve is fed the beta grid FrameStep computes on the current frame's decode (on a CPU
+// engine).
+BetaGrid curve_grid(const ViewerState& st) {
+  static const std::unique_ptr<FrameStep> step = [] {
+    auto s = std::make_unique<FrameStep>();
+    s->set_engine(std::make_unique<CpuEngine>(1), "");
+    return s;
+  }();
+  EXPECT_TRUE(step->decode(*st.frame(), st.settings().decode_options()).ok);
+  const CurveResults r =
+      step->curves(ViewerState::curve_betas(), st.settings().normalize(), false, -1);
+  EXPECT_EQ(r.error, "");
+  return r.grid;
 }
 
 void decode(ViewerState& st) {
@@ -269,7 +278,7 @@ TEST(ViewerStateTest, CurveFollowsFrameChannelAndOptions) {
   st.set_frame(make_frame(0, 2));
   decode(st);
   EXPECT_TRUE(st.curve_stale());
-  st.compute_curve(curve_engine(st));
+  st.compute_curve(curve_grid(st));
   EXPECT_FALSE(st.curve_stale());
   const BetaCurve c0 = st.curve();
   ASSERT_EQ(c0.betas.size(), static_cast<std::size_t>(ViewerState::kCurvePoints));
@@ -285,20 +294,20 @@ TEST(ViewerStateTest, CurveFollowsFrameChannelAndOptions) {
   // A new frame (as when a folder moves on or ends): stale until recomputed.
   st.set_frame(make_frame(1, 2, true, 32, 24, 14, 12));
   EXPECT_TRUE(st.curve_stale());
-  st.compute_curve(curve_engine(st));
+  st.compute_curve(curve_grid(st));
   EXPECT_EQ(st.curve().frame_index, 1);
   EXPECT_NE(st.curve().values, c0.values) << "the peak moved: low betas pull elsewhere";
   st.set_channel(1);
   EXPECT_TRUE(st.curve_stale());
-  st.compute_curve(curve_engine(st));
+  st.compute_curve(curve_grid(st));
   st.set_normalize(!st.settings().normalize());
   EXPECT_TRUE(st.curve_stale());
-  st.compute_curve(curve_engine(st));
+  st.compute_curve(curve_grid(st));
   st.set_beta(3);  // the curve spans all betas: beta alone does not make it stale
   EXPECT_FALSE(st.curve_stale());
   // Without ground truth: distance to the argmax, and it says so.
   st.set_frame(make_frame(2, 2, false));
-  st.compute_curve(curve_engine(st));
+  st.compute_curve(curve_grid(st));
   EXPECT_FALSE(st.curve().ground_truth);
 }
 
@@ -311,7 +320,7 @@ TEST(ViewerStateTest, HistoryResetsOnANewSourceAndSkipsFramesWithoutTruth) {
   }
   EXPECT_EQ(st.error_history().size(), 5u);
   EXPECT_TRUE(st.has_ground_truth());
-  st.compute_curve(curve_engine(st));
+  st.compute_curve(curve_grid(st));
   st.begin_source(1, "b", -1);
   EXPECT_TRUE(st.error_history().empty());
   EXPECT_EQ(st.frame(), nullptr);

@@ -1,0 +1,141 @@
+#include "app/viewer/options.hpp"
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <cstdlib>
+#include <stdexcept>
+
+#include "app/common/source_options.hpp"
+
+namespace peakscope::viewer {
+namespace {
+
+// The flags as typed, before validation.
+struct RawFlags {
+  std::string source, backend, colormap, beta_text, normalize, all_view, hold_text;
+  std::string decoders_text, sweep_text;
+  std::vector<std::string> hide, press;
+  int channel = -2;  // -2: not given
+  unsigned long long seed = 1;
+  common::SourceArgs source_args;  // --transform, --model...: kept for every source opened
+};
+
+void add_flags(CLI::App& app, RawFlags& f, ViewerOptions& o) {
+  char beta_help[160];
+  std::snprintf(beta_help, sizeof beta_help, "inverse temperature in [%g, %g] (default %g)",
+                kBetaMin, kBetaMax, kDefaultBeta);
+  ScriptOptions& s = o.script;
+  app.add_option(
+      "source", f.source,
+      "synthetic (default), camera:N, a video, an image, a folder or glob of images, a .npy stack");
+  common::add_source_options(app, f.source_args);
+  app.add_flag("--show-frame", o.show_frame, "left view shows the source frame with the markers");
+  app.add_option("--beta", f.beta_text, beta_help);
+  app.add_option("--decoders", f.decoders_text,
+                 "decoders to show beside argmax and soft-argmax: quarter,dark,dark-udp,window,"
+                 "centroid,mediapipe,debiased or all");
+  app.add_flag("--gradient", o.gradient_view, "open the soft-argmax gradient view");
+  app.add_option("--normalize", f.normalize,
+                 std::string("max | none (default ") + (kDefaultNormalize ? "max)" : "none)"))
+      ->check(CLI::IsMember({"max", "none"}));
+  app.add_option("--backend", f.backend, "auto | gpu | cpu")
+      ->check(CLI::IsMember({"auto", "gpu", "cpu"}));
+  app.add_option("--colormap", f.colormap, "jet | viridis | turbo | inferno | gray");
+  app.add_option("--channel", f.channel, "channel to show, numbered from 0 (-1: all)");
+  app.add_option("--all-channels", f.all_view, "all channels as: max | grid")
+      ->check(CLI::IsMember({"max", "grid"}));
+  app.add_option("--hide-markers", f.hide, "argmax, softargmax and/or ground_truth")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"argmax", "softargmax", "ground_truth"}));
+  app.add_option("--press", f.press, "keys pressed before the first frame, e.g. L,2,F1 (scripted)")
+      ->delimiter(',');
+  app.add_option("--mouse", s.mouse, "scripted: the pointer at window pixel X,Y (hover readouts)")
+      ->delimiter(',')
+      ->expected(2);
+  app.add_option("--sweep-beta", f.sweep_text,
+                 "LO:HI: beta swept log-uniformly over the --frames (e.g. with --record)");
+  app.add_option("--hold", f.hold_text, "hold each frame (e.g. each image) at least this many s");
+  app.add_option("--frames", s.frames, "run N frames, save what was asked, exit (scripted)");
+  app.add_option("--screenshot", s.screenshot, "save the window as PNG at the end");
+  app.add_option("--sheet", s.sheet, "save a comparison sheet PNG at the end");
+  app.add_option("--beta-grid", s.beta_grid, "save a beta-grid sheet PNG at the end");
+  app.add_option("--record", s.record, "record the window to this .mp4 (with --frames)");
+  app.add_option("--report", s.report,
+                 "write a JSON report (keypoints, view placement, frame times)");
+  app.add_option("--seed", f.seed, "synthetic scene seed");
+  app.add_option("--width", o.width, "window width");
+  app.add_option("--height", o.height, "window height");
+}
+
+// Applies the flags over o.settings. Throws std::invalid_argument with the message to print.
+void apply_flags(const CLI::App& app, RawFlags& f, bool scripted, ViewerOptions& o) {
+  Settings& settings = o.settings;
+  ScriptOptions& s = o.script;
+  if (scripted && s.frames <= 0)
+    throw std::invalid_argument("--frames must be > 0, got " + std::to_string(s.frames));
+  if (!s.record.empty() && !scripted)
+    throw std::invalid_argument("--record needs --frames (press V to record interactively)");
+  if (app.count("--beta")) settings.set_beta(parse_beta(f.beta_text));
+  if (!f.decoders_text.empty()) o.lab_decoders = parse_decoder_list(f.decoders_text);
+  if (!f.normalize.empty()) settings.set_normalize(f.normalize == "max");
+  if (!f.backend.empty()) settings.set_backend(parse_backend(f.backend));
+  if (!f.colormap.empty()) settings.set_colormap(io::parse_colormap(f.colormap));
+  if (f.channel != -2) settings.set_channel(f.channel);
+  if (!f.all_view.empty()) settings.set_all_channels_view(parse_all_channels_view(f.all_view));
+  if (!f.hold_text.empty()) {
+    char* end = nullptr;
+    const double hold = std::strtod(f.hold_text.c_str(), &end);
+    if (end == f.hold_text.c_str() || *end)
+      throw std::invalid_argument("--hold must be a number of seconds, got '" + f.hold_text + "'");
+    settings.set_hold_s(hold);
+  }
+  if (app.count("source")) settings.set_source(f.source);
+  for (const std::string& k : f.press) s.press.push_back(parse_key(k));
+  if (!f.sweep_text.empty()) {
+    const std::size_t colon = f.sweep_text.find(':');
+    if (!scripted || colon == std::string::npos)
+      throw std::invalid_argument("--sweep-beta needs --frames and LO:HI, got '" + f.sweep_text +
+                                  "'");
+    s.sweep_lo = parse_beta(f.sweep_text.substr(0, colon));
+    s.sweep_hi = parse_beta(f.sweep_text.substr(colon + 1));
+  }
+  for (const std::string& m : f.hide)
+    for (int k = 0; k < static_cast<int>(MarkerKind::kCount); ++k)
+      if (m == marker_name(static_cast<MarkerKind>(k)))
+        settings.set_marker_visible(static_cast<MarkerKind>(k), false);
+  // The one source-options path (app/common): the worker opens every later source (a drop,
+  // the Open button) with these same options.
+  f.source_args.seed = f.seed;
+  f.source_args.synthetic_frames = scripted ? s.frames : -1;
+  o.source_options = common::to_source_options(f.source_args);
+}
+
+}  // namespace
+
+std::optional<int> parse_options(int argc, char** argv, ViewerOptions& out) {
+  CLI::App app{"peakscope: watch soft-argmax decode keypoint heatmaps, live"};
+  RawFlags f;
+  add_flags(app, f, out);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // CLI11 prints the usage message; every usage error (a bad number included) exits 2, as
+    // peakscope-cli does.
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+  const bool scripted = app.count("--frames") > 0;
+  out.settings_path = settings_path();
+  std::string warn;
+  if (!scripted) out.settings = load_settings(out.settings_path, &warn);
+  if (!warn.empty()) std::fprintf(stderr, "peakscope: %s\n", warn.c_str());
+  // Flags go through the same setters and parsers as the controls: one message each.
+  try {
+    apply_flags(app, f, scripted, out);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "peakscope: %s\nRun with --help for more information.\n", e.what());
+    return 2;
+  }
+  return std::nullopt;
+}
+
+}  // namespace peakscope::viewer

@@ -1,0 +1,33 @@
+// The viewer's command line: the CLI11 flags, their validation (through the same setters and
+// parsers as the controls, so each rejected value has one message) and their merge over the
+// saved settings, which an interactive run loads and a scripted run (--frames) ignores.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "app/viewer/scripted_run.hpp"
+#include "app/viewer/settings.hpp"
+#include "core/io/source.hpp"
+#include "core/lab/decoder.hpp"
+
+namespace peakscope::viewer {
+
+struct ViewerOptions {
+  Settings settings;                 // the saved settings (interactive) with the flags applied
+  std::string settings_path;         // where an interactive run saves them on exit
+  io::SourceOptions source_options;  // for every source opened (--transform, --model, --seed...)
+  std::vector<DecoderKind> lab_decoders;  // --decoders
+  bool gradient_view = false;             // --gradient
+  bool show_frame = false;                // --show-frame
+  int width = 1280, height = 800;         // --width, --height
+  ScriptOptions script;  // --frames, the captures, --record, --press, --mouse, --sweep-beta...
+};
+
+// Parses argv into `out` and prints a settings file's warning. Returns the exit status when
+// the program stops here: 0 after --help; 2 for a usage error (CLI11's message, or
+// "peakscope: <why>" and a hint to --help); nullopt when the viewer is to run.
+std::optional<int> parse_options(int argc, char** argv, ViewerOptions& out);
+
+}  // namespace peakscope::viewer
