@@ -76,7 +76,7 @@ struct HeatmapView {
 };
 
 // Writable twin of HeatmapView: memory a source writes a frame into (an engine's frame
-// memory, Engine::acquire_frame, or a Heatmap). Same layout rules; never frees `data`.
+// memory, a FrameSlot, or a Heatmap). Same layout rules; never frees `data`.
 struct MutableHeatmapView {
   void* data = nullptr;
   ElemType type = ElemType::kFloat32;

@@ -34,7 +34,7 @@ struct StreamedResult {
   double us = kNa;
 };
 
-// The frame already written into the staging slot by its source (Engine::acquire_frame: the
+// The frame already written into the staging slot by its source (Engine::acquire: the
 // .npy reader, the scene): DMA, decode, read back. The source's own write replaces its write
 // into a host buffer, so it is not counted; the difference to the round trip is the host
 // copy saved.

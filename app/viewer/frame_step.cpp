@@ -8,6 +8,7 @@
 #include "core/io/sheets.hpp"
 #include "core/lab/gradient.hpp"
 #include "core/lab/lab.hpp"
+#include "core/scene_frame.hpp"
 
 namespace peakscope::viewer {
 
@@ -23,12 +24,6 @@ constexpr double kCurvePeriodS = 0.25;
 // The comparison decode on the CPU engine while the GPU engine runs.
 constexpr double kComparePeriodS = 1.0;
 }  // namespace
-
-std::vector<std::vector<DecodedPoint>> FrameDecode::lab(const std::vector<DecoderKind>& kinds,
-                                                        const DecodeOptions& opt,
-                                                        const DecoderParams& params) const {
-  return decode_lab(*engine_, keypoints_, kinds, opt, params);
-}
 
 FrameStep::FrameStep() : FrameStep(Policy{}) {}
 FrameStep::FrameStep(Policy policy) : policy_(std::move(policy)) {}
@@ -52,9 +47,8 @@ DecodeResult FrameStep::decode(const io::Frame& fr, const DecodeOptions& opt) {
                         fr.scene->config().height == map.height &&
                         engine_->kind() == Backend::kGpu && policy_.scene_on_gpu;
     const auto t0 = SteadyClock::now();
-    decoded_.emplace(*engine_, r.scene_by_engine
-                                   ? engine_->decode_scene(*fr.scene, false, map.type, opt)
-                                   : engine_->decode(map, opt));
+    decoded_ = r.scene_by_engine ? engine_->decode(SceneFrame(*fr.scene, false, map.type), opt)
+                                 : engine_->decode(map, opt);
     r.scene_by_engine = r.scene_by_engine && decoded_->backend() == Backend::kGpu;
     r.ms = ms_since(t0);
     // What runs may change after a decode (auto measured both engines; the GPU fell back on
@@ -120,7 +114,7 @@ LabResults FrameStep::lab(const LabWork& w, const io::Frame& f, const std::vecto
   if (w.points && !w.kinds.empty()) {
     try {
       if (!decoded_) throw std::logic_error("the frame has no decode");
-      r.points = decoded_->lab(w.kinds, opt, w.params);
+      r.points = decode_lab(*decoded_, w.kinds, w.params);
       r.key = w.key;
     } catch (const std::exception& e) {
       r.error = e.what();
@@ -179,7 +173,7 @@ std::optional<ViewerState::Comparison> FrameStep::compare(const ViewerState& st,
   ViewerState::Comparison c;
   const auto t0 = SteadyClock::now();
   const std::vector<Keypoint> cpu =
-      cpu_.decode(st.frame()->heatmap.view(), st.settings().decode_options());
+      cpu_.decode(st.frame()->heatmap.view(), st.settings().decode_options()).keypoints();
   c.ms = ms_since(t0);
   for (std::size_t i = 0; i < cpu.size() && i < kps.size(); ++i)
     c.diff_px = std::max({c.diff_px, std::abs(cpu[i].soft_x - kps[i].soft_x),

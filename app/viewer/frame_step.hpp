@@ -25,36 +25,6 @@
 
 namespace peakscope::viewer {
 
-// The one decode of the current frame, through which the step asks everything about that
-// frame after decoding it (its softmax maps, raw values, beta grid, windows, the lab's
-// decoders). It answers through the engine's calls about its last decode, so it is valid
-// until that engine decodes again or is replaced.
-class FrameDecode {
- public:
-  FrameDecode(Engine& engine, std::vector<Keypoint> keypoints)
-      : engine_(&engine),
-        keypoints_(std::move(keypoints)),
-        backend_(engine.last_decode_backend()) {}
-  const std::vector<Keypoint>& keypoints() const { return keypoints_; }
-  // The engine that decoded the frame (a GPU engine that fell back says kCpu).
-  Backend backend() const { return backend_; }
-  SoftmaxImage softmax(int c) const { return engine_->last_softmax(c); }
-  std::uint32_t values_texture(int c) const { return engine_->last_values_texture(c); }
-  BetaGrid beta_grid(const std::vector<double>& betas, bool normalize, bool debiased) const {
-    return engine_->last_beta_grid(betas, normalize, debiased);
-  }
-  std::vector<PeakWindow> windows(int radius) const { return engine_->last_windows(radius); }
-  // decode_lab (core/lab/lab.hpp) on this decode: points[c][i] of kinds[i].
-  std::vector<std::vector<DecodedPoint>> lab(const std::vector<DecoderKind>& kinds,
-                                             const DecodeOptions& opt,
-                                             const DecoderParams& params) const;
-
- private:
-  Engine* engine_;
-  std::vector<Keypoint> keypoints_;
-  Backend backend_;
-};
-
 class FrameStep {
  public:
   // What the window's renderer allows, decided once by the Viewer.
@@ -116,9 +86,9 @@ class FrameStep {
 
   Policy policy_;
   std::unique_ptr<Engine> engine_;
-  std::string reason_;                  // set_engine's reason
-  std::optional<FrameDecode> decoded_;  // the current frame's one decode
-  CpuEngine cpu_;                       // the comparison, the sheets, the auto-tune
+  std::string reason_;                   // set_engine's reason
+  std::optional<DecodedFrame> decoded_;  // the current frame's one decode (its queries too)
+  CpuEngine cpu_;                        // the comparison, the sheets, the auto-tune
   FrameResults results_;
   double last_curve_t_ = -1e9, last_compare_t_ = -1e9;
   double curve_cost_s_ = 0;  // what the last curves took

@@ -49,7 +49,7 @@ class Viewer {
   const ViewLayout& layout() const { return layout_; }
   const ViewTextures& textures() const { return painter_.textures(); }
   // True when the engine rendered the last decoded frame itself (the synthetic scene on the
-  // GPU, Engine::decode_scene): the frame did not go from the host to the engine.
+  // GPU, core/scene_frame.hpp): the frame did not go from the host to the engine.
   bool scene_made_by_engine() const { return scene_by_engine_; }
   int map_width() const { return st_.frame() ? st_.frame()->heatmap.width() : 0; }
   int map_height() const { return st_.frame() ? st_.frame()->heatmap.height() : 0; }
