@@ -228,11 +228,10 @@ Keypoint CpuEngine::softmax_map(const HeatmapView& map, int c, const DecodeOptio
 // its options and keypoints; the queries read the frame again.
 class CpuEngine::Frame : public FrameQueries {
  public:
-  Frame(CpuEngine& e, const HeatmapView& map, const DecodeOptions& opt,
-        const std::vector<Keypoint>& kps)
-      : e_(e), map_(map), opt_(opt), kps_(kps) {}
+  Frame(CpuEngine& e, const HeatmapView& map, const DecodeOptions& opt)
+      : e_(e), map_(map), opt_(opt) {}
 
-  SoftmaxImage softmax(int c) override {
+  SoftmaxImage softmax(int c, const Keypoint&) override {
     buf_.resize(map_.pixels());
     SoftmaxImage img;
     img.keypoint = e_.softmax_map(map_, c, opt_, buf_.data());
@@ -242,10 +241,10 @@ class CpuEngine::Frame : public FrameQueries {
     return img;
   }
   std::uint32_t values_texture(int) override { return 0; }
-  std::vector<PeakWindow> windows(int radius) override {
-    std::vector<PeakWindow> out(kps_.size());
-    for (std::size_t c = 0; c < kps_.size(); ++c) {
-      const Keypoint& k = kps_[c];
+  std::vector<PeakWindow> windows(int radius, const std::vector<Keypoint>& kps) override {
+    std::vector<PeakWindow> out(kps.size());
+    for (std::size_t c = 0; c < kps.size(); ++c) {
+      const Keypoint& k = kps[c];
       if (!k.valid) {
         out[c].radius = radius;
         out[c].map_width = map_.width;
@@ -266,7 +265,6 @@ class CpuEngine::Frame : public FrameQueries {
   CpuEngine& e_;
   HeatmapView map_;
   DecodeOptions opt_;
-  std::vector<Keypoint> kps_;
   std::vector<float> buf_;  // the last softmax map (valid until the next query)
 };
 
@@ -288,7 +286,7 @@ DecodedFrame CpuEngine::decode(FrameSlot slot, const DecodeOptions& opt) {
   info.shape = FrameShape::of(map);
   info.options = opt;
   info.backend = Backend::kCpu;
-  auto q = std::make_shared<Frame>(*this, map, opt, info.keypoints);
+  auto q = std::make_shared<Frame>(*this, map, opt);
   return DecodedFrame(std::move(info), std::move(q), generation_.guard());
 }
 

@@ -38,7 +38,7 @@ SoftmaxImage DecodedFrame::softmax(int c) const {
   FrameQueries& q = checked("softmax");
   if (c < 0 || c >= info_.shape.channels)
     throw std::out_of_range("softmax: channel " + std::to_string(c) + " out of range");
-  return q.softmax(c);
+  return q.softmax(c, info_.keypoints[static_cast<std::size_t>(c)]);
 }
 
 std::uint32_t DecodedFrame::values_texture(int c) const {
@@ -52,7 +52,7 @@ std::vector<PeakWindow> DecodedFrame::windows(int radius) const {
   FrameQueries& q = checked("windows");
   if (radius < 0 || radius > 64)
     throw std::invalid_argument("windows: radius " + std::to_string(radius) + " outside [0, 64]");
-  return q.windows(radius);
+  return q.windows(radius, info_.keypoints);
 }
 
 double DecodedFrame::blurred_max(int c, int kernel) const {

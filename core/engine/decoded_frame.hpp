@@ -63,14 +63,15 @@ class FrameGeneration {
   std::shared_ptr<std::uint64_t> count_ = std::make_shared<std::uint64_t>(0);
 };
 
-// The queries of one decoded frame, implemented by each engine (core/cpu/cpu_frame.cpp,
-// core/gpu/gl_frame.cpp). DecodedFrame checks its guards before every call.
+// The queries of one decoded frame, implemented by each engine (core/cpu/cpu_engine.cpp,
+// core/gpu/gl_frames.cpp, and the fallback engine's wrapper). DecodedFrame checks its guards
+// and arguments before every call and passes the frame's keypoints where they are needed.
 class FrameQueries {
  public:
   virtual ~FrameQueries() = default;
-  virtual SoftmaxImage softmax(int c) = 0;
+  virtual SoftmaxImage softmax(int c, const Keypoint& kp) = 0;
   virtual std::uint32_t values_texture(int c) = 0;
-  virtual std::vector<PeakWindow> windows(int radius) = 0;
+  virtual std::vector<PeakWindow> windows(int radius, const std::vector<Keypoint>& kps) = 0;
   virtual double blurred_max(int c, int kernel) = 0;
   virtual BetaGrid beta_grid(const std::vector<double>& betas, bool normalize, bool debiased) = 0;
 };

@@ -89,15 +89,14 @@ class FallbackEngine::Frame : public FrameQueries {
     }
   }
 
-
-  SoftmaxImage softmax(int c) override {
-    return run("softmax", [&] { return gl_->softmax(c); });
+  SoftmaxImage softmax(int c, const Keypoint& kp) override {
+    return run("softmax", [&] { return gl_->softmax(c, kp); });
   }
   std::uint32_t values_texture(int c) override {
     return run("values_texture", [&] { return gl_->values_texture(c); });
   }
-  std::vector<PeakWindow> windows(int radius) override {
-    return run("windows", [&] { return gl_->windows(radius); });
+  std::vector<PeakWindow> windows(int radius, const std::vector<Keypoint>& kps) override {
+    return run("windows", [&] { return gl_->windows(radius, kps); });
   }
   double blurred_max(int c, int kernel) override {
     return run("blurred_max", [&] { return gl_->blurred_max(c, kernel); });

@@ -23,18 +23,20 @@ using namespace detail;
 // The queries of the frame of the last submit.
 class GlEngine::Frame : public FrameQueries {
  public:
-  Frame(GlEngine& e, std::vector<Keypoint> kps) : e_(e), kps_(std::move(kps)) {}
+  explicit Frame(GlEngine& e) : e_(e) {}
 
-  SoftmaxImage softmax(int c) override {
+  SoftmaxImage softmax(int c, const Keypoint& kp) override {
     SoftmaxImage img;
     img.gl_texture = e_.softmax_texture(c);
     img.width = e_.slots_[e_.last_].width;
     img.height = e_.slots_[e_.last_].height;
-    img.keypoint = kps_[c];
+    img.keypoint = kp;
     return img;
   }
   std::uint32_t values_texture(int c) override { return e_.values_texture(c); }
-  std::vector<PeakWindow> windows(int radius) override { return e_.lab_windows(radius); }
+  std::vector<PeakWindow> windows(int radius, const std::vector<Keypoint>&) override {
+    return e_.lab_windows(radius);
+  }
   double blurred_max(int c, int kernel) override { return e_.lab_blurred_max(c, kernel); }
   BetaGrid beta_grid(const std::vector<double>& betas, bool normalize, bool debiased) override {
     return e_.lab_beta_grid(betas, normalize, debiased);
@@ -42,7 +44,6 @@ class GlEngine::Frame : public FrameQueries {
 
  private:
   GlEngine& e_;
-  std::vector<Keypoint> kps_;
 };
 
 FrameSlot GlEngine::acquire(const FrameShape& shape) {
@@ -86,8 +87,8 @@ DecodedFrame GlEngine::frame_of(GpuFrame f, const DecodeOptions& opt, bool made_
   info.backend = Backend::kGpu;
   info.made_by_engine = made_here;
   info.gpu_ms = f.gpu_ms;
-  info.keypoints = f.keypoints;
-  auto q = std::make_shared<Frame>(*this, std::move(f.keypoints));
+  info.keypoints = std::move(f.keypoints);
+  auto q = std::make_shared<Frame>(*this);
   return DecodedFrame(std::move(info), std::move(q), generation_.guard());
 }
 
