@@ -1,4 +1,4 @@
-// The decoding lab's beta grid (GlEngine::last_beta_grid): the last frame decoded at J betas
+// The decoding lab's beta grid (DecodedFrame::beta_grid on the GPU engine): the last frame decoded at J betas
 // in one submission. The channel max M and its index come from the decode's results on the
 // GPU, so every weight is taken against the final max and the states need no rescaling.
 //

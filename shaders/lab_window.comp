@@ -1,4 +1,4 @@
-// The decoding lab's window read (GlEngine::last_windows): workgroup c copies the
+// The decoding lab's window read (DecodedFrame::windows on the GPU engine): workgroup c copies the
 // (2r+1) x (2r+1) window around channel c's argmax, taken from the decode's results on the
 // GPU, into a small buffer: win[c] = the argmax index (0xffffffff: no valid pixel, no values
 // written), then win[K + c (2r+1)^2 + i] = the bits of the float value (row-major,

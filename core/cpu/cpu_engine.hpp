@@ -3,7 +3,7 @@
 // created once. Within 1e-3 px and 1e-6 relative peak probability of core/reference for every
 // input the API accepts: any finite values (denormals to +-3.4e38), every beta in
 // [kBetaMin, kBetaMax], maps up to 8192 x 8192 and rows up to 2^24 pixels
-// (tests/unit/accuracy_test.cpp, differential_test.cpp, tests/fuzz/decode_fuzz.cpp).
+// (tests/unit/accuracy_test.cpp, tests/gl/engine_contract_test.cpp, tests/fuzz/decode_fuzz.cpp).
 //
 // Two passes, the second one mostly skipped: pass 1 takes the max of each cell (a group of
 // rows by a segment of columns); pass 2 computes exp(beta (x - m)) only in the cells that can

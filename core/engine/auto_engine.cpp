@@ -47,7 +47,8 @@ DecodedFrame AutoEngine::measure(const HeatmapView& map, const DecodeOptions& op
   // Both engines decoded this frame; the chosen one's frame answers the queries.
   DecodedFrame f = use_gpu_ ? std::move(on_gpu) : std::move(on_cpu);
   if (!use_gpu_) f.set_backend(Backend::kCpu, fallback_reason());
-  return f.guard_with(generation_.guard()), f;
+  f.guard_with(generation_.guard());
+  return f;
 }
 
 DecodedFrame AutoEngine::chosen_frame(DecodedFrame f) {
@@ -83,6 +84,7 @@ DecodedFrame AutoEngine::decode(const HeatmapView& frame, const DecodeOptions& o
   frame.validate();
   opt.validate();
   generation_.advance();
+  ++ticket_;  // a slot handed out earlier is overtaken
   if (!measured_ || !(FrameShape::of(frame) == shape_)) return measure(frame, opt);
   return chosen_frame(chosen().decode(frame, opt));
 }
@@ -91,6 +93,7 @@ DecodedFrame AutoEngine::decode(const FrameWriter& source, const DecodeOptions& 
   opt.validate();
   if (!gpu_->makes_itself(source)) return Engine::decode(source, opt);  // acquire, write, decode
   generation_.advance();
+  ++ticket_;
   DecodedFrame f = gpu_->decode(source, opt);
   if (f.backend() == Backend::kGpu) {
     use_gpu_ = true;

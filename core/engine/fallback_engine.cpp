@@ -155,6 +155,8 @@ DecodedFrame FallbackEngine::decode(FrameSlot slot, const DecodeOptions& opt) {
 }
 
 DecodedFrame FallbackEngine::decode(const HeatmapView& frame, const DecodeOptions& opt) {
+  frame.validate();
+  opt.validate();
   generation_.advance();
   if (gl_) {
     try {
@@ -167,6 +169,8 @@ DecodedFrame FallbackEngine::decode(const HeatmapView& frame, const DecodeOption
 }
 
 DecodedFrame FallbackEngine::decode(const FrameWriter& source, const DecodeOptions& opt) {
+  opt.validate();
+  source.shape().validate();
   generation_.advance();
   if (gl_) {
     try {

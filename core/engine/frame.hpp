@@ -35,6 +35,7 @@ class FrameSlot {
   FrameSlot() = default;
   FrameSlot(FrameSlot&& o) noexcept { *this = std::move(o); }
   FrameSlot& operator=(FrameSlot&& o) noexcept {
+    if (this == &o) return *this;
     view_ = o.view_;
     read_ = o.read_;
     owner_ = o.owner_;
@@ -50,7 +51,8 @@ class FrameSlot {
   // The frame as the engine will read it.
   const HeatmapView& frame() const { return read_; }
   FrameShape shape() const { return FrameShape::of(read_); }
-  // The engine that handed the slot out (null once decoded or moved from).
+  // The engine whose memory the slot is (null once decoded or moved from): the engine that
+  // handed it out, or for an engine that wraps others (fallback, auto) the inner one.
   const Engine* owner() const { return owner_; }
 
   // For engines: a slot over memory the engine owns (written by the source), or over a host

@@ -29,8 +29,8 @@ struct EngineChoice {
 
 // Picks and creates the engine. Never throws for an unavailable GPU; with quiet = false the
 // reason is printed once to stderr ("peakscope: ..."). A GPU engine returned here falls back
-// to the CPU by itself if the GPU fails later (Engine::fallback_reason says why, and
-// Engine::last_decode_backend which engine decoded the last frame).
+// to the CPU by itself if the GPU fails later (Engine::fallback_reason says why, and each
+// DecodedFrame's backend() which engine decoded it).
 EngineChoice select_engine(Backend want, ContextMode mode, bool quiet);
 
 }  // namespace peakscope

@@ -380,7 +380,7 @@ GpuFrame GlEngine::decode_resident(const DecodeOptions& opt) {
   check_context("GPU decode");
   if (last_ < 0) throw std::logic_error("decode_resident before any submit");
   while (!in_flight_.empty()) poll(true);  // the slot's earlier results are the caller's
-  ++ticket_;  // a slot acquired and not yet decoded is overtaken
+  ++ticket_;                               // a slot acquired and not yet decoded is overtaken
   acquired_ = -1;
   Slot& s = slots_[last_];
   next_ = last_;  // reuse the same slot (its data stays)

@@ -50,7 +50,6 @@ struct GpuFrame {
   double gpu_ms = -1;  // the decode dispatches' time from GL timer queries (-1: unavailable)
 };
 
-
 class GlEngine : public Engine {
  public:
   // Compiles the shaders on the current context. Throws GlError naming the cause: no

@@ -117,6 +117,7 @@ bool GlEngine::makes_itself(const FrameWriter& source) const {
 DecodedFrame GlEngine::decode(const FrameWriter& source, const DecodeOptions& opt) {
   const auto* scene = dynamic_cast<const SceneFrame*>(&source);
   if (!scene) return Engine::decode(source, opt);
+  opt.validate();
   generation_.advance();
   ++ticket_;  // a slot handed out earlier is overtaken
   acquired_ = -1;

@@ -114,8 +114,7 @@ std::vector<PeakWindow> GlEngine::lab_windows(int radius) {
   check_context("GPU windows");
   if (last_ < 0) throw std::logic_error("windows before any decode");
   if (radius < 0 || radius > 64)
-    throw std::invalid_argument("last_windows: radius " + std::to_string(radius) +
-                                " outside [0, 64]");
+    throw std::invalid_argument("windows: radius " + std::to_string(radius) + " outside [0, 64]");
   const Slot& s = slots_[last_];
   Lab& L = lab();
   const bool u8 = s.type == ElemType::kUInt8;
@@ -167,9 +166,9 @@ double GlEngine::lab_blurred_max(int c, int kernel) {
   if (last_ < 0) throw std::logic_error("blurred_max before any decode");
   const Slot& s = slots_[last_];
   if (c < 0 || c >= s.channels)
-    throw std::out_of_range("last_blurred_max: channel " + std::to_string(c) + " out of range");
+    throw std::out_of_range("blurred_max: channel " + std::to_string(c) + " out of range");
   if (kernel < 1 || kernel > 101 || kernel % 2 == 0)
-    throw std::invalid_argument("last_blurred_max: kernel " + std::to_string(kernel) +
+    throw std::invalid_argument("blurred_max: kernel " + std::to_string(kernel) +
                                 " is not an odd number in [1, 101]");
   Lab& L = lab();
   const bool u8 = s.type == ElemType::kUInt8;
@@ -179,7 +178,7 @@ double GlEngine::lab_blurred_max(int c, int kernel) {
   // storage-block limit: one band unless the frame is large.
   const std::size_t tmp_rows_max = static_cast<std::size_t>(max_ssbo_bytes_) / (W * sizeof(double));
   if (tmp_rows_max < 2 * kr + 1)
-    throw std::length_error("last_blurred_max: a " + std::to_string(W) +
+    throw std::length_error("blurred_max: a " + std::to_string(W) +
                             "-pixel-wide row band exceeds the GPU's storage block limit");
   const std::size_t band = std::min(H, tmp_rows_max - 2 * kr);
   const std::size_t bands = (H + band - 1) / band;

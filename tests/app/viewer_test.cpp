@@ -176,7 +176,7 @@ TEST(ViewerAppTest, GpuBackendMarkersWhereTheEngineSays) {
   EXPECT_LT(r.report["comparison"]["diff_px"].get<double>(), 1e-3);
 }
 
-// The synthetic scene rendered by the GPU engine itself (decode_scene; on hardware GL by
+// The synthetic scene rendered by the GPU engine itself (a SceneFrame; on hardware GL by
 // default, forced here on llvmpipe): the markers where the double reference puts them (1e-3
 // px) and the sampled CPU decode of the worker's host copy agrees.
 TEST(ViewerAppTest, GpuMadeSceneMarkersEqualTheCpuDecode) {

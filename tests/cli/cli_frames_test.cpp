@@ -1,5 +1,5 @@
 // peakscope-cli decode with frames written straight into the engine's frame memory
-// (Engine::acquire_frame): the JSON is byte for byte the one of the host-frame path
+// (Engine::acquire): the JSON is byte for byte the one of the host-frame path
 // (PEAKSCOPE_HOST_FRAMES=1), on the CPU engine and on the GPU (in place and staged by DMA).
 #include <gtest/gtest.h>
 

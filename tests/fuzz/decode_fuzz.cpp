@@ -3,8 +3,9 @@
 // float32, beta over the whole accepted range, normalise; tests/support/differential.hpp);
 // the CPU engine (one thread, and two on larger maps) must agree with core/reference within
 // 1e-3 px and 1e-6 relative peak probability, argmax exact. A disagreement prints the case
-// and aborts, so libFuzzer saves the input; replay it with `decode_fuzz FILE` or as a seed of
-// tests/unit/differential_test.cpp. scripts/test runs it for a bounded time.
+// and aborts, so libFuzzer saves the input; replay it with `decode_fuzz FILE`. Every engine
+// is held to the same space of cases by tests/gl/engine_contract_test.cpp (DifferentialCases).
+// scripts/test runs it for a bounded time.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -18,7 +19,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   static peakscope::CpuEngine one(1), two(2);
   const peakscope::testing::DiffCase c = peakscope::testing::draw_case(data, size, 1 << 16);
   peakscope::CpuEngine& engine = c.view.pixels() * c.view.channels >= (1 << 15) ? two : one;
-  const std::vector<peakscope::Keypoint> got = engine.decode(c.view, c.opt);
+  const std::vector<peakscope::Keypoint> got = engine.decode(c.view, c.opt).keypoints();
   for (int k = 0; k < c.view.channels; ++k) {
     const std::string d = peakscope::testing::keypoint_mismatch(
         got[k], peakscope::reference::decode(c.view, k, c.opt));

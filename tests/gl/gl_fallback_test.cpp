@@ -16,7 +16,9 @@ TEST(FallbackGLTest, FallsBackWithReasonAndStillDecodes) {
   EngineChoice d = select_engine(Backend::kAuto, ContextMode::kOwnHeadless, true);
   EXPECT_EQ(d.engine->kind(), Backend::kCpu);
   EXPECT_NE(d.reason.find(expect), std::string::npos) << d.reason;
-  const auto k = d.engine->decode(HeatmapView::dense(kToyArray, 4, 4), {10.0, false});
+  const DecodedFrame f = d.engine->decode(HeatmapView::dense(kToyArray, 4, 4), {10.0, false});
+  EXPECT_EQ(f.backend(), Backend::kCpu);
+  const std::vector<Keypoint>& k = f.keypoints();
   EXPECT_EQ(k[0].argmax_x, 3);
   EXPECT_NEAR(k[0].soft_x, 3.0, 1e-9);
 }

@@ -35,11 +35,11 @@ TEST(GlLimitsGLTest, BetaGridOf25BetasOnA4096x1024Frame) {
     const ElemType t = ElemType::kFloat32;
     const Heatmap m = testing::multi_peak_map(4096, 1024, t, 11);
     const DecodeOptions opt{100, true};
-    gl.decode(m.view(), opt);
-    cpu.decode(m.view(), opt);
+    const DecodedFrame gf = gl.decode(m.view(), opt);
+    ASSERT_EQ(gf.backend(), Backend::kGpu);
     const std::vector<double> betas = log_betas(25, 0.1, 1e5);
-    const BetaGrid g = gl.last_beta_grid(betas, true, true);
-    const BetaGrid c = cpu.last_beta_grid(betas, true, true);
+    const BetaGrid g = gf.beta_grid(betas, true, true);
+    const BetaGrid c = cpu.beta_grid(m.view(), betas, true, true);
     ASSERT_EQ(g.keypoints.size(), betas.size());
     ASSERT_EQ(g.debiased.size(), betas.size());
     for (std::size_t j = 0; j < betas.size(); ++j) {
@@ -58,8 +58,8 @@ TEST(GlLimitsGLTest, DecodeOfFive2048Channels) {
   const Heatmap m = testing::random_map(2048, 2048, 5, ElemType::kFloat32, 5);
   for (double beta : {1e-3, 1.0, 1e3}) {
     const DecodeOptions opt{beta, false};
-    const std::vector<Keypoint> g = gl.decode(m.view(), opt);
-    const std::vector<Keypoint> c = cpu.decode(m.view(), opt);
+    const std::vector<Keypoint> g = gl.decode(m.view(), opt).keypoints();
+    const std::vector<Keypoint> c = cpu.decode(m.view(), opt).keypoints();
     for (int k = 0; k < m.channels(); ++k)
       testing::expect_keypoint_near(g[k], c[k], {}, "channel " + std::to_string(k));
   }
@@ -71,13 +71,13 @@ TEST(GlLimitsGLTest, WindowsAndBlurredMaxOnALargeFrame) {
   CpuEngine cpu;
   const Heatmap m = testing::multi_peak_map(2048, 1024, ElemType::kFloat32, 3);
   const DecodeOptions opt{100, true};
-  gl.decode(m.view(), opt);
-  cpu.decode(m.view(), opt);
+  const DecodedFrame gf = gl.decode(m.view(), opt);
+  const DecodedFrame cf = cpu.decode(m.view(), opt);
   for (int kernel : {101}) {
     const double want = blurred_max(m.view(), 0, kernel);
-    EXPECT_NEAR(gl.last_blurred_max(0, kernel), want, 1e-6 * std::abs(want)) << "kernel " << kernel;
+    EXPECT_NEAR(gf.blurred_max(0, kernel), want, 1e-6 * std::abs(want)) << "kernel " << kernel;
   }
-  const std::vector<PeakWindow> g = gl.last_windows(64), c = cpu.last_windows(64);
+  const std::vector<PeakWindow> g = gf.windows(64), c = cf.windows(64);
   ASSERT_EQ(g.size(), c.size());
   EXPECT_EQ(g[0].cx, c[0].cx);
   EXPECT_EQ(g[0].cy, c[0].cy);
@@ -100,9 +100,9 @@ TEST(GlLimitsGLTest, BlurredMaxOfAFrameWhoseScratchExceedsTheLimit) {
       m.u8()[static_cast<std::size_t>(y) * w + x] = static_cast<std::uint8_t>(
           255 * std::exp(-((x - 4000.3) * (x - 4000.3) + (y - h + 3.2) * (y - h + 3.2)) /
                          (2 * 40.0 * 40.0)));
-  gl.decode(m.view(), {100, true});
+  const DecodedFrame f = gl.decode(m.view(), {100, true});
   const double want = blurred_max(m.view(), 0, 3);
-  EXPECT_NEAR(gl.last_blurred_max(0, 3), want, 1e-6 * want);
+  EXPECT_NEAR(f.blurred_max(0, 3), want, 1e-6 * want);
   EXPECT_EQ(gl.kind(), Backend::kGpu);
 }
 

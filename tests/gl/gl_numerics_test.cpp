@@ -21,7 +21,9 @@ const testing::Tolerance kTight{1e-3, 1e-6, 1e-12};
 
 void expect_engine_matches(gpu::GlEngine& e, const HeatmapView& v, const DecodeOptions& o,
                            const std::string& what) {
-  const std::vector<Keypoint> got = e.decode(v, o);
+  const DecodedFrame f = e.decode(v, o);
+  EXPECT_EQ(f.backend(), Backend::kGpu);
+  const std::vector<Keypoint>& got = f.keypoints();
   ASSERT_EQ(got.size(), static_cast<std::size_t>(v.channels));
   for (int c = 0; c < v.channels; ++c)
     testing::expect_keypoint_near(got[c], reference::decode(v, c, o), kTight,

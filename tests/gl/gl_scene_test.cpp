@@ -1,7 +1,7 @@
-// Frames that never cross from a host buffer: the GPU-made synthetic scene against the CPU
-// scene (1e-5 relative; uint8 equal but where the CPU's value * 255 sits within 1e-4 of a
-// rounding tie), frames written straight into a staging slot, and decoding the frame
-// resident on the GPU again with new options.
+// Frames that never cross from a host buffer: the GPU-made synthetic scene (SceneFrame) against
+// the CPU scene (1e-5 relative; uint8 equal but where the CPU's value * 255 sits within 1e-4
+// of a rounding tie), frames written straight into an acquired staging slot and streamed, and
+// decoding the frame resident on the GPU again with new options.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -11,6 +11,7 @@
 #include "core/gpu/gl_engine.hpp"
 #include "core/reference.hpp"
 #include "core/scene.hpp"
+#include "core/scene_frame.hpp"
 #include "gl_test_context.hpp"
 #include "tests/support/compare.hpp"
 #include "tests/support/maps.hpp"
@@ -79,41 +80,45 @@ TEST(GlSceneGLTest, GpuSceneMatchesCpuScene) {
                                    elem_name(t) + " frame " + std::to_string(frame);
           const Heatmap cpu = per_subject ? scene.render_per_subject(t) : scene.render(t);
           const DecodeOptions opt{50.0, t == ElemType::kUInt8};
-          e.submit_scene(scene, per_subject, t, opt);
-          auto f = e.poll(true);
-          ASSERT_TRUE(f.has_value());
+          const DecodedFrame f = e.decode(SceneFrame(scene, per_subject, t), opt);
+          EXPECT_TRUE(f.made_by_engine());
+          EXPECT_EQ(f.backend(), Backend::kGpu);
           std::vector<std::uint8_t> g = e.read_frame();
           if (t == ElemType::kUInt8) g = ties_masked(cpu, scene, per_subject, g);
           expect_same_frame(cpu, g, what);
           // And its decode is the decode of the CPU's frame.
           for (int c = 0; c < cpu.channels(); ++c) {
             const Keypoint want = reference::decode(cpu.view(), c, opt);
-            EXPECT_NEAR(f->keypoints[c].soft_x, want.soft_x, 1e-3) << what << " c " << c;
-            EXPECT_NEAR(f->keypoints[c].soft_y, want.soft_y, 1e-3) << what << " c " << c;
+            EXPECT_NEAR(f.keypoints()[c].soft_x, want.soft_x, 1e-3) << what << " c " << c;
+            EXPECT_NEAR(f.keypoints()[c].soft_y, want.soft_y, 1e-3) << what << " c " << c;
           }
           scene.step();
         }
       }
 }
 
-TEST(GlSceneGLTest, StagingViewTakesAFrameWrittenInPlace) {
+TEST(GlSceneGLTest, SlotTakesAFrameWrittenInPlace) {
   testing::gl_context();
   for (gpu::Placement p : {gpu::Placement::kDeviceCopy, gpu::Placement::kInPlace}) {
     gpu::GlEngine e(p);
     const Heatmap src = testing::random_map(37, 29, 3, ElemType::kFloat32, 5);
-    gpu::StagingView v = e.acquire_staging(ElemType::kFloat32, 37, 29, 3);
-    EXPECT_GE(v.plane, std::size_t{37 * 29});
+    FrameSlot slot = e.acquire({ElemType::kFloat32, 37, 29, 3});
+    EXPECT_EQ(slot.owner(), &e);
+    const MutableHeatmapView& v = slot.view();
+    EXPECT_EQ(v.row_stride, 37);
+    EXPECT_GE(v.channel_stride, std::ptrdiff_t{37 * 29});
+    EXPECT_EQ(v.channel_stride % 16, 0);  // planes padded to 16 elements
     EXPECT_EQ(reinterpret_cast<std::uintptr_t>(v.data) % 16, 0u);
     for (int c = 0; c < 3; ++c)  // a source writes straight into the slot
-      std::memcpy(static_cast<float*>(v.data) + c * v.plane, src.f32() + c * 37 * 29,
+      std::memcpy(static_cast<float*>(v.data) + c * v.channel_stride, src.f32() + c * 37 * 29,
                   37 * 29 * sizeof(float));
-    e.submit_staged({7.0, false});
+    e.submit(std::move(slot), {7.0, false});
     auto f = e.poll(true);
     ASSERT_TRUE(f.has_value());
     for (int c = 0; c < 3; ++c)
       testing::expect_keypoint_near(f->keypoints[c], reference::decode(src.view(), c, {7.0, false}),
                                     {1e-3, 1e-5, 1e-12}, "staged channel " + std::to_string(c));
-    EXPECT_THROW(e.submit_staged({7.0, false}), std::logic_error);  // one submit per acquire
+    EXPECT_THROW(e.submit(std::move(slot), {7.0, false}), std::logic_error);  // one per acquire
   }
 }
 
@@ -121,13 +126,16 @@ TEST(GlSceneGLTest, ResidentFrameDecodedAgainWithNewOptions) {
   testing::gl_context();
   gpu::GlEngine e(gpu::Placement::kDeviceCopy);
   const Heatmap m = testing::multi_peak_map(640, 480, ElemType::kUInt8, 8);
-  e.decode(m.view(), {10.0, true});
+  const DecodedFrame first = e.decode(m.view(), {10.0, true});
+  EXPECT_EQ(first.backend(), Backend::kGpu);
   for (double beta : {0.5, 10.0, 1000.0})
     for (bool norm : {true, false}) {
       const gpu::GpuFrame f = e.decode_resident({beta, norm});
       testing::expect_keypoint_near(f.keypoints[0], reference::decode(m.view(), 0, {beta, norm}),
                                     {1e-3, 1e-5, 1e-12}, "resident");
     }
+  EXPECT_FALSE(first.current());  // its decoded results were replaced
+  EXPECT_THROW(first.windows(1), std::logic_error);
 }
 
 }  // namespace

@@ -101,7 +101,7 @@ TEST(ImagesTest, TransparentPixelsAreMaskedOut) {
   EXPECT_EQ(v.at(0, 21, 30), 120.0);
   EXPECT_EQ(v.at(0, 0, 0), 40.0);
   CpuEngine engine(1);
-  const Keypoint k = engine.decode(v, {100.0, true})[0];
+  const Keypoint k = engine.decode(v, {100.0, true}).keypoints()[0];
   EXPECT_EQ(k.argmax_x, 30);
   EXPECT_EQ(k.argmax_y, 20);
   EXPECT_EQ(f->image.type(), CV_8UC3);

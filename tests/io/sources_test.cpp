@@ -51,7 +51,7 @@ TEST(SourcesTest, VideoOfAMovingDiscDecodesToItsPath) {
   CpuEngine engine(1);
   int t = 0;
   while (auto f = src->next()) {
-    const Keypoint k = engine.decode(f->heatmap.view(), {50.0, true})[0];
+    const Keypoint k = engine.decode(f->heatmap.view(), {50.0, true}).keypoints()[0];
     EXPECT_NEAR(k.soft_x, disc_at(t).x, 0.35) << "frame " << t;
     EXPECT_NEAR(k.soft_y, disc_at(t).y, 0.35) << "frame " << t;
     EXPECT_FALSE(f->image.empty());
@@ -70,7 +70,7 @@ TEST(SourcesTest, ColourAndMotionTransforms) {
   for (int t = 0; t < 5; ++t) {
     auto f = src->next();
     ASSERT_TRUE(f);
-    const Keypoint k = engine.decode(f->heatmap.view(), {30.0, true})[0];
+    const Keypoint k = engine.decode(f->heatmap.view(), {30.0, true}).keypoints()[0];
     // MJPG keeps colour at half resolution (4:2:0), so the colour centroid is coarser.
     EXPECT_NEAR(k.soft_x, disc_at(t).x, 1.0) << t;
     EXPECT_NEAR(k.soft_y, disc_at(t).y, 1.0) << t;
@@ -80,7 +80,7 @@ TEST(SourcesTest, ColourAndMotionTransforms) {
   mot->next();  // the first frame has no motion
   auto f = mot->next();
   ASSERT_TRUE(f);
-  const Keypoint k = engine.decode(f->heatmap.view(), {1.0, true})[0];
+  const Keypoint k = engine.decode(f->heatmap.view(), {1.0, true}).keypoints()[0];
   // Motion energy sits on the disc's leading and trailing edges, between frames 0 and 1:
   // the strongest change is within a radius (4 px) plus half the step of their midpoint.
   const cv::Point2d mid = (disc_at(0) + disc_at(1)) * 0.5;
@@ -103,7 +103,7 @@ TEST(SourcesTest, TemplateTransformFindsThePatch) {
   auto f = src->next();
   ASSERT_TRUE(f);
   CpuEngine engine(1);
-  const Keypoint k = engine.decode(f->heatmap.view(), {1000.0, false})[0];
+  const Keypoint k = engine.decode(f->heatmap.view(), {1000.0, false}).keypoints()[0];
   EXPECT_NEAR(k.argmax_x, 54, 1.0);
   EXPECT_NEAR(k.argmax_y, 24, 1.0);
   o.capture.template_path = tmp("no_such_patch.png");
@@ -131,7 +131,7 @@ TEST(SourcesTest, TinyOnnxModelDecodesToItsPeaks) {
   EXPECT_DOUBLE_EQ(f->image_scale_x, 2.0);
   EXPECT_DOUBLE_EQ(f->image_scale_y, 1.5);
   CpuEngine engine(1);
-  const std::vector<Keypoint> k = engine.decode(f->heatmap.view(), {200.0, true});
+  const std::vector<Keypoint> k = engine.decode(f->heatmap.view(), {200.0, true}).keypoints();
   const cv::Point want[3] = {red, green, blue};
   for (int c = 0; c < 3; ++c) {
     const double fx = (k[c].soft_x + 0.5) * f->image_scale_x - 0.5,
@@ -195,7 +195,7 @@ TEST(SourcesTest, ImageFolderInOrder) {
   for (int i = 0; i < 3; ++i) {
     auto f = src->next();
     ASSERT_TRUE(f);
-    EXPECT_EQ(engine.decode(f->heatmap.view(), {1.0, false})[0].argmax_x, 3 + 10 * i);
+    EXPECT_EQ(engine.decode(f->heatmap.view(), {1.0, false}).keypoints()[0].argmax_x, 3 + 10 * i);
   }
   auto glob = open_source((dir / "f*.png").string());
   EXPECT_EQ(glob->frame_count(), 3);

@@ -1,9 +1,9 @@
 // Differential cases: a map, a view over it (sizes, strides, channels, element type) and
 // options, drawn from a few bytes of parameters plus a seed; and the comparison of an engine's
 // keypoints with core/reference's under the project's tolerance (1e-3 px, peak probability
-// 1e-6 relative, argmax exact). Shared by the randomized unit test
-// (tests/unit/differential_test.cpp) and the libFuzzer target (tests/fuzz/decode_fuzz.cpp), so a
-// fuzzer finding replays as a unit test with the same bytes.
+// 1e-6 relative, argmax exact). Shared by the engine contract suite, which draws cases from
+// fixed seeds for every engine (tests/gl/engine_contract_test.cpp), and the libFuzzer target
+// (tests/fuzz/decode_fuzz.cpp), so a fuzzer finding's bytes draw the same case in both.
 #pragma once
 
 #include <algorithm>

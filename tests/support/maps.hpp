@@ -2,7 +2,9 @@
 #pragma once
 
 #include <cmath>
+#include <cstring>
 #include <random>
+#include <vector>
 
 #include "core/heatmap.hpp"
 #include "core/scene.hpp"
@@ -46,6 +48,16 @@ inline Heatmap multi_peak_map(int w, int h, ElemType t, unsigned seed) {
   cfg.fwhm = std::max(2.0, std::min(w, h) / 8.0);
   cfg.seed = seed;
   return Scene(cfg).render(t);
+}
+
+// The planes (one channel each, same size and type) as channels of one frame.
+inline Heatmap with_channels(const std::vector<Heatmap>& planes) {
+  const Heatmap& f = planes.front();
+  Heatmap out(f.width(), f.height(), static_cast<int>(planes.size()), f.type());
+  const std::size_t n = static_cast<std::size_t>(f.width()) * f.height() * elem_size(f.type());
+  for (std::size_t c = 0; c < planes.size(); ++c)
+    std::memcpy(out.u8() + c * n, static_cast<const std::uint8_t*>(planes[c].view().data), n);
+  return out;
 }
 
 }  // namespace peakscope::testing

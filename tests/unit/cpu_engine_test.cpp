@@ -1,10 +1,11 @@
-// The CPU engine against the double reference (the oracle): every size class, element type,
-// beta from 1e-3 to 1e4, normalisation on and off, strided views and stacks.
+// The CPU engine's own matters: its thread pool on large maps, results independent of the
+// thread count, its direct calls. What every engine owes (sizes, strides, stacks, betas,
+// softmax maps against the double reference) is tests/gl/engine_contract_test.cpp.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
-#include <tuple>
 
 #include "core/cpu/cpu_engine.hpp"
 #include "core/reference.hpp"
@@ -18,7 +19,7 @@ constexpr double kTolPx = 1e-4;
 
 void expect_matches_reference(const HeatmapView& v, const DecodeOptions& o, CpuEngine& engine,
                               const std::string& what) {
-  const std::vector<Keypoint> got = engine.decode(v, o);
+  const std::vector<Keypoint> got = engine.decode(v, o).keypoints();
   for (int c = 0; c < v.channels; ++c) {
     const Keypoint want = reference::decode(v, c, o);
     testing::expect_keypoint_near(got[c], want, {kTolPx, 1e-5, 1e-12},
@@ -27,32 +28,26 @@ void expect_matches_reference(const HeatmapView& v, const DecodeOptions& o, CpuE
   }
 }
 
-using Case = std::tuple<int, int, ElemType>;
-class CpuEngineSizes : public ::testing::TestWithParam<Case> {};
-
-TEST_P(CpuEngineSizes, MatchesReference) {
-  const auto [w, h, t] = GetParam();
-  static CpuEngine engine;  // all hardware threads
-  const std::string name = std::to_string(w) + "x" + std::to_string(h) + " " + elem_name(t);
-  const Heatmap rnd = testing::random_map(w, h, 1, t, w * 31 + h);
-  const Heatmap gau = testing::gaussian_map(w, h, w * 0.37, h * 0.61, std::max(2.0, w / 9.0), t);
-  const Heatmap multi = testing::multi_peak_map(w, h, t, w + h);
-  for (double beta : {1e-3, 0.1, 1.0, 10.0, 100.0, 1e3, 1e4})
-    for (bool norm : {false, true}) {
-      expect_matches_reference(rnd.view(), {beta, norm}, engine, "random " + name);
-      expect_matches_reference(gau.view(), {beta, norm}, engine, "gaussian " + name);
-      expect_matches_reference(multi.view(), {beta, norm}, engine, "multi-peak " + name);
+// Tall frames, whose rows the engine splits into groups over its pool, at every beta (the
+// engine contract, tests/gl/engine_contract_test.cpp, holds every engine to fewer betas there).
+TEST(CpuEngineTest, TallFramesSplitOverThePoolAtEveryBeta) {
+  CpuEngine engine;  // all hardware threads
+  for (int w : {48, 255, 1023})
+    for (ElemType t : {ElemType::kFloat32, ElemType::kUInt8}) {
+      const int h = 767;
+      const std::string name = std::to_string(w) + "x" + std::to_string(h) + " " + elem_name(t);
+      const Heatmap rnd = testing::random_map(w, h, 1, t, w * 31 + h);
+      const Heatmap gau =
+          testing::gaussian_map(w, h, w * 0.37, h * 0.61, std::max(2.0, w / 9.0), t);
+      const Heatmap multi = testing::multi_peak_map(w, h, t, w + h);
+      for (double beta : {1e-3, 0.1, 1.0, 10.0, 100.0, 1e3, 1e4})
+        for (bool norm : {false, true}) {
+          expect_matches_reference(rnd.view(), {beta, norm}, engine, "random " + name);
+          expect_matches_reference(gau.view(), {beta, norm}, engine, "gaussian " + name);
+          expect_matches_reference(multi.view(), {beta, norm}, engine, "multi-peak " + name);
+        }
     }
 }
-
-INSTANTIATE_TEST_SUITE_P(
-    SizeClasses, CpuEngineSizes,
-    ::testing::Combine(::testing::Values(1, 7, 48, 255, 1023), ::testing::Values(1, 7, 64, 767),
-                       ::testing::Values(ElemType::kFloat32, ElemType::kUInt8)),
-    [](const ::testing::TestParamInfo<Case>& i) {
-      return std::to_string(std::get<0>(i.param)) + "x" + std::to_string(std::get<1>(i.param)) +
-             "_" + elem_name(std::get<2>(i.param));
-    });
 
 TEST(CpuEngineTest, LargeMapUsesThreadsAndMatches) {
   CpuEngine engine(2);
@@ -63,56 +58,45 @@ TEST(CpuEngineTest, LargeMapUsesThreadsAndMatches) {
   expect_matches_reference(r.view(), {1e-3, false}, engine, "2048x1024 random");
 }
 
-TEST(CpuEngineTest, StackOf17Channels) {
-  SceneConfig cfg;
-  cfg.width = 48;
-  cfg.height = 64;
-  cfg.subjects = 17;
-  cfg.fwhm = 4;
-  const Heatmap st = Scene(cfg).render_per_subject(ElemType::kFloat32);
-  CpuEngine engine;
-  for (double beta : {1e-3, 1.0, 100.0, 1e4})
-    expect_matches_reference(st.view(), {beta, false}, engine, "17x64x48");
-  const Heatmap su = Scene(cfg).render_per_subject(ElemType::kUInt8);
-  expect_matches_reference(su.view(), {100.0, true}, engine, "17x64x48 uint8");
-}
-
-TEST(CpuEngineTest, StridedViewOverALargerBuffer) {
-  const int w = 37, h = 29, stride = 50;
-  std::vector<float> buf(static_cast<std::size_t>(stride) * h * 3, -1000.0f);
-  const Heatmap src = testing::multi_peak_map(w, h, ElemType::kFloat32, 4);
-  for (int c = 0; c < 3; ++c)
-    for (int y = 0; y < h; ++y)
-      for (int x = 0; x < w; ++x) buf[(c * h + y) * stride + x] = src.f32()[y * w + x] * (c + 1);
-  HeatmapView v{
-      buf.data(), ElemType::kFloat32, w, h, 3, stride, static_cast<std::ptrdiff_t>(stride) * h};
-  CpuEngine engine(2);
-  expect_matches_reference(v, {20.0, false}, engine, "strided");
-}
-
 TEST(CpuEngineTest, DeterministicAcrossThreadCounts) {
   const Heatmap m = testing::random_map(1500, 900, 1, ElemType::kFloat32, 8);
   CpuEngine one(1), two(2);
-  const Keypoint a = one.decode(m.view(), {0.5, false})[0];
-  const Keypoint b = two.decode(m.view(), {0.5, false})[0];
+  const Keypoint a = one.decode(m.view(), {0.5, false}).keypoints()[0];
+  const Keypoint b = two.decode(m.view(), {0.5, false}).keypoints()[0];
   EXPECT_EQ(a.soft_x, b.soft_x);
   EXPECT_EQ(a.soft_y, b.soft_y);
 }
 
-TEST(CpuEngineTest, SoftmaxMapMatchesReferenceAndSumsToOne) {
+// The engine's own calls (no DecodedFrame) give what the frame's queries give: the frame is
+// answered by them.
+TEST(CpuEngineTest, DirectCallsEqualTheDecodedFramesQueries) {
   const Heatmap m = testing::multi_peak_map(97, 61, ElemType::kUInt8, 5);
-  CpuEngine engine;
-  for (double beta : {1e-3, 1.0, 100.0}) {
-    std::vector<float> p(97 * 61);
-    engine.softmax_map(m.view(), 0, {beta, true}, p.data());
-    const std::vector<double> want = reference::softmax(m.view(), 0, {beta, true});
-    double s = 0;
-    for (std::size_t i = 0; i < p.size(); ++i) {
-      s += p[i];
-      ASSERT_NEAR(p[i], want[i], 1e-6 * want[i] + 1e-9) << i;
-    }
-    EXPECT_NEAR(s, 1.0, 1e-4);
+  CpuEngine engine(2);
+  const DecodeOptions o{20.0, true};
+  const DecodedFrame f = engine.decode(m.view(), o);
+  EXPECT_EQ(f.backend(), Backend::kCpu);
+  std::vector<Keypoint> k(1);
+  engine.decode(m.view(), o, k);
+  EXPECT_EQ(k[0].soft_x, f.keypoints()[0].soft_x);
+  EXPECT_EQ(k[0].soft_y, f.keypoints()[0].soft_y);
+  EXPECT_EQ(k[0].peak_probability, f.keypoints()[0].peak_probability);
+  std::vector<float> p(m.view().pixels());
+  const Keypoint pk = engine.softmax_map(m.view(), 0, o, p.data());
+  EXPECT_EQ(pk.soft_x, k[0].soft_x);
+  const SoftmaxImage img = f.softmax(0);
+  ASSERT_NE(img.cpu, nullptr);
+  EXPECT_TRUE(std::equal(p.begin(), p.end(), img.cpu));
+  const BetaGrid a = engine.beta_grid(m.view(), {1.0, 100.0}, false, true);
+  const BetaGrid b = f.beta_grid({1.0, 100.0}, false, true);
+  ASSERT_EQ(a.keypoints.size(), 2u);
+  ASSERT_EQ(b.keypoints.size(), 2u);
+  for (std::size_t j = 0; j < 2; ++j) {
+    EXPECT_EQ(a.keypoints[j][0].soft_x, b.keypoints[j][0].soft_x);
+    EXPECT_EQ(a.debiased[j][0].x, b.debiased[j][0].x);
   }
+  std::vector<Keypoint> none;
+  EXPECT_THROW(engine.decode(m.view(), o, none), std::invalid_argument);
+  EXPECT_THROW(engine.softmax_map(m.view(), 1, o, p.data()), std::out_of_range);
 }
 
 TEST(CpuEngineTest, ReportsSimdTarget) {

@@ -54,7 +54,7 @@ void TestEngineOnThisTarget() {
   ASSERT_STREQ(CpuEngine::simd_target(), hwy::TargetName(HWY_TARGET));
   int checked = 0;
   auto check = [&](const HeatmapView& v, const DecodeOptions& o, const std::string& what) {
-    const std::vector<Keypoint> got = engine.decode(v, o);
+    const std::vector<Keypoint> got = engine.decode(v, o).keypoints();
     for (int c = 0; c < v.channels; ++c) {
       const std::string d =
           peakscope::testing::keypoint_mismatch(got[c], reference::decode(v, c, o));

@@ -37,7 +37,7 @@ Heatmap sigma_map(int w, int h, double x0, double y0, double sigma,
 DecodedPoint fast(DecoderKind k, const HeatmapView& v, int c, const DecodeOptions& opt,
                   const DecoderParams& p = {}) {
   CpuEngine eng(1);
-  const std::vector<Keypoint> kp = eng.decode(v, opt);
+  const std::vector<Keypoint> kp = eng.decode(v, opt).keypoints();
   return decode_with(k, v, c, kp[c], opt, p);
 }
 
@@ -45,7 +45,7 @@ DecodedPoint fast(DecoderKind k, const HeatmapView& v, int c, const DecodeOption
 void expect_all_match(const HeatmapView& v, const DecodeOptions& opt, const char* what,
                       const DecoderParams& p = {}) {
   CpuEngine eng(1);
-  const std::vector<Keypoint> kp = eng.decode(v, opt);
+  const std::vector<Keypoint> kp = eng.decode(v, opt).keypoints();
   for (int c = 0; c < v.channels; ++c)
     for (DecoderKind k : kAllDecoders) {
       const DecodedPoint a = decode_with(k, v, c, kp[c], opt, p);
@@ -183,7 +183,7 @@ TEST(Decoders, WindowPathMatchesReferenceOnRandomAndMultiPeakMaps) {
 TEST(Decoders, DarkAsksForTheGlobalMaximumOnlyWhenTheClampDecides) {
   const Heatmap g = sigma_map(64, 48, 30.3, 20.8, 2.0);
   CpuEngine eng(1);
-  const Keypoint kp = eng.decode(g.view(), {})[0];
+  const Keypoint kp = eng.decode(g.view(), {}).keypoints()[0];
   int calls = 0;
   auto count = [&] {
     ++calls;

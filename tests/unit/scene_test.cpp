@@ -6,6 +6,7 @@
 #include "core/cpu/cpu_engine.hpp"
 #include "core/reference.hpp"
 #include "core/scene.hpp"
+#include "core/scene_frame.hpp"
 
 namespace peakscope {
 namespace {
@@ -123,7 +124,8 @@ TEST(SceneTest, RenderIntoPaddedMemoryEqualsRender) {
     }
 }
 
-// The CPU engine's frame memory: decode_acquired decodes what was written, as decode() does.
+// The CPU engine's frame memory: the frame written into an acquired slot decodes as decode()
+// decodes it, and the scene written by the engine itself (SceneFrame) too.
 TEST(SceneTest, CpuEngineDecodesTheFrameWrittenIntoItsMemory) {
   SceneConfig cfg;
   cfg.width = 80;
@@ -133,21 +135,27 @@ TEST(SceneTest, CpuEngineDecodesTheFrameWrittenIntoItsMemory) {
   const Scene scene(cfg);
   CpuEngine e(2);
   const DecodeOptions o{30.0, true};
-  EXPECT_THROW(e.decode_acquired(o), std::logic_error);
+  EXPECT_THROW(e.decode(FrameSlot{}, o), std::logic_error);
   for (int round = 0; round < 2; ++round) {
-    scene.render_per_subject_into(e.acquire_frame(ElemType::kFloat32, 80, 60, 4));
-    const std::vector<Keypoint> got = e.decode_acquired(o);
+    FrameSlot slot = e.acquire({ElemType::kFloat32, 80, 60, 4});
+    scene.render_per_subject_into(slot.view());
+    const std::vector<Keypoint> got = e.decode(std::move(slot), o).keypoints();
     const Heatmap m = scene.render_per_subject(ElemType::kFloat32);
-    const std::vector<Keypoint> want = e.decode(m.view(), o);
-    ASSERT_EQ(got.size(), want.size());
+    const DecodedFrame want = e.decode(m.view(), o);
+    const DecodedFrame made = e.decode(SceneFrame(scene, true, ElemType::kFloat32), o);
+    EXPECT_FALSE(made.made_by_engine());
+    ASSERT_EQ(got.size(), want.keypoints().size());
+    ASSERT_EQ(made.keypoints().size(), want.keypoints().size());
     for (std::size_t c = 0; c < got.size(); ++c) {
-      EXPECT_EQ(got[c].soft_x, want[c].soft_x);
-      EXPECT_EQ(got[c].soft_y, want[c].soft_y);
-      EXPECT_EQ(got[c].argmax_x, want[c].argmax_x);
+      EXPECT_EQ(got[c].soft_x, want.keypoints()[c].soft_x);
+      EXPECT_EQ(got[c].soft_y, want.keypoints()[c].soft_y);
+      EXPECT_EQ(got[c].argmax_x, want.keypoints()[c].argmax_x);
+      EXPECT_EQ(made.keypoints()[c].soft_x, want.keypoints()[c].soft_x);
     }
-    EXPECT_THROW(e.decode_acquired(o), std::logic_error);  // one decode per acquire
+    EXPECT_THROW(e.decode(std::move(slot), o), std::logic_error);  // one decode per acquire
   }
-  EXPECT_THROW(e.decode_acquired({-1.0, true}), std::invalid_argument);
+  FrameSlot slot = e.acquire({ElemType::kFloat32, 80, 60, 4});
+  EXPECT_THROW(e.decode(std::move(slot), {-1.0, true}), std::invalid_argument);
 }
 
 TEST(SceneTest, RejectsBadConfig) {
