@@ -830,6 +830,14 @@ TEST_P(ContractTest, StaleAndForeignSlotsAreRefused) {
   const DecodedFrame host = e.decode(t.b.view(), kOpt);
   EXPECT_THROW(e.decode(std::move(overtaken), kOpt), std::logic_error);
   expect_answers_for(host, t.b, "the host frame after the refusal");
+  // The same with a shape the engine has not decoded yet (the auto engine hands out a host
+  // buffer of its own for the frame it measures on).
+  const Heatmap unseen_map = testing::gaussian_map(23, 19, 11.2, 9.1, 2.0, ElemType::kFloat32);
+  FrameSlot unseen = e.acquire(FrameShape::of(unseen_map.view()));
+  copy_heatmap(unseen_map.view(), unseen.view());
+  const DecodedFrame unseen_host = e.decode(unseen_map.view(), kOpt);
+  EXPECT_THROW(e.decode(std::move(unseen), kOpt), std::logic_error);
+  testing::expect_reference(unseen_host, unseen_map.view(), kOpt, "the unseen shape");
   // A slot decoded already, a slot of no engine, a slot of another engine.
   FrameSlot used = e.acquire(shape);
   copy_heatmap(t.a.view(), used.view());
