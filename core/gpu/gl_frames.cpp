@@ -106,8 +106,11 @@ std::uint64_t GlEngine::submit(const HeatmapView& frame, const DecodeOptions& op
 }
 
 DecodedFrame GlEngine::decode(const HeatmapView& frame, const DecodeOptions& opt) {
-  const std::uint64_t id = submit(frame, opt);
-  return frame_of(wait_for(id, "decode"), opt, false);
+  frame.validate();
+  opt.validate();
+  FrameSlot slot = acquire(FrameShape::of(frame));
+  copy_in(frame, slots_[next_]);
+  return decode(std::move(slot), opt);  // the one path: a host frame is a slot with a copy
 }
 
 bool GlEngine::makes_itself(const FrameWriter& source) const {
