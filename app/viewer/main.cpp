@@ -23,6 +23,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "app/common/flags.hpp"
 #include "app/common/source_options.hpp"
 #include "app/viewer/viewer.hpp"
 
@@ -192,18 +193,16 @@ int main(int argc, char** argv) {
   app.add_flag("--gradient", gradient_view, "open the soft-argmax gradient view");
   app.add_option("--normalize", normalize,
                  std::string("max | none (default ") + (kDefaultNormalize ? "max)" : "none)"))
-      ->check(CLI::IsMember({"max", "none"}));
-  app.add_option("--backend", backend, "auto | gpu | cpu")
-      ->check(CLI::IsMember({"auto", "gpu", "cpu"}));
+      ->check(common::parsed_by(common::parse_normalize));
+  app.add_option("--backend", backend, "auto | gpu | cpu")->check(common::parsed_by(parse_backend));
   app.add_option("--colormap", colormap, "jet | viridis | turbo | inferno | gray");
   app.add_option("--channel", channel, "channel to show, numbered from 0 (-1: all)");
   app.add_option("--all-channels", all_view, "all channels as: max | grid")
-      ->check(CLI::IsMember({"max", "grid"}));
-  app.add_option("--hide-markers", hide, "argmax, softargmax and/or ground_truth")
-      ->delimiter(',')
-      ->check(CLI::IsMember({"argmax", "softargmax", "ground_truth"}));
-  app.add_option("--press", press, "keys pressed before the first frame, e.g. L,2,F1 (scripted)")
-      ->delimiter(',');
+      ->check(common::parsed_by(viewer::parse_all_channels_view));
+  common::add_list_option(app, "--hide-markers", hide, "argmax, softargmax and/or ground_truth")
+      ->check(common::parsed_by(viewer::parse_marker));
+  common::add_list_option(app, "--press", press,
+                          "keys pressed before the first frame, e.g. L,2,F1 (scripted)");
   app.add_option("--mouse", mouse, "scripted: the pointer at window pixel X,Y (hover readouts)")
       ->delimiter(',')
       ->expected(2);
@@ -243,7 +242,7 @@ int main(int argc, char** argv) {
       throw std::invalid_argument("--record needs --frames (press V to record interactively)");
     if (app.count("--beta")) settings.set_beta(parse_beta(beta_text));
     if (!decoders_text.empty()) lab_decoders = parse_decoder_list(decoders_text);
-    if (!normalize.empty()) settings.set_normalize(normalize == "max");
+    if (!normalize.empty()) settings.set_normalize(common::parse_normalize(normalize));
     if (!backend.empty()) settings.set_backend(parse_backend(backend));
     if (!colormap.empty()) settings.set_colormap(io::parse_colormap(colormap));
     if (channel != -2) settings.set_channel(channel);
@@ -266,10 +265,7 @@ int main(int argc, char** argv) {
       sweep_lo = parse_beta(sweep_text.substr(0, colon));
       sweep_hi = parse_beta(sweep_text.substr(colon + 1));
     }
-    for (const std::string& m : hide)
-      for (int k = 0; k < static_cast<int>(viewer::MarkerKind::kCount); ++k)
-        if (m == viewer::marker_name(static_cast<viewer::MarkerKind>(k)))
-          settings.set_marker_visible(static_cast<viewer::MarkerKind>(k), false);
+    for (const std::string& m : hide) settings.set_marker_visible(viewer::parse_marker(m), false);
     // The one source-options path (app/common): the worker opens every later source (a drop,
     // the Open button) with these same options.
     source_args.seed = seed;
