@@ -34,15 +34,6 @@ std::size_t round_up(std::size_t n, std::size_t a) {
   return (n + a - 1) / a * a;
 }
 
-void check_gl(const char* where) {
-  const GLenum e = glGetError();
-  if (e != GL_NO_ERROR) {
-    char code[16];
-    std::snprintf(code, sizeof code, "0x%04x", e);
-    throw GlError(std::string("OpenGL error ") + code + " in " + where);
-  }
-}
-
 bool contains(const std::string& s, const char* what) {
   return s.find(what) != std::string::npos;
 }

@@ -28,15 +28,6 @@ constexpr GLuint kMaxGridGroups = 1024;  // workgroups per channel in pass 1
 constexpr std::size_t kGridPartBytes = std::size_t{64} << 20;  // bound on the partial states
 constexpr GLuint kMaxBlurGroups = 1024;
 
-void lab_check_gl(const char* where) {
-  const GLenum e = glGetError();
-  if (e != GL_NO_ERROR) {
-    char code[16];
-    std::snprintf(code, sizeof code, "0x%04x", e);
-    throw GlError(std::string("OpenGL error ") + code + " in " + where);
-  }
-}
-
 // A device buffer of at least `bytes` in *buf (grown, never shrunk; contents not kept).
 void ensure_buffer(GLuint* buf, std::size_t* cap, std::size_t bytes) {
   if (bytes <= *cap && *buf) return;
@@ -136,7 +127,7 @@ std::vector<PeakWindow> GlEngine::last_windows(int radius) {
   glMemoryBarrier(GL_BUFFER_UPDATE_BARRIER_BIT);
   std::vector<std::uint32_t> got(words);
   read_buffer(L.win, 0, got);
-  lab_check_gl("lab windows");
+  check_gl("lab windows");
   std::vector<PeakWindow> out(k);
   for (std::size_t c = 0; c < k; ++c) {
     PeakWindow& w = out[c];
@@ -223,7 +214,7 @@ double GlEngine::last_blurred_max(int c, int kernel) {
   }
   std::vector<double> m(bands);
   read_buffer(L.maxes, groups * sizeof(double), m);
-  lab_check_gl("lab blurred max");
+  check_gl("lab blurred max");
   return *std::max_element(m.begin(), m.end());
 }
 
@@ -299,7 +290,7 @@ BetaGrid GlEngine::last_beta_grid(const std::vector<double>& betas, bool normali
   glMemoryBarrier(GL_BUFFER_UPDATE_BARRIER_BIT);
   std::vector<double> got(K * J * 8);
   read_buffer(L.out, 0, got);
-  lab_check_gl("lab beta grid");
+  check_gl("lab beta grid");
 
   g.keypoints.assign(J, std::vector<Keypoint>(K));
   if (debiased) g.debiased.assign(J, std::vector<DecodedPoint>(K));

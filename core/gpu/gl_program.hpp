@@ -22,6 +22,9 @@ struct ShaderPart {
   const char* text;
 };
 
+// Throws GlError "OpenGL error 0x0502 in <where>" when glGetError reports an error.
+void check_gl(const char* where);
+
 // Compiles `parts` (after "#version <version>" and the `defines`, one "#define X" each) as
 // a shader of `type`. Throws GlError naming `name`, the parts, the defines and the info log.
 GLuint compile_shader(GLenum type, const std::string& name, const std::vector<ShaderPart>& parts,
