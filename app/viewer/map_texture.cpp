@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "core/gpu/shader_sources.hpp"
+#include "shaders/shader_sources.hpp"
 
 namespace peakscope::viewer {
 
@@ -27,12 +27,10 @@ bool gpu_colouring_pays() {
 }
 
 MapTexture::MapTexture(const std::string& glsl_version) {
-  const GLuint vs =
-      gpu::compile_shader(GL_VERTEX_SHADER, "heatmap_view",
-                          {{"heatmap_view.vert", shaders::heatmap_view_vert}}, {}, glsl_version);
-  const GLuint fs =
-      gpu::compile_shader(GL_FRAGMENT_SHADER, "heatmap_view",
-                          {{"heatmap_view.frag", shaders::heatmap_view_frag}}, {}, glsl_version);
+  const GLuint vs = gpu::compile_shader(GL_VERTEX_SHADER, "heatmap_view",
+                                        {shaders::heatmap_view_vert}, {}, glsl_version);
+  const GLuint fs = gpu::compile_shader(GL_FRAGMENT_SHADER, "heatmap_view",
+                                        {shaders::heatmap_view_frag}, {}, glsl_version);
   prog_ = gpu::Program(gpu::link_program("heatmap_view", {vs, fs}));
   const float quad[8] = {0, 0, 1, 0, 0, 1, 1, 1};
   glGenVertexArrays(1, &vao_);

@@ -9,17 +9,13 @@
 #include <string_view>
 #include <vector>
 
+#include "core/gpu/shader_part.hpp"
+
 namespace peakscope::gpu {
 
 // A GL failure at start-up or run time (shader compile/link, missing version, GL error).
 struct GlError : std::runtime_error {
   using std::runtime_error::runtime_error;
-};
-
-// One source part: its name (for messages) and text.
-struct ShaderPart {
-  const char* name;
-  const char* text;
 };
 
 // Throws GlError "OpenGL error 0x0502 in <where>" when glGetError reports an error.
