@@ -1,22 +1,26 @@
-// Colours a single-channel float texture through a 256-entry colour map.
-// Linear: t = (v - lo) / (hi - lo). Log: t = log(v / hi) / log(lo / hi) reversed, for the
-// softmax map whose values span many decades at high beta.
-in vec2 vUv;
+// Colours a one-channel float texture through a 256-entry colour table by the rule of
+// core/colour_scale.hpp: the entry of a value is the number of the scale's edges at or below
+// it (ColourScale::index), NaN entry 0. The edges come from ColourScale::edges(); this shader
+// only compares against them, so it colours exactly as the CPU does.
+//   uMap    the values (r32f), one texel per output pixel
+//   uEdges  ColourScale::edges() (r32f, 256 x 1; texel 0 unused)
+//   uLut    the colour table (rgb8, 256 x 1)
 out vec4 fragColor;
 uniform sampler2D uMap;
+uniform sampler2D uEdges;
 uniform sampler2D uLut;
-uniform float uLo;
-uniform float uHi;
-uniform int uLog;
+const int kColourEntries = 256;  // ColourScale::kEntries
+
+// The number of edges 1..255 at or below v: a binary search (the edges do not decrease).
+int colour_index(float v) {
+  if (isnan(v)) return 0;
+  int i = 0;
+  for (int step = kColourEntries / 2; step > 0; step /= 2)
+    if (texelFetch(uEdges, ivec2(i + step, 0), 0).r <= v) i += step;
+  return i;
+}
+
 void main() {
-  float v = texture(uMap, vUv).r;
-  float t;
-  if (uLog != 0) {
-    float floor_v = max(uLo, 1e-30);
-    t = (log(max(v, floor_v)) - log(floor_v)) / max(log(uHi) - log(floor_v), 1e-6);
-  } else {
-    t = (v - uLo) / max(uHi - uLo, 1e-30);
-  }
-  if (isnan(v)) t = 0.0;
-  fragColor = vec4(texture(uLut, vec2(clamp(t, 0.0, 1.0) * (255.0 / 256.0) + 0.5 / 256.0, 0.5)).rgb, 1.0);
+  float v = texelFetch(uMap, ivec2(gl_FragCoord.xy), 0).r;
+  fragColor = vec4(texelFetch(uLut, ivec2(colour_index(v), 0), 0).rgb, 1.0);
 }

@@ -1,6 +1,7 @@
 // The colour-mapped image (rgba8) of one map, ready for ImGui draw lists: coloured on the CPU
-// from floats, or by shaders/heatmap_view.* into an FBO from an r32f texture (the GPU
-// engine's softmax map).
+// from floats, or by shaders/heatmap_view.* (core/gpu/colour_pass.hpp) into an FBO from an
+// r32f texture (the GPU engine's maps). Both by the one colour scale of core/colour_scale.hpp:
+// the same values give the same bytes on either path.
 #pragma once
 
 #include <epoxy/gl.h>
@@ -8,7 +9,9 @@
 #include <opencv2/core.hpp>
 #include <string>
 
-#include "core/gpu/gl_program.hpp"
+#include "core/colour_scale.hpp"
+#include "core/gpu/colour_pass.hpp"
+#include "core/gpu/device_traits.hpp"
 #include "core/heatmap.hpp"
 #include "core/io/colormap.hpp"
 
@@ -25,10 +28,11 @@ class MapTexture {
   // Copies channel c of `map` as floats (uint8 read as 0..255) for colorize_cpu(); returns
   // the channel's finite min and max through lo/hi. No GL upload of the raw values.
   void stage(const HeatmapView& map, int c, float* lo, float* hi);
-  // Colours `raw` (an r32f texture of w x h, e.g. the GPU engine's softmax) into color().
+  // Colours `raw` (an r32f texture of w x h, e.g. the GPU engine's softmax) into color() on the
+  // colour scale [lo, hi], linear or log.
   void colorize(GLuint raw, int w, int h, float lo, float hi, bool log, io::Colormap cmap);
 
-  // The same colouring done on the CPU from W x H floats, uploaded as the colour image:
+  // The same colouring (the same bytes) done on the CPU from W x H floats, uploaded:
   // cheaper than a shader pass where "the GPU" is a software rasteriser and the values
   // are on the CPU anyway (the heatmap; the CPU engine's softmax).
   void colorize_cpu(const float* values, int w, int h, float lo, float hi, bool log,
@@ -42,25 +46,26 @@ class MapTexture {
 
  private:
   void ensure(int w, int h);
-  gpu::Program prog_;
-  GLuint color_ = 0, fbo_ = 0, vao_ = 0, vbo_ = 0, lut_ = 0;
+  const ColourTable& table(io::Colormap cmap);
+  gpu::ColourPass pass_;
+  GLuint color_ = 0, fbo_ = 0;
   int w_ = 0, h_ = 0;
-  io::Colormap lut_map_ = io::Colormap::kGray;
-  bool lut_valid_ = false;
   std::vector<float> staging_;
-  std::vector<std::uint32_t> rgba_;
-  std::uint32_t lut_rgba_[256] = {};
-  io::Colormap lut_rgba_map_ = io::Colormap::kGray;
-  bool lut_rgba_valid_ = false;
+  std::vector<std::uint8_t> rgba_;
+  ColourTable table_{};
+  io::Colormap table_map_ = io::Colormap::kGray;
+  bool table_valid_ = false;
 };
 
+// The traits of the window's GL device (core/gpu/device_traits.hpp), from its renderer and
+// the environment, decided once: the window's context must be current at the first call.
+const gpu::DeviceTraits& window_device_traits();
 // True when colouring a map by shader from the engine's device copy beats colouring it on
-// the CPU and uploading the colours (issue 10 item 5): a hardware GL renderer. False on
-// software rasterisers (llvmpipe, softpipe, SWR), where the "GPU" is these same CPU cores.
-// PEAKSCOPE_GPU_COLOUR=1|0 overrides (tests). Needs the window's context current; decided once.
+// the CPU and uploading the colours: DeviceTraits::colour_on_gpu (a hardware GL renderer;
+// PEAKSCOPE_GPU_COLOUR=1|0 overrides).
 bool gpu_colouring_pays();
-// True when the current context's renderer is a hardware GPU (not llvmpipe, softpipe or SWR):
-// the test behind gpu_colouring_pays, without its override. Needs a current context.
+// True when the window's renderer is a hardware GPU (not llvmpipe, softpipe or SWR):
+// DeviceTraits::hardware.
 bool hardware_gl_renderer();
 
 // An RGBA texture of a source frame (a BGR cv::Mat), drawn under the markers.

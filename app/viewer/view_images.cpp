@@ -4,6 +4,8 @@
 #include <cmath>
 #include <limits>
 
+#include "core/colour_scale.hpp"
+
 namespace peakscope::viewer {
 
 int grid_columns(int k) {
@@ -100,17 +102,7 @@ ViewImage heat_image(const HeatmapView& map, int channel, AllChannelsView view) 
 }
 
 int colormap_index(double v, float lo, float hi, bool log) {
-  const float f = static_cast<float>(v);
-  if (f != f) return 0;
-  float t = 0;
-  if (log) {
-    const float floor_v = std::max(lo, 1e-30f);
-    const float l0 = std::log(floor_v), inv = 255.0f / std::max(std::log(hi) - l0, 1e-6f);
-    t = (std::log(std::max(f, floor_v)) - l0) * inv;
-  } else {
-    t = (f - lo) * (255.0f / std::max(hi - lo, 1e-30f));
-  }
-  return static_cast<int>(std::clamp(t, 0.0f, 255.0f));
+  return ColourScale(lo, hi, log).index(static_cast<float>(v));
 }
 
 double log_scale_floor(const Keypoint& k, double heat_min, const DecodeOptions& opt) {

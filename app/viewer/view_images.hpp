@@ -52,8 +52,8 @@ ViewImage softmax_image(const std::vector<const float*>& p, const std::vector<Ke
                         const std::vector<double>& heat_min, int width, int height, int channel,
                         AllChannelsView view, SoftmaxScale scale, const DecodeOptions& opt);
 
-// The colour-map index (0..255) a value v gets on a [lo, hi] scale, linear or log: the
-// mapping of MapTexture's colouring (shaders/heatmap_view.frag), in float as it is there.
+// The colour-map index (0..255) v (as float) gets on a [lo, hi] scale, linear or log: the
+// entry it has in the view's picture (core/colour_scale.hpp, on the CPU and the GPU alike).
 int colormap_index(double v, float lo, float hi, bool log);
 
 // The lower end of the log colour scale of one channel: the smallest p of the map

@@ -29,16 +29,11 @@ double ms_since(Clock::time_point t) {
 constexpr double kCurvePeriodS = 0.25;
 // The comparison decode on the CPU engine while the GPU engine runs.
 constexpr double kComparePeriodS = 1.0;
-// The GPU engine renders the synthetic scene itself, in device memory (issue 10 item 4), on
-// hardware GL; on a software rasteriser its scene shader (emulated on the CPU) is slower than
-// the worker's render. PEAKSCOPE_VIEWER_GPU_SCENE=1|0 overrides (tests run it on llvmpipe).
+// The GPU engine renders the synthetic scene itself, in device memory, on hardware GL; on a
+// software rasteriser its scene shader (emulated on the CPU) is slower than the worker's
+// render. DeviceTraits::scene_on_gpu (PEAKSCOPE_VIEWER_GPU_SCENE=1|0 overrides).
 bool gpu_scene_pays() {
-  static const bool pays = [] {
-    if (const char* env = std::getenv("PEAKSCOPE_VIEWER_GPU_SCENE"))
-      return std::string_view(env) == "1";
-    return hardware_gl_renderer();
-  }();
-  return pays;
+  return window_device_traits().scene_on_gpu;
 }
 }  // namespace
 
@@ -61,7 +56,8 @@ Viewer::~Viewer() {
 
 void Viewer::select_engine() {
   engine_request_ = st_.settings().backend();
-  EngineChoice choice = select_engine(engine_request_, ContextMode::kCurrent, /*quiet=*/true);
+  EngineChoice choice =
+      peakscope::select_engine(engine_request_, ContextMode::kCurrent, /*quiet=*/true);
   engine_ = std::move(choice.engine);
   // The reason is printed once per choice, here, and shown in the Engine section.
   if (!choice.reason.empty()) std::fprintf(stderr, "peakscope: %s\n", choice.reason.c_str());

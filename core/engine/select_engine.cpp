@@ -1,23 +1,24 @@
 #include "core/engine/select_engine.hpp"
 
 #include <cstdio>
-#include <cstdlib>
 #include <stdexcept>
-#include <string_view>
 
 #include "core/cpu/cpu_engine.hpp"
 #include "core/engine/auto_engine.hpp"
 #include "core/engine/fallback_engine.hpp"
+#include "core/gpu/device_traits.hpp"
 #include "core/gpu/egl_context.hpp"
 #include "core/gpu/gl_engine.hpp"
 
 namespace peakscope {
 
+using gpu::device_env;
+using gpu::device_traits;
+using gpu::DeviceEnv;
 using gpu::GlEngine;
 using gpu::GlError;
 using gpu::has_current_context;
 using gpu::HeadlessContext;
-using gpu::software_rasteriser;
 namespace {
 
 void say(const std::string& reason, bool quiet) {
@@ -37,9 +38,8 @@ EngineChoice select_engine(Backend want, ContextMode mode, bool quiet) {
     say(c.reason, quiet);
     return c;
   };
-  const char* env = std::getenv("PEAKSCOPE_BACKEND");
-  if (env && std::string_view(env) == "cpu")
-    return cpu_with(want == Backend::kCpu ? "" : "PEAKSCOPE_BACKEND=cpu is set");
+  const DeviceEnv env = device_env();
+  if (env.force_cpu) return cpu_with(want == Backend::kCpu ? "" : "PEAKSCOPE_BACKEND=cpu is set");
   if (want == Backend::kCpu) return cpu_with("");
 
   std::unique_ptr<HeadlessContext> ctx;
@@ -57,7 +57,7 @@ EngineChoice select_engine(Backend want, ContextMode mode, bool quiet) {
     if (ctx) bind = std::make_unique<HeadlessContext::Bind>(*ctx);
     gl = std::make_unique<GlEngine>();
     renderer = gl->renderer();
-    if (want == Backend::kAuto && software_rasteriser(renderer)) gl.reset();
+    if (want == Backend::kAuto && device_traits(renderer, env).software_rasteriser) gl.reset();
   } catch (const std::exception& e) {
     gl.reset();
     ctx.reset();

@@ -7,11 +7,11 @@
 #include <cstring>
 #include <limits>
 #include <numbers>
-#include <string_view>
 #include <thread>
 
 #include "core/cpu/thread_pool.hpp"
 #include "core/gpu/decode_types.hpp"
+#include "core/gpu/device_traits.hpp"
 #include "core/gpu/egl_context.hpp"
 #include "shaders/shader_sources.hpp"
 
@@ -32,22 +32,6 @@ constexpr std::size_t kSoftwareWorkgroup = 64, kSoftwareLoadsPerThread = 1024;
 
 std::size_t round_up(std::size_t n, std::size_t a) {
   return (n + a - 1) / a * a;
-}
-
-bool contains(const std::string& s, const char* what) {
-  return s.find(what) != std::string::npos;
-}
-
-// Host and device memory are one on software rasterisers and integrated GPUs: there the
-// shaders read the mapped staging memory in place. PEAKSCOPE_GPU_PLACEMENT=copy|inplace
-// overrides (tests run the copy path on llvmpipe too).
-bool unified_memory(const std::string& renderer) {
-  if (const char* env = std::getenv("PEAKSCOPE_GPU_PLACEMENT")) {
-    if (std::string_view(env) == "copy") return false;
-    if (std::string_view(env) == "inplace") return true;
-  }
-  return software_rasteriser(renderer) ||
-         (contains(renderer, "Intel") && !contains(renderer, "Arc"));
 }
 
 // beta_eff split as ChannelScale (see decode_types.glsl); the GLSL twin is make_scale in
@@ -82,7 +66,9 @@ GlEngine::GlEngine(Placement placement) {
   const ShaderPart softmax = shaders::softmax_map_comp;
   const ShaderPart scene = shaders::scene_render_comp;
   renderer_ = renderer();
-  software_ = software_rasteriser(renderer_);
+  // Software rasteriser, placement: core/gpu/device_traits.hpp (PEAKSCOPE_GPU_PLACEMENT).
+  const DeviceTraits traits = device_traits(renderer_, device_env());
+  software_ = traits.software_rasteriser;
   // The reductions' workgroup size (WG in decode_partial.comp / decode_combine.comp).
   auto with_wg = [&](std::vector<std::string> defs) {
     if (software_) defs.push_back("WG " + std::to_string(kSoftwareWorkgroup));
@@ -107,7 +93,7 @@ GlEngine::GlEngine(Placement placement) {
   glGetIntegerv(GL_MAX_SHADER_STORAGE_BLOCK_SIZE, &max_ssbo_bytes_);
   for (Slot& s : slots_) glGenQueries(1, &s.query);
   copy_ = placement == Placement::kDeviceCopy ||
-          (placement == Placement::kAuto && !unified_memory(renderer_));
+          (placement == Placement::kAuto && traits.placement == Placement::kDeviceCopy);
   check_gl("engine start-up");
 }
 

@@ -31,6 +31,7 @@
 
 #include "core/decode.hpp"
 #include "core/engine/engine.hpp"
+#include "core/gpu/device_traits.hpp"  // Placement
 #include "core/gpu/gl_program.hpp"
 #include "core/heatmap.hpp"
 #include "core/scene.hpp"
@@ -46,9 +47,6 @@ struct GpuFrame {
   std::vector<Keypoint> keypoints;
   double gpu_ms = -1;  // the decode dispatches' time from GL timer queries (-1: unavailable)
 };
-
-// Where host frames go. kAuto: device-local copy unless the renderer shares host memory.
-enum class Placement { kAuto, kDeviceCopy, kInPlace };
 
 // A staging slot handed out for a source to write a frame into directly (no extra copy):
 // channel c, row y starts at data + (c * plane + y * width) * element size; the planes are

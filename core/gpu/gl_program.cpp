@@ -79,8 +79,9 @@ int gl_version() {
   return major * 10 + minor;
 }
 
-bool software_rasteriser(std::string_view r) {
-  return r.find("llvmpipe") != r.npos || r.find("softpipe") != r.npos || r.find("SWR") != r.npos;
+std::string current_renderer() {
+  const char* r = reinterpret_cast<const char*>(glGetString(GL_RENDERER));
+  return r ? r : "";
 }
 
 }  // namespace peakscope::gpu

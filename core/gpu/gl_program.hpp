@@ -6,7 +6,6 @@
 
 #include <stdexcept>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "core/gpu/shader_part.hpp"
@@ -62,8 +61,8 @@ Program make_compute(const std::string& name, const std::vector<ShaderPart>& par
 // The current context's GL version as major * 10 + minor (e.g. 45), 0 without a context.
 int gl_version();
 
-// Whether a GL_RENDERER string names a software rasteriser (Mesa's llvmpipe or softpipe, SWR):
-// shaders emulated on the CPU, host and "device" memory one. The one test of it.
-bool software_rasteriser(std::string_view renderer);
+// The current context's GL_RENDERER string ("" without one): what core/gpu/device_traits.hpp
+// tells the device by.
+std::string current_renderer();
 
 }  // namespace peakscope::gpu

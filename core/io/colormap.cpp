@@ -23,17 +23,13 @@ const char* colormap_name(Colormap c) {
   return enum_name(kColormapNames, c);
 }
 
-cv::Mat to_gray8(const HeatmapView& map, int c, double lo, double hi) {
+cv::Mat colour_indices(const HeatmapView& map, int c, const ColourScale& scale) {
   map.validate();
   cv::Mat out(map.height, map.width, CV_8U);
-  const double scale = hi > lo ? 255.0 / (hi - lo) : 0.0;
   for (int y = 0; y < map.height; ++y) {
     auto* o = out.ptr<std::uint8_t>(y);
-    for (int x = 0; x < map.width; ++x) {
-      const double v = map.at(c, y, x);
-      const double g = std::isnan(v) ? 0.0 : (v - lo) * scale;
-      o[x] = static_cast<std::uint8_t>(std::lround(std::clamp(g, 0.0, 255.0)));
-    }
+    for (int x = 0; x < map.width; ++x)
+      o[x] = static_cast<std::uint8_t>(scale.index(static_cast<float>(map.at(c, y, x))));
   }
   return out;
 }
@@ -51,40 +47,44 @@ std::pair<double, double> finite_range(const HeatmapView& map, int c) {
   return {lo, hi};
 }
 
-cv::Mat to_gray8(const HeatmapView& map, int c) {
-  map.validate();
-  const auto [lo, hi] = finite_range(map, c);
-  return to_gray8(map, c, lo, hi);
-}
-
-cv::Mat apply_colormap(const cv::Mat& gray8, Colormap cmap) {
+cv::Mat apply_colormap(const cv::Mat& entries, Colormap cmap) {
   cv::Mat out;
   switch (cmap) {
     case Colormap::kJet:
-      cv::applyColorMap(gray8, out, cv::COLORMAP_JET);
+      cv::applyColorMap(entries, out, cv::COLORMAP_JET);
       break;
     case Colormap::kViridis:
-      cv::applyColorMap(gray8, out, cv::COLORMAP_VIRIDIS);
+      cv::applyColorMap(entries, out, cv::COLORMAP_VIRIDIS);
       break;
     case Colormap::kTurbo:
-      cv::applyColorMap(gray8, out, cv::COLORMAP_TURBO);
+      cv::applyColorMap(entries, out, cv::COLORMAP_TURBO);
       break;
     case Colormap::kInferno:
-      cv::applyColorMap(gray8, out, cv::COLORMAP_INFERNO);
+      cv::applyColorMap(entries, out, cv::COLORMAP_INFERNO);
       break;
     case Colormap::kGray:
-      cv::cvtColor(gray8, out, cv::COLOR_GRAY2BGR);
+      cv::cvtColor(entries, out, cv::COLOR_GRAY2BGR);
       break;
   }
   return out;
 }
 
+ColourTable colour_table(Colormap cmap) {
+  cv::Mat ramp(1, ColourScale::kEntries, CV_8U);
+  for (int i = 0; i < ColourScale::kEntries; ++i)
+    ramp.at<std::uint8_t>(0, i) = static_cast<std::uint8_t>(i);
+  const cv::Mat bgr = apply_colormap(ramp, cmap);
+  ColourTable t;
+  for (int i = 0; i < ColourScale::kEntries; ++i) {
+    const cv::Vec3b p = bgr.at<cv::Vec3b>(0, i);
+    t[i] = {p[2], p[1], p[0]};
+  }
+  return t;
+}
+
 std::string colormap_lut_rgb(Colormap cmap) {
-  cv::Mat ramp(1, 256, CV_8U);
-  for (int i = 0; i < 256; ++i) ramp.at<std::uint8_t>(0, i) = static_cast<std::uint8_t>(i);
-  cv::Mat bgr = apply_colormap(ramp, cmap), rgb;
-  cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);
-  return std::string(reinterpret_cast<const char*>(rgb.data), 768);
+  const ColourTable t = colour_table(cmap);
+  return std::string(reinterpret_cast<const char*>(t.data()), sizeof t);
 }
 
 }  // namespace peakscope::io

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/colour_scale.hpp"
 #include "core/heatmap.hpp"
 
 namespace peakscope::io {
@@ -17,19 +18,19 @@ enum class Colormap { kJet, kViridis, kTurbo, kInferno, kGray };
 Colormap parse_colormap(std::string_view name);
 const char* colormap_name(Colormap c);
 
-// Channel c of the map scaled linearly from [lo, hi] to 0..255 (NaN -> 0), as CV_8U.
-// lo == hi (a flat map) gives zeros.
-cv::Mat to_gray8(const HeatmapView& map, int c, double lo, double hi);
-// Same with lo/hi the channel's finite min and max.
-cv::Mat to_gray8(const HeatmapView& map, int c);
+// The colour-table entry (core/colour_scale.hpp) of every pixel of channel c, as CV_8U: the
+// value (as float) on `scale`. apply_colormap turns it into the picture.
+cv::Mat colour_indices(const HeatmapView& map, int c, const ColourScale& scale);
 // The finite min and max of channel c ({0, 0} when it has no finite value): the range the
-// colour bars and to_gray8 use.
+// sheets colour a channel over.
 std::pair<double, double> finite_range(const HeatmapView& map, int c);
 
-// A CV_8U image coloured into BGR (CV_8UC3).
-cv::Mat apply_colormap(const cv::Mat& gray8, Colormap cmap);
+// A CV_8U image of colour-table entries coloured into BGR (CV_8UC3).
+cv::Mat apply_colormap(const cv::Mat& entries, Colormap cmap);
 
-// 256 RGB entries of the colour map (for GPU lookup textures), 768 bytes.
+// The colour map's 256 entries: the table apply_colormap uses, for the viewer's colouring.
+ColourTable colour_table(Colormap cmap);
+// The same 256 RGB entries as 768 bytes.
 std::string colormap_lut_rgb(Colormap cmap);
 
 }  // namespace peakscope::io

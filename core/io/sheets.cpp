@@ -27,7 +27,9 @@ SeedPanels make_seed_panels(const HeatmapView& map, int c, const Keypoint& k,
   p.k = k;
   p.cmap = cmap;
   std::tie(p.heat_min, p.heat_max) = finite_range(map, c);
-  p.heatmap = apply_colormap(to_gray8(map, c, p.heat_min, p.heat_max), cmap);
+  const ColourScale heat_scale(static_cast<float>(p.heat_min), static_cast<float>(p.heat_max),
+                               false);
+  p.heatmap = apply_colormap(colour_indices(map, c, heat_scale), cmap);
   p.argmax = p.heatmap.clone();
   p.softargmax = p.heatmap.clone();
   if (k.valid) {
@@ -37,7 +39,8 @@ SeedPanels make_seed_panels(const HeatmapView& map, int c, const Keypoint& k,
   }
   const HeatmapView sv = HeatmapView::dense(softmax.data(), map.width, map.height);
   std::tie(p.p_min, p.p_max) = finite_range(sv, 0);
-  p.softmax = apply_colormap(to_gray8(sv, 0, p.p_min, p.p_max), cmap);
+  const ColourScale p_scale(static_cast<float>(p.p_min), static_cast<float>(p.p_max), false);
+  p.softmax = apply_colormap(colour_indices(sv, 0, p_scale), cmap);
   return p;
 }
 
@@ -57,7 +60,8 @@ cv::Mat colorbar(Colormap cmap, int width, double lo, double hi, const std::stri
   width = std::max(width, 2);
   cv::Mat ramp(1, width, CV_8U);
   for (int x = 0; x < width; ++x)
-    ramp.at<std::uint8_t>(0, x) = static_cast<std::uint8_t>(std::lround(255.0 * x / (width - 1)));
+    ramp.at<std::uint8_t>(0, x) =
+        static_cast<std::uint8_t>(colour_bar_entry(static_cast<double>(x) / (width - 1)));
   cv::Mat bar;
   cv::resize(apply_colormap(ramp, cmap), bar, cv::Size(width, 12), 0, 0, cv::INTER_NEAREST);
   cv::Mat out(12 + 16, width, CV_8UC3, kBackground);

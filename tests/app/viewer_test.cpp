@@ -203,6 +203,27 @@ TEST(ViewerAppTest, GpuMadeSceneMarkersEqualTheCpuDecode) {
         << f;
 }
 
+// The heatmap view coloured by shader from the GPU engine's values texture and on the CPU from
+// the host frame: the same pixels (one colour scale, core/colour_scale.hpp).
+TEST(ViewerAppTest, GpuAndCpuColouringDrawTheSameHeatmap) {
+  const ViewerRun gpu = run_viewer("colourgpu", kArgs + " --backend gpu", "PEAKSCOPE_GPU_COLOUR=1");
+  const ViewerRun cpu = run_viewer("colourcpu", kArgs + " --backend gpu", "PEAKSCOPE_GPU_COLOUR=0");
+  ASSERT_FALSE(gpu.shot.empty());
+  ASSERT_FALSE(cpu.shot.empty());
+  ASSERT_EQ(gpu.report.value("backend", ""), "gpu");
+  const Place p = place(gpu, "heatmap_view");
+  const Place q = place(cpu, "heatmap_view");
+  ASSERT_EQ(p.ox, q.ox);
+  ASSERT_EQ(p.oy, q.oy);
+  ASSERT_EQ(p.z, q.z);
+  const int w = gpu.report["map"]["width"].get<int>(), h = gpu.report["map"]["height"].get<int>();
+  const cv::Rect view(static_cast<int>(std::ceil(p.ox)), static_cast<int>(std::ceil(p.oy)),
+                      static_cast<int>(w * p.z) - 1, static_cast<int>(h * p.z) - 1);
+  cv::Mat diff;
+  cv::absdiff(gpu.shot(view), cpu.shot(view), diff);
+  EXPECT_EQ(cv::countNonZero(diff.reshape(1)), 0) << "of " << view.area() << " pixels x 3";
+}
+
 TEST(ViewerAppTest, CpuBackendMarkersWhereTheEngineSays) {
   const ViewerRun r = run_viewer("cpu", kArgs + " --backend cpu");
   EXPECT_EQ(r.report.value("backend", ""), "cpu");

@@ -190,9 +190,6 @@ TEST(GlEngineGLTest, BrokenShaderNamesItselfAndItsLog) {
 // select_engine: the rules, the reasons, the run-time fallback
 // ---------------------------------------------------------------------------------------
 
-using ContextMode;
-using select_engine;
-
 void expect_toy(Engine& e) {
   const auto k = e.decode(HeatmapView::dense(kToyArray, 4, 4), {10.0, false});
   EXPECT_EQ(k[0].argmax_x, 3);
