@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "core/enum_names.hpp"
+
 namespace peakscope {
 
 // Element type of a heatmap. uint8 values are read as their integer value 0..255
@@ -17,8 +19,11 @@ enum class ElemType : std::uint8_t { kFloat32, kUInt8 };
 inline std::size_t elem_size(ElemType t) {
   return t == ElemType::kFloat32 ? 4 : 1;
 }
+// NumPy's names of the element types ("float32", "uint8").
+inline constexpr EnumName<ElemType> kElemTypeNames[] = {{ElemType::kFloat32, "float32"},
+                                                        {ElemType::kUInt8, "uint8"}};
 inline const char* elem_name(ElemType t) {
-  return t == ElemType::kFloat32 ? "float32" : "uint8";
+  return enum_name(kElemTypeNames, t);
 }
 
 // Non-owning view of `channels` maps of `height` x `width` elements.

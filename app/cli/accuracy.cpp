@@ -9,12 +9,12 @@
 #include <iostream>
 #include <mutex>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <vector>
 
 #include "app/cli/decode_flags.hpp"
 #include "app/cli/output.hpp"
 #include "app/cli/progress.hpp"
+#include "app/common/flags.hpp"
 #include "core/cpu/cpu_engine.hpp"
 #include "core/cpu/thread_pool.hpp"
 #include "core/lab/autotune.hpp"
@@ -121,11 +121,11 @@ Stats summarise(std::vector<double> e) {
   return s;
 }
 
-std::vector<double> parse_list(const std::string& text, const char* flag, bool positive) {
+std::vector<double> parse_list(const std::vector<std::string>& items, const char* flag,
+                               bool positive) {
   std::vector<double> out;
-  std::stringstream ss(text);
-  std::string item;
-  while (std::getline(ss, item, ',')) {
+  for (const std::string& item : items) {
+    if (item.empty()) continue;  // --sigmas "" is an empty list
     double v = 0;
     std::size_t used = 0;
     try {
@@ -232,16 +232,19 @@ CLI::App* add_accuracy_command(CLI::App& app, AccuracyArgs& a) {
   CLI::App* cmd = app.add_subcommand(
       "accuracy", "every decoder on synthetic maps with known sub-pixel centres: error table");
   cmd->add_option("--peaks", a.peaks, "peaks (maps) per cell")->capture_default_str();
-  cmd->add_option("--sizes", a.sizes, "map sizes, WxH,...")->capture_default_str();
-  cmd->add_option("--sigmas", a.sigmas, "Gaussian sigmas in pixels")->capture_default_str();
-  cmd->add_option("--noises", a.noises, "std. dev. of the added Gaussian noise")
+  using common::add_list_option;
+  add_list_option(*cmd, "--sizes", a.sizes, "map sizes, WxH,...")->capture_default_str();
+  add_list_option(*cmd, "--sigmas", a.sigmas, "Gaussian sigmas in pixels")->capture_default_str();
+  add_list_option(*cmd, "--noises", a.noises, "std. dev. of the added Gaussian noise")
       ->capture_default_str();
-  cmd->add_option("--betas", a.betas, "betas of softargmax and window")->capture_default_str();
-  cmd->add_option("--debiased-betas", a.debiased_betas, "betas of debiased")->capture_default_str();
+  add_list_option(*cmd, "--betas", a.betas, "betas of softargmax and window")
+      ->capture_default_str();
+  add_list_option(*cmd, "--debiased-betas", a.debiased_betas, "betas of debiased")
+      ->capture_default_str();
   cmd->add_option("--decoders", a.decoders, "decoders to study (comma-separated, or all)")
       ->capture_default_str();
   cmd->add_option("--normalize", a.normalize, "none: the map as is | max")
-      ->check(CLI::IsMember({"max", "none"}))
+      ->check(common::parsed_by(common::parse_normalize))
       ->capture_default_str();
   cmd->add_option("--margin", a.margin, "centres at least this far from the border, px")
       ->capture_default_str();
@@ -267,25 +270,14 @@ int run_accuracy(const AccuracyArgs& a) {
     throw UsageError(std::string("--decoders: ") + e.what());
   }
   const std::vector<double> betas = parse_betas(a.betas);
-  std::vector<double> dbetas;
-  {
-    std::stringstream ss(a.debiased_betas);
-    std::string item;
-    while (std::getline(ss, item, ',')) {
-      try {
-        dbetas.push_back(parse_beta(item));
-      } catch (const std::invalid_argument& e) {
-        throw UsageError(std::string("--debiased-betas: ") + e.what());
-      }
-    }
-  }
+  const std::vector<double> dbetas =
+      parse_betas(a.debiased_betas, "--debiased-betas", /*empty_ok=*/true);
   const std::vector<double> sigmas = parse_list(a.sigmas, "--sigmas", true);
   const std::vector<double> noises = parse_list(a.noises, "--noises", false);
   std::vector<Cell> cells;
   {
-    std::stringstream ss(a.sizes);
-    std::string item;
-    while (std::getline(ss, item, ',')) {
+    for (const std::string& item : a.sizes) {
+      if (item.empty()) continue;  // --sizes "" is an empty list
       int w = 0, h = 0;
       try {
         parse_input_size(item, w, h);
@@ -299,7 +291,7 @@ int run_accuracy(const AccuracyArgs& a) {
     }
     if (cells.empty()) throw UsageError("--sizes: empty list");
   }
-  const bool normalize = a.normalize == "max";
+  const bool normalize = common::parse_normalize(a.normalize);
 
   std::vector<Variant> vars;
   for (DecoderKind k : kinds) {

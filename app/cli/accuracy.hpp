@@ -6,17 +6,19 @@
 #include <CLI/CLI.hpp>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace peakscope::cli {
 
 struct AccuracyArgs {
-  long peaks = 10000;                    // peaks (maps) per cell
-  std::string sizes = "64x48,256x256";   // W x H of the maps
-  std::string sigmas = "1,2,3";          // Gaussian sigma, pixels
-  std::string noises = "0,0.05";         // standard deviation of the added Gaussian noise
-  std::string betas = "1,10,20,50,200";  // soft-argmax and window soft-argmax
-  std::string debiased_betas = "1,10,20";
-  std::string decoders = "all";
+  long peaks = 10000;  // peaks (maps) per cell
+  // The lists as typed, one string per item (comma-separated on the command line).
+  std::vector<std::string> sizes = {"64x48", "256x256"};            // W x H of the maps
+  std::vector<std::string> sigmas = {"1", "2", "3"};                // Gaussian sigma, pixels
+  std::vector<std::string> noises = {"0", "0.05"};                  // std. dev. of added noise
+  std::vector<std::string> betas = {"1", "10", "20", "50", "200"};  // soft-argmax and window
+  std::vector<std::string> debiased_betas = {"1", "10", "20"};
+  std::string decoders = "all";    // parse_decoder_list's grammar (names or all)
   std::string normalize = "none";  // none: the map as is (peak <= 1); max: x / max(x) first
   double margin = 10;              // centres uniform in [margin, W - 1 - margin] (and y)
   int tune_maps = 500;             // maps of the separate set the auto-tune runs on (at most)

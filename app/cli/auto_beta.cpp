@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/cli/output.hpp"
+#include "app/common/flags.hpp"
 #include "core/cpu/cpu_engine.hpp"
 #include "core/lab/autotune.hpp"
 
@@ -60,7 +61,7 @@ double find_auto_beta(const std::string& input, const common::SourceArgs& src, b
                               {"mean_error", t.error},
                               {"samples", samples.size()},
                               {"frames", maps.size()},
-                              {"normalize", normalize ? "max" : "none"}};
+                              {"normalize", common::normalize_name(normalize)}};
   Output js((fs::path(out_dir) / "auto_beta.json").string());
   js.stream() << j.dump(2) << "\n";
   csv.commit();

@@ -1,7 +1,8 @@
 #include "app/cli/decode_flags.hpp"
 
 #include <cstdio>
-#include <sstream>
+
+#include "core/engine/engine.hpp"
 
 namespace peakscope::cli {
 
@@ -25,25 +26,25 @@ void add_decode_flags(CLI::App& app, DecodeFlags& f, bool with_beta) {
         ->capture_default_str();
   }
   app.add_option("--normalize", f.normalize, "max: divide by the map's max before beta | none")
-      ->check(CLI::IsMember({"max", "none"}))
+      ->check(common::parsed_by(common::parse_normalize))
       ->capture_default_str();
   app.add_option("--backend", f.backend, "auto | gpu | cpu")
-      ->check(CLI::IsMember({"auto", "gpu", "cpu"}))
+      ->check(common::parsed_by(parse_backend))
       ->capture_default_str();
 }
 
-std::vector<double> parse_betas(const std::string& s) {
+std::vector<double> parse_betas(const std::vector<std::string>& items, const char* flag,
+                                bool empty_ok) {
   std::vector<double> out;
-  std::stringstream ss(s);
-  std::string item;
-  while (std::getline(ss, item, ',')) {
+  for (const std::string& item : items) {
+    if (item.empty()) continue;  // --betas "" is an empty list
     try {
       out.push_back(parse_beta(item));
     } catch (const std::invalid_argument& e) {
-      throw UsageError(std::string("--betas: ") + e.what());
+      throw UsageError(std::string(flag) + ": " + e.what());
     }
   }
-  if (out.empty()) throw UsageError("--betas: no beta given");
+  if (out.empty() && !empty_ok) throw UsageError(std::string(flag) + ": no beta given");
   return out;
 }
 

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "app/common/flags.hpp"
 #include "app/common/source_options.hpp"
 #include "core/decode.hpp"
 
@@ -25,18 +26,20 @@ struct UsageError : std::invalid_argument {
 
 struct DecodeFlags {
   double beta = kDefaultBeta;
-  std::string normalize = kDefaultNormalize ? "max" : "none";
+  std::string normalize = common::normalize_name(kDefaultNormalize);
   std::string backend = "auto";
-  bool normalize_on() const { return normalize == "max"; }
+  bool normalize_on() const { return common::parse_normalize(normalize); }
 };
 
-// Registers --normalize (max|none) and --backend (auto|gpu|cpu) checked by CLI11, and, when
-// with_beta, --beta validated by parse_beta (its message; a bad value is a usage error).
+// Registers --normalize (max|none, common::parse_normalize) and --backend (auto|gpu|cpu,
+// parse_backend) checked by CLI11 with their parsers' messages, and, when with_beta, --beta
+// validated by parse_beta (its message; a bad value is a usage error).
 void add_decode_flags(CLI::App& app, DecodeFlags& f, bool with_beta);
 
-// "0.1,1,10" -> {0.1, 1, 10}, each through parse_beta; throws UsageError naming --betas and
-// the bad item (or an empty list).
-std::vector<double> parse_betas(const std::string& s);
+// The items of a --betas list ({"0.1", "1", "10"}), each through parse_beta; throws UsageError
+// naming `flag` and the bad item, or, unless empty_ok, an empty list.
+std::vector<double> parse_betas(const std::vector<std::string>& items, const char* flag = "--betas",
+                                bool empty_ok = false);
 
 // Opens the input with the source options; a bad option value becomes a UsageError, a bad
 // input stays an io::SourceError naming the input.

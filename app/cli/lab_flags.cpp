@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "app/cli/decode_flags.hpp"
+#include "app/common/flags.hpp"
 
 namespace peakscope::cli {
 namespace {
@@ -20,23 +21,13 @@ void add_lab_flags(CLI::App& app, LabFlags& f) {
                  "centroid,mediapipe,debiased or all");
   app.add_option("--coords", f.coords,
                  "convention of the decoders' positions: index | half | dsnt | corner | image")
-      ->check(CLI::IsMember({"index", "half", "dsnt", "corner", "image"}))
+      ->check(common::parsed_by(parse_coord_system))
       ->capture_default_str();
   app.add_option("--input-size", f.input_size, "network input WxH (for --coords image)");
   app.add_flag("--udp", f.udp, "--coords image with UDP's (input - 1) / (W - 1) scale");
   // Through parse_beta, the one parser of a user's beta (its message on a bad value).
-  const CLI::Validator beta_check(
-      [](std::string& text) -> std::string {
-        try {
-          parse_beta(text);
-          return {};
-        } catch (const std::invalid_argument& e) {
-          return e.what();
-        }
-      },
-      "BETA");
   app.add_option("--window-beta", f.window_beta, "beta of the window decoder (default: --beta)")
-      ->check(beta_check);
+      ->check(common::parsed_by(parse_beta));
   app.add_option("--window-radius", f.params.window_radius, "window decoder: (2r+1)^2 pixels")
       ->capture_default_str();
   app.add_option("--dark-kernel", f.params.dark_kernel, "DARK's Gaussian blur kernel (odd)")

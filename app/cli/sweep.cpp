@@ -12,6 +12,7 @@
 #include "app/cli/output.hpp"
 #include "app/cli/run_loop.hpp"
 #include "core/engine/select_engine.hpp"
+#include "core/io/colormap.hpp"
 #include "core/io/sheets.hpp"
 
 namespace peakscope::cli {
@@ -71,13 +72,13 @@ CLI::App* add_sweep_command(CLI::App& app, SweepArgs& a) {
   common::add_source_options(*cmd, a.src);
   common::add_synthetic_options(*cmd, a.src);
   add_decode_flags(*cmd, a.flags, /*with_beta=*/false);
-  cmd->add_option("--betas", a.betas, "comma-separated betas")->capture_default_str();
+  common::add_list_option(*cmd, "--betas", a.betas, "comma-separated betas")->capture_default_str();
   cmd->add_option("--out", a.out_dir, "output folder")->required();
   cmd->add_option("--channel", a.channel, "channel drawn on the sheets")->capture_default_str();
   cmd->add_option("--max-frames", a.max_frames, "stop after N frames (-1: all)")
       ->capture_default_str();
   cmd->add_option("--colormap", a.colormap, "jet | viridis | turbo | inferno | gray")
-      ->check(CLI::IsMember({"jet", "viridis", "turbo", "inferno", "gray"}))
+      ->check(common::parsed_by(io::parse_colormap))
       ->capture_default_str();
   cmd->add_flag("--allow-truncated", a.allow_truncated,
                 "exit 0 when a video ends before the frame count its header declares");

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "app/cli/decode_flags.hpp"
 #include "app/common/source_options.hpp"
@@ -12,7 +13,7 @@ struct SweepArgs {
   std::string input;
   common::SourceArgs src;
   DecodeFlags flags;  // its beta is unused: --betas
-  std::string betas = "0.1,1,10,100,1000";
+  std::vector<std::string> betas = {"0.1", "1", "10", "100", "1000"};  // --betas, as typed
   std::string out_dir;
   int channel = 0;       // channel drawn on the sheets (the CSV has all)
   long max_frames = -1;  // -1: all

@@ -6,14 +6,25 @@
 #include <tuple>
 #include <vector>
 
+#include "app/common/flags.hpp"
+
 namespace peakscope::common {
 namespace {
 
-std::vector<double> numbers(const std::string& s, std::size_t n, const char* what) {
+// A list flag's items as the user typed them ("1,2").
+std::string typed(const std::vector<std::string>& items) {
+  std::string s;
+  for (std::size_t i = 0; i < items.size(); ++i) s += (i ? "," : "") + items[i];
+  return s;
+}
+
+// The items of a list flag as numbers; the messages quote the list as typed.
+std::vector<double> numbers(const std::vector<std::string>& items, std::size_t n,
+                            const char* what) {
+  const std::string s = typed(items);
   std::vector<double> v;
-  std::stringstream ss(s);
-  std::string item;
-  while (std::getline(ss, item, ',')) {
+  for (const std::string& item : items) {
+    if (item.empty()) continue;  // --color "" is an empty list
     try {
       std::size_t used = 0;
       v.push_back(std::stod(item, &used));
@@ -43,14 +54,15 @@ void add_source_options(CLI::App& app, SourceArgs& a) {
   app.add_option("--transform", a.transform,
                  "video/camera frame -> heatmap: intensity|color|template|motion")
       ->capture_default_str();
-  app.add_option("--color", a.color, "colour for --transform color, as B,G,R")
+  add_list_option(app, "--color", a.color, "colour for --transform color, as B,G,R")
       ->capture_default_str();
   app.add_option("--color-sigma", a.color_sigma, "HSV distance scale of the colour likelihood")
       ->capture_default_str();
   app.add_option("--template", a.templ, "patch image for --transform template");
   app.add_option("--model", a.model, "ONNX heatmap model run on each frame (OpenCV dnn)");
   app.add_option("--model-size", a.model_size, "model input WxH (default: the frame's size)");
-  app.add_option("--model-mean", a.model_mean, "mean subtracted per channel, as three numbers")
+  add_list_option(app, "--model-mean", a.model_mean,
+                  "mean subtracted per channel, as three numbers")
       ->capture_default_str();
   app.add_option("--model-scale", a.model_scale, "input = (pixel - mean) * scale")
       ->capture_default_str();
@@ -89,7 +101,8 @@ io::SourceOptions to_source_options(const SourceArgs& a) {
   const auto c = numbers(a.color, 3, "--color");
   for (int i = 0; i < 3; ++i) {
     if (c[i] < 0 || c[i] > 255)
-      throw std::invalid_argument("--color: components must be 0..255, got '" + a.color + "'");
+      throw std::invalid_argument("--color: components must be 0..255, got '" + typed(a.color) +
+                                  "'");
     o.capture.color_bgr[i] = static_cast<std::uint8_t>(c[i]);
   }
   if (!(a.color_sigma > 0) || !std::isfinite(a.color_sigma))

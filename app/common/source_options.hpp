@@ -12,6 +12,7 @@
 #include <CLI/CLI.hpp>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/io/source.hpp"
 
@@ -21,10 +22,11 @@ namespace peakscope::common {
 // every source opened later. Defaults are the flags' defaults.
 struct SourceArgs {
   std::string transform = "intensity";
-  std::string color = "0,0,255";  // B,G,R, each 0..255
+  std::vector<std::string> color = {"0", "0", "255"};  // --color B,G,R, each 0..255
   double color_sigma = 20;
   std::string templ;
-  std::string model, model_size, model_mean = "0,0,0", layout = "nchw";
+  std::string model, model_size, layout = "nchw";
+  std::vector<std::string> model_mean = {"0", "0", "0"};  // --model-mean, three numbers
   double model_scale = 1.0 / 255;
   bool model_bgr = false;
   std::string camera_size;

@@ -1,7 +1,10 @@
 #include "app/viewer/keys.hpp"
 
 #include <cctype>
+#include <optional>
 #include <stdexcept>
+
+#include "core/enum_names.hpp"
 
 namespace peakscope::viewer {
 
@@ -35,74 +38,25 @@ const KeyBinding* find_binding(Key k) {
   return nullptr;
 }
 
+namespace {
+constexpr EnumName<Key> kKeyNames[] = {
+    {Key::kSpace, "Space"}, {Key::kPeriod, "."},  {Key::k0, "0"},   {Key::k1, "1"},
+    {Key::k2, "2"},         {Key::k3, "3"},       {Key::k4, "4"},   {Key::k5, "5"},
+    {Key::k6, "6"},         {Key::k7, "7"},       {Key::k8, "8"},   {Key::k9, "9"},
+    {Key::kA, "A"},         {Key::kB, "B"},       {Key::kC, "C"},   {Key::kG, "G"},
+    {Key::kH, "H"},         {Key::kL, "L"},       {Key::kM, "M"},   {Key::kN, "N"},
+    {Key::kR, "R"},         {Key::kS, "S"},       {Key::kV, "V"},   {Key::kRight, "Right"},
+    {Key::kLeft, "Left"},   {Key::kDown, "Down"}, {Key::kUp, "Up"}, {Key::kF1, "F1"}};
+}  // namespace
+
 const char* key_name(Key k) {
-  switch (k) {
-    case Key::kSpace:
-      return "Space";
-    case Key::kPeriod:
-      return ".";
-    case Key::k0:
-      return "0";
-    case Key::k1:
-      return "1";
-    case Key::k2:
-      return "2";
-    case Key::k3:
-      return "3";
-    case Key::k4:
-      return "4";
-    case Key::k5:
-      return "5";
-    case Key::k6:
-      return "6";
-    case Key::k7:
-      return "7";
-    case Key::k8:
-      return "8";
-    case Key::k9:
-      return "9";
-    case Key::kA:
-      return "A";
-    case Key::kB:
-      return "B";
-    case Key::kC:
-      return "C";
-    case Key::kG:
-      return "G";
-    case Key::kH:
-      return "H";
-    case Key::kL:
-      return "L";
-    case Key::kM:
-      return "M";
-    case Key::kN:
-      return "N";
-    case Key::kR:
-      return "R";
-    case Key::kS:
-      return "S";
-    case Key::kV:
-      return "V";
-    case Key::kRight:
-      return "Right";
-    case Key::kLeft:
-      return "Left";
-    case Key::kDown:
-      return "Down";
-    case Key::kUp:
-      return "Up";
-    case Key::kF1:
-      return "F1";
-  }
-  return "?";
+  return enum_name(kKeyNames, k);
 }
 
 Key parse_key(const std::string& name) {
   std::string n = name;
   if (n.size() == 1) n[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(n[0])));
-  for (const KeyBinding& b : key_table())
-    for (Key k : b.keys)
-      if (n == key_name(k)) return k;
+  if (const std::optional<Key> k = find_enum(kKeyNames, n); k && find_binding(*k)) return *k;
   throw std::invalid_argument("no key named '" + name + "' (F1 lists them)");
 }
 

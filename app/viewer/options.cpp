@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <stdexcept>
 
+#include "app/common/flags.hpp"
 #include "app/common/source_options.hpp"
 
 namespace peakscope::viewer {
@@ -37,18 +38,17 @@ void add_flags(CLI::App& app, RawFlags& f, ViewerOptions& o) {
   app.add_flag("--gradient", o.gradient_view, "open the soft-argmax gradient view");
   app.add_option("--normalize", f.normalize,
                  std::string("max | none (default ") + (kDefaultNormalize ? "max)" : "none)"))
-      ->check(CLI::IsMember({"max", "none"}));
+      ->check(common::parsed_by(common::parse_normalize));
   app.add_option("--backend", f.backend, "auto | gpu | cpu")
-      ->check(CLI::IsMember({"auto", "gpu", "cpu"}));
+      ->check(common::parsed_by(parse_backend));
   app.add_option("--colormap", f.colormap, "jet | viridis | turbo | inferno | gray");
   app.add_option("--channel", f.channel, "channel to show, numbered from 0 (-1: all)");
   app.add_option("--all-channels", f.all_view, "all channels as: max | grid")
-      ->check(CLI::IsMember({"max", "grid"}));
-  app.add_option("--hide-markers", f.hide, "argmax, softargmax and/or ground_truth")
-      ->delimiter(',')
-      ->check(CLI::IsMember({"argmax", "softargmax", "ground_truth"}));
-  app.add_option("--press", f.press, "keys pressed before the first frame, e.g. L,2,F1 (scripted)")
-      ->delimiter(',');
+      ->check(common::parsed_by(parse_all_channels_view));
+  common::add_list_option(app, "--hide-markers", f.hide, "argmax, softargmax and/or ground_truth")
+      ->check(common::parsed_by(parse_marker));
+  common::add_list_option(app, "--press", f.press,
+                          "keys pressed before the first frame, e.g. L,2,F1 (scripted)");
   app.add_option("--mouse", s.mouse, "scripted: the pointer at window pixel X,Y (hover readouts)")
       ->delimiter(',')
       ->expected(2);
@@ -77,7 +77,7 @@ void apply_flags(const CLI::App& app, RawFlags& f, bool scripted, ViewerOptions&
     throw std::invalid_argument("--record needs --frames (press V to record interactively)");
   if (app.count("--beta")) settings.set_beta(parse_beta(f.beta_text));
   if (!f.decoders_text.empty()) o.lab_decoders = parse_decoder_list(f.decoders_text);
-  if (!f.normalize.empty()) settings.set_normalize(f.normalize == "max");
+  if (!f.normalize.empty()) settings.set_normalize(common::parse_normalize(f.normalize));
   if (!f.backend.empty()) settings.set_backend(parse_backend(f.backend));
   if (!f.colormap.empty()) settings.set_colormap(io::parse_colormap(f.colormap));
   if (f.channel != -2) settings.set_channel(f.channel);
@@ -99,10 +99,7 @@ void apply_flags(const CLI::App& app, RawFlags& f, bool scripted, ViewerOptions&
     s.sweep_lo = parse_beta(f.sweep_text.substr(0, colon));
     s.sweep_hi = parse_beta(f.sweep_text.substr(colon + 1));
   }
-  for (const std::string& m : f.hide)
-    for (int k = 0; k < static_cast<int>(MarkerKind::kCount); ++k)
-      if (m == marker_name(static_cast<MarkerKind>(k)))
-        settings.set_marker_visible(static_cast<MarkerKind>(k), false);
+  for (const std::string& m : f.hide) settings.set_marker_visible(parse_marker(m), false);
   // The one source-options path (app/common): the worker opens every later source (a drop,
   // the Open button) with these same options.
   f.source_args.seed = f.seed;

@@ -7,37 +7,37 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "core/enum_names.hpp"
+
 namespace peakscope::viewer {
 
+namespace {
+constexpr EnumName<SoftmaxScale> kSoftmaxScaleNames[] = {{SoftmaxScale::kLog, "log"},
+                                                         {SoftmaxScale::kLinear, "linear"}};
+constexpr EnumName<AllChannelsView> kAllChannelsViewNames[] = {{AllChannelsView::kMax, "max"},
+                                                               {AllChannelsView::kGrid, "grid"}};
+constexpr EnumName<MarkerKind> kMarkerNames[] = {{MarkerKind::kArgmax, "argmax"},
+                                                 {MarkerKind::kSoftArgmax, "softargmax"},
+                                                 {MarkerKind::kGroundTruth, "ground_truth"}};
+}  // namespace
+
 const char* softmax_scale_name(SoftmaxScale s) {
-  return s == SoftmaxScale::kLog ? "log" : "linear";
+  return enum_name(kSoftmaxScaleNames, s);
 }
 SoftmaxScale parse_softmax_scale(std::string_view s) {
-  if (s == "log") return SoftmaxScale::kLog;
-  if (s == "linear") return SoftmaxScale::kLinear;
-  throw std::invalid_argument("softmax scale must be log or linear, got '" + std::string(s) + "'");
+  return parse_enum(kSoftmaxScaleNames, s, "softmax scale");
 }
 const char* all_channels_view_name(AllChannelsView v) {
-  return v == AllChannelsView::kGrid ? "grid" : "max";
+  return enum_name(kAllChannelsViewNames, v);
 }
 AllChannelsView parse_all_channels_view(std::string_view s) {
-  if (s == "max") return AllChannelsView::kMax;
-  if (s == "grid") return AllChannelsView::kGrid;
-  throw std::invalid_argument("all-channels view must be max or grid, got '" + std::string(s) +
-                              "'");
+  return parse_enum(kAllChannelsViewNames, s, "all-channels view");
 }
 const char* marker_name(MarkerKind m) {
-  switch (m) {
-    case MarkerKind::kArgmax:
-      return "argmax";
-    case MarkerKind::kSoftArgmax:
-      return "softargmax";
-    case MarkerKind::kGroundTruth:
-      return "ground_truth";
-    case MarkerKind::kCount:
-      break;
-  }
-  return "?";
+  return enum_name(kMarkerNames, m);
+}
+MarkerKind parse_marker(std::string_view s) {
+  return parse_enum(kMarkerNames, s, "marker");
 }
 
 void Settings::set_beta(double b) {

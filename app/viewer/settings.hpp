@@ -26,6 +26,7 @@ SoftmaxScale parse_softmax_scale(std::string_view s);
 const char* all_channels_view_name(AllChannelsView v);
 AllChannelsView parse_all_channels_view(std::string_view s);
 const char* marker_name(MarkerKind m);
+MarkerKind parse_marker(std::string_view s);
 
 class Settings {
  public:

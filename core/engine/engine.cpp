@@ -3,26 +3,21 @@
 #include <stdexcept>
 #include <string>
 
+#include "core/enum_names.hpp"
+
 namespace peakscope {
 
+namespace {
+constexpr EnumName<Backend> kBackendNames[] = {
+    {Backend::kAuto, "auto"}, {Backend::kGpu, "gpu"}, {Backend::kCpu, "cpu"}};
+}  // namespace
+
 Backend parse_backend(std::string_view s) {
-  if (s == "auto") return Backend::kAuto;
-  if (s == "gpu") return Backend::kGpu;
-  if (s == "cpu") return Backend::kCpu;
-  throw std::invalid_argument("unknown backend '" + std::string(s) +
-                              "' (expected auto, gpu or cpu)");
+  return parse_enum(kBackendNames, s, "backend");
 }
 
 const char* backend_name(Backend b) {
-  switch (b) {
-    case Backend::kAuto:
-      return "auto";
-    case Backend::kGpu:
-      return "gpu";
-    case Backend::kCpu:
-      return "cpu";
-  }
-  return "?";
+  return enum_name(kBackendNames, b);
 }
 
 DecodedFrame Engine::decode(const HeatmapView& frame, const DecodeOptions& opt) {

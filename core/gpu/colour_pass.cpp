@@ -1,6 +1,6 @@
 #include "core/gpu/colour_pass.hpp"
 
-#include "core/gpu/shader_sources.hpp"
+#include "shaders/shader_sources.hpp"
 
 namespace peakscope::gpu {
 namespace {
@@ -18,12 +18,10 @@ void lookup_texture(GLuint tex, GLint internal, GLenum format, GLenum type, cons
 }  // namespace
 
 ColourPass::ColourPass(const std::string& glsl_version) {
-  const GLuint vs =
-      compile_shader(GL_VERTEX_SHADER, "heatmap_view",
-                     {{"heatmap_view.vert", shaders::heatmap_view_vert}}, {}, glsl_version);
-  const GLuint fs =
-      compile_shader(GL_FRAGMENT_SHADER, "heatmap_view",
-                     {{"heatmap_view.frag", shaders::heatmap_view_frag}}, {}, glsl_version);
+  const GLuint vs = compile_shader(GL_VERTEX_SHADER, "heatmap_view", {shaders::heatmap_view_vert},
+                                   {}, glsl_version);
+  const GLuint fs = compile_shader(GL_FRAGMENT_SHADER, "heatmap_view", {shaders::heatmap_view_frag},
+                                   {}, glsl_version);
   prog_ = Program(link_program("heatmap_view", {vs, fs}));
   const float quad[8] = {0, 0, 1, 0, 0, 1, 1, 1};
   glGenVertexArrays(1, &vao_);

@@ -2,8 +2,14 @@
 
 #include <cstdlib>
 
+#include "core/enum_names.hpp"
+
 namespace peakscope::gpu {
 namespace {
+
+// PEAKSCOPE_GPU_PLACEMENT's values (any other leaves the choice to the device).
+constexpr EnumName<Placement> kPlacementNames[] = {{Placement::kDeviceCopy, "copy"},
+                                                   {Placement::kInPlace, "inplace"}};
 
 bool contains(std::string_view s, std::string_view what) {
   return s.find(what) != std::string_view::npos;
@@ -23,10 +29,8 @@ bool software_rasteriser(std::string_view r) {
 DeviceEnv parse_device_env(const std::function<const char*(const char*)>& lookup) {
   DeviceEnv e;
   if (const char* b = lookup("PEAKSCOPE_BACKEND")) e.force_cpu = std::string_view(b) == "cpu";
-  if (const char* p = lookup("PEAKSCOPE_GPU_PLACEMENT")) {
-    if (std::string_view(p) == "copy") e.placement = Placement::kDeviceCopy;
-    if (std::string_view(p) == "inplace") e.placement = Placement::kInPlace;
-  }
+  if (const char* p = lookup("PEAKSCOPE_GPU_PLACEMENT"))
+    e.placement = find_enum(kPlacementNames, p).value_or(Placement::kAuto);
   e.colour_on_gpu = one_or_zero(lookup("PEAKSCOPE_GPU_COLOUR"));
   e.scene_on_gpu = one_or_zero(lookup("PEAKSCOPE_VIEWER_GPU_SCENE"));
   return e;

@@ -14,7 +14,7 @@
 #include "core/gpu/device_traits.hpp"
 #include "core/gpu/egl_context.hpp"
 #include "core/gpu/gl_engine_detail.hpp"
-#include "core/gpu/shader_sources.hpp"
+#include "shaders/shader_sources.hpp"
 
 namespace peakscope::gpu {
 
@@ -47,12 +47,12 @@ GlEngine::GlEngine(Placement placement) {
   robust_ = ver >= 45 || epoxy_has_gl_extension("GL_KHR_robustness") ||
             epoxy_has_gl_extension("GL_ARB_robustness");
   // Every shader that exchanges records starts with decode_types.glsl (one declaration).
-  const ShaderPart types{"decode_types.glsl", shaders::decode_types_glsl};
-  const ShaderPart common{"common.glsl", shaders::common_glsl};
-  const ShaderPart partial{"decode_partial.comp", shaders::decode_partial_comp};
-  const ShaderPart combine{"decode_combine.comp", shaders::decode_combine_comp};
-  const ShaderPart softmax{"softmax_map.comp", shaders::softmax_map_comp};
-  const ShaderPart scene{"scene_render.comp", shaders::scene_render_comp};
+  const ShaderPart types = shaders::decode_types_glsl;
+  const ShaderPart common = shaders::common_glsl;
+  const ShaderPart partial = shaders::decode_partial_comp;
+  const ShaderPart combine = shaders::decode_combine_comp;
+  const ShaderPart softmax = shaders::softmax_map_comp;
+  const ShaderPart scene = shaders::scene_render_comp;
   renderer_ = renderer();
   // Software rasteriser, placement: core/gpu/device_traits.hpp (PEAKSCOPE_GPU_PLACEMENT).
   const DeviceTraits traits = device_traits(renderer_, device_env());

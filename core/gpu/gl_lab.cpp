@@ -12,9 +12,9 @@
 
 #include "core/gpu/egl_context.hpp"
 #include "core/gpu/gl_engine.hpp"
-#include "core/gpu/shader_sources.hpp"
 #include "core/lab/dark.hpp"
 #include "core/lab/debiased.hpp"
+#include "shaders/shader_sources.hpp"
 
 namespace peakscope::gpu {
 namespace {
@@ -27,15 +27,6 @@ constexpr std::size_t kChunk = 4096;     // pixels per chunk in lab_grid.comp (2
 constexpr GLuint kMaxGridGroups = 1024;  // workgroups per channel in pass 1
 constexpr std::size_t kGridPartBytes = std::size_t{64} << 20;  // bound on the partial states
 constexpr GLuint kMaxBlurGroups = 1024;
-
-void lab_check_gl(const char* where) {
-  const GLenum e = glGetError();
-  if (e != GL_NO_ERROR) {
-    char code[16];
-    std::snprintf(code, sizeof code, "0x%04x", e);
-    throw GlError(std::string("OpenGL error ") + code + " in " + where);
-  }
-}
 
 // A device buffer of at least `bytes` in *buf (grown, never shrunk; contents not kept).
 void ensure_buffer(GLuint* buf, std::size_t* cap, std::size_t bytes) {
@@ -87,14 +78,10 @@ GlEngine::Lab& GlEngine::lab() {
 namespace {
 
 // Compiles program p on first use (most engines never open the lab).
-const Program& use(Program& p, const char* name, const char* file, const char* text,
+const Program& use(Program& p, const char* name, const ShaderPart& file,
                    std::vector<std::string> defines) {
   if (!p.id())
-    p = make_compute(name,
-                     {{"decode_types.glsl", shaders::decode_types_glsl},
-                      {"common.glsl", shaders::common_glsl},
-                      {file, text}},
-                     defines);
+    p = make_compute(name, {shaders::decode_types_glsl, shaders::common_glsl, file}, defines);
   glUseProgram(p.id());
   return p;
 }
@@ -123,8 +110,7 @@ std::vector<PeakWindow> GlEngine::lab_windows(int radius) {
   const std::size_t k = static_cast<std::size_t>(s.channels);
   const std::size_t words = k + k * n2;
   ensure_buffer(&L.win, &L.win_cap, words * 4);
-  const Program& p =
-      use(L.window[u8], "lab_window", "lab_window.comp", shaders::lab_window_comp, with_u8(u8, {}));
+  const Program& p = use(L.window[u8], "lab_window", shaders::lab_window_comp, with_u8(u8, {}));
   set_frame_uniforms(p, s);
   glUniform1i(p.loc("uRadius"), radius);
   glUniform1ui(p.loc("uChannels"), static_cast<GLuint>(k));
@@ -135,7 +121,7 @@ std::vector<PeakWindow> GlEngine::lab_windows(int radius) {
   glMemoryBarrier(GL_BUFFER_UPDATE_BARRIER_BIT);
   std::vector<std::uint32_t> got(words);
   read_buffer(L.win, 0, got);
-  lab_check_gl("lab windows");
+  check_gl("lab windows");
   std::vector<PeakWindow> out(k);
   for (std::size_t c = 0; c < k; ++c) {
     PeakWindow& w = out[c];
@@ -209,20 +195,19 @@ double GlEngine::lab_blurred_max(int c, int kernel) {
       glUniform1ui(p.loc("uOutRows"), static_cast<GLuint>(r1 - r0));
       glUniform1ui(p.loc("uBand"), static_cast<GLuint>(b));
     };
-    common(use(L.blur_rows[u8], "lab_blur", "lab_blur.comp", shaders::lab_blur_comp,
-               with_u8(u8, {"ROWS"})));
+    common(use(L.blur_rows[u8], "lab_blur", shaders::lab_blur_comp, with_u8(u8, {"ROWS"})));
     glDispatchCompute(groups, 1, 1);
     glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
-    common(use(L.blur_cols, "lab_blur", "lab_blur.comp", shaders::lab_blur_comp, {"COLS"}));
+    common(use(L.blur_cols, "lab_blur", shaders::lab_blur_comp, {"COLS"}));
     glDispatchCompute(groups, 1, 1);
     glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
-    common(use(L.blur_final, "lab_blur", "lab_blur.comp", shaders::lab_blur_comp, {"FINAL"}));
+    common(use(L.blur_final, "lab_blur", shaders::lab_blur_comp, {"FINAL"}));
     glDispatchCompute(1, 1, 1);
     glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT | GL_BUFFER_UPDATE_BARRIER_BIT);
   }
   std::vector<double> m(bands);
   read_buffer(L.maxes, groups * sizeof(double), m);
-  lab_check_gl("lab blurred max");
+  check_gl("lab blurred max");
   return *std::max_element(m.begin(), m.end());
 }
 
@@ -287,18 +272,18 @@ BetaGrid GlEngine::lab_beta_grid(const std::vector<double>& betas, bool normaliz
     glUniform1ui(p.loc("uChunksPerGroup"), static_cast<GLuint>(per_group));
   };
   uniforms(use(
-      L.grid[u8][debiased], "lab_grid", "lab_grid.comp", shaders::lab_grid_comp,
+      L.grid[u8][debiased], "lab_grid", shaders::lab_grid_comp,
       with_u8(u8, debiased ? std::vector<std::string>{"DEBIASED"} : std::vector<std::string>{})));
   glDispatchCompute(static_cast<GLuint>(groups), static_cast<GLuint>(K), 1);
   glMemoryBarrier(GL_SHADER_STORAGE_BARRIER_BIT);
-  uniforms(use(L.grid_combine[debiased], "lab_grid", "lab_grid.comp", shaders::lab_grid_comp,
+  uniforms(use(L.grid_combine[debiased], "lab_grid", shaders::lab_grid_comp,
                debiased ? std::vector<std::string>{"COMBINE", "DEBIASED"}
                         : std::vector<std::string>{"COMBINE"}));
   glDispatchCompute(static_cast<GLuint>((K * J + 63) / 64), 1, 1);
   glMemoryBarrier(GL_BUFFER_UPDATE_BARRIER_BIT);
   std::vector<double> got(K * J * 8);
   read_buffer(L.out, 0, got);
-  lab_check_gl("lab beta grid");
+  check_gl("lab beta grid");
 
   g.keypoints.assign(J, std::vector<Keypoint>(K));
   if (debiased) g.debiased.assign(J, std::vector<DecodedPoint>(K));

@@ -51,6 +51,15 @@ GLuint link_program(const std::string& name, const std::vector<GLuint>& shaders)
   return prog;
 }
 
+void check_gl(const char* where) {
+  const GLenum e = glGetError();
+  if (e != GL_NO_ERROR) {
+    char code[16];
+    std::snprintf(code, sizeof code, "0x%04x", e);
+    throw GlError(std::string("OpenGL error ") + code + " in " + where);
+  }
+}
+
 Program::Program(GLuint id) : id_(id), context_(current_gl_context()) {}
 
 void Program::reset() {
@@ -73,15 +82,6 @@ int gl_version() {
 std::string current_renderer() {
   const char* r = reinterpret_cast<const char*>(glGetString(GL_RENDERER));
   return r ? r : "";
-}
-
-void check_gl(const char* where) {
-  const GLenum e = glGetError();
-  if (e != GL_NO_ERROR) {
-    char code[16];
-    std::snprintf(code, sizeof code, "0x%04x", e);
-    throw GlError(std::string("OpenGL error ") + code + " in " + where);
-  }
 }
 
 }  // namespace peakscope::gpu

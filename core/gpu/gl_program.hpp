@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "core/gpu/shader_part.hpp"
+
 namespace peakscope::gpu {
 
 // A GL failure at start-up or run time (shader compile/link, missing version, GL error).
@@ -15,11 +17,8 @@ struct GlError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// One source part: its name (for messages) and text.
-struct ShaderPart {
-  const char* name;
-  const char* text;
-};
+// Throws GlError "OpenGL error 0x0502 in <where>" when glGetError reports an error.
+void check_gl(const char* where);
 
 // Compiles `parts` (after "#version <version>" and the `defines`, one "#define X" each) as
 // a shader of `type`. Throws GlError naming `name`, the parts, the defines and the info log.
@@ -60,8 +59,6 @@ Program make_compute(const std::string& name, const std::vector<ShaderPart>& par
                      const std::vector<std::string>& defines = {});
 
 // The current context's GL version as major * 10 + minor (e.g. 45), 0 without a context.
-// Throws GlError naming `where` and the code when glGetError reports an error.
-void check_gl(const char* where);
 
 int gl_version();
 

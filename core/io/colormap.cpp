@@ -5,32 +5,22 @@
 #include <opencv2/imgproc.hpp>
 #include <stdexcept>
 
+#include "core/enum_names.hpp"
+
 namespace peakscope::io {
 
+namespace {
+constexpr EnumName<Colormap> kColormapNames[] = {
+    {Colormap::kJet, "jet"},         {Colormap::kViridis, "viridis"}, {Colormap::kTurbo, "turbo"},
+    {Colormap::kInferno, "inferno"}, {Colormap::kGray, "gray"},       {Colormap::kGray, "grey"}};
+}  // namespace
+
 Colormap parse_colormap(std::string_view name) {
-  if (name == "jet") return Colormap::kJet;
-  if (name == "viridis") return Colormap::kViridis;
-  if (name == "turbo") return Colormap::kTurbo;
-  if (name == "inferno") return Colormap::kInferno;
-  if (name == "gray" || name == "grey") return Colormap::kGray;
-  throw std::invalid_argument("unknown colour map '" + std::string(name) +
-                              "' (expected jet, viridis, turbo, inferno or gray)");
+  return parse_enum(kColormapNames, name, "colour map");
 }
 
 const char* colormap_name(Colormap c) {
-  switch (c) {
-    case Colormap::kJet:
-      return "jet";
-    case Colormap::kViridis:
-      return "viridis";
-    case Colormap::kTurbo:
-      return "turbo";
-    case Colormap::kInferno:
-      return "inferno";
-    case Colormap::kGray:
-      return "gray";
-  }
-  return "?";
+  return enum_name(kColormapNames, c);
 }
 
 cv::Mat colour_indices(const HeatmapView& map, int c, const ColourScale& scale) {

@@ -5,6 +5,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "core/enum_names.hpp"
 #include "core/io/source.hpp"
 
 namespace peakscope::io {
@@ -12,24 +13,13 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// OpenCV's depths by NumPy's names.
+constexpr EnumName<int> kDepthNames[] = {{CV_8U, "uint8"},   {CV_8S, "int8"},   {CV_16U, "uint16"},
+                                         {CV_16S, "int16"},  {CV_32S, "int32"}, {CV_32F, "float32"},
+                                         {CV_64F, "float64"}};
+
 const char* depth_name(int depth) {
-  switch (depth) {
-    case CV_8U:
-      return "uint8";
-    case CV_8S:
-      return "int8";
-    case CV_16U:
-      return "uint16";
-    case CV_16S:
-      return "int16";
-    case CV_32S:
-      return "int32";
-    case CV_32F:
-      return "float32";
-    case CV_64F:
-      return "float64";
-  }
-  return "?";
+  return enum_name(kDepthNames, depth);
 }
 
 // One image decoded at its depth: the frame without its heatmap (index, dtype, BGR copy) and

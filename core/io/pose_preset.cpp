@@ -7,8 +7,10 @@
 #include <cstdlib>
 #include <filesystem>
 #include <opencv2/imgproc.hpp>
-#include <sstream>
 #include <stdexcept>
+
+#include "core/enum_names.hpp"
+#include "core/split_list.hpp"
 
 namespace peakscope::io {
 namespace {
@@ -65,12 +67,12 @@ double number(const std::string& item) {
 const PosePreset& pose_preset(const std::string& name) {
   static const PosePreset lite = make_preset("lite"), full = make_preset("full"),
                           heavy = make_preset("heavy");
-  if (name == "mediapipe" || name == "mediapipe-full") return full;
-  if (name == "mediapipe-lite") return lite;
-  if (name == "mediapipe-heavy") return heavy;
-  throw std::invalid_argument("unknown pose preset '" + name +
-                              "' (known: mediapipe, mediapipe-lite, mediapipe-full, "
-                              "mediapipe-heavy)");
+  // mediapipe is mediapipe-full; the message lists the three models by their own names.
+  constexpr EnumName<const PosePreset*> kPresetNames[] = {{&lite, "mediapipe-lite"},
+                                                          {&full, "mediapipe-full"},
+                                                          {&heavy, "mediapipe-heavy"},
+                                                          {&full, "mediapipe"}};
+  return *parse_enum(kPresetNames, name, "pose preset");
 }
 
 std::string model_cache_dir() {
@@ -110,9 +112,7 @@ RoiSpec parse_roi(const std::string& text) {
   const bool track = text.rfind("track:", 0) == 0;
   const std::string nums = track ? text.substr(6) : text;
   std::vector<double> v;
-  std::stringstream ss(nums);
-  std::string item;
-  while (std::getline(ss, item, ',')) v.push_back(number(item));
+  for (const std::string& item : split_list(nums)) v.push_back(number(item));
   if (v.size() != 4 || nums.empty() || nums.back() == ',') throw std::invalid_argument(usage);
   for (double x : v)
     if (!std::isfinite(x)) throw std::invalid_argument(usage);

@@ -7,29 +7,24 @@
 #include <opencv2/imgproc.hpp>
 #include <stdexcept>
 
+#include "core/enum_names.hpp"
+
 namespace peakscope::io {
 
+namespace {
+constexpr EnumName<Transform> kTransformNames[] = {{Transform::kIntensity, "intensity"},
+                                                   {Transform::kColor, "color"},
+                                                   {Transform::kColor, "colour"},
+                                                   {Transform::kTemplate, "template"},
+                                                   {Transform::kMotion, "motion"}};
+}  // namespace
+
 Transform parse_transform(const std::string& s) {
-  if (s == "intensity") return Transform::kIntensity;
-  if (s == "color" || s == "colour") return Transform::kColor;
-  if (s == "template") return Transform::kTemplate;
-  if (s == "motion") return Transform::kMotion;
-  throw std::invalid_argument("unknown transform '" + s +
-                              "' (expected intensity, color, template or motion)");
+  return parse_enum(kTransformNames, s, "transform");
 }
 
 const char* transform_name(Transform t) {
-  switch (t) {
-    case Transform::kIntensity:
-      return "intensity";
-    case Transform::kColor:
-      return "color";
-    case Transform::kTemplate:
-      return "template";
-    case Transform::kMotion:
-      return "motion";
-  }
-  return "?";
+  return enum_name(kTransformNames, t);
 }
 
 FrameTransform::FrameTransform(const TransformOptions& opt) : opt_(opt) {

@@ -3,8 +3,16 @@
 #include <charconv>
 #include <stdexcept>
 
+#include "core/enum_names.hpp"
+
 namespace peakscope {
 namespace {
+
+constexpr EnumName<CoordSystem> kCoordSystemNames[] = {{CoordSystem::kIndex, "index"},
+                                                       {CoordSystem::kHalf, "half"},
+                                                       {CoordSystem::kDsnt, "dsnt"},
+                                                       {CoordSystem::kCorner, "corner"},
+                                                       {CoordSystem::kImage, "image"}};
 
 // One axis: index -> convention, or back.
 double forward(double i, int n, int input, const CoordConvention& c) {
@@ -51,29 +59,11 @@ void CoordConvention::validate() const {
 }
 
 const char* CoordConvention::name() const {
-  switch (system) {
-    case CoordSystem::kIndex:
-      return "index";
-    case CoordSystem::kHalf:
-      return "half";
-    case CoordSystem::kDsnt:
-      return "dsnt";
-    case CoordSystem::kCorner:
-      return "corner";
-    case CoordSystem::kImage:
-      return "image";
-  }
-  return "?";
+  return enum_name(kCoordSystemNames, system);
 }
 
 CoordSystem parse_coord_system(std::string_view s) {
-  if (s == "index") return CoordSystem::kIndex;
-  if (s == "half") return CoordSystem::kHalf;
-  if (s == "dsnt") return CoordSystem::kDsnt;
-  if (s == "corner") return CoordSystem::kCorner;
-  if (s == "image") return CoordSystem::kImage;
-  throw std::invalid_argument("unknown coordinate convention '" + std::string(s) +
-                              "' (expected index, half, dsnt, corner or image)");
+  return parse_enum(kCoordSystemNames, s, "coordinate convention");
 }
 
 void parse_input_size(std::string_view s, int& width, int& height) {

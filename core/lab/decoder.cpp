@@ -6,13 +6,22 @@
 #include <stdexcept>
 #include <string>
 
+#include "core/enum_names.hpp"
 #include "core/lab/dark.hpp"
 #include "core/lab/debiased.hpp"
 #include "core/lab/lab.hpp"
 #include "core/lab/peak_window.hpp"
+#include "core/split_list.hpp"
 
 namespace peakscope {
 namespace {
+
+constexpr EnumName<DecoderKind> kDecoderNames[] = {
+    {DecoderKind::kArgmax, "argmax"},     {DecoderKind::kSoftargmax, "softargmax"},
+    {DecoderKind::kQuarter, "quarter"},   {DecoderKind::kDark, "dark"},
+    {DecoderKind::kDarkUdp, "dark-udp"},  {DecoderKind::kWindow, "window"},
+    {DecoderKind::kCentroid, "centroid"}, {DecoderKind::kMediapipe, "mediapipe"},
+    {DecoderKind::kDebiased, "debiased"}};
 
 void need_odd(const char* what, int v) {
   if (v < 1 || v % 2 == 0 || v > 101)
@@ -23,37 +32,11 @@ void need_odd(const char* what, int v) {
 }  // namespace
 
 const char* decoder_name(DecoderKind k) {
-  switch (k) {
-    case DecoderKind::kArgmax:
-      return "argmax";
-    case DecoderKind::kSoftargmax:
-      return "softargmax";
-    case DecoderKind::kQuarter:
-      return "quarter";
-    case DecoderKind::kDark:
-      return "dark";
-    case DecoderKind::kDarkUdp:
-      return "dark-udp";
-    case DecoderKind::kWindow:
-      return "window";
-    case DecoderKind::kCentroid:
-      return "centroid";
-    case DecoderKind::kMediapipe:
-      return "mediapipe";
-    case DecoderKind::kDebiased:
-      return "debiased";
-  }
-  return "?";
+  return enum_name(kDecoderNames, k);
 }
 
 DecoderKind parse_decoder(std::string_view name) {
-  for (DecoderKind k : kAllDecoders)
-    if (name == decoder_name(k)) return k;
-  std::string known;
-  for (DecoderKind k : kAllDecoders)
-    known += std::string(known.empty() ? "" : ", ") + decoder_name(k);
-  throw std::invalid_argument("unknown decoder '" + std::string(name) + "' (known: " + known +
-                              ", or all)");
+  return parse_enum(kDecoderNames, name, "decoder");
 }
 
 std::vector<DecoderKind> parse_decoder_list(std::string_view list) {
@@ -61,18 +44,19 @@ std::vector<DecoderKind> parse_decoder_list(std::string_view list) {
   auto add = [&](DecoderKind k) {
     if (std::find(out.begin(), out.end(), k) == out.end()) out.push_back(k);
   };
-  std::size_t pos = 0;
-  while (pos <= list.size()) {
-    const std::size_t comma = std::min(list.find(',', pos), list.size());
-    std::string_view item = list.substr(pos, comma - pos);
+  for (const std::string& text : split_list(list)) {
+    std::string_view item = text;
     while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
     while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
     if (item == "all") {
       for (DecoderKind k : kAllDecoders) add(k);
+    } else if (const std::optional<DecoderKind> k = find_enum(kDecoderNames, item)) {
+      add(*k);
     } else if (!item.empty()) {
-      add(parse_decoder(item));
+      std::vector<std::string> names = enum_names(kDecoderNames);
+      names.emplace_back("all");
+      throw unknown_name("decoder", item, names);
     }
-    pos = comma + 1;
   }
   if (out.empty()) throw std::invalid_argument("the decoder list is empty");
   return out;

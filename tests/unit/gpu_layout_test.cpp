@@ -1,17 +1,18 @@
 // The C++ mirror of the shaders' records (core/gpu/decode_types.hpp) against the std430
-// layout that shaders/decode_types.glsl declares: the .glsl file is parsed here and laid out
-// by the std430 rules, so a field added, removed, retyped or reordered on one side only fails.
+// layout that shaders/decode_types.glsl declares: the .glsl file, as embedded in the binary, is
+// parsed here and laid out by the std430 rules, so a field added, removed, retyped or
+// reordered on one side only fails.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cctype>
-#include <fstream>
 #include <map>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "core/gpu/decode_types.hpp"
+#include "shaders/shader_sources.hpp"
 
 namespace peakscope {
 namespace {
@@ -109,16 +110,8 @@ std::map<std::string, GlslStruct> parse_glsl(const std::string& text) {
   return out;
 }
 
-std::string read_file(const std::string& path) {
-  std::ifstream f(path);
-  EXPECT_TRUE(f.good()) << "cannot read " << path;
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
 TEST(GpuLayoutTest, CppMirrorMatchesStd430OfTheGlsl) {
-  const auto glsl = parse_glsl(read_file(PEAKSCOPE_SHADER_DIR "/decode_types.glsl"));
+  const auto glsl = parse_glsl(shaders::decode_types_glsl.text);
   ASSERT_EQ(glsl.size(), std::size(gpu::kRecords)) << "a record on one side only";
   for (const gpu::RecordLayout& r : gpu::kRecords) {
     SCOPED_TRACE(r.name);
