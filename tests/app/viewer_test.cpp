@@ -483,7 +483,7 @@ TEST(ViewerAppTest, SweepBetaEndsAtTheTopOfTheRange) {
 TEST(ViewerAppTest, ComparisonSheetHasFourPanelsWithMarkers) {
   const ViewerRun r = run_viewer("sheet", kArgs + " --backend cpu");
   ASSERT_FALSE(r.sheet.empty());
-  // 512 x 512 panels (no scaling above 256), gaps, title, colour bars, footer (core/io/panels).
+  // 512 x 512 panels (no scaling above 256), gaps, title, colour bars, footer (core/io/sheets).
   const int pw = 512, gap = io::kSheetGap, title = io::kSheetTitle;
   EXPECT_EQ(r.sheet.cols, 4 * pw + 5 * gap);
   EXPECT_EQ(r.sheet.rows, title + pw + io::kSheetBars + io::kSheetFooter);

@@ -197,7 +197,7 @@ TEST(LabCli, AccuracyStudyLandsNearTheIndependentSimulation) {
     ADD_FAILURE() << name << " " << beta;
     return -1.0;
   };
-  // The independent simulation (48x64, sigma 2, no noise): 0.38, 0.19, 0.0002, 0.13,
+  // An independent simulation in NumPy (48x64, sigma 2, no noise): 0.38, 0.19, 0.0002, 0.13,
   // 0.64 (beta 10), 0.04 (beta 20), 0.003 (debiased, beta 10).
   EXPECT_NEAR(mean("argmax", 0), 0.38, 0.04);
   EXPECT_NEAR(mean("quarter", 0), 0.19, 0.03);
