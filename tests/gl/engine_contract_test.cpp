@@ -1,4 +1,4 @@
-// The engine contract (CONVENTIONS 19): one suite, run on every engine of kEngineKinds (the
+// The engine contract: one suite, run on every engine of kEngineKinds (the
 // CPU engine on all threads and on one, the GL engine reading host frames in place and copying
 // them to device memory, the fallback engine select_engine(kGpu) hands out, and the auto
 // engine over it and a CPU engine). Every case holds each engine to the double-precision

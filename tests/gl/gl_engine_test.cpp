@@ -202,7 +202,7 @@ TEST(SelectEngineGLTest, FrameTooLargeFallsBackToCpuAndSaysSo) {
 }
 
 // ---------------------------------------------------------------------------------------
-// Contexts that outlive each other, and threads (issue 10 item 8)
+// Contexts that outlive each other, and threads
 // ---------------------------------------------------------------------------------------
 
 void expect_gpu_decodes(Engine& e, int seed) {

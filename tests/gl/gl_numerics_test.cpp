@@ -1,6 +1,6 @@
-// The GL engine on the adversarial inputs of issue 12 and on both placements of host frames
-// (device-local copy, read in place), against the double reference: within 1e-3 px and peak
-// probability within 1e-6 relative, for long rows, huge and denormal values, the ends of the
+// The GL engine on adversarial inputs (extreme values, betas and sizes) and on both placements of
+// host frames (device-local copy, read in place), against the double reference: within 1e-3 px and
+// peak probability within 1e-6 relative, for long rows, huge and denormal values, the ends of the
 // beta range. llvmpipe's storage-block limit is 128 MiB: the largest cases below fit it.
 #include <gtest/gtest.h>
 

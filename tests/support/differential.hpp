@@ -154,7 +154,7 @@ inline DiffCase draw_case(const std::uint8_t* data, std::size_t size, int max_pi
           case 4:
             q = w > 1 ? static_cast<double>(x) / (w - 1) : 0.5;
             break;  // ramp
-          case 5:   // per lane: a maximum, then 31 weights just under 2^-24 (issue 12)
+          case 5:   // per lane: a maximum, then 31 weights just under 2^-24
             q = (i % (32 * period)) < period ? 1.0 : 1.0 - 16.6355 * (1 + 1e-6) * level;
             break;
           case 6:

@@ -1,4 +1,4 @@
-// Accuracy everywhere (issue 12): the CPU engine within 1e-3 px and 1e-6 relative peak
+// Accuracy everywhere: the CPU engine within 1e-3 px and 1e-6 relative peak
 // probability of the reference on the adversarial maps that broke it (float accumulation over
 // long rows, the whole float range, every accepted beta), and the reference itself against
 // closed forms at the extremes.
@@ -94,10 +94,10 @@ TEST(AccuracyTest, ReferenceWithADenormalMaximumMatchesTheClosedForm) {
   }
 }
 
-// --- issue 12's failures, kept as regressions --------------------------------------------
+// --- inputs that once failed, kept as regressions ---------------------------------------------
 
 TEST(AccuracyTest, LinearRampOver4MPixelRow) {
-  const int n = 1 << 22;  // issue 12: 1.52e-3 px at beta 1
+  const int n = 1 << 22;  // once 1.52e-3 px off at beta 1
   std::vector<float> d(n);
   for (int i = 0; i < n; ++i) d[i] = static_cast<float>(static_cast<double>(i) / (n - 1));
   const HeatmapView v = HeatmapView::dense(d.data(), n, 1);
@@ -108,7 +108,7 @@ TEST(AccuracyTest, LinearRampOver4MPixelRow) {
   expect_close(sq, {1.0, false}, "ramp 2048 x 2048");
 }
 
-// In each SIMD lane a maximum followed by 31 weights just under 2^-24 (issue 12: 3.84 px on a
+// In each SIMD lane a maximum followed by 31 weights just under 2^-24 (once 3.84 px off on a
 // 2^24 row): float partial sums of 32 per lane dropped the small weights entirely.
 void lane_pattern(std::vector<float>& d, int lanes, bool first_half_only) {
   const float small = static_cast<float>(1.0 + std::log(0x1p-24) * (1 + 1e-7));
@@ -170,7 +170,7 @@ TEST(AccuracyTest, TwoLevelMapsAtTheFloatPathLimit) {
 }
 
 TEST(AccuracyTest, ValuesBelow1e38Normalised) {
-  // issue 12: values in [0, 1e-38), normalised, beta 10: 0.21 px and p 65% off.
+  // once wrong: values in [0, 1e-38), normalised, beta 10: 0.21 px and p 65% off.
   const Heatmap r = testing::random_map(64, 64, 1, ElemType::kFloat32, 4);
   std::vector<float> d(64 * 64);
   for (int i = 0; i < 64 * 64; ++i) d[i] = r.f32()[i] * 1e-38f;
