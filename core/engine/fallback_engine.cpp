@@ -74,12 +74,14 @@ class FallbackEngine::Frame : public FrameQueries {
  public:
   Frame(FallbackEngine& e, std::shared_ptr<FrameQueries> gl) : e_(e), gl_(std::move(gl)) {}
 
+ private:
+  // Defined before its callers below (its return type is deduced).
   template <typename F>
   auto run(const char* what, F&& f) {
     if (!e_.gl_)
       throw std::logic_error(std::string(what) +
-                             ": the GPU engine that decoded the "
-                             "frame is gone; decode the frame again");
+                             ": the GPU engine that decoded the frame is gone; decode the frame "
+                             "again");
     try {
       return e_.on_gpu(f);
     } catch (const GlError& err) {
@@ -89,6 +91,7 @@ class FallbackEngine::Frame : public FrameQueries {
     }
   }
 
+ public:
   SoftmaxImage softmax(int c, const Keypoint& kp) override {
     return run("softmax", [&] { return gl_->softmax(c, kp); });
   }
