@@ -6,6 +6,8 @@
 #include <opencv2/imgproc.hpp>
 #include <vector>
 
+#include "core/gpu/gl_program.hpp"
+
 namespace peakscope::viewer {
 
 const gpu::DeviceTraits& window_device_traits() {
@@ -40,22 +42,13 @@ const ColourTable& MapTexture::table(io::Colormap cmap) {
   return table_;
 }
 
-namespace {
-void texture_params(GLint filter) {
-  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, filter);
-  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, filter);
-  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
-  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
-}
-}  // namespace
-
 void MapTexture::ensure(int w, int h) {
   if (w == w_ && h == h_ && color_) return;
   if (color_) glDeleteTextures(1, &color_);
   glGenTextures(1, &color_);
   glBindTexture(GL_TEXTURE_2D, color_);
   glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, w, h, 0, GL_RGBA, GL_UNSIGNED_BYTE, nullptr);
-  texture_params(GL_NEAREST);  // heat maps are pixels: no blurring when zoomed in
+  gpu::set_texture_sampling(GL_NEAREST);  // heat maps are pixels: no blurring when zoomed in
   glBindFramebuffer(GL_FRAMEBUFFER, fbo_);
   glFramebufferTexture2D(GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_TEXTURE_2D, color_, 0);
   glBindFramebuffer(GL_FRAMEBUFFER, 0);
@@ -109,7 +102,7 @@ void FrameTexture::upload(const cv::Mat& bgr) {
     glBindTexture(GL_TEXTURE_2D, tex_);
     glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, rgba_.cols, rgba_.rows, 0, GL_RGBA, GL_UNSIGNED_BYTE,
                  nullptr);
-    texture_params(GL_LINEAR);
+    gpu::set_texture_sampling(GL_LINEAR);
     w_ = rgba_.cols;
     h_ = rgba_.rows;
   }

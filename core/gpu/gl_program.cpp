@@ -51,6 +51,13 @@ GLuint link_program(const std::string& name, const std::vector<GLuint>& shaders)
   return prog;
 }
 
+void set_texture_sampling(GLint filter) {
+  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, filter);
+  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, filter);
+  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
+  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
+}
+
 void check_gl(const char* where) {
   const GLenum e = glGetError();
   if (e != GL_NO_ERROR) {

@@ -20,6 +20,10 @@ struct GlError : std::runtime_error {
 // Throws GlError "OpenGL error 0x0502 in <where>" when glGetError reports an error.
 void check_gl(const char* where);
 
+// Sets the bound GL_TEXTURE_2D's min and mag filter to `filter` and clamps it at the edges
+// (the views' and the engine's map textures alike).
+void set_texture_sampling(GLint filter);
+
 // Compiles `parts` (after "#version <version>" and the `defines`, one "#define X" each) as
 // a shader of `type`. Throws GlError naming `name`, the parts, the defines and the info log.
 GLuint compile_shader(GLenum type, const std::string& name, const std::vector<ShaderPart>& parts,
