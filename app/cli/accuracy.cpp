@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "app/cli/decode_flags.hpp"
+#include "app/cli/interrupt.hpp"
 #include "app/cli/output.hpp"
 #include "app/cli/progress.hpp"
 #include "app/common/flags.hpp"
@@ -261,21 +262,28 @@ CLI::App* add_accuracy_command(CLI::App& app, AccuracyArgs& a) {
 
 int run_accuracy(const AccuracyArgs& a) {
   if (a.peaks < 1) throw UsageError("--peaks must be >= 1, got " + std::to_string(a.peaks));
-  if (a.threads < 0) throw UsageError("--threads must be >= 0");
-  if (a.tune_maps < 1) throw UsageError("--tune-maps must be >= 1");
+  if (a.threads < 0)
+    throw UsageError("--threads must be >= 0 (0: all hardware threads), got " +
+                     std::to_string(a.threads));
+  if (a.tune_maps < 1)
+    throw UsageError("--tune-maps must be >= 1, got " + std::to_string(a.tune_maps));
   std::vector<DecoderKind> kinds;
   try {
     kinds = parse_decoder_list(a.decoders);
   } catch (const std::invalid_argument& e) {
     throw UsageError(std::string("--decoders: ") + e.what());
   }
-  const std::vector<double> betas = parse_betas(a.betas);
-  const std::vector<double> dbetas =
-      parse_betas(a.debiased_betas, "--debiased-betas", /*empty_ok=*/true);
-  const std::vector<double> sigmas = parse_list(a.sigmas, "--sigmas", true);
-  const std::vector<double> noises = parse_list(a.noises, "--noises", false);
+  // Repeated values are studied once (a note says so): the table has one row or column each.
+  const std::vector<double> betas = merge_duplicate_betas(parse_betas(a.betas), "--betas");
+  const std::vector<double> dbetas = merge_duplicate_betas(
+      parse_betas(a.debiased_betas, "--debiased-betas", /*empty_ok=*/true), "--debiased-betas");
+  const std::vector<double> sigmas =
+      merge_duplicate_betas(parse_list(a.sigmas, "--sigmas", true), "--sigmas");
+  const std::vector<double> noises =
+      merge_duplicate_betas(parse_list(a.noises, "--noises", false), "--noises");
   std::vector<Cell> cells;
   {
+    std::vector<std::pair<int, int>> seen;
     for (const std::string& item : a.sizes) {
       if (item.empty()) continue;  // --sizes "" is an empty list
       int w = 0, h = 0;
@@ -284,8 +292,22 @@ int run_accuracy(const AccuracyArgs& a) {
       } catch (const std::invalid_argument& e) {
         throw UsageError(std::string("--sizes: ") + e.what());
       }
-      if (!(w - 1 - 2 * a.margin > 0) || !(h - 1 - 2 * a.margin > 0) || !(a.margin >= 0))
-        throw UsageError("--margin " + std::to_string(a.margin) + " leaves no room in " + item);
+      if (std::find(seen.begin(), seen.end(), std::make_pair(w, h)) != seen.end()) {
+        std::cerr << "peakscope-cli: --sizes: " << item << " given more than once, used once\n";
+        continue;
+      }
+      seen.emplace_back(w, h);
+      // Centres are drawn in [margin, W - 1 - margin]: the margin is >= 0 and below
+      // (min(W, H) - 1) / 2.
+      const double limit = (std::min(w, h) - 1) / 2.0;
+      if (!(a.margin >= 0) || !(a.margin < limit)) {
+        char msg[200];
+        std::snprintf(msg, sizeof msg,
+                      "--margin must be >= 0 and below %g for --sizes %s (centres at least "
+                      "that far from the border), got %g",
+                      limit, item.c_str(), a.margin);
+        throw UsageError(msg);
+      }
       for (double s : sigmas)
         for (double n : noises) cells.push_back({w, h, s, n});
     }
@@ -307,6 +329,7 @@ int run_accuracy(const AccuracyArgs& a) {
   const bool want_auto =
       std::any_of(vars.begin(), vars.end(), [](const Variant& v) { return v.auto_beta; });
 
+  InterruptGuard guard;  // a signal ends the study between chunks of maps (exit 128 + N)
   ThreadPool pool(a.threads);
   CpuEngine tune_engine(a.threads);
   std::vector<std::vector<Stats>> stats(cells.size());
@@ -335,6 +358,7 @@ int run_accuracy(const AccuracyArgs& a) {
     const long chunks = (a.peaks + chunk - 1) / chunk;
     std::mutex progress_mu;
     pool.parallel_for(static_cast<std::size_t>(chunks), [&](std::size_t ch) {
+      if (InterruptGuard::signal()) return;
       CpuEngine eng(1);
       std::vector<float> map;
       DecoderParams params;
@@ -368,6 +392,19 @@ int run_accuracy(const AccuracyArgs& a) {
       std::lock_guard<std::mutex> lock(progress_mu);
       progress.update(d);
     });
+    if (const int sig = InterruptGuard::signal()) {
+      progress.finish();
+      const std::string error = std::string("interrupted by ") + signal_name(sig) + " after " +
+                                std::to_string(ci) + " of " + std::to_string(cells.size()) +
+                                " cell(s)";
+      if (a.format == "json")  // stdout still gets a JSON document, saying why it is short
+        std::cout << nlohmann::ordered_json{{"command", "accuracy"}, {"error", error}}.dump(2)
+                  << "\n"
+                  << std::flush;
+      std::cerr << "peakscope-cli: " << error
+                << (a.json.empty() ? "" : " (" + a.json + " left unchanged)") << "\n";
+      return 128 + sig;
+    }
     for (std::size_t v = 0; v < vars.size(); ++v) stats[ci].push_back(summarise(err[v]));
   }
   progress.finish();

@@ -6,6 +6,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "app/cli/interrupt.hpp"
 #include "app/cli/output.hpp"
 #include "app/common/flags.hpp"
 #include "core/cpu/cpu_engine.hpp"
@@ -20,7 +21,7 @@ double find_auto_beta(const std::string& input, const common::SourceArgs& src, b
   std::vector<Heatmap> maps;
   std::vector<std::pair<std::size_t, TuneSample>> pending;  // (map index, sample)
   long read = 0;
-  while (max_frames < 0 || read < max_frames) {
+  while ((max_frames < 0 || read < max_frames) && !InterruptGuard::signal()) {
     std::optional<io::Frame> f = source->next();
     if (!f) break;
     ++read;
@@ -42,6 +43,7 @@ double find_auto_beta(const std::string& input, const common::SourceArgs& src, b
     }
     if (used) maps.push_back(std::move(f->heatmap));
   }
+  if (InterruptGuard::signal()) return 0;  // the caller reports the signal
   if (pending.empty())
     throw std::runtime_error(input + ": --auto-beta needs ground truth, and no frame has any");
   std::vector<TuneSample> samples;
@@ -51,9 +53,6 @@ double find_auto_beta(const std::string& input, const common::SourceArgs& src, b
   }
   const BetaTune t = auto_tune_beta(engine, samples, normalize);
   namespace fs = std::filesystem;
-  std::error_code ec;
-  fs::create_directories(out_dir, ec);
-  if (ec) throw std::runtime_error("cannot create " + out_dir + ": " + ec.message());
   Output csv((fs::path(out_dir) / "auto_beta.csv").string());
   csv.stream() << "beta,mean_error\n";
   for (const auto& [b, e] : t.curve) csv.stream() << b << "," << e << "\n";

@@ -12,7 +12,8 @@ namespace peakscope::cli {
 // Reads up to max_frames frames of `input` that carry ground truth, tunes beta over every
 // channel with a ground-truth point (the point nearest the channel's argmax is its target),
 // writes out_dir/auto_beta.csv (beta, mean error) and out_dir/auto_beta.json, prints the
-// optimum on stderr and returns it. Throws std::runtime_error when no frame has ground truth.
+// optimum on stderr and returns it (0 when a signal stopped it: InterruptGuard::signal()).
+// Throws std::runtime_error when no frame has ground truth.
 double find_auto_beta(const std::string& input, const common::SourceArgs& src, bool normalize,
                       long max_frames, const std::string& out_dir);
 

@@ -207,7 +207,9 @@ CLI::App* add_decode_command(CLI::App& app, DecodeArgs& a) {
   cmd->add_option("--format", a.format, "json | csv")
       ->check(CLI::IsMember({"json", "csv"}))
       ->capture_default_str();
-  cmd->add_option("--out", a.out, "output file (default: stdout); replaced only when complete");
+  cmd->add_option("--out", a.out,
+                  "output file (default or -: stdout); a file is replaced only when complete, "
+                  "a symlink's target is written, a FIFO or device written directly");
   cmd->add_flag("--allow-truncated", a.allow_truncated,
                 "exit 0 when a video ends before the frame count its header declares");
   return cmd;
@@ -256,15 +258,30 @@ int run_decode(const DecodeArgs& a) {
   if (!warning.empty()) std::cerr << "peakscope-cli: " << warning << "\n";
   if (run.code != kExitOk) {
     // stdout gets the complete JSON document with "error" (CSV: nothing); --out is untouched.
-    if (output.to_stdout() && a.format == "json")
-      output.commit();
-    else
+    std::string unwritten;
+    if (output.to_stdout() && a.format == "json") {
+      try {
+        output.commit();
+      } catch (const std::exception& e) {  // stdout closed too (SIGPIPE): the code stays
+        unwritten = std::string("; ") + e.what();
+      }
+    } else {
       output.discard();
+    }
     std::cerr << "peakscope-cli: " << run.error
-              << (a.out.empty() ? "" : " (" + a.out + " left unchanged)") << "\n";
+              << (output.to_stdout() ? "" : " (" + a.out + " left unchanged)") << unwritten << "\n";
     return run.code;
   }
-  output.commit();
+  try {
+    output.commit();
+  } catch (const std::exception& e) {
+    // A signal during the write (SIGPIPE from a reader that went away) keeps its exit code.
+    if (const int sig = InterruptGuard::signal()) {
+      std::cerr << "peakscope-cli: " << e.what() << " (" << signal_name(sig) << ")\n";
+      return 128 + sig;
+    }
+    throw;
+  }
   if (!stopped.empty()) std::cerr << "peakscope-cli: " << a.input << ": " << stopped << "\n";
   std::cerr << "peakscope-cli: decoded " << run.frames << " frame(s) on " << engine->description()
             << "\n";

@@ -1,5 +1,6 @@
 #include "app/cli/decode_flags.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "core/engine/engine.hpp"
@@ -45,6 +46,25 @@ std::vector<double> parse_betas(const std::vector<std::string>& items, const cha
     }
   }
   if (out.empty() && !empty_ok) throw UsageError(std::string(flag) + ": no beta given");
+  return out;
+}
+
+std::vector<double> merge_duplicate_betas(const std::vector<double>& values, const char* flag) {
+  std::vector<double> out;
+  std::vector<int> times;
+  for (double v : values) {
+    const auto it = std::find(out.begin(), out.end(), v);
+    if (it == out.end()) {
+      out.push_back(v);
+      times.push_back(1);
+    } else {
+      ++times[static_cast<std::size_t>(it - out.begin())];
+    }
+  }
+  for (std::size_t i = 0; i < out.size(); ++i)
+    if (times[i] > 1)
+      std::fprintf(stderr, "peakscope-cli: %s: %g given %d times, used once\n", flag, out[i],
+                   times[i]);
   return out;
 }
 

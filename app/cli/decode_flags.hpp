@@ -17,7 +17,7 @@ namespace peakscope::cli {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitBadInput = 1;       // a file or device that cannot be read or decoded
 inline constexpr int kExitUsage = 2;          // a bad flag or value (CLI11's errors too)
-inline constexpr int kExitInterrupted = 130;  // SIGINT / SIGTERM
+inline constexpr int kExitInterrupted = 130;  // SIGINT; any signal N: 128 + N
 
 // A flag value found bad after parsing (e.g. --transform nope): exit kExitUsage.
 struct UsageError : std::invalid_argument {
@@ -40,6 +40,10 @@ void add_decode_flags(CLI::App& app, DecodeFlags& f, bool with_beta);
 // naming `flag` and the bad item, or, unless empty_ok, an empty list.
 std::vector<double> parse_betas(const std::vector<std::string>& items, const char* flag = "--betas",
                                 bool empty_ok = false);
+
+// `values` with repeats dropped (the first of each kept, order kept), so that --betas 1,1,1
+// sweeps beta 1 once; a note on stderr names the flag and each value given more than once.
+std::vector<double> merge_duplicate_betas(const std::vector<double>& values, const char* flag);
 
 // Opens the input with the source options; a bad option value becomes a UsageError, a bad
 // input stays an io::SourceError naming the input.

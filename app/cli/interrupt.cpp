@@ -1,17 +1,28 @@
 #include "app/cli/interrupt.hpp"
 
+#include <unistd.h>
+
 #include <csignal>
 
 #include "app/cli/decode_flags.hpp"
+#include "core/io/output_file.hpp"
 
 namespace peakscope::cli {
 namespace {
 
+constexpr int kSignals[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
 volatile std::sig_atomic_t g_signal = 0;
-struct sigaction g_old_int, g_old_term;
+struct sigaction g_old[4];
 
 extern "C" void on_signal(int sig) {
-  g_signal = sig;
+  // A second SIGINT / SIGTERM / SIGHUP while the first is being handled (a command stuck in
+  // a read): the temporary files go and the process ends now. SIGPIPE repeats by itself on
+  // every write to a closed pipe, so only the first one counts.
+  if (g_signal != 0 && sig != SIGPIPE) {
+    io::remove_live_temporaries();
+    _exit(128 + g_signal);
+  }
+  if (g_signal == 0) g_signal = sig;
 }
 
 }  // namespace
@@ -22,13 +33,11 @@ InterruptGuard::InterruptGuard() {
   sa.sa_handler = on_signal;
   sigemptyset(&sa.sa_mask);
   sa.sa_flags = SA_RESTART;  // blocking reads carry on; the loop checks between frames
-  sigaction(SIGINT, &sa, &g_old_int);
-  sigaction(SIGTERM, &sa, &g_old_term);
+  for (int i = 0; i < 4; ++i) sigaction(kSignals[i], &sa, &g_old[i]);
 }
 
 InterruptGuard::~InterruptGuard() {
-  sigaction(SIGINT, &g_old_int, nullptr);
-  sigaction(SIGTERM, &g_old_term, nullptr);
+  for (int i = 0; i < 4; ++i) sigaction(kSignals[i], &g_old[i], nullptr);
 }
 
 int InterruptGuard::signal() {
@@ -36,9 +45,18 @@ int InterruptGuard::signal() {
 }
 
 const char* signal_name(int sig) {
-  if (sig == SIGINT) return "SIGINT";
-  if (sig == SIGTERM) return "SIGTERM";
-  return "a signal";
+  switch (sig) {
+    case SIGINT:
+      return "SIGINT";
+    case SIGTERM:
+      return "SIGTERM";
+    case SIGHUP:
+      return "SIGHUP";
+    case SIGPIPE:
+      return "SIGPIPE";
+    default:
+      return "a signal";
+  }
 }
 
 void end_of_run(const std::string& input, long frames, const std::string& stopped,

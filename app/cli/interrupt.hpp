@@ -1,6 +1,8 @@
-// SIGINT / SIGTERM during a long command: the handler only records the signal; the command
-// checks between frames, finishes its output as a failure and exits 128 + signal (130 for
-// SIGINT).
+// SIGINT, SIGTERM, SIGHUP and SIGPIPE during a long command: the handler only records the
+// signal; the command checks between frames, finishes its output as a failure (stdout still
+// gets its complete JSON with "error"; --out is left unchanged, its temporary file removed)
+// and exits 128 + signal (130 SIGINT, 143 SIGTERM, 129 SIGHUP, 141 SIGPIPE). A second signal
+// (not SIGPIPE) removes the temporary files and ends the process at once.
 #pragma once
 
 #include <string>
@@ -19,7 +21,7 @@ class InterruptGuard {
   static int signal();
 };
 
-// "SIGINT", "SIGTERM" or "signal N".
+// "SIGINT", "SIGTERM", "SIGHUP", "SIGPIPE" or "a signal".
 const char* signal_name(int sig);
 
 // How a frame loop over `input` ended, decided once for decode and sweep. `error` and `code`

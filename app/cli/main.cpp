@@ -1,6 +1,6 @@
 // peakscope-cli: the headless front end (same engines as the viewer, no window).
 // Exit codes: 0 done, 1 bad input (the message names the file), 2 a bad flag or value,
-// 130 interrupted.
+// 128 + N interrupted by signal N (130 SIGINT, 143 SIGTERM, 129 SIGHUP, 141 SIGPIPE).
 #include <CLI/CLI.hpp>
 #include <exception>
 #include <iostream>
@@ -10,9 +10,15 @@
 #include "app/cli/decode_flags.hpp"
 #include "app/cli/demo.hpp"
 #include "app/cli/sweep.hpp"
+#include "core/io/output_file.hpp"
 
 int main(int argc, char** argv) {
   using namespace peakscope::cli;
+  // Outside the commands' own handling (app/cli/interrupt.hpp) a signal still removes the
+  // writer's temporary files before it ends the process.
+  peakscope::io::remove_temporaries_on_signals();
+  peakscope::io::set_output_note_handler(
+      [](const std::string& s) { std::cerr << "peakscope-cli: " << s << "\n"; });
   CLI::App app{"peakscope-cli: soft-argmax decoding of keypoint heatmaps, headless"};
   app.require_subcommand(1);
 

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 
 #include "app/cli/auto_beta.hpp"
 #include "app/cli/csv.hpp"
@@ -13,6 +14,7 @@
 #include "app/cli/run_loop.hpp"
 #include "core/engine/select_engine.hpp"
 #include "core/io/colormap.hpp"
+#include "core/io/output_file.hpp"
 #include "core/io/sheets.hpp"
 
 namespace peakscope::cli {
@@ -28,7 +30,8 @@ long sweep_frame(const SweepArgs& a, const std::vector<double>& betas, const io:
   const HeatmapView map = f.heatmap.view();
   if (a.channel < 0 || a.channel >= map.channels)
     throw UsageError("--channel " + std::to_string(a.channel) + " out of range: the input has " +
-                     std::to_string(map.channels) + " channel(s)");
+                     std::to_string(map.channels) + " channel(s), 0 to " +
+                     std::to_string(map.channels - 1));
   char name[96];
   // Model outputs: the footer names the model; panels keep the frame's aspect.
   std::string label = "frame " + std::to_string(f.index);
@@ -61,6 +64,23 @@ long sweep_frame(const SweepArgs& a, const std::vector<double>& betas, const io:
   return static_cast<long>(betas.size()) + 1;
 }
 
+// Two betas whose sheets would have one file name (the name keeps 6 significant digits):
+// refused, since one sheet would overwrite the other.
+void check_sheet_names(const std::vector<double>& betas) {
+  std::map<std::string, double> names;
+  char name[64];
+  for (double b : betas) {
+    std::snprintf(name, sizeof name, "beta%g", b);
+    const auto [it, fresh] = names.emplace(name, b);
+    if (!fresh) {
+      char both[96];
+      std::snprintf(both, sizeof both, "%.17g and %.17g", it->second, b);
+      throw UsageError(std::string("--betas: ") + both + " would share the sheet name frameNNNNN_" +
+                       name + ".png; give betas that differ in their first 6 digits");
+    }
+  }
+}
+
 }  // namespace
 
 CLI::App* add_sweep_command(CLI::App& app, SweepArgs& a) {
@@ -73,10 +93,25 @@ CLI::App* add_sweep_command(CLI::App& app, SweepArgs& a) {
   common::add_synthetic_options(*cmd, a.src);
   add_decode_flags(*cmd, a.flags, /*with_beta=*/false);
   common::add_list_option(*cmd, "--betas", a.betas, "comma-separated betas")->capture_default_str();
-  cmd->add_option("--out", a.out_dir, "output folder")->required();
+  cmd->add_option("--out", a.out_dir,
+                  "output folder, written whole or not at all (built beside it, then renamed)")
+      ->required();
+  cmd->add_flag("--overwrite", a.overwrite,
+                "replace a folder that is not empty (its old files go when the sweep completes)");
   cmd->add_option("--channel", a.channel, "channel drawn on the sheets")->capture_default_str();
-  cmd->add_option("--max-frames", a.max_frames, "stop after N frames (-1: all)")
-      ->capture_default_str();
+  // A positive count or "all" (-1 inside): -1, 0 and -5 are refused, never taken as "all".
+  cmd->add_option("--max-frames", a.max_frames, "stop after N frames (N >= 1), or all")
+      ->check(CLI::Validator(
+          [](std::string& t) -> std::string {
+            try {
+              t = std::to_string(common::parse_count(t, "all"));
+              return {};
+            } catch (const std::invalid_argument& e) {
+              return e.what();
+            }
+          },
+          "N|all"))
+      ->default_str("all");
   cmd->add_option("--colormap", a.colormap, "jet | viridis | turbo | inferno | gray")
       ->check(common::parsed_by(io::parse_colormap))
       ->capture_default_str();
@@ -88,24 +123,37 @@ CLI::App* add_sweep_command(CLI::App& app, SweepArgs& a) {
 }
 
 int run_sweep(const SweepArgs& a) {
-  std::vector<double> betas = parse_betas(a.betas);
+  std::vector<double> betas = merge_duplicate_betas(parse_betas(a.betas), "--betas");
   if (a.out_dir.empty()) throw UsageError("sweep needs --out DIR");
+  const long entries = io::folder_entries(a.out_dir);
+  if (entries < 0) throw UsageError("--out " + a.out_dir + ": exists and is not a folder");
+  if (entries > 0 && !a.overwrite)
+    throw UsageError("--out " + a.out_dir + ": the folder is not empty (" +
+                     std::to_string(entries) +
+                     " entries); --overwrite replaces its contents with this sweep's");
+  const io::Colormap cmap = io::parse_colormap(a.colormap);
+  InterruptGuard guard;  // before any temporary file exists, so a signal cannot orphan one
+  // Everything goes into a folder beside --out, put in its place only when the sweep is
+  // complete: an interrupted or failed sweep leaves the old folder as it was.
+  io::OutputDir out(a.out_dir);
+  namespace fs = std::filesystem;
+  const fs::path dir(out.staging());
   if (a.auto_beta) {
-    betas.push_back(
-        find_auto_beta(a.input, a.src, a.flags.normalize_on(), a.max_frames, a.out_dir));
+    const double b =
+        find_auto_beta(a.input, a.src, a.flags.normalize_on(), a.max_frames, dir.string());
+    if (const int sig = InterruptGuard::signal()) {
+      std::cerr << "peakscope-cli: interrupted by " << signal_name(sig) << " (" << a.out_dir
+                << " left unchanged)\n";
+      return 128 + sig;
+    }
+    if (std::find(betas.begin(), betas.end(), b) == betas.end()) betas.push_back(b);
     std::sort(betas.begin(), betas.end());
   }
-  const io::Colormap cmap = io::parse_colormap(a.colormap);
+  check_sheet_names(betas);
   std::unique_ptr<io::Source> src = open_input(a.input, a.src);
   const std::unique_ptr<Engine> engine =
       select_engine(parse_backend(a.flags.backend), ContextMode::kOwnHeadless, false).engine;
   CpuEngine cpu;
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  fs::create_directories(a.out_dir, ec);
-  if (ec) throw std::runtime_error("cannot create " + a.out_dir + ": " + ec.message());
-  const fs::path dir(a.out_dir);
-  InterruptGuard guard;  // before the temporary file exists, so a signal cannot orphan it
   Output csv_out((dir / "sweep.csv").string());
   std::ostream& csv = csv_out.stream();
   csv << "frame,channel,beta,argmax_x,argmax_y,softargmax_x,softargmax_y,peak_probability,error_to_"
@@ -122,16 +170,17 @@ int run_sweep(const SweepArgs& a) {
     return true;
   });
   const std::string& stopped = run.stopped;
-  const std::string& error = run.error;
   const int code = run.code;
   const long n = run.frames;
   if (code != kExitOk) {
     csv_out.discard();
-    std::cerr << "peakscope-cli: " << error << " (sweep.csv not written; " << sheets
-              << " sheet(s) in " << a.out_dir << ")\n";
+    out.discard();
+    std::cerr << "peakscope-cli: " << run.error << " (nothing written: " << a.out_dir
+              << " left unchanged)\n";
     return code;
   }
   csv_out.commit();
+  out.commit();
   if (!stopped.empty()) std::cerr << "peakscope-cli: " << a.input << ": " << stopped << "\n";
   std::cerr << "peakscope-cli: " << n << " frame(s), " << betas.size() << " beta(s): " << sheets
             << " sheets and sweep.csv in " << a.out_dir << "\n";

@@ -15,8 +15,9 @@ struct SweepArgs {
   DecodeFlags flags;  // its beta is unused: --betas
   std::vector<std::string> betas = {"0.1", "1", "10", "100", "1000"};  // --betas, as typed
   std::string out_dir;
-  int channel = 0;       // channel drawn on the sheets (the CSV has all)
-  long max_frames = -1;  // -1: all
+  int channel = 0;         // channel drawn on the sheets (the CSV has all)
+  long max_frames = -1;    // --max-frames N (>= 1) or all (-1)
+  bool overwrite = false;  // --overwrite: replace a folder that is not empty
   std::string colormap = "jet";
   bool auto_beta = false;  // add the beta tuned on the ground truth (app/cli/auto_beta.hpp)
   bool allow_truncated = false;
@@ -25,11 +26,13 @@ struct SweepArgs {
 // Registers the subcommand's flags.
 CLI::App* add_sweep_command(CLI::App& app, SweepArgs& a);
 
-// Writes per frame a sheet per beta and a beta-grid sheet, and sweep.csv (written through a
-// temporary file: an existing sweep.csv is replaced only when the sweep completes). Returns
-// the exit code (1 with one line on a failure part-way, 128 + signal when interrupted; the
-// sheets written so far stay); throws UsageError for a bad flag value and std::exception for
-// an input that cannot be opened.
+// Writes per frame a sheet per beta and a beta-grid sheet, and sweep.csv, into a folder built
+// beside --out and put in its place when the sweep completes (core/io/output_file.hpp's
+// OutputDir): the folder has this run's files only, or is left as it was. A folder that is
+// not empty is refused unless --overwrite. Duplicate betas are swept once (with a note).
+// Returns the exit code (1 with one line on a failure part-way, 128 + signal when
+// interrupted; nothing written either way); throws UsageError for a bad flag value and
+// std::exception for an input that cannot be opened.
 int run_sweep(const SweepArgs& a);
 
 }  // namespace peakscope::cli

@@ -1,9 +1,11 @@
 // How the CLI and the viewer declare their flags with CLI11: a comma-separated list, a value
-// checked by its own parser (one message for the flag, the settings file and the code), and
-// the words of --normalize.
+// checked by its own parser (one message for the flag, the settings file and the code), a
+// count, and the words of --normalize.
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <charconv>
+#include <limits>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -30,6 +32,23 @@ inline bool parse_normalize(std::string_view s) {
 inline CLI::Option* add_list_option(CLI::App& app, const std::string& name,
                                     std::vector<std::string>& items, const std::string& help) {
   return app.add_option(name, items, help)->delimiter(',')->allow_extra_args(false);
+}
+
+// A count typed on the command line (--frames, --max-frames): a whole number in [1, max], or
+// `all_word` (when given; e.g. "all") which gives -1. Throws std::invalid_argument naming the
+// value and the allowed range: "-1" is not taken to mean "endless", nor "0" or "-5" "all".
+inline long parse_count(std::string_view text, const char* all_word = nullptr,
+                        long max = std::numeric_limits<long>::max()) {
+  if (all_word && text == all_word) return -1;
+  long v = 0;
+  const char* end = text.data() + text.size();
+  const auto [p, ec] = std::from_chars(text.data(), end, v);
+  if (text.empty() || ec != std::errc() || p != end || v < 1 || v > max)
+    throw std::invalid_argument(std::string("expected a whole number from 1 to ") +
+                                std::to_string(max) +
+                                (all_word ? std::string(" or '") + all_word + "'" : std::string()) +
+                                ", got '" + std::string(text) + "'");
+  return v;
 }
 
 // A check that runs `parse` (any callable taking the text and throwing std::invalid_argument)

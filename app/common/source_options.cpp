@@ -1,6 +1,7 @@
 #include "app/common/source_options.hpp"
 
 #include <cmath>
+#include <limits>
 #include <sstream>
 #include <stdexcept>
 #include <tuple>
@@ -86,7 +87,10 @@ void add_source_options(CLI::App& app, SourceArgs& a) {
 
 void add_synthetic_options(CLI::App& app, SourceArgs& a) {
   a.synthetic_frames = 1;
-  app.add_option("--frames", a.synthetic_frames, "frames of the synthetic scene")
+  // A positive count: -1 or 0 is a typo, not "endless" (the CLI writes its output when the
+  // run ends; the viewer is where the scene runs without end).
+  app.add_option("--frames", a.synthetic_frames, "frames of the synthetic scene (1 or more)")
+      ->check(parsed_by([](const std::string& t) { parse_count(t); }))
       ->capture_default_str();
   app.add_option("--seed", a.seed, "synthetic scene seed")->capture_default_str();
 }
@@ -156,8 +160,11 @@ io::SourceOptions to_source_options(const SourceArgs& a) {
     const std::string what = e.what();
     throw std::invalid_argument(what.rfind("--roi", 0) == 0 ? what : "--pose: " + what);
   }
+  // -1 (endless) is set by the viewer's interactive runs only: the flag takes counts >= 1.
   if (a.synthetic_frames < 1 && a.synthetic_frames != -1)
-    throw std::invalid_argument("--frames must be >= 1, got " + std::to_string(a.synthetic_frames));
+    throw std::invalid_argument("--frames: expected a whole number from 1 to " +
+                                std::to_string(std::numeric_limits<long>::max()) + ", got " +
+                                std::to_string(a.synthetic_frames));
   o.synthetic.frames = a.synthetic_frames;
   o.synthetic.seed = a.seed;
   o.synthetic.animate = true;

@@ -12,7 +12,9 @@
 #include "app/viewer/app_window.hpp"
 #include "app/viewer/options.hpp"
 #include "app/viewer/scripted_run.hpp"
+#include "app/viewer/source_worker.hpp"
 #include "app/viewer/viewer.hpp"
+#include "core/io/output_file.hpp"
 
 namespace {
 
@@ -23,7 +25,9 @@ using namespace peakscope::viewer;
 // run shows the synthetic scene instead and `error` says why.
 std::unique_ptr<io::Source> open_first_source(const ViewerOptions& o, std::string& error) {
   try {
-    return io::open_source(o.settings.source(), o.source_options);
+    // Off this thread, with a timeout: a settings source that blocks (a FIFO with no writer,
+    // a device, a camera that does not answer) must not keep the window from opening.
+    return open_source_within(o.settings.source(), o.source_options, kOpenTimeoutS);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "peakscope: %s\n", e.what());
     if (o.script.frames > 0) return nullptr;
@@ -72,6 +76,8 @@ void run(AppWindow& win, Viewer& v, ScriptedRun& script) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A signal still removes the temporary file of a recording or a save in progress.
+  io::remove_temporaries_on_signals();
   ViewerOptions o;
   if (const std::optional<int> rc = parse_options(argc, argv, o)) return *rc;
   std::string source_error;

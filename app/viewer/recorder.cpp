@@ -9,11 +9,8 @@
 namespace peakscope::viewer {
 
 Recorder::~Recorder() {
-  if (writer_.isOpened()) {
-    writer_.release();
-    std::error_code ec;
-    std::filesystem::remove(part_, ec);  // never finished: no file under the asked name
-  }
+  if (writer_.isOpened()) writer_.release();
+  out_.reset();  // never finished: the temporary file goes, nothing under the asked name
 }
 
 void Recorder::start(const std::string& path, int w, int h, double fps) {
@@ -23,12 +20,19 @@ void Recorder::start(const std::string& path, int w, int h, double fps) {
   if (size_.width <= 0 || size_.height <= 0)
     throw std::runtime_error("cannot record " + path + ": empty window");
   path_ = path;
-  part_ = path + ".part.mp4";
   frames_ = 0;
   fps_ = fps;
-  if (!writer_.open(part_, cv::CAP_FFMPEG, cv::VideoWriter::fourcc('m', 'p', '4', 'v'), fps, size_,
-                    true))
+  // The one writer (core/io/output_file.hpp) makes the temporary ".mp4" the encoder fills.
+  try {
+    out_ = std::make_unique<io::OutputFile>(path, io::OutputFile::Options{".mp4", true});
+  } catch (const std::exception& e) {
+    throw std::runtime_error(std::string("cannot record ") + e.what());
+  }
+  if (!writer_.open(out_->file_path(), cv::CAP_FFMPEG, cv::VideoWriter::fourcc('m', 'p', '4', 'v'),
+                    fps, size_, true)) {
+    out_.reset();
     throw std::runtime_error("cannot record " + path + ": no MPEG-4 writer for this file");
+  }
 }
 
 void Recorder::add(const cv::Mat& bgr) {
@@ -54,15 +58,12 @@ void Recorder::add_at(const cv::Mat& bgr, double t) {
 std::string Recorder::stop() {
   if (!writer_.isOpened()) return {};
   writer_.release();
-  std::error_code ec;
-  if (frames_ == 0) {
-    std::filesystem::remove(part_, ec);
-    throw std::runtime_error("nothing recorded to " + path_);
-  }
-  std::filesystem::rename(part_, path_, ec);
-  if (ec) {
-    std::filesystem::remove(part_, ec);
-    throw std::runtime_error("cannot write " + path_ + ": " + ec.message());
+  std::unique_ptr<io::OutputFile> out = std::move(out_);
+  if (frames_ == 0) throw std::runtime_error("nothing recorded to " + path_);
+  try {
+    out->commit();  // a file: renamed into place; a FIFO or device: the bytes written into it
+  } catch (const std::exception& e) {
+    throw std::runtime_error(std::string("cannot write ") + e.what());
   }
   return path_;
 }

@@ -1,11 +1,15 @@
 // Records what the viewer shows to a video file (OpenCV's VideoWriter, MPEG-4 in .mp4).
-// Frames are written to "<path>.part.mp4" and renamed to `path` when recording stops, so an
+// Frames are written to a temporary ".mp4" of the one writer (core/io/output_file.hpp) and put
+// in place when recording stops (renamed over a file, written into a FIFO or device), so an
 // interrupted recording never leaves a half-written file under the name asked for.
 #pragma once
 
+#include <memory>
 #include <opencv2/core.hpp>
 #include <opencv2/videoio.hpp>
 #include <string>
+
+#include "core/io/output_file.hpp"
 
 namespace peakscope::viewer {
 
@@ -30,7 +34,8 @@ class Recorder {
 
  private:
   cv::VideoWriter writer_;
-  std::string path_, part_;
+  std::unique_ptr<io::OutputFile> out_;
+  std::string path_;
   cv::Size size_;
   long frames_ = 0;
   double fps_ = 30, t0_ = 0;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "app/viewer/viewer.hpp"
+#include "core/io/output_file.hpp"
 
 namespace peakscope::viewer {
 namespace {
@@ -132,7 +133,14 @@ int ScriptedRun::finish(Viewer& v, int rc) const {
     std::fprintf(stderr, "peakscope: %ld frames, median frame time %.2f ms, %s\n",
                  st.frames_shown(), median_ms, st.engine_description().c_str());
   }
-  if (!o_.report.empty()) std::ofstream(o_.report) << report_json(v, median_ms).dump(2) << "\n";
+  if (!o_.report.empty()) {
+    try {
+      io::write_file(o_.report, report_json(v, median_ms).dump(2) + "\n");
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "peakscope: cannot write the report %s\n", e.what());
+      rc = 1;
+    }
+  }
   return rc;
 }
 

@@ -4,10 +4,12 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
 #include "core/enum_names.hpp"
+#include "core/io/output_file.hpp"
 
 namespace peakscope::viewer {
 
@@ -117,7 +119,16 @@ Settings load_settings(const std::string& path, std::string* warning) {
   apply("softmax_scale", [&](const nlohmann::json& v) {
     s.set_softmax_scale(parse_softmax_scale(v.get<std::string>()));
   });
-  apply("channel", [&](const nlohmann::json& v) { s.set_channel(v.get<int>()); });
+  apply("channel", [&](const nlohmann::json& v) {
+    // Checked as the number it is before it becomes an int: 1e10 must not wrap, nor 1e300
+    // turn into -2147483648.
+    const double c = v.get<double>();
+    if (!(c >= -1 && c <= std::numeric_limits<int>::max() && c == std::floor(c)))
+      throw std::invalid_argument("channel must be a whole number from -1 (all) to " +
+                                  std::to_string(std::numeric_limits<int>::max()) + ", got " +
+                                  v.dump());
+    s.set_channel(static_cast<int>(c));
+  });
   apply("all_channels_view", [&](const nlohmann::json& v) {
     s.set_all_channels_view(parse_all_channels_view(v.get<std::string>()));
   });
@@ -156,16 +167,12 @@ void save_settings(const std::string& path, const Settings& s) {
   std::error_code ec;
   const fs::path p(path);
   if (p.has_parent_path()) fs::create_directories(p.parent_path(), ec);
-  // Written beside the target and renamed: never a half-written settings file.
-  const fs::path tmp = p.string() + ".tmp";
-  {
-    std::ofstream out(tmp);
-    if (!(out << j.dump(2) << "\n")) throw std::runtime_error("cannot write settings " + path);
-  }
-  fs::rename(tmp, p, ec);
-  if (ec) {
-    fs::remove(tmp, ec);
-    throw std::runtime_error("cannot write settings " + path);
+  // The one writer (core/io/output_file.hpp): never a half-written settings file, and a
+  // settings file that is a symlink (into a dotfiles folder) keeps its link.
+  try {
+    io::write_file(path, j.dump(2) + "\n");
+  } catch (const std::exception& e) {
+    throw std::runtime_error(std::string("cannot write settings ") + e.what());
   }
 }
 

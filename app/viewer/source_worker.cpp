@@ -2,14 +2,53 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
+#include <exception>
+#include <stdexcept>
 
 namespace peakscope::viewer {
 
 using Clock = std::chrono::steady_clock;
 constexpr std::size_t kQueueMax = 2;
 
-SourceWorker::SourceWorker(bool paced, double fps, io::SourceOptions options)
-    : paced_(paced), options_(std::move(options)), fps_(fps) {
+std::unique_ptr<io::Source> open_source_within(const std::string& spec,
+                                               const io::SourceOptions& options, double timeout_s) {
+  struct Attempt {
+    std::mutex mu;
+    std::condition_variable cv;
+    bool done = false;
+    std::unique_ptr<io::Source> src;
+    std::exception_ptr error;
+  };
+  auto at = std::make_shared<Attempt>();
+  std::thread([at, spec, options] {
+    std::unique_ptr<io::Source> s;
+    std::exception_ptr e;
+    try {
+      s = io::open_source(spec, options);
+    } catch (...) {
+      e = std::current_exception();
+    }
+    std::lock_guard<std::mutex> lk(at->mu);
+    at->src = std::move(s);  // abandoned: closed when the last owner of `at` goes
+    at->error = e;
+    at->done = true;
+    at->cv.notify_all();
+  }).detach();
+  std::unique_lock<std::mutex> lk(at->mu);
+  if (!at->cv.wait_for(lk, std::chrono::duration<double>(timeout_s), [&] { return at->done; })) {
+    char t[32];
+    std::snprintf(t, sizeof t, "%g", timeout_s);
+    throw std::runtime_error(spec + ": did not open within " + t +
+                             " s (a FIFO with no writer, a device or a camera that does not "
+                             "answer?)");
+  }
+  if (at->error) std::rethrow_exception(at->error);
+  return std::move(at->src);
+}
+
+SourceWorker::SourceWorker(bool paced, double fps, io::SourceOptions options, double open_timeout_s)
+    : paced_(paced), options_(std::move(options)), open_timeout_s_(open_timeout_s), fps_(fps) {
   thread_ = std::thread([this] { run(); });
 }
 
@@ -94,7 +133,7 @@ void SourceWorker::run() {
       std::unique_ptr<io::Source> s;
       std::string err;
       try {
-        s = io::open_source(spec, options_);
+        s = open_source_within(spec, options_, open_timeout_s_);
       } catch (const std::exception& e) {
         err = e.what();
       }

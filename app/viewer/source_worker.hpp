@@ -30,12 +30,25 @@ struct WorkerFrame {
   long generation = 0;
 };
 
+// How long opening a source may take before the viewer gives up on it (a camera needs a
+// second or two; a FIFO with no writer or a device that does not answer never opens).
+inline constexpr double kOpenTimeoutS = 5;
+
+// Opens `spec` (io::open_source) on a thread of its own and waits at most `timeout_s`, so a
+// source that blocks cannot stall the caller. Throws what the open threw, or
+// std::runtime_error naming the source and the timeout; an open still blocked is abandoned
+// (its source, should it ever open, is closed).
+std::unique_ptr<io::Source> open_source_within(const std::string& spec,
+                                               const io::SourceOptions& options, double timeout_s);
+
 class SourceWorker {
  public:
   // paced: produce at most `fps` frames per second (live viewing); otherwise as fast as
   // they are taken (scripted runs, where every frame must be shown in order). Sources opened
-  // by open() use `options` (the command line's --transform, --model, ...).
-  SourceWorker(bool paced, double fps, io::SourceOptions options);
+  // by open() use `options` (the command line's --transform, --model, ...) and must open
+  // within `open_timeout_s` (open_source_within).
+  SourceWorker(bool paced, double fps, io::SourceOptions options,
+               double open_timeout_s = kOpenTimeoutS);
   ~SourceWorker();
 
   // Opens `spec` on the worker (io::open_source with the worker's options) and starts
@@ -61,6 +74,7 @@ class SourceWorker {
 
   const bool paced_;
   const io::SourceOptions options_;
+  const double open_timeout_s_;
   std::atomic<double> fps_, hold_s_{0};
   mutable std::mutex mu_;
   std::condition_variable cv_;

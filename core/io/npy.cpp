@@ -14,6 +14,8 @@
 #include <limits>
 #include <stdexcept>
 
+#include "core/io/output_file.hpp"
+
 namespace peakscope::io {
 namespace {
 
@@ -554,10 +556,11 @@ void write_npy(const std::string& path, const std::vector<std::size_t>& shape,
       std::memcpy(e, &b, 2);
     }
   }
-  std::ofstream f(path, std::ios::binary);
-  f.write(out.data(), static_cast<std::streamsize>(out.size()));
-  f.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size()));
-  if (!f) throw std::runtime_error(path + ": cannot write");
+  OutputFile f(path);  // the one writer: atomic for a file, direct into a FIFO
+  f.stream().write(out.data(), static_cast<std::streamsize>(out.size()));
+  f.stream().write(reinterpret_cast<const char*>(data.data()),
+                   static_cast<std::streamsize>(data.size()));
+  f.commit();
 }
 
 }  // namespace peakscope::io

@@ -4,10 +4,14 @@
 #include <cassert>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <limits>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <stdexcept>
+#include <string_view>
+
+#include "core/io/output_file.hpp"
 
 namespace peakscope::io {
 namespace {
@@ -151,13 +155,23 @@ cv::Mat compose_beta_grid(const HeatmapView& map, int c, const std::vector<doubl
 }
 
 void write_png(const std::string& path, const cv::Mat& img) {
-  bool ok = false;
+  // Encoded in memory, then written by the one writer (core/io/output_file.hpp): atomic for a
+  // file, never renamed over a device, FIFO or symlink. The format follows the extension
+  // when OpenCV writes it (shot.jpg), PNG otherwise (a FIFO, "-").
+  const std::string ext = std::filesystem::path(path).extension().string();
+  std::vector<uchar> bytes;
   try {
-    ok = cv::imwrite(path, img);
+    const bool known = !ext.empty() && cv::haveImageWriter(path);
+    if (!cv::imencode(known ? ext : ".png", img, bytes))
+      throw std::runtime_error("cannot write " + path + ": the image could not be encoded");
   } catch (const cv::Exception& e) {
     throw std::runtime_error("cannot write " + path + ": " + e.what());
   }
-  if (!ok) throw std::runtime_error("cannot write " + path + " (check the folder exists)");
+  try {
+    write_file(path, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+  } catch (const std::runtime_error& e) {
+    throw std::runtime_error(std::string("cannot write ") + e.what());
+  }
 }
 
 }  // namespace peakscope::io

@@ -26,7 +26,9 @@ double forward(double i, int n, int input, const CoordConvention& c) {
     case CoordSystem::kCorner:
       return n > 1 ? 2 * i / (n - 1) - 1 : 0.0;
     case CoordSystem::kImage:
-      if (c.udp) return n > 1 ? i * (input - 1) / (n - 1) : 0.0;
+      // UDP maps the first and last pixels to 0 and input - 1; one pixel spans the whole
+      // input and lands at its centre.
+      if (c.udp) return n > 1 ? i * (input - 1) / (n - 1) : (input - 1) / 2.0;
       return i * input / n;
   }
   return i;
@@ -43,7 +45,8 @@ double backward(double v, int n, int input, const CoordConvention& c) {
     case CoordSystem::kCorner:
       return n > 1 ? (v + 1) * (n - 1) / 2 : 0.0;
     case CoordSystem::kImage:
-      if (c.udp) return input > 1 ? v * (n - 1) / (input - 1) : 0.0;
+      // A 1-wide input holds every pixel at 0: the map's centre is its inverse.
+      if (c.udp) return input > 1 ? v * (n - 1) / (input - 1) : (n - 1) / 2.0;
       return v * n / input;
   }
   return v;

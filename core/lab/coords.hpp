@@ -37,10 +37,13 @@ struct CoordPoint {
   double x = 0, y = 0;
 };
 
-// Converts a point (index convention) of a map_width x map_height map into `conv`. A map of
-// width or height 1 maps that axis to 0 in "corner" and in "image" with udp (no span to scale).
+// Converts a point (index convention) of a map_width x map_height map into `conv`. An axis of
+// one pixel (no span to scale) lands at the centre of the convention's range: 0 in "dsnt" and
+// "corner", (input - 1) / 2 in "image" with udp; "index", "half" and "image" without udp
+// need no special case (0, 0.5 and 0). docs/lab.md has the table.
 CoordPoint to_convention(CoordPoint p, int map_width, int map_height, const CoordConvention& conv);
-// The inverse of to_convention (same degenerate axes map back to 0).
+// The inverse of to_convention: a 1-wide map's axis comes back to its only index 0; with udp
+// an input 1 wide (every pixel at 0) comes back to the map's centre (W - 1) / 2.
 CoordPoint from_convention(CoordPoint p, int map_width, int map_height,
                            const CoordConvention& conv);
 
