@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <stdexcept>
+#include <string>
+#include <utility>
 
 #include "app/common/flags.hpp"
 #include "app/common/source_options.hpp"
@@ -71,6 +73,11 @@ void add_flags(CLI::App& app, RawFlags& f, ViewerOptions& o) {
 void apply_flags(const CLI::App& app, RawFlags& f, bool scripted, ViewerOptions& o) {
   Settings& settings = o.settings;
   ScriptOptions& s = o.script;
+  for (const auto& [flag, v] :
+       {std::pair<const char*, int>{"--width", o.width}, {"--height", o.height}})
+    if (v < 1 || v > 16384)
+      throw std::invalid_argument(std::string(flag) + " must be from 1 to 16384 pixels, got " +
+                                  std::to_string(v));
   if (scripted && s.frames <= 0)
     throw std::invalid_argument("--frames must be > 0, got " + std::to_string(s.frames));
   if (!s.record.empty() && !scripted)
