@@ -232,9 +232,12 @@ int run_decode(const DecodeArgs& a) {
   } else {
     src = open_input(a.input, a.src);
   }
+  // From here a signal is recorded, not fatal: one during the set-up (the engine's start)
+  // still ends the run with its complete JSON and 128 + N; the temporary file cannot be
+  // orphaned.
+  InterruptGuard guard;
   EngineChoice choice = select_engine(backend, ContextMode::kOwnHeadless, /*quiet=*/false);
   const std::unique_ptr<Engine> engine = std::move(choice.engine);
-  InterruptGuard guard;  // before the temporary file exists, so a signal cannot orphan it
   Output output(a.out);
   Writer writer(output.stream(), a, a.format == "json", lab);
 

@@ -101,7 +101,7 @@ CLI::App* add_sweep_command(CLI::App& app, SweepArgs& a) {
   cmd->add_option("--channel", a.channel, "channel drawn on the sheets")->capture_default_str();
   // A positive count or "all" (-1 inside): -1, 0 and -5 are refused, never taken as "all".
   cmd->add_option("--max-frames", a.max_frames, "stop after N frames (N >= 1), or all")
-      ->check(CLI::Validator(
+      ->transform(CLI::Validator(
           [](std::string& t) -> std::string {
             try {
               t = std::to_string(common::parse_count(t, "all"));

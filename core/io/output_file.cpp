@@ -57,6 +57,14 @@ int register_temporary(const std::string& p, bool dir) {
   return -1;  // full: the file is still removed by discard(), only not by a signal handler
 }
 
+// Whether `dir` is a folder this process is building (an OutputDir's staging folder): nothing
+// stale can be in it.
+bool is_live_folder(const std::string& dir) {
+  for (const Slot& s : g_slots)
+    if (s.state.load() == 2 && s.dir && dir == s.path) return true;
+  return false;
+}
+
 void unregister_temporary(int& slot) {
   if (slot >= 0) g_slots[slot].state.store(0);
   slot = -1;
@@ -129,6 +137,7 @@ std::string resolve_links(const std::string& path, bool* magic = nullptr) {
 // is gone are removed, the others named.
 void clean_stale(const fs::path& target) {
   const fs::path dir = parent_of(target);
+  if (is_live_folder(dir.string())) return;  // a sweep's thousands of sheets: no rescans
   const std::string prefix = temp_prefix(target);
   DIR* d = opendir(dir.c_str());
   if (!d) return;

@@ -35,10 +35,19 @@ TEST_P(CliSignalTest, DecodeToStdoutEndsWithACompleteJsonAndItsCode) {
   const fs::path d = cli_test_dir("clisig");
   const fs::path out = d / "stdout.json", err = d / "stderr.txt";
   const pid_t pid = start_cli(d, long_decode(), out.string(), err.string());
-  // Decoding: the first frames are in the (buffered) document, the progress is not shown
-  // (stderr is no terminal); wait until the command has run a while.
-  ASSERT_TRUE(wait_until([&] { return fs::exists(out); }));
-  std::this_thread::sleep_for(std::chrono::milliseconds(800));
+  // stdout is buffered and stderr no terminal: the sign that decoding has begun is the CPU
+  // engine's worker threads (started after the command installs its signal handling; on a
+  // one-core machine there are none, and 5 s stand in for them).
+  const fs::path tasks = "/proc/" + std::to_string(pid) + "/task";
+  wait_until(
+      [&] {
+        std::error_code ec;
+        long n = 0;
+        for (fs::directory_iterator it(tasks, ec), end; !ec && it != end; it.increment(ec)) ++n;
+        return n >= 2;
+      },
+      5);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
   kill(pid, s.number);
   EXPECT_EQ(wait_exit_code(pid), 128 + s.number);
   const nlohmann::json j = nlohmann::json::parse(slurp(out));  // complete: it parses
@@ -88,7 +97,7 @@ TEST_P(CliSignalTest, SweepLeavesItsFolderAsItWas) {
 INSTANTIATE_TEST_SUITE_P(EachSignal, CliSignalTest,
                          ::testing::Values(Sig{SIGINT, "SIGINT"}, Sig{SIGTERM, "SIGTERM"},
                                            Sig{SIGHUP, "SIGHUP"}, Sig{SIGPIPE, "SIGPIPE"}),
-                         [](const auto& info) { return std::string(info.param.name); });
+                         [](const auto& p) { return std::string(p.param.name); });
 
 // SIGKILL cannot be handled: its temporary file stays, and the next run to the same target
 // removes it and says so.
