@@ -151,7 +151,7 @@ class Converter:
         if t.data is None:
             self.fail(f"the {what} (input {k}, {t.describe()}) must be a constant")
         if t.type_code not in types:
-            allowed = ", ".join({0: "FLOAT32", 1: "FLOAT16", 2: "INT32", 4: "INT64"}[c] for c in types)
+            allowed = " or ".join({0: "FLOAT32", 1: "FLOAT16", 2: "INT32", 4: "INT64"}[c] for c in types)
             self.fail(f"the {what} (input {k}, {t.describe()}) is {t.type_name}, expected {allowed}")
         return t.data
 
@@ -252,8 +252,9 @@ class Converter:
         """A sliding window over an NHWC input: (ONNX pads [top, left, bottom, right], output
         height, output width) by TensorFlow's rules; the window must fit a VALID input."""
         eh, ew = (kh - 1) * dh + 1, (kw - 1) * dw + 1
-        if max(eh, ew) > MAX_ELEMENTS:
-            self.fail(f"the window ({eh} x {ew} with dilation) is larger than {MAX_ELEMENTS}")
+        if eh * ew > MAX_ELEMENTS:
+            # OpenCV's dnn counts a window's cells in an int (a larger one crashes it).
+            self.fail(f"the window ({eh} x {ew} with dilation) covers more than {MAX_ELEMENTS} cells")
         if padding == 1:  # VALID
             if eh > in_shape[1] or ew > in_shape[2]:
                 self.fail(f"the window ({eh} x {ew} with dilation) is larger than the {in_shape[1]} x "
@@ -261,6 +262,10 @@ class Converter:
             return [0, 0, 0, 0], (in_shape[1] - eh) // sh + 1, (in_shape[2] - ew) // sw + 1
         t, b = self.same_pads(in_shape[1], kh, sh, dh)
         left, right = self.same_pads(in_shape[2], kw, sw, dw)
+        padded = [in_shape[0], in_shape[1] + t + b, in_shape[2] + left + right, in_shape[3]]
+        if math.prod(padded) > MAX_ELEMENTS:
+            self.fail(f"the input padded for the {eh} x {ew} window, {padded}, holds more than {MAX_ELEMENTS} "
+                      "elements")
         return [t, left, b, right], -(-in_shape[1] // sh), -(-in_shape[2] // sw)
 
     # -- operators -------------------------------------------------------------------------
@@ -271,13 +276,13 @@ class Converter:
         if t.data is None:
             if self.is_const(src):
                 self.fail(f"input {t.describe()} is already a float constant")
-            self.unsupported("DEQUANTIZE of a computed tensor (only constant weights are folded)")
+            self.unsupported(f"input {t.describe()} is computed: only constant weights are dequantized (folded)")
         if t.type_code == 1:
             data = t.data.astype(np.float32)
         elif t.type_code in (3, 7, 9) and t.quant is not None:  # UINT8, INT16, INT8
             scale, zp = t.quant
             if len(scale) != 1 or len(zp) > 1:
-                self.unsupported("DEQUANTIZE with per-channel scales is not supported")
+                self.unsupported(f"input {t.describe()} has per-channel scales, which are not supported")
             data = (t.data.astype(np.float32) - np.float32(zp[0] if len(zp) else 0)) * scale[0]
         elif t.type_code in (3, 7, 9):
             self.fail(f"input {t.describe()} is {t.type_name} without quantization parameters")

@@ -51,11 +51,6 @@ def check_graph(model):
         if not t.shape or any(d < 1 for d in t.shape):
             raise ConversionError(f"graph input {k}: {t.describe()} has shape {t.shape}: every dimension must "
                                   "be at least 1")
-    output_names = {m.tensors[i].name: k for k, i in enumerate(m.outputs)}
-    for idx in m.inputs:
-        if m.tensors[idx].name in output_names:
-            raise ConversionError(f"graph output {output_names[m.tensors[idx].name]}: "
-                                  f"{m.tensors[idx].describe()} has the name of a graph input")
 
     producer = {}  # tensor index -> the operator that computes it
     for op in m.operators:
@@ -80,6 +75,10 @@ def check_graph(model):
     for k, idx in enumerate(m.outputs):
         if idx not in producer:
             raise ConversionError(f"graph output {k}: {m.tensors[idx].describe()} is not computed by any operator")
+    input_names = {m.tensors[i].name for i in m.inputs}
+    for k, idx in enumerate(m.outputs):
+        if m.tensors[idx].name in input_names:
+            raise ConversionError(f"graph output {k}: {m.tensors[idx].describe()} has the name of a graph input")
     return _order(m, producer)
 
 

@@ -77,6 +77,11 @@ class TFLiteError(ConversionError):
 MAX_ELEMENTS = 2**31 - 1
 
 
+def short(name, limit=60):
+    """A name for a message: at most `limit` characters (TensorFlow's names run to hundreds)."""
+    return name if len(name) <= limit else name[:limit - 3] + "..."
+
+
 class _Buf:
     """Bounds-checked little-endian reads over the file's bytes."""
 
@@ -204,18 +209,18 @@ class Tensor:
 
     @property
     def type_name(self):
-        return TENSOR_TYPE_NAMES.get(self.type_code, f"type {self.type_code}")
+        return TENSOR_TYPE_NAMES.get(self.type_code, f"unknown type {self.type_code}")
 
     def describe(self):
-        """How messages name the tensor: its index and its name."""
-        return f"tensor {self.index} ({self.name!r})"
+        """How messages name the tensor: its index and its name (shortened)."""
+        return f"tensor {self.index} ({short(self.name)!r})"
 
 
 class Operator:
     def __init__(self, index, code, name, inputs, outputs, options_type, options):
         self.index = index  # place in the subgraph's operator list
         self.code = code
-        self.name = name  # BuiltinOperator name, or "CUSTOM:<custom code>"
+        self.name = name  # BuiltinOperator name, "builtin operator N" or "CUSTOM '<custom code>'"
         self.inputs = inputs  # tensor indices; -1 marks an omitted optional input
         self.outputs = outputs
         self.options_type = options_type  # the BuiltinOptions union's type (0: none)
@@ -264,7 +269,7 @@ def _read_tensor(buf, idx, t, buffers):
             raw = buf.data[off:off + size]
         if raw is not None and len(raw) > 0:
             if type_code not in TENSOR_TYPES:
-                raise TFLiteError(f"{tensor.describe()}: a constant of type {tensor.type_name}, not supported")
+                raise TFLiteError(f"{tensor.describe()}: a constant of {tensor.type_name}, which is not read")
             dt = np.dtype(TENSOR_TYPES[type_code]).newbyteorder("<")
             if len(raw) != count * dt.itemsize:
                 raise TFLiteError(f"{tensor.describe()}: buffer {bi} holds {len(raw)} bytes, but shape {shape} "
@@ -306,7 +311,7 @@ def read_model(data):
         code = max(oc.scalar(0, "i8"), oc.scalar(3, "i32"))
         name = BUILTIN_NAMES.get(code, f"builtin operator {code}")
         if code == 32:
-            name = "CUSTOM:" + oc.string(1)
+            name = f"CUSTOM {short(oc.string(1), 40)!r}"
         codes.append((code, name))
     buffers = model.tables(4)
     subgraphs = model.tables(2)
@@ -326,7 +331,7 @@ def read_model(data):
         # Operator: 0 opcode_index, 1 inputs, 2 outputs, 3 builtin_options_type, 4 builtin_options.
         ci = op.scalar(0, "u32")
         if ci >= len(codes):
-            raise TFLiteError(f"operator {index} refers to operator code {ci}, but the model has {len(codes)}")
+            raise TFLiteError(f"operator {index}: operator code {ci}, but the model has {len(codes)} operator codes")
         code, name = codes[ci]
         try:
             ins = _tensor_list(op.vector(1, np.int32), n, "input")
