@@ -12,8 +12,8 @@ from tflite_reader import ConversionError
 
 
 def _names(model, indices, what):
-    """The graph's input or output tensors must have distinct, non-empty names (they become
-    the ONNX graph's names)."""
+    """The graph's input or output tensors must have distinct, non-empty, printable names (they
+    become the ONNX graph's names, by which OpenCV's users feed and read them)."""
     seen = {}
     for k, idx in enumerate(indices):
         t = model.tensors[idx]
@@ -21,6 +21,9 @@ def _names(model, indices, what):
             raise ConversionError(f"graph {what} {k} repeats {what} {seen[idx]} ({t.describe()})")
         if not t.name:
             raise ConversionError(f"graph {what} {k}: {t.describe()} has no name")
+        if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in t.name):
+            # OpenCV looks its inputs and outputs up by C string: a NUL would cut the name.
+            raise ConversionError(f"graph {what} {k}: {t.describe()} has control characters in its name")
         seen[idx] = k
 
 

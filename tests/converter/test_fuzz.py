@@ -5,9 +5,10 @@ hand-built graphs covering every operator the converter translates, and of the r
 models (scripts/get-pose-model's cache, as test_pose_models.py finds it). Every mutant must
 either convert, the written ONNX then passing onnx.checker's full check and running in OpenCV's
 dnn with the output shapes it declares, or be refused: the command exits 1, prints exactly one
-line "MODEL: ..." naming what is at fault, and leaves no file. No mutant may crash, print a traceback, reach the converter's internal-error fallback, or
-be caught only by onnx's checks (the converter's own checks come first: onnx's shape inference
-itself dies of SIGFPE on some malformed graphs).
+line "MODEL: ..." naming what is at fault, and leaves no file. No mutant may crash, print a
+traceback, reach the converter's internal-error fallback, or be caught only by onnx's checks
+(the converter's own checks come first: onnx's shape inference itself dies of SIGFPE on some
+malformed graphs).
 
 The mutants run in one child process (this file with --worker), so that a crash inside onnx's
 or numpy's C code is reported with the mutant that caused it. Without the pose models the

@@ -340,7 +340,8 @@ class RefusalTest(unittest.TestCase):
         x1, x2 = g.input([1, 2, 2, 1], "a"), g.input([1, 2, 2, 1], "b")
         y = g.tensor([1, 2, 2, 1], "y")
         g.op("ADD", [x1, x2], [y], tb.add_options("SIGN_BIT"))
-        with self.assertRaisesRegex(convert.UnsupportedOperator, r"^operator 0 \(ADD\): fused activation 5 \(SIGN_BIT\)"):
+        with self.assertRaisesRegex(convert.UnsupportedOperator,
+                                    r"^operator 0 \(ADD\): fused activation 5 \(SIGN_BIT\)"):
             convert.convert_bytes(g.build([y]))
 
     def test_not_a_tflite_file(self):

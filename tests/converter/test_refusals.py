@@ -301,6 +301,13 @@ class MoreRefusalsTest(unittest.TestCase):
         self.refused(graph_with(named_like_the_input), r"^graph output 0: tensor 1 \('x'\) has the name of a graph "
                                                        r"input")
 
+        def nul_in_name(g, x):
+            y = g.tensor([1, 4, 4, 2], "y\x00")
+            g.op("LOGISTIC", [x], [y])
+            return y
+        self.refused(graph_with(nul_in_name), r"^graph output 0: tensor 1 \('y\\x00'\) has control characters in its "
+                                              r"name")
+
         def input_index(g, x):
             y = g.tensor([1, 4, 4, 2], "y")
             g.op("LOGISTIC", [9], [y])
@@ -339,7 +346,8 @@ class CheckerAndFallbackTest(unittest.TestCase):
             with open(src, "wb") as f:
                 f.write(graph_with(logistic))
             err = []
-            with mock.patch.object(convert.Converter, "op_LOGISTIC", side_effect=IndexError("list index out of range")), \
+            bug = IndexError("list index out of range")
+            with mock.patch.object(convert.Converter, "op_LOGISTIC", side_effect=bug), \
                     mock.patch("sys.stderr") as stderr:
                 stderr.write.side_effect = err.append
                 rc = convert.main(["convert.py", src, dst])
