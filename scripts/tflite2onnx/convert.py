@@ -599,9 +599,12 @@ def convert_bytes(data, graph_name="tflite"):
 
 def write_atomically(data, dst):
     """Writes bytes to dst through a temporary file in dst's folder renamed over it, so dst is
-    either its old self or complete, and no temporary is left behind."""
+    either its old self or complete, and no temporary is left behind. An OSError names dst."""
     folder = os.path.dirname(os.path.abspath(dst))
-    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(dst) + ".tmp-", dir=folder)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(dst) + ".tmp-", dir=folder)
+    except OSError as e:
+        raise OSError(e.errno, e.strerror, dst) from None
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
@@ -609,11 +612,13 @@ def write_atomically(data, dst):
         os.umask(mask)
         os.chmod(tmp, 0o666 & ~mask)
         os.replace(tmp, dst)
-    except BaseException:
+    except BaseException as e:
         try:
             os.remove(tmp)
         except OSError:
             pass
+        if isinstance(e, OSError):
+            raise OSError(e.errno, e.strerror, dst) from None
         raise
 
 
@@ -639,9 +644,12 @@ def main(argv):
     try:
         convert_file(src, dst)
     except OSError as e:
-        where = f"{e.filename}: " if e.filename and e.filename != src else ""
+        where = f"cannot write {dst}: " if e.filename == dst else ""
         print(f"{src}: {where}{one_line(e.strerror or e)}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print(f"{src}: interrupted; {dst} not written", file=sys.stderr)
+        return 130
     except ConversionError as e:
         print(f"{src}: {one_line(e)}", file=sys.stderr)
         return 1

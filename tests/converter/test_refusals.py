@@ -379,6 +379,22 @@ class CheckerAndFallbackTest(unittest.TestCase):
             self.assertEqual(p.stderr, f"{src}: No such file or directory\n")
             self.assertEqual(os.listdir(d), [])
 
+    def test_unwritable_output_is_one_line(self):
+        with tempfile.TemporaryDirectory(prefix="peakscope-refusals-") as d:
+            src, dst = os.path.join(d, "m.tflite"), os.path.join(d, "missing", "m.onnx")
+            with open(src, "wb") as f:
+                f.write(graph_with(logistic))
+            p = subprocess.run([sys.executable, SCRIPT, src, dst], capture_output=True, text=True)
+            self.assertEqual(p.returncode, 1)
+            self.assertEqual(p.stderr, f"{src}: cannot write {dst}: No such file or directory\n")
+            os.mkdir(os.path.join(d, "folder"))
+            p = subprocess.run([sys.executable, SCRIPT, src, os.path.join(d, "folder")], capture_output=True,
+                               text=True)
+            self.assertEqual(p.returncode, 1)
+            self.assertEqual(p.stderr, f"{src}: cannot write {os.path.join(d, 'folder')}: Is a directory\n")
+            self.assertEqual(sorted(os.listdir(d)), ["folder", "m.tflite"])
+            self.assertEqual(os.listdir(os.path.join(d, "folder")), [])
+
 
 if __name__ == "__main__":
     unittest.main()
