@@ -399,6 +399,21 @@ class Converter:
             out = list(np.broadcast_shapes(tuple(shapes[0]), tuple(shapes[1])))
         except ValueError:
             self.fail(f"operand shapes {shapes[0]} and {shapes[1]} do not broadcast")
+        # OpenCV 4.6's dnn runs a constant broadcast onto the computed operand, and of two
+        # computed operands equal shapes or a per-channel [N, 1, 1, C] second one; anything else
+        # fails there. ADD and MUL commute: the operand of the output's shape goes first.
+        if a_const or b_const:
+            if x.shape != out:
+                self.fail(f"the constant operand would broadcast the computed one, {x.shape}, to {out}: only a "
+                          "constant broadcast onto the computed shape is supported")
+        else:
+            if shapes[0] != out and shapes[1] == out:
+                shapes.reverse()
+                names.reverse()
+            per_channel = len(out) == 4 and shapes[1] == [out[0], 1, 1, out[3]]
+            if shapes[0] != out or (shapes[1] != out and not per_channel):
+                self.fail(f"computed operands of shapes {shapes[0]} and {shapes[1]}: only equal shapes, or a "
+                          "per-channel [N, 1, 1, C] one, are supported")
         y = self.fresh(onnx_op.lower())
         self.node(onnx_op, names, [y])
         self.define(self.activation(y, act), out)

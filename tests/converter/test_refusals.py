@@ -228,6 +228,22 @@ class MoreRefusalsTest(unittest.TestCase):
             return y
         self.refused(graph_with(negative_pad), r"^operator 0 \(PAD\): negative paddings")
 
+        def grows_the_activation(g, x):
+            y = g.tensor([1, 4, 4, 2], "y")
+            g.op("ADD", [x, g.const(np.ones((1, 4, 4, 2), np.float32))], [y], tb.add_options())
+            return y
+        self.refused(graph_with(grows_the_activation, in_shape=(1, 1, 1, 2)),
+                     r"^operator 0 \(ADD\): the constant operand would broadcast the computed one, \[1, 1, 1, 2\], "
+                     r"to \[1, 4, 4, 2\]")
+
+        def spatial_broadcast(g, x):
+            b = g.input([1, 4, 4, 1], "b")
+            y = g.tensor([1, 4, 4, 2], "y")
+            g.op("MUL", [b, x], [y], tb.mul_options())
+            return y
+        self.refused(graph_with(spatial_broadcast), r"^operator 0 \(MUL\): computed operands of shapes \[1, 4, 4, 2\] "
+                                                    r"and \[1, 4, 4, 1\]: only equal shapes, or a per-channel")
+
         def resize_zero(g, x):
             y = g.tensor([1, 0, 8, 2], "y")
             g.op("RESIZE_BILINEAR", [x, g.const(np.array([0, 8], np.int32))], [y], tb.resize_options())
