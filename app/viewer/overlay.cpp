@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 #include <stdexcept>
 #include <string>
 
@@ -89,30 +88,23 @@ std::array<std::uint8_t, 3> joint_colour(int c, int k) {
   }
 }
 
-std::vector<std::uint8_t> joint_overlay_rgba(const HeatmapView& map, int channel) {
+std::vector<std::uint8_t> joint_overlay_rgba(const HeatmapView& map,
+                                             const std::vector<Keypoint>& kps,
+                                             const DecodeOptions& opt, int channel) {
   const int k = map.channels, w = map.width, h = map.height;
   std::vector<std::uint8_t> rgba(static_cast<std::size_t>(w) * h * 4, 0);
   std::vector<float> best(static_cast<std::size_t>(w) * h, 0.0f);
   const int c0 = channel >= 0 ? channel : 0, c1 = channel >= 0 ? channel + 1 : k;
-  for (int c = c0; c < c1; ++c) {
-    double lo = std::numeric_limits<double>::infinity(), hi = -lo;
-    for (int y = 0; y < h; ++y)
-      for (int x = 0; x < w; ++x) {
-        const double v = map.at(c, y, x);
-        if (std::isfinite(v)) {
-          lo = std::min(lo, v);
-          hi = std::max(hi, v);
-        }
-      }
-    if (!(hi > lo)) continue;  // no finite values, or flat: nothing to show
+  for (int c = c0; c < c1 && c < static_cast<int>(kps.size()); ++c) {
+    const Keypoint& kp = kps[c];
+    if (!kp.valid || !(kp.peak_probability > 0)) continue;
     const std::array<std::uint8_t, 3> col = joint_colour(c, k);
     for (int y = 0; y < h; ++y)
       for (int x = 0; x < w; ++x) {
-        const double v = map.at(c, y, x);
-        if (!std::isfinite(v)) continue;
-        const float r = static_cast<float>((v - lo) / (hi - lo));
+        const float r = static_cast<float>(
+            std::min(1.0, softmax_at(map.at(c, y, x), kp, opt) / kp.peak_probability));
         const std::size_t i = static_cast<std::size_t>(y) * w + x;
-        if (r <= best[i]) continue;
+        if (!(r > best[i])) continue;
         best[i] = r;
         rgba[4 * i] = col[0];
         rgba[4 * i + 1] = col[1];

@@ -292,22 +292,28 @@ void colorbar(ImDrawList* dl, ImVec2 p0, ImVec2 p1, io::Colormap cmap, const Col
 // The left view's buttons over a frame with an image: heatmap / source frame, the overlay
 // (off / max / all) and its alpha.
 void image_toggles(ViewerState& st) {
+  // Each control on the title's line while it fits, else on the next.
+  auto place_next = [](float need) {
+    ImGui::SameLine();
+    if (ImGui::GetContentRegionAvail().x < need) ImGui::NewLine();
+  };
+  const ImGuiStyle& style = ImGui::GetStyle();
   const bool overlay = st.settings().overlay_view() != OverlayView::kOff;
   if (!overlay) {
-    ImGui::SameLine();
     const bool on = st.show_frame();
-    if (ImGui::SmallButton(on ? "show the heatmap" : "show the source frame"))
-      st.set_show_frame(!on);
+    const char* label = on ? "show the heatmap" : "show the source frame";
+    place_next(ImGui::CalcTextSize(label).x + 2 * style.FramePadding.x);
+    if (ImGui::SmallButton(label)) st.set_show_frame(!on);
   }
-  ImGui::SameLine();
   static const char* kViews[] = {"no overlay", "overlay max", "overlay all"};
   int v = static_cast<int>(st.settings().overlay_view());
+  place_next(110);
   ImGui::SetNextItemWidth(110);
   if (ImGui::Combo("##overlay", &v, kViews, 3)) st.set_overlay_view(static_cast<OverlayView>(v));
   if (!overlay) return;
-  ImGui::SameLine();
   float a = static_cast<float>(st.settings().overlay_alpha());
-  ImGui::SetNextItemWidth(90);
+  place_next(80 + style.ItemInnerSpacing.x + ImGui::CalcTextSize("alpha").x);
+  ImGui::SetNextItemWidth(80);
   if (ImGui::SliderFloat("alpha", &a, 0.0f, 1.0f, "%.2f")) st.set_overlay_alpha(a);
 }
 
