@@ -88,23 +88,29 @@ std::array<std::uint8_t, 3> joint_colour(int c, int k) {
   }
 }
 
-std::vector<std::uint8_t> joint_overlay_rgba(const HeatmapView& map,
-                                             const std::vector<Keypoint>& kps,
-                                             const DecodeOptions& opt, int channel) {
+std::vector<std::uint8_t> joint_overlay_rgba(const HeatmapView& map, int channel) {
   const int k = map.channels, w = map.width, h = map.height;
   std::vector<std::uint8_t> rgba(static_cast<std::size_t>(w) * h * 4, 0);
-  std::vector<float> best(static_cast<std::size_t>(w) * h, 0.0f);
+  std::vector<float> best(static_cast<std::size_t>(w) * h, 0.0f), finite;
   const int c0 = channel >= 0 ? channel : 0, c1 = channel >= 0 ? channel + 1 : k;
-  for (int c = c0; c < c1 && c < static_cast<int>(kps.size()); ++c) {
-    const Keypoint& kp = kps[c];
-    if (!kp.valid || !(kp.peak_probability > 0)) continue;
+  for (int c = c0; c < c1; ++c) {
+    finite.clear();
+    for (int y = 0; y < h; ++y)
+      for (int x = 0; x < w; ++x)
+        if (const double v = map.at(c, y, x); std::isfinite(v))
+          finite.push_back(static_cast<float>(v));
+    if (finite.empty()) continue;
+    const auto mid = finite.begin() + static_cast<std::ptrdiff_t>(finite.size() / 2);
+    std::nth_element(finite.begin(), mid, finite.end());
+    const double median = *mid, peak = *std::max_element(finite.begin(), finite.end());
+    if (!(peak > median)) continue;  // flat above its median: no peak to show
     const std::array<std::uint8_t, 3> col = joint_colour(c, k);
     for (int y = 0; y < h; ++y)
       for (int x = 0; x < w; ++x) {
-        const float r = static_cast<float>(
-            std::min(1.0, softmax_at(map.at(c, y, x), kp, opt) / kp.peak_probability));
+        const double v = map.at(c, y, x);
+        const float r = static_cast<float>(std::clamp((v - median) / (peak - median), 0.0, 1.0));
         const std::size_t i = static_cast<std::size_t>(y) * w + x;
-        if (!(r > best[i])) continue;
+        if (!(r > best[i])) continue;  // also skips NaN
         best[i] = r;
         rgba[4 * i] = col[0];
         rgba[4 * i + 1] = col[1];

@@ -65,12 +65,11 @@ OverlayHover overlay_hover(const GridMapping& m, double image_x, double image_y,
 
 // Joint c's colour (RGB) among k: hues spread evenly around the colour wheel.
 std::array<std::uint8_t, 3> joint_colour(int c, int k);
-// The "all" overlay: W x H RGBA (row-major), each pixel the colour of the channel whose soft-argmax
-// weight there, p / p_peak (softmax_at, core/decode.hpp: what the decoder weighs at this beta),
-// is the largest, with alpha 255 x that weight (0 where every channel's is 0). kps: one decoded
-// keypoint per channel with the options opt. channel >= 0: that channel alone, in its colour.
-std::vector<std::uint8_t> joint_overlay_rgba(const HeatmapView& map,
-                                             const std::vector<Keypoint>& kps,
-                                             const DecodeOptions& opt, int channel);
+// The "all" overlay: W x H RGBA (row-major), each pixel the colour of the channel whose value there
+// is the largest relative to the channel's own background..peak, (v - median) / (max - median)
+// clamped to [0, 1] (the median is the background both of maps near 0 and of logits), with
+// alpha 255 x that fraction (0 where every channel is at or below its median, NaN or flat).
+// channel >= 0: that channel alone, in its colour.
+std::vector<std::uint8_t> joint_overlay_rgba(const HeatmapView& map, int channel);
 
 }  // namespace peakscope::viewer

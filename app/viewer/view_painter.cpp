@@ -33,13 +33,12 @@ void ViewPainter::paint(const io::Frame& f, const std::vector<Keypoint>& kps, co
   const bool overlay = s.overlay_view() != OverlayView::kOff && !f.image.empty();
   paint_frame(f, shown, all_view_of(f.heatmap.channels(), shown, s), overlay);
   if (overlay)
-    paint_overlay(f, kps, s, shown);
+    paint_overlay(f, s, shown);
   else
     tex_.overlay = ViewTexture{};
 }
 
-void ViewPainter::paint_overlay(const io::Frame& f, const std::vector<Keypoint>& kps,
-                                const Settings& s, int sc) {
+void ViewPainter::paint_overlay(const io::Frame& f, const Settings& s, int sc) {
   const HeatmapView map = f.heatmap.view();
   const int k = map.channels;
   const std::string what = sc >= 0  ? "channel " + std::to_string(sc)
@@ -50,12 +49,12 @@ void ViewPainter::paint_overlay(const io::Frame& f, const std::vector<Keypoint>&
   tex_.overlay.height = map.height;
   tex_.overlay.on_image = true;
   if (s.overlay_view() == OverlayView::kAll) {
-    const std::vector<std::uint8_t> rgba = joint_overlay_rgba(map, kps, s.decode_options(), sc);
+    const std::vector<std::uint8_t> rgba = joint_overlay_rgba(map, sc);
     joints_tex_.upload_rgba(rgba.data(), map.width, map.height);
     tex_.overlay.id = joints_tex_.id();
     tex_.overlay_colormap = false;
-    tex_.overlay_title = sc >= 0 ? "overlay: channel " + std::to_string(sc) + ", p / peak"
-                                 : "overlay: " + std::to_string(k) + " joints, p / peak";
+    tex_.overlay_title = sc >= 0 ? "overlay: channel " + std::to_string(sc) + " in its colour"
+                                 : "overlay: " + std::to_string(k) + " channels, each its colour";
     return;
   }
   tex_.overlay_colormap = true;

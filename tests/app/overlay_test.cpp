@@ -14,7 +14,6 @@
 #include "app/viewer/settings.hpp"
 #include "app/viewer/viewer_state.hpp"
 #include "core/lab/coords.hpp"
-#include "core/reference.hpp"
 
 namespace peakscope::viewer {
 namespace {
@@ -112,11 +111,14 @@ TEST(OverlayTest, HoverGivesTheImagePixelAndTheCellUnderIt) {
   EXPECT_FALSE(overlay_hover(m, 130, 30, 128, 96).inside);
 }
 
-TEST(OverlayTest, EachJointInItsColourWithAlphaFromItsSoftArgmaxWeight) {
-  const io::Frame f = frame_on_image();
-  const DecodeOptions opt{2.0, false};
-  const std::vector<Keypoint> kps = reference::decode_all(f.heatmap.view(), opt);
-  const std::vector<std::uint8_t> rgba = joint_overlay_rgba(f.heatmap.view(), kps, opt, -1);
+TEST(OverlayTest, EachJointInItsColourWithAlphaAboveItsBackground) {
+  io::Frame f = frame_on_image();
+  // Channel 2 as logits: background -4, a ramp to its peak 3 at (14, 1).
+  float* c2 = f.heatmap.f32() + 2 * 192;
+  for (int i = 0; i < 192; ++i) c2[i] = -4;
+  c2[1 * 16 + 14] = 3;
+  c2[1 * 16 + 13] = -0.5f;  // half way from the background to the peak
+  const std::vector<std::uint8_t> rgba = joint_overlay_rgba(f.heatmap.view(), -1);
   ASSERT_EQ(rgba.size(), 16u * 12 * 4);
   auto at = [&](int x, int y, int i) {
     return rgba[(static_cast<std::size_t>(y) * 16 + x) * 4 + i];
@@ -129,20 +131,17 @@ TEST(OverlayTest, EachJointInItsColourWithAlphaFromItsSoftArgmaxWeight) {
     EXPECT_EQ(at(x, y, 2), col[2]) << c;
     EXPECT_EQ(at(x, y, 3), 255) << c;  // each channel's own peak is opaque
   }
-  // Elsewhere every channel is 0: the weight is p(0) / p_peak = exp(-beta * peak) of the channel
-  // with the smallest peak (channel 0: exp(-2)), the core's softmax_at.
-  const double w0 = softmax_at(0.0, kps[0], opt) / kps[0].peak_probability;
-  EXPECT_NEAR(w0, std::exp(-2.0), 1e-9);
-  EXPECT_EQ(at(0, 11, 3), static_cast<int>(std::lround(255 * w0)));
-  EXPECT_EQ(at(0, 11, 0), joint_colour(0, 3)[0]);
+  EXPECT_EQ(at(0, 11, 3), 0);    // every channel at its background: transparent
+  EXPECT_EQ(at(13, 1, 3), 128);  // channel 2 half way up
+  EXPECT_EQ(at(13, 1, 2), joint_colour(2, 3)[2]);
   // Distinct joints, distinct colours.
   EXPECT_NE(joint_colour(0, 3), joint_colour(1, 3));
   EXPECT_NE(joint_colour(1, 3), joint_colour(2, 3));
-  // One chosen channel: only its colour.
-  const std::vector<std::uint8_t> one = joint_overlay_rgba(f.heatmap.view(), kps, opt, 1);
+  // One chosen channel: only its peak shows.
+  const std::vector<std::uint8_t> one = joint_overlay_rgba(f.heatmap.view(), 1);
   EXPECT_EQ(one[(7 * 16 + 10) * 4 + 3], 255);
-  EXPECT_EQ(one[(4 * 16 + 3) * 4 + 1], joint_colour(1, 3)[1]);
-  EXPECT_LT(one[(4 * 16 + 3) * 4 + 3], 10);  // channel 1 is exp(-4) there
+  EXPECT_EQ(one[(4 * 16 + 3) * 4 + 3], 0);
+  EXPECT_EQ(one[(1 * 16 + 14) * 4 + 3], 0);
 }
 
 TEST(OverlayTest, SettingsValidateAndRoundTrip) {
