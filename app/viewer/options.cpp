@@ -104,6 +104,19 @@ void apply_flags(const CLI::App& app, RawFlags& f, bool scripted, ViewerOptions&
   }
   if (app.count("source")) settings.set_source(f.source);
   if (app.count("--overlay")) {
+    // `peakscope --overlay clip.mp4`: the option took the source as its value.
+    auto is_spec = [](const std::string& t) {
+      try {
+        parse_overlay_spec(t);
+        return true;
+      } catch (const std::invalid_argument&) {
+        return false;
+      }
+    };
+    if (!app.count("source") && !is_spec(f.overlay)) {
+      settings.set_source(f.overlay);
+      f.overlay.clear();
+    }
     const OverlaySpec spec = parse_overlay_spec(f.overlay);
     settings.set_overlay_view(spec.view);
     if (spec.channel != -2) settings.set_channel(spec.channel);

@@ -25,7 +25,7 @@ OverlaySpec parse_overlay_spec(std::string_view s) {
   if (s.size() <= 4 && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; }))
     return {OverlayView::kMax, std::stoi(std::string(s))};
   throw std::invalid_argument("--overlay takes max, all or a channel number, got '" +
-                              std::string(s) + "' (give the source before --overlay)");
+                              std::string(s) + "'");
 }
 
 GridMapping GridMapping::of(const io::Frame& f, bool udp, double shift_x, double shift_y) {

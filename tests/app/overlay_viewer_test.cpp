@@ -252,7 +252,8 @@ TEST(OverlayViewerTest, BadOverlayFlagsExitTwoWithAMessage) {
       {"--overlay-alpha 2", "overlay alpha must be in [0, 1], got 2"},
       {"--overlay-alpha x", "--overlay-alpha must be a number in [0, 1], got 'x'"},
       {"--grid-shift 9,0", "--grid-shift must be within +-8 cells, got 9"},
-      {"--overlay maximum", "--overlay takes max, all or a channel number, got 'maximum'"}};
+      {"synthetic --overlay maximum",
+       "--overlay takes max, all or a channel number, got 'maximum'"}};
   for (const auto& [args, message] : cases) {
     const fs::path log = tmp("bad.log");
     const std::string cmd =
@@ -263,6 +264,19 @@ TEST(OverlayViewerTest, BadOverlayFlagsExitTwoWithAMessage) {
     const std::string text((std::istreambuf_iterator<char>(in)), {});
     EXPECT_NE(text.find(message), std::string::npos) << text;
   }
+}
+
+TEST(OverlayViewerTest, OverlayBeforeTheSourceTakesItAsTheSource) {
+  const fs::path rep = tmp("first.json");
+  const std::string cmd = std::string(PEAKSCOPE_VIEWER) + " --overlay " + dots_image() +
+                          " --frames 1 --report " + rep.string() + " 2>/dev/null";
+  const int s = std::system(cmd.c_str());
+  ASSERT_TRUE(WIFEXITED(s) && WEXITSTATUS(s) == 0) << cmd;
+  std::ifstream in(rep);
+  const nlohmann::json r = nlohmann::json::parse(in);
+  EXPECT_NE(r["source"].get<std::string>().find("dots.png"), std::string::npos) << r["source"];
+  EXPECT_EQ(r["overlay"]["view"], "max");
+  EXPECT_GT(r["overlay"]["x1"].get<double>(), r["overlay"]["x0"].get<double>());
 }
 
 }  // namespace
