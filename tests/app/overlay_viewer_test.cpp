@@ -186,7 +186,8 @@ TEST(OverlayViewerTest, AlphaBlendsTheMapOverTheImage) {
 }
 
 TEST(OverlayViewerTest, HalfACellShiftMovesTheMapAndTheMarkers) {
-  const std::string common = "--overlay 0 --overlay-alpha 1 --hide-markers softargmax ";
+  const std::string common =
+      "--overlay 0 --overlay-alpha 1 --hide-markers softargmax --decoders quarter ";
   const OverlayRun a = run_overlay("aligned", common);
   const OverlayRun b = run_overlay("shifted", common + "--grid-shift 0.5,0.5");
   ASSERT_FALSE(a.shot.empty());
@@ -218,6 +219,23 @@ TEST(OverlayViewerTest, HalfACellShiftMovesTheMapAndTheMarkers) {
   ASSERT_GT(nb, 0);
   EXPECT_NEAR(hb.x - ha.x, want, 0.6) << "the heatmap did not move half a cell";
   EXPECT_NEAR(hb.y - ha.y, want, 0.6);
+  // The decoders' markers too: the quarter decoder's orange square.
+  const auto& q = a.report["decoders"][0]["quarter"];
+  const cv::Point2d qi = a.image(q["x"].get<double>(), q["y"].get<double>());
+  const cv::Point2d qa = a.screen(qi.x, qi.y);
+  const double qreach = std::max(4.0, 0.75 * a.z * 1.5 + 2) + 14;
+  const cv::Vec3b orange(0, 140, 255);  // BGR of the quarter decoder's IM_COL32(255, 140, 0)
+  int oa = 0, ob = 0;
+  const cv::Point2d ca =
+      centroid(a.shot, orange, qa.x - qreach, qa.y - qreach, qa.x + qreach, qa.y + qreach, &oa);
+  const cv::Point2d cb =
+      centroid(b.shot, orange, qa.x - qreach, qa.y - qreach, qa.x + qreach, qa.y + qreach, &ob);
+  ASSERT_GT(oa, 20) << "no quarter marker at " << qa;
+  ASSERT_GT(ob, 20);
+  EXPECT_NEAR(ca.x, qa.x, 0.75);
+  EXPECT_NEAR(ca.y, qa.y, 0.75);
+  EXPECT_NEAR(cb.x - ca.x, want, 0.6) << "the decoder's marker did not move half a cell";
+  EXPECT_NEAR(cb.y - ca.y, want, 0.6);
   // The image stays where it was (left of the crop, uncovered).
   EXPECT_EQ(at(a.shot, a.screen(10, 50)), at(b.shot, b.screen(10, 50)));
 }
