@@ -106,12 +106,15 @@ class _Channels:
         m = flat.gather(-1, self.argmax)  # the maximum (the largest finite value when finite)
         self.m_finite = torch.isfinite(m)
         self.m = torch.where(self.m_finite, m, torch.zeros_like(m))
+        # beta_eff = beta / scale, applied as beta * (v / scale): a denormal maximum makes
+        # beta / M overflow a float32 while v / M stays in range (the engines switch to
+        # double there).
+        self.b = beta
         if normalize:
             pos = self.m_finite & (self.m > 0)
-            self.beta = torch.where(pos, beta / torch.where(pos, self.m, torch.ones_like(m)),
-                                    torch.full_like(m, beta))
+            self.scale = torch.where(pos, self.m, torch.ones_like(m))
         else:
-            self.beta = torch.full_like(m, beta)
+            self.scale = torch.ones_like(m)
         self.safe = torch.where(self.finite, flat, self.m)  # masked pixels read as the maximum
         dev, dt = flat.device, flat.dtype
         ys, xs = torch.meshgrid(torch.arange(self.H, device=dev, dtype=dt),
@@ -134,7 +137,7 @@ class _Channels:
         return xy, s
 
     def softmax_weights(self) -> torch.Tensor:
-        t = self.beta * (self.safe - self.m)  # <= 0 for finite pixels
+        t = self.b * ((self.safe - self.m) / self.scale)  # <= 0 for finite pixels
         e = torch.where(self.finite, torch.exp(t), torch.zeros_like(t))
         return torch.where(self.has_posinf, self.inf_weights(), e)
 
@@ -241,14 +244,16 @@ def debiased_softargmax(
     "debiased" decoder of ``peakscope.decode``)."""
     ch = _Channels(heatmaps, _check_beta(beta), _check_normalize(normalize))
     soft, _ = ch.centroid(ch.softmax_weights())
-    b, m = ch.beta, ch.m
-    bm = b * m
+    # debiased_weight (core/lab/debiased.cpp): expm1(b v) exp(-b m) while |b m| <= 600, else
+    # exp(b (v - m)) - exp(-b m); b = beta / scale as in _Channels.
+    m = ch.m
+    bm = ch.b * (m / ch.scale)
     small = (bm <= 600) & (bm >= -600)
     v = torch.where(ch.finite, ch.flat, torch.zeros_like(ch.flat))
-    bv_small = torch.where(small, b * v, torch.zeros_like(v))
+    bv_small = torch.where(small, ch.b * (v / ch.scale), torch.zeros_like(v))
     w_small = torch.expm1(bv_small) * torch.exp(torch.where(small, -bm, torch.zeros_like(bm)))
-    w_large = torch.exp(torch.where(small, torch.zeros_like(v), b * (v - m))) - torch.exp(
-        torch.where(small, torch.zeros_like(bm), -bm))
+    w_large = torch.exp(torch.where(small, torch.zeros_like(v), ch.b * ((v - m) / ch.scale))) - \
+        torch.exp(torch.where(small, torch.zeros_like(bm), -bm))
     w = torch.where(small, w_small, w_large)
     w = torch.where(ch.finite, w, torch.zeros_like(w))
     s = w.sum(-1, keepdim=True)
