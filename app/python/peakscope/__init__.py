@@ -82,7 +82,8 @@ def _count_copy() -> None:
 
 @dataclass(frozen=True)
 class _Input:
-    frames: np.ndarray  # N x K x H x W, float32 or uint8, viewable by the engines
+    array: np.ndarray  # the maps with the caller's axes, float32 or uint8, viewable
+    frames: np.ndarray  # the same memory as N x K x H x W
     lead: Tuple[int, ...]  # the caller's shape without H x W
     dtype: str  # the caller's dtype name
     narrowed: bool  # float64 narrowed to float32
@@ -158,9 +159,10 @@ def _frames(maps: ArrayLike, convert: bool = True) -> _Input:
     lead = tuple(a.shape[:-2])
     a4 = a.reshape((1,) * (4 - a.ndim) + a.shape) if a.ndim < 4 else a
     if not _viewable(a4):
-        a4 = np.ascontiguousarray(a4)
+        a = np.ascontiguousarray(a)
+        a4 = a.reshape(a4.shape)
         _count_copy()
-    return _Input(a4, lead, name, narrowed, overflowed)
+    return _Input(a, a4, lead, name, narrowed, overflowed)
 
 
 def _beta(beta: Any, what: str = "beta") -> float:
@@ -207,7 +209,11 @@ def _backend_summary(backends: Sequence[str]) -> str:
 # ---------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+_F32 = np.dtype(np.float32)
+_U8 = np.dtype(np.uint8)
+
+
+@dataclass
 class DecoderResult:
     """One decoder of the decoding lab on every channel.
 
@@ -222,7 +228,7 @@ class DecoderResult:
     valid: np.ndarray
 
 
-@dataclass(frozen=True)
+@dataclass
 class Decoded:
     """What ``decode`` returns; ``...`` is the maps' shape without H x W.
 
@@ -299,50 +305,46 @@ def decode(
     The GIL is released while the engines decode. Raises ValueError with the core's message for
     a bad beta, name, parameter, shape or dtype.
     """
-    inp = _frames(maps)
-    b = _beta(beta)
-    norm = _normalize(normalize)
+    # The common case (a C-contiguous float32 or uint8 array) goes straight to the engines:
+    # on 17 x 64 x 48 maps the engine takes a few microseconds, so the checks are kept short.
+    if (
+        type(maps) is np.ndarray
+        and (maps.dtype is _F32 or maps.dtype is _U8)
+        and 2 <= maps.ndim <= 4
+        and maps.flags.c_contiguous
+        and maps.size
+    ):
+        a, dtype, narrowed, overflowed = maps, maps.dtype.name, False, 0
+    else:
+        inp = _frames(maps)
+        a, dtype, narrowed, overflowed = inp.array, inp.dtype, inp.narrowed, inp.overflowed
+    b = beta if type(beta) is float else _beta(beta)
+    norm = normalize if type(normalize) is str else _normalize(normalize)
     r = _core.decode(
-        inp.frames,
+        a,
         b,
         norm,
         backend,
-        _name_list(decoders, "decoders"),
+        decoders if decoders is None or type(decoders) is str else _name_list(decoders, "decoders"),
         coords,
-        _size(input_size, "input_size"),
-        bool(udp),
-        None if window_beta is None else _beta(window_beta, "window_beta"),
-        int(window_radius),
-        int(dark_kernel),
-        int(centroid_size),
-        int(mediapipe_size),
-        float(mediapipe_threshold),
+        input_size if input_size is None else _size(input_size, "input_size"),
+        udp is True,
+        window_beta if window_beta is None else _beta(window_beta, "window_beta"),
+        window_radius,
+        dark_kernel,
+        centroid_size,
+        mediapipe_size,
+        mediapipe_threshold,
     )
-    lead = inp.lead
     dec: Dict[str, DecoderResult] = {}
-    for i, name in enumerate(r["decoder_names"]):
-        dec[name] = DecoderResult(
-            r["decoder_xy"][:, :, i, :].reshape(lead + (2,)),
-            r["decoder_score"][:, :, i].reshape(lead),
-            r["decoder_valid"][:, :, i].reshape(lead),
-        )
-    backends = tuple(r["backends"])
+    if r[8] is not None:
+        for i, name in enumerate(r[8]):
+            dec[name] = DecoderResult(r[9][..., i, :], r[10][..., i], r[11][..., i])
+    backends = r[5]
     return Decoded(
-        argmax=r["argmax"].reshape(lead + (2,)),
-        argmax_value=r["argmax_value"].reshape(lead),
-        softargmax=r["softargmax"].reshape(lead + (2,)),
-        peak_probability=r["peak_probability"].reshape(lead),
-        valid=r["valid"].reshape(lead),
-        decoders=dec,
-        backend=_backend_summary(backends),
-        backends=backends,
-        fallback_reason=r["fallback_reason"],
-        beta=b,
-        normalize=norm,
-        coords=r["coords"],
-        input_dtype=inp.dtype,
-        narrowed=inp.narrowed,
-        overflowed=inp.overflowed,
+        r[0], r[1], r[2], r[3], r[4], dec,
+        backends[0] if len(backends) == 1 else _backend_summary(backends),
+        tuple(backends), r[6], b, norm, r[7], dtype, narrowed, overflowed,
     )
 
 

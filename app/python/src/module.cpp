@@ -78,6 +78,7 @@ struct Frames {
   ElemType type = ElemType::kFloat32;
   int n = 0, k = 0, h = 0, w = 0;
   std::ptrdiff_t frame_stride = 0, channel_stride = 0, row_stride = 0;  // elements
+  std::vector<py::ssize_t> lead;  // the caller's axes before H x W (N x K, K, or none)
 
   HeatmapView frame(int i) const {
     return {data + i * frame_stride * static_cast<std::ptrdiff_t>(elem_size(type)),
@@ -100,9 +101,12 @@ int dim(py::ssize_t v, const char* what) {
 // multiples of the element size) as frames. Throws std::invalid_argument otherwise: the
 // package's Python layer converts anything else first.
 Frames view_frames(const py::array& a) {
-  if (a.ndim() != 4)
-    throw std::invalid_argument("maps must have 4 dimensions (N x K x H x W) here, got " +
-                                std::to_string(a.ndim()));
+  const int nd = static_cast<int>(a.ndim());
+  if (nd < 2 || nd > 4)
+    throw std::invalid_argument(
+        "maps must have 2 to 4 dimensions (H x W, K x H x W or N x K x "
+        "H x W), got " +
+        std::to_string(nd));
   Frames f;
   const py::dtype dt = a.dtype();
   if (dt.is(py::dtype::of<float>()))
@@ -112,19 +116,24 @@ Frames view_frames(const py::array& a) {
   else
     throw std::invalid_argument("maps must be float32 or uint8 here, got " +
                                 dt.attr("name").cast<std::string>());
-  f.n = dim(a.shape(0), "N");
-  f.k = dim(a.shape(1), "K");
-  f.h = dim(a.shape(2), "H");
-  f.w = dim(a.shape(3), "W");
+  // N x K x H x W, the missing leading axes of size 1.
+  std::array<py::ssize_t, 4> shape{1, 1, 1, 1}, bytes{0, 0, 0, 0};
+  for (int i = 0; i < nd; ++i) {
+    shape[4 - nd + i] = a.shape(i);
+    bytes[4 - nd + i] = a.strides(i);
+  }
+  f.n = dim(shape[0], "N");
+  f.k = dim(shape[1], "K");
+  f.h = dim(shape[2], "H");
+  f.w = dim(shape[3], "W");
   const py::ssize_t isz = static_cast<py::ssize_t>(elem_size(f.type));
   std::array<std::ptrdiff_t, 4> st{};
   for (int i = 0; i < 4; ++i) {
-    const py::ssize_t s = a.strides(i);
-    if (a.shape(i) == 1) continue;  // a stride of a single-entry axis is never used
-    if (s < 0 || s % isz != 0)
+    if (shape[i] == 1) continue;  // a stride of a single-entry axis is never used
+    if (bytes[i] < 0 || bytes[i] % isz != 0)
       throw std::invalid_argument(
           "maps: strides must be non-negative multiples of the element size");
-    st[i] = s / isz;
+    st[i] = bytes[i] / isz;
   }
   if (f.w > 1 && st[3] != 1)
     throw std::invalid_argument("maps: rows must be contiguous (stride of W one element)");
@@ -134,7 +143,15 @@ Frames view_frames(const py::array& a) {
   if (f.row_stride < f.w || f.channel_stride < f.row_stride * (f.h - 1) + f.w)
     throw std::invalid_argument("maps: overlapping rows or channels (make the array contiguous)");
   f.data = static_cast<const char*>(a.data());
+  for (int i = 0; i < nd - 2; ++i) f.lead.push_back(a.shape(i));
   return f;
+}
+
+// The caller's leading axes (the maps' shape without H x W) followed by `tail`.
+std::vector<py::ssize_t> shaped(const Frames& f, std::initializer_list<py::ssize_t> tail) {
+  std::vector<py::ssize_t> s = f.lead;
+  s.insert(s.end(), tail);
+  return s;
 }
 
 bool parse_norm(const std::string& s) {
@@ -178,11 +195,15 @@ LabChoice resolve_lab(const std::optional<std::string>& decoders, const std::str
   return lab;
 }
 
-py::dict decode(const py::array& maps, double beta, const std::string& normalize,
-                const std::string& backend, const std::optional<std::string>& decoders,
-                const std::string& coords, const std::optional<std::string>& input_size, bool udp,
-                std::optional<double> window_beta, int window_radius, int dark_kernel,
-                int centroid_size, int mediapipe_size, double mediapipe_threshold) {
+// Returns (argmax, argmax_value, softargmax, peak_probability, valid, backends,
+// fallback_reason, coords, decoder_names, decoder_xy, decoder_score, decoder_valid), shaped by
+// the caller's leading axes (decoder_* are None without decoders). A tuple, not a dict: the
+// call overhead on small maps matters (scripts/bench-python).
+py::tuple decode(const py::array& maps, double beta, const std::string& normalize,
+                 const std::string& backend, const std::optional<std::string>& decoders,
+                 const std::string& coords, const std::optional<std::string>& input_size, bool udp,
+                 std::optional<double> window_beta, int window_radius, int dark_kernel,
+                 int centroid_size, int mediapipe_size, double mediapipe_threshold) {
   const DecodeOptions opt{beta, parse_norm(normalize)};
   opt.validate();
   const Backend want = parse_backend(backend);
@@ -194,22 +215,27 @@ py::dict decode(const py::array& maps, double beta, const std::string& normalize
   p.mediapipe_threshold = mediapipe_threshold;
   const LabChoice lab = resolve_lab(decoders, coords, input_size, udp, window_beta, beta, p);
   const Frames fr = view_frames(maps);
-  const py::ssize_t N = fr.n, K = fr.k, D = static_cast<py::ssize_t>(lab.decoders.size());
+  const py::ssize_t D = static_cast<py::ssize_t>(lab.decoders.size());
 
-  auto argmax = make<double>({N, K, 2}), soft = make<double>({N, K, 2});
-  auto value = make<double>({N, K}), prob = make<double>({N, K});
-  auto valid = make<bool>({N, K});
-  auto dxy = make<double>({N, K, D, 2}), dscore = make<double>({N, K, D});
-  auto dvalid = make<bool>({N, K, D});
+  auto argmax = make<double>(shaped(fr, {2})), soft = make<double>(shaped(fr, {2}));
+  auto value = make<double>(shaped(fr, {})), prob = make<double>(shaped(fr, {}));
+  auto valid = make<bool>(shaped(fr, {}));
+  py::array_t<double> dxy, dscore;
+  py::array_t<bool> dvalid;
+  if (D > 0) {
+    dxy = make<double>(shaped(fr, {D, 2}));
+    dscore = make<double>(shaped(fr, {D}));
+    dvalid = make<bool>(shaped(fr, {D}));
+  }
   double* am = argmax.mutable_data();
   double* sa = soft.mutable_data();
   double* av = value.mutable_data();
   double* pp = prob.mutable_data();
   bool* va = valid.mutable_data();
-  double* dx = dxy.mutable_data();
-  double* ds = dscore.mutable_data();
-  bool* dv = dvalid.mutable_data();
-  std::vector<std::string> backends(static_cast<std::size_t>(N));
+  double* dx = D > 0 ? dxy.mutable_data() : nullptr;
+  double* ds = D > 0 ? dscore.mutable_data() : nullptr;
+  bool* dv = D > 0 ? dvalid.mutable_data() : nullptr;
+  std::vector<Backend> used(static_cast<std::size_t>(fr.n));
   std::string reason;
   {
     py::gil_scoped_release nogil;
@@ -218,7 +244,7 @@ py::dict decode(const py::array& maps, double beta, const std::string& normalize
     g_last_input = reinterpret_cast<std::uintptr_t>(fr.data);
     for (int i = 0; i < fr.n; ++i) {
       const DecodedFrame f = slot.engine->decode(fr.frame(i), opt);
-      backends[i] = backend_name(f.backend());
+      used[i] = f.backend();
       const std::vector<Keypoint>& kps = f.keypoints();
       const std::vector<std::vector<DecodedPoint>> pts =
           lab.decoders.empty() ? std::vector<std::vector<DecodedPoint>>{}
@@ -243,22 +269,19 @@ py::dict decode(const py::array& maps, double beta, const std::string& normalize
     }
     reason = fallback_reason(slot);
   }
-  std::vector<std::string> names;
-  for (DecoderKind k : lab.decoders) names.emplace_back(decoder_name(k));
-  py::dict out;
-  out["argmax"] = argmax;
-  out["argmax_value"] = value;
-  out["softargmax"] = soft;
-  out["peak_probability"] = prob;
-  out["valid"] = valid;
-  out["decoder_names"] = names;
-  out["decoder_xy"] = dxy;
-  out["decoder_score"] = dscore;
-  out["decoder_valid"] = dvalid;
-  out["backends"] = backends;
-  out["fallback_reason"] = reason;
-  out["coords"] = lab.coords.name();
-  return out;
+  py::list backends(fr.n);
+  for (int i = 0; i < fr.n; ++i) backends[i] = py::str(backend_name(used[i]));
+  py::object names = py::none(), oxy = py::none(), oscore = py::none(), ovalid = py::none();
+  if (D > 0) {
+    py::list l;
+    for (DecoderKind k : lab.decoders) l.append(py::str(decoder_name(k)));
+    names = l;
+    oxy = dxy;
+    oscore = dscore;
+    ovalid = dvalid;
+  }
+  return py::make_tuple(argmax, value, soft, prob, valid, backends, reason, lab.coords.name(),
+                        names, oxy, oscore, ovalid);
 }
 
 // The double-precision reference (core/reference.hpp) on every frame: the tests' oracle.
