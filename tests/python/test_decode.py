@@ -100,6 +100,9 @@ def test_decode_equals_the_clis_json(tmp_path, cli, dtype, layout):
         (["--coords", "image", "--input-size", "192x256", "--udp"],
          dict(coords="image", input_size=(192, 256), udp=True)),
         (["--coords", "dsnt", "--backend", "cpu"], dict(coords="dsnt", backend="cpu")),
+        # the GL engine (llvmpipe in CI), its decoding lab on the device; the CPU and its
+        # reason where no OpenGL 4.3 context can be made, in both
+        (["--backend", "gpu", "--decoders", "all"], dict(backend="gpu", decoders="all")),
         (["--coords", "corner", "--decoders", "dark,window", "--window-beta", "5",
           "--window-radius", "2", "--dark-kernel", "5", "--backend", "cpu"],
          dict(coords="corner", decoders=["dark", "window"], window_beta=5, window_radius=2,
