@@ -73,3 +73,29 @@ def test_a_second_thread_runs_while_a_large_decode_does():
     # With the GIL held for the whole decode, this thread would stop for all of it.
     gaps = np.diff([t0] + inside + [t1])
     assert len(inside) > 100 and gaps.max() < 0.5 * (t1 - t0), (len(inside), gaps.max(), t1 - t0)
+
+
+def test_a_forked_child_decodes_with_its_own_engine():
+    import os
+
+    m = np.random.default_rng(4).random((3, 200, 300), dtype=np.float32)
+    want = ps.decode(m).softargmax  # the parent's engine exists (and its worker threads)
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: a DataLoader worker would do this
+        code = 1
+        try:
+            code = 0 if np.array_equal(ps.decode(m).softargmax, want) else 2
+        finally:
+            os.write(w, bytes([code]))
+            os._exit(0)
+    os.close(w)
+    import select
+
+    ready, _, _ = select.select([r], [], [], 30)
+    if not ready:
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+    assert ready, "the child hung decoding with the parent's engine"
+    assert os.read(r, 1) == b"\x00"
+    os.waitpid(pid, 0)

@@ -13,6 +13,7 @@ take) raise ValueError with the core's message.
 
 from __future__ import annotations
 
+import os
 import threading
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
@@ -56,6 +57,11 @@ Normalize = Union[str, bool]
 
 _lock = threading.Lock()
 _copies = 0
+
+# A forked child (a PyTorch DataLoader worker) makes its own engines: the parent's thread pools
+# and GL contexts do not exist there.
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_core._forget_engines_after_fork)
 
 
 def input_copies() -> int:

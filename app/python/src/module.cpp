@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -46,10 +47,14 @@ struct EngineSlot {
   std::string reason;  // select_engine's reason: why the CPU runs when the GPU was asked
 };
 
+std::array<EngineSlot, 3>& engine_slots() {
+  static std::array<EngineSlot, 3> slots;
+  return slots;
+}
+
 // Locks the engine for `b` (creating it on first use). Call without the GIL.
 EngineSlot& locked_engine(Backend b, std::unique_lock<std::mutex>& lock) {
-  static std::array<EngineSlot, 3> slots;
-  EngineSlot& s = slots[static_cast<int>(b)];
+  EngineSlot& s = engine_slots()[static_cast<int>(b)];
   lock = std::unique_lock<std::mutex>(s.mu);
   if (!s.engine) {
     EngineChoice c = select_engine(b, ContextMode::kOwnHeadless, /*quiet=*/true);
@@ -57,6 +62,18 @@ EngineSlot& locked_engine(Backend b, std::unique_lock<std::mutex>& lock) {
     s.reason = std::move(c.reason);
   }
   return s;
+}
+
+// In a child made by fork() (a PyTorch DataLoader worker): the parent's engines are unusable
+// there (their worker threads and GL contexts stayed in the parent), so they are dropped
+// without running their destructors, which would wait for those threads; the child makes its
+// own on first use. The mutexes are made anew (a parent thread may have held one at the fork).
+void forget_engines_after_fork() {
+  for (EngineSlot& s : engine_slots()) {
+    (void)s.engine.release();  // leaked on purpose: see above
+    s.reason.clear();
+    new (&s.mu) std::mutex();
+  }
 }
 
 // The reason the CLI's JSON reports: a failure at run time, else the choice at start.
@@ -67,7 +84,7 @@ std::string fallback_reason(const EngineSlot& s) {
 
 // The address of the last frame memory a decode read (the zero-copy test compares it with the
 // caller's array).
-std::uintptr_t g_last_input = 0;
+std::atomic<std::uintptr_t> g_last_input{0};
 
 // ---------------------------------------------------------------------------------------
 // Input: an N x K x H x W array viewed without a copy
@@ -600,7 +617,9 @@ PYBIND11_MODULE(_core, m) {
         "repeats"_a, "The engine's own median time for decoding `maps`, seconds.");
   m.def("engine_info", &engine_info, "backend"_a,
         "The engine for a backend: what runs, its description, the fallback reason.");
+  m.def("_forget_engines_after_fork", &forget_engines_after_fork,
+        "Drops the engines inherited from the parent process (os.register_at_fork).");
   m.def(
-      "last_input_address", [] { return g_last_input; },
+      "last_input_address", [] { return g_last_input.load(); },
       "The address of the frame memory the last decode read.");
 }
