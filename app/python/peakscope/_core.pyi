@@ -1,8 +1,8 @@
 """Type stubs of the extension module peakscope._core (app/python/src/module.cpp).
 
 Use the `peakscope` package: its functions convert the input (any layout, dtype, torch
-tensors) and shape the results. Here every `maps` is a 4-D N x K x H x W float32 or uint8
-array whose rows are contiguous, read without a copy.
+tensors) and shape the results. Here every `maps` is a float32 or uint8 array, N x K x H x W
+(decode: H x W, K x H x W or N x K x H x W), whose rows are contiguous, read without a copy.
 """
 
 from typing import Any, Dict, List, Optional, Tuple
@@ -31,11 +31,12 @@ def decode(
     centroid_size: int,
     mediapipe_size: int,
     mediapipe_threshold: float,
-) -> Dict[str, Any]:
-    """Decodes every frame with the engine for `backend` (made once, kept): argmax (N,K,2),
-    argmax_value, softargmax (N,K,2), peak_probability, valid (N,K), decoder_names,
-    decoder_xy (N,K,D,2), decoder_score, decoder_valid (N,K,D), backends (per frame),
-    fallback_reason, coords. The GIL is released while it decodes."""
+) -> Tuple[Any, ...]:
+    """Decodes every frame of 2-4-D maps with the engine for `backend` (made once, kept):
+    (argmax (...,2), argmax_value (...), softargmax (...,2), peak_probability (...),
+    valid (...), backends (one per frame), fallback_reason, coords, decoder_names or None,
+    decoder_xy (...,D,2) or None, decoder_score (...,D) or None, decoder_valid (...,D) or
+    None), `...` the maps' axes before H x W. The GIL is released while it decodes."""
 
 def reference_decode(maps: npt.NDArray[Any], beta: float, normalize: str) -> Dict[str, np.ndarray]:
     """The double-precision reference on every frame (argmax, argmax_value, softargmax,
@@ -96,3 +97,7 @@ def engine_info(backend: str) -> Dict[str, str]:
 
 def last_input_address() -> int:
     """The address of the frame memory the last decode read."""
+
+def _forget_engines_after_fork() -> None:
+    """Drops the engines inherited from the parent process (registered with
+    os.register_at_fork; a forked child makes its own)."""
