@@ -76,6 +76,7 @@ def input_copies() -> int:
 
 
 def _count_copy() -> None:
+    """Counts one copy of an input array (input_copies)."""
     global _copies
     with _lock:
         _copies += 1
@@ -97,10 +98,13 @@ class _Input:
 
 
 def _is_torch_tensor(x: Any) -> bool:
+    """Whether x is a torch tensor, without importing torch."""
     return type(x).__module__.split(".")[0] == "torch" and hasattr(x, "detach")
 
 
 def _to_numpy(maps: ArrayLike) -> np.ndarray:
+    """The maps as a NumPy array: a CPU tensor detached and viewed, anything else through
+    np.asarray."""
     if isinstance(maps, np.ndarray):
         return maps
     if _is_torch_tensor(maps):
@@ -136,6 +140,8 @@ def _viewable(a: np.ndarray) -> bool:
 
 
 def _frames(maps: ArrayLike, convert: bool = True) -> _Input:
+    """Checks the maps and gives them as the engines read them: float16/float64 converted, a layout
+    the engines cannot view copied (both counted)."""
     a = _to_numpy(maps)
     dtype = a.dtype
     if dtype.kind not in "fu" or dtype.itemsize not in (1, 2, 4, 8) or (
@@ -172,6 +178,8 @@ def _frames(maps: ArrayLike, convert: bool = True) -> _Input:
 
 
 def _beta(beta: Any, what: str = "beta") -> float:
+    """A beta as a float (the core checks its range); ValueError naming `what` when it is not a
+    number."""
     try:
         return float(beta)
     except (TypeError, ValueError):
@@ -179,6 +187,7 @@ def _beta(beta: Any, what: str = "beta") -> float:
 
 
 def _normalize(normalize: Normalize) -> str:
+    """normalize as the core's name ("max" | "none"; True/False map to them)."""
     if isinstance(normalize, (bool, np.bool_)):
         return "max" if normalize else "none"
     if not isinstance(normalize, str):
@@ -187,6 +196,7 @@ def _normalize(normalize: Normalize) -> str:
 
 
 def _name_list(names: Union[None, str, Iterable[str]], what: str) -> Optional[str]:
+    """A list of names as the comma-separated text the core parses."""
     if names is None or isinstance(names, str):
         return names
     items = list(names)
@@ -196,6 +206,7 @@ def _name_list(names: Union[None, str, Iterable[str]], what: str) -> Optional[st
 
 
 def _size(size: Union[None, str, Sequence[int]], what: str) -> Optional[str]:
+    """A (W, H) pair as the "WxH" text the core parses."""
     if size is None or isinstance(size, str):
         return size
     try:
@@ -206,6 +217,7 @@ def _size(size: Union[None, str, Sequence[int]], what: str) -> Optional[str]:
 
 
 def _backend_summary(backends: Sequence[str]) -> str:
+    """The CLI's summary of the frames' engines: "cpu", "gpu", "mixed" or "none"."""
     s = set(backends)
     return s.pop() if len(s) == 1 else ("mixed" if s else "none")
 
@@ -331,7 +343,8 @@ def decode(
         b,
         norm,
         backend,
-        decoders if decoders is None or type(decoders) is str else _name_list(decoders, "decoders"),
+        decoders if decoders is None or type(decoders) is str
+        else _name_list(decoders, "decoders"),
         coords,
         input_size if input_size is None else _size(input_size, "input_size"),
         udp is True,
@@ -354,7 +367,11 @@ def decode(
     )
 
 
-def reference_decode(maps: ArrayLike, beta: float = DEFAULT_BETA, normalize: Normalize = "max") -> Dict[str, np.ndarray]:
+def reference_decode(
+    maps: ArrayLike,
+    beta: float = DEFAULT_BETA,
+    normalize: Normalize = "max",
+) -> Dict[str, np.ndarray]:
     """The double-precision reference (core/reference.cpp): the oracle every engine is tested
     against (within 1e-3 px). Slow on purpose; for tests and checks.
 
@@ -378,7 +395,11 @@ def reference_decode(maps: ArrayLike, beta: float = DEFAULT_BETA, normalize: Nor
 # ---------------------------------------------------------------------------------------
 
 
-def softmax(maps: ArrayLike, beta: float = DEFAULT_BETA, normalize: Normalize = "max") -> np.ndarray:
+def softmax(
+    maps: ArrayLike,
+    beta: float = DEFAULT_BETA,
+    normalize: Normalize = "max",
+) -> np.ndarray:
     """The softmax map p of every channel, float32, shaped like ``maps``; each H x W plane sums
     to 1 (all zeros for a channel with no valid pixel; NaN and -Inf pixels get 0, +Inf pixels
     share equally). Computed by the CPU engine (the viewer's softmax view).
@@ -551,6 +572,7 @@ class Accuracy:
 
 
 def _floats(values: Union[float, Iterable[float]], what: str) -> List[float]:
+    """A number, a list or a comma-separated text as a list of floats."""
     if isinstance(values, str):
         values = [v for v in values.split(",") if v]
     elif np.isscalar(values):

@@ -47,6 +47,7 @@ _COORDS = ("index", "half", "dsnt", "corner", "image")
 
 
 def _check_beta(beta: float, what: str = "beta") -> float:
+    """The beta as a float; ValueError with core/decode.hpp's message outside [1e-30, 1e30]."""
     try:
         b = float(beta)
     except (TypeError, ValueError):
@@ -60,6 +61,8 @@ def _check_beta(beta: float, what: str = "beta") -> float:
 
 
 def _check_normalize(normalize: Normalize) -> bool:
+    """normalize ("max" | "none" | bool) as a bool; ValueError with the core's message
+    otherwise."""
     if isinstance(normalize, bool):
         return normalize
     if normalize == "max":
@@ -70,6 +73,7 @@ def _check_normalize(normalize: Normalize) -> bool:
 
 
 def _prepare(heatmaps: torch.Tensor) -> torch.Tensor:
+    """Checks the heatmaps; uint8 becomes float32 (0..255)."""
     if not isinstance(heatmaps, torch.Tensor):
         raise ValueError(f"heatmaps must be a torch.Tensor, got {type(heatmaps).__name__}")
     if heatmaps.dim() < 2:
@@ -122,11 +126,13 @@ class _Channels:
         self.xs, self.ys = xs.flatten(), ys.flatten()
 
     def centre(self) -> torch.Tensor:
+        """The grid centre ((W-1)/2, (H-1)/2) of every channel: the answer for no valid pixel."""
         c = torch.tensor([(self.W - 1) / 2, (self.H - 1) / 2], dtype=self.flat.dtype,
                          device=self.flat.device)
         return c.expand(self.flat.shape[:-1] + (2,))
 
     def inf_weights(self) -> torch.Tensor:
+        """Weight 1 on +Inf pixels, 0 elsewhere (a +Inf channel's weights)."""
         return self.posinf.to(self.flat.dtype)
 
     def centroid(self, w: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
@@ -137,15 +143,19 @@ class _Channels:
         return xy, s
 
     def softmax_weights(self) -> torch.Tensor:
+        """exp(beta_eff (h - M)) on finite pixels, 0 on NaN and -Inf; the +Inf pixels of a +Inf
+        channel."""
         t = self.b * ((self.safe - self.m) / self.scale)  # <= 0 for finite pixels
         e = torch.where(self.finite, torch.exp(t), torch.zeros_like(t))
         return torch.where(self.has_posinf, self.inf_weights(), e)
 
     def finish(self, xy: torch.Tensor) -> torch.Tensor:
+        """xy where the channel is valid, the grid centre elsewhere."""
         return torch.where(self.valid, xy, self.centre())
 
 
 def _axis(v: torch.Tensor, n: int, inp: int, system: str, udp: bool) -> torch.Tensor:
+    """One axis from index pixels into `system` (core/lab/coords.cpp forward)."""
     if system == "index":
         return v
     if system == "half":
