@@ -332,7 +332,9 @@ def decode(
         and maps.flags.c_contiguous
         and maps.size
     ):
-        a, dtype, narrowed, overflowed = maps, maps.dtype.name, False, 0
+        # (dtype.name is slow: numpy computes it in Python on every access)
+        a, narrowed, overflowed = maps, False, 0
+        dtype = "float32" if maps.dtype is _F32 else "uint8"
     else:
         inp = _frames(maps)
         a, dtype, narrowed, overflowed = inp.array, inp.dtype, inp.narrowed, inp.overflowed
