@@ -135,8 +135,8 @@ std::vector<AccuracyVariant> accuracy_variants(const AccuracyStudy& s) {
   return vars;
 }
 
-AccuracyResult run_accuracy_study(const AccuracyStudy& s,
-                                  const std::function<void(long)>& progress) {
+AccuracyResult run_accuracy_study(const AccuracyStudy& s, const std::function<void(long)>& progress,
+                                  const std::function<bool()>& stop) {
   s.validate();
   AccuracyResult r;
   r.variants = accuracy_variants(s);
@@ -171,7 +171,12 @@ AccuracyResult run_accuracy_study(const AccuracyStudy& s,
     std::vector<std::vector<double>> err(vars.size(), std::vector<double>(s.peaks));
     const long chunk = 64;
     const long chunks = (s.peaks + chunk - 1) / chunk;
+    std::atomic<bool> stopped{false};
     pool.parallel_for(static_cast<std::size_t>(chunks), [&](std::size_t ch) {
+      if (stopped.load() || (stop && stop())) {
+        stopped.store(true);
+        return;
+      }
       CpuEngine eng(1);
       std::vector<float> map;
       DecoderParams params;
@@ -207,7 +212,13 @@ AccuracyResult run_accuracy_study(const AccuracyStudy& s,
         progress(d);
       }
     });
+    if (stopped.load()) {  // this cell is incomplete: report the ones before it
+      r.stats.resize(ci);
+      r.tunes.resize(ci);
+      return r;
+    }
     for (std::size_t v = 0; v < vars.size(); ++v) r.stats[ci].push_back(summarise(err[v]));
+    r.cells_done = ci + 1;
   }
   return r;
 }

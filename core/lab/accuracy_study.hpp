@@ -55,8 +55,9 @@ struct AccuracyStudy {
 
 struct AccuracyResult {
   std::vector<AccuracyVariant> variants;
-  std::vector<std::vector<AccuracyStats>> stats;  // [cell][variant]
+  std::vector<std::vector<AccuracyStats>> stats;  // [cell][variant], the cells done
   std::vector<BetaTune> tunes;                    // [cell]; beta 0 when no auto beta was asked
+  std::size_t cells_done = 0;                     // all of them unless `stop` ended the study early
 };
 
 // The rows of a study: for softargmax and window one per beta (softargmax then its auto
@@ -65,8 +66,12 @@ std::vector<AccuracyVariant> accuracy_variants(const AccuracyStudy& s);
 
 // Runs the study (validated first) on a thread pool. Deterministic: one random stream per
 // (seed, cell, peak), whatever the number of threads. `progress`, when set, is called with the
-// number of maps done so far (from worker threads, one call at a time).
+// number of maps done so far (from worker threads, one call at a time). `stop`, when set, is
+// asked before each chunk of maps (from worker threads: it must be thread-safe, e.g. an atomic
+// flag a signal handler sets); once it says true the study ends after the current cell's
+// chunks and returns the cells completed before (cells_done, stats and tunes cut to them).
 AccuracyResult run_accuracy_study(const AccuracyStudy& s,
-                                  const std::function<void(long)>& progress = {});
+                                  const std::function<void(long)>& progress = {},
+                                  const std::function<bool()>& stop = {});
 
 }  // namespace peakscope

@@ -601,7 +601,8 @@ def accuracy(
     known sub-pixel centres; soft-argmax and window at each of ``betas``, soft-argmax also at
     its auto-tuned beta, debiased at each of ``debiased_betas``.
 
-    sizes: "WxH" strings or (W, H) pairs. threads: 0 for all hardware threads. Raises
+    sizes: "WxH" strings or (W, H) pairs. threads: 0 for all hardware threads. The GIL is
+    released while it runs (minutes with the defaults); Ctrl-C is seen when it returns. Raises
     ValueError for a bad size, sigma, noise, beta, decoder name or count.
     """
     if isinstance(sizes, str):
