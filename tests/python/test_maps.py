@@ -90,3 +90,18 @@ def test_accuracy_equals_the_clis(cli):
     assert a.json() == doc
     assert a.mean.shape == a.p95.shape == (4, len(a.variants))
     assert [v["label"] for v in a.variants][:3] == ["argmax", "softargmax b=10", "softargmax b=50"]
+
+
+def test_ctrl_c_ends_the_accuracy_study():
+    import os
+    import signal
+    import threading
+    import time
+
+    timer = threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGINT))
+    t0 = time.perf_counter()
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        ps.accuracy(peaks=400000, sizes=["64x48"], sigmas=[2], noises=[0.05], tune_maps=1)
+    timer.join()
+    assert time.perf_counter() - t0 < 10  # the whole study takes minutes

@@ -602,7 +602,8 @@ def accuracy(
     its auto-tuned beta, debiased at each of ``debiased_betas``.
 
     sizes: "WxH" strings or (W, H) pairs. threads: 0 for all hardware threads. The GIL is
-    released while it runs (minutes with the defaults); Ctrl-C is seen when it returns. Raises
+    released while it runs (minutes with the defaults); Ctrl-C (KeyboardInterrupt) ends it
+    between chunks of maps when it runs on the main thread. Raises
     ValueError for a bad size, sigma, noise, beta, decoder name or count.
     """
     if isinstance(sizes, str):

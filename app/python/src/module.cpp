@@ -19,6 +19,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "app/common/flags.hpp"
@@ -495,11 +496,23 @@ py::dict accuracy(long peaks, const std::vector<std::string>& sizes,
   st.seed = seed;
   st.threads = threads;
   st.validate();
+  // Ctrl-C: the thread that called (which runs chunks of the study too) checks Python's
+  // signals between chunks; a KeyboardInterrupt ends the study and is raised here.
+  const std::thread::id caller = std::this_thread::get_id();
+  std::atomic<bool> interrupted{false};
+  auto stop = [&] {
+    if (!interrupted.load() && std::this_thread::get_id() == caller) {
+      py::gil_scoped_acquire gil;
+      if (PyErr_CheckSignals() != 0) interrupted.store(true);  // the exception stays set
+    }
+    return interrupted.load();
+  };
   AccuracyResult r;
   {
     py::gil_scoped_release nogil;
-    r = run_accuracy_study(st);
+    r = run_accuracy_study(st, {}, stop);
   }
+  if (interrupted.load()) throw py::error_already_set();
   const py::ssize_t C = static_cast<py::ssize_t>(st.cells.size());
   const py::ssize_t V = static_cast<py::ssize_t>(r.variants.size());
   auto mean = make<double>({C, V}), p95 = make<double>({C, V});
