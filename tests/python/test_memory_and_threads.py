@@ -70,9 +70,11 @@ def test_a_second_thread_runs_while_a_large_decode_does():
     t0, t1 = window["t0"], window["t1"]
     inside = [x for x in ticks if t0 <= x <= t1]
     assert t1 - t0 > 0.05, "the decode was too short to tell"
-    # With the GIL held for the whole decode, this thread would stop for all of it.
+    # With the GIL held for the whole decode, this thread would stop for all of it (one gap of
+    # the whole window but the few milliseconds of a switch interval); the margin is for a
+    # loaded machine's scheduling.
     gaps = np.diff([t0] + inside + [t1])
-    assert len(inside) > 100 and gaps.max() < 0.5 * (t1 - t0), (len(inside), gaps.max(), t1 - t0)
+    assert len(inside) > 100 and gaps.max() < 0.8 * (t1 - t0), (len(inside), gaps.max(), t1 - t0)
 
 
 def test_a_forked_child_decodes_with_its_own_engine():
