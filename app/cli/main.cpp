@@ -25,7 +25,10 @@ int main(int argc, char** argv) {
   DemoArgs demo;
   auto* demo_cmd = app.add_subcommand("demo", "reproduce the seed article (toy + 4 PNGs)");
   demo_cmd->add_option("--out", demo.out_dir, "folder for the PNGs")->capture_default_str();
-  demo_cmd->add_option("--seed", demo.seed, "scene RNG seed")->capture_default_str();
+  // Seeds are unsigned: a negative one is refused, not wrapped to 2^64 - 1.
+  demo_cmd->add_option("--seed", demo.seed, "scene RNG seed")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
 
   DecodeArgs dec;
   CLI::App* dec_cmd = add_decode_command(app, dec);

@@ -92,7 +92,9 @@ void add_synthetic_options(CLI::App& app, SourceArgs& a) {
   app.add_option("--frames", a.synthetic_frames, "frames of the synthetic scene (1 or more)")
       ->check(parsed_by([](const std::string& t) { parse_count(t); }))
       ->capture_default_str();
-  app.add_option("--seed", a.seed, "synthetic scene seed")->capture_default_str();
+  app.add_option("--seed", a.seed, "synthetic scene seed")
+      ->check(CLI::NonNegativeNumber)  // unsigned: -1 is refused, not wrapped
+      ->capture_default_str();
 }
 
 io::SourceOptions to_source_options(const SourceArgs& a) {

@@ -66,6 +66,19 @@ TEST(CliCountsTest, MaxFramesRefusesNonPositiveCountsAndTakesAll) {
   EXPECT_FALSE(fs::exists(d / "s1" / "frame00001_grid.png"));
 }
 
+// Seeds are unsigned: -1 used to wrap to 18446744073709551615 silently.
+TEST(CliCountsTest, NegativeSeedsAreRefused) {
+  const fs::path d = cli_test_dir("clicount");
+  for (const std::string cmd :
+       {"demo --out demo", "accuracy --peaks 2 --sizes 32x32", "decode synthetic --backend cpu"}) {
+    const CliResult r = run_cli(d, cmd + " --seed -1");
+    EXPECT_EQ(r.code, 2) << cmd;
+    EXPECT_NE(r.err.find("--seed"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("-1"), std::string::npos) << r.err;
+  }
+  EXPECT_FALSE(fs::exists(d / "demo"));
+}
+
 // --max-frames 0 --auto-beta used to report "no ground truth": the count is the problem.
 TEST(CliCountsTest, MaxFramesZeroWithAutoBetaNamesTheCount) {
   const fs::path d = cli_test_dir("clicount");
