@@ -205,7 +205,13 @@ TEST(NpyIntoTest, RewrittenInPlaceBetweenFramesIsASourceError) {
   auto src = make_npy_source(path);
   Padded dst(*src->next_shape(), 0, 0);
   ASSERT_TRUE(src->next_into(dst.view));
-  write_npy(path, {3, 1, 8, 8}, std::vector<float>(3 * 64, 2.0f), "f8");
+  // Rewritten in place (the same file, not a new one renamed over it as write_npy does): the
+  // new bytes are copied over the old ones.
+  write_npy(path + ".new", {3, 1, 8, 8}, std::vector<float>(3 * 64, 2.0f), "f8");
+  {
+    std::ifstream in(path + ".new", std::ios::binary);
+    std::ofstream(path, std::ios::binary | std::ios::in | std::ios::out) << in.rdbuf();
+  }
   try {
     src->next_into(dst.view);
     ADD_FAILURE() << "read a frame of a rewritten file";
