@@ -156,7 +156,7 @@ CLI::App* add_accuracy_command(CLI::App& app, AccuracyArgs& a) {
   cmd->add_option("--tune-maps", a.tune_maps, "maps of the separate auto-tune set (at most)")
       ->capture_default_str();
   cmd->add_option("--seed", a.seed, "random seed")
-      ->check(CLI::NonNegativeNumber)
+      ->check(common::parsed_by(common::parse_seed))
       ->capture_default_str();
   cmd->add_option("--threads", a.threads, "worker threads (0: all)")->capture_default_str();
   cmd->add_option("--format", a.format, "table | json (stdout)")

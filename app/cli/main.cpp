@@ -27,7 +27,7 @@ int main(int argc, char** argv) {
   demo_cmd->add_option("--out", demo.out_dir, "folder for the PNGs")->capture_default_str();
   // Seeds are unsigned: a negative one is refused, not wrapped to 2^64 - 1.
   demo_cmd->add_option("--seed", demo.seed, "scene RNG seed")
-      ->check(CLI::NonNegativeNumber)
+      ->check(peakscope::common::parsed_by(peakscope::common::parse_seed))
       ->capture_default_str();
 
   DecodeArgs dec;

@@ -51,6 +51,19 @@ inline long parse_count(std::string_view text, const char* all_word = nullptr,
   return v;
 }
 
+// A seed: a whole number from 0 to 2^64 - 1. Throws std::invalid_argument naming the value
+// and the range (CLI11 alone would wrap "-1" to 2^64 - 1).
+inline unsigned long long parse_seed(std::string_view text) {
+  unsigned long long v = 0;
+  const char* end = text.data() + text.size();
+  const auto [p, ec] = std::from_chars(text.data(), end, v);
+  if (text.empty() || ec != std::errc() || p != end)
+    throw std::invalid_argument("expected a whole number from 0 to " +
+                                std::to_string(std::numeric_limits<unsigned long long>::max()) +
+                                ", got '" + std::string(text) + "'");
+  return v;
+}
+
 // A check that runs `parse` (any callable taking the text and throwing std::invalid_argument)
 // on the value, so CLI11 rejects it with the parser's own message after the flag's name:
 // "--backend: unknown backend 'tpu' (expected auto, gpu or cpu)".

@@ -93,7 +93,7 @@ void add_synthetic_options(CLI::App& app, SourceArgs& a) {
       ->check(parsed_by([](const std::string& t) { parse_count(t); }))
       ->capture_default_str();
   app.add_option("--seed", a.seed, "synthetic scene seed")
-      ->check(CLI::NonNegativeNumber)  // unsigned: -1 is refused, not wrapped
+      ->check(parsed_by(parse_seed))  // unsigned: -1 is refused, not wrapped
       ->capture_default_str();
 }
 

@@ -77,7 +77,8 @@ void add_flags(CLI::App& app, RawFlags& f, ViewerOptions& o) {
   app.add_option("--record", s.record, "record the window to this .mp4 (with --frames)");
   app.add_option("--report", s.report,
                  "write a JSON report (keypoints, view placement, frame times)");
-  app.add_option("--seed", f.seed, "synthetic scene seed")->check(CLI::NonNegativeNumber);
+  app.add_option("--seed", f.seed, "synthetic scene seed")
+      ->check(common::parsed_by(common::parse_seed));
   app.add_option("--width", o.width, "window width");
   app.add_option("--height", o.height, "window height");
 }
