@@ -109,7 +109,9 @@ TEST(AccuracyTest, LinearRampOver4MPixelRow) {
 }
 
 // In each SIMD lane a maximum followed by 31 weights just under 2^-24 (once 3.84 px off on a
-// 2^24 row): float partial sums of 32 per lane dropped the small weights entirely.
+// 2^24 row): float partial sums of 32 per lane dropped the small weights entirely. Rows this
+// long (over 4096) now take the double path; the float path's flush is held to its bound by
+// LaneAbsorptionOnTheFloatPath below and CpuKernelsTest.TestFloatPathFlushBound.
 void lane_pattern(std::vector<float>& d, int lanes, bool first_half_only) {
   const float small = static_cast<float>(1.0 + std::log(0x1p-24) * (1 + 1e-7));
   for (std::size_t i = 0; i < d.size(); ++i) {
