@@ -1,12 +1,14 @@
 #include "app/viewer/options.hpp"
 
 #include <CLI/CLI.hpp>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <stdexcept>
 
 #include "app/common/flags.hpp"
 #include "app/common/source_options.hpp"
+#include "app/viewer/overlay.hpp"
 
 namespace peakscope::viewer {
 namespace {
@@ -15,6 +17,8 @@ namespace {
 struct RawFlags {
   std::string source, backend, colormap, beta_text, normalize, all_view, hold_text;
   std::string decoders_text, sweep_text;
+  std::string overlay, overlay_alpha;  // --overlay [max|all|CH], --overlay-alpha A
+  std::vector<double> grid_shift;      // --grid-shift DX,DY
   std::vector<std::string> hide, press;
   int channel = -2;  // -2: not given
   unsigned long long seed = 1;
@@ -31,6 +35,15 @@ void add_flags(CLI::App& app, RawFlags& f, ViewerOptions& o) {
       "synthetic (default), camera:N, a video, an image, a folder or glob of images, a .npy stack");
   common::add_source_options(app, f.source_args);
   app.add_flag("--show-frame", o.show_frame, "left view shows the source frame with the markers");
+  app.add_option("--overlay", f.overlay,
+                 "the heatmap over the source image: max (default), all (each joint its colour) "
+                 "or a channel number")
+      ->expected(0, 1);
+  app.add_option("--overlay-alpha", f.overlay_alpha, "the overlay's opacity in [0, 1] (0.5)");
+  app.add_option("--grid-shift", f.grid_shift,
+                 "DX,DY: move the heatmap's grid on the image by this many cells (alignment check)")
+      ->delimiter(',')
+      ->expected(2);
   app.add_option("--beta", f.beta_text, beta_help);
   app.add_option("--decoders", f.decoders_text,
                  "decoders to show beside argmax and soft-argmax: quarter,dark,dark-udp,window,"
@@ -90,6 +103,40 @@ void apply_flags(const CLI::App& app, RawFlags& f, bool scripted, ViewerOptions&
     settings.set_hold_s(hold);
   }
   if (app.count("source")) settings.set_source(f.source);
+  if (app.count("--overlay")) {
+    // `peakscope --overlay clip.mp4`: the option took the source as its value.
+    auto is_spec = [](const std::string& t) {
+      try {
+        parse_overlay_spec(t);
+        return true;
+      } catch (const std::invalid_argument&) {
+        return false;
+      }
+    };
+    if (!app.count("source") && !is_spec(f.overlay)) {
+      settings.set_source(f.overlay);
+      f.overlay.clear();
+    }
+    const OverlaySpec spec = parse_overlay_spec(f.overlay);
+    settings.set_overlay_view(spec.view);
+    if (spec.channel != -2) settings.set_channel(spec.channel);
+  }
+  if (!f.overlay_alpha.empty()) {
+    char* end = nullptr;
+    const double a = std::strtod(f.overlay_alpha.c_str(), &end);
+    if (end == f.overlay_alpha.c_str() || *end)
+      throw std::invalid_argument("--overlay-alpha must be a number in [0, 1], got '" +
+                                  f.overlay_alpha + "'");
+    settings.set_overlay_alpha(a);
+  }
+  if (!f.grid_shift.empty()) {
+    for (double d : f.grid_shift)
+      if (!(std::abs(d) <= kGridShiftMax))
+        throw std::invalid_argument("--grid-shift must be within +-8 cells, got " +
+                                    std::to_string(d));
+    o.grid_shift_x = f.grid_shift[0];
+    o.grid_shift_y = f.grid_shift[1];
+  }
   for (const std::string& k : f.press) s.press.push_back(parse_key(k));
   if (!f.sweep_text.empty()) {
     const std::size_t colon = f.sweep_text.find(':');
