@@ -45,8 +45,8 @@ double backward(double v, int n, int input, const CoordConvention& c) {
     case CoordSystem::kCorner:
       return n > 1 ? (v + 1) * (n - 1) / 2 : 0.0;
     case CoordSystem::kImage:
-      // A 1-wide input holds every pixel at 0: the map's centre is its inverse.
-      if (c.udp) return input > 1 ? v * (n - 1) / (input - 1) : (n - 1) / 2.0;
+      // A 1-wide input holds every map position at 0: 0 comes back.
+      if (c.udp) return input > 1 ? v * (n - 1) / (input - 1) : 0.0;
       return v * n / input;
   }
   return v;

@@ -43,7 +43,7 @@ struct CoordPoint {
 // need no special case (0, 0.5 and 0). docs/lab.md has the table.
 CoordPoint to_convention(CoordPoint p, int map_width, int map_height, const CoordConvention& conv);
 // The inverse of to_convention: a 1-wide map's axis comes back to its only index 0; with udp
-// an input 1 wide (every pixel at 0) comes back to the map's centre (W - 1) / 2.
+// an input 1 wide (where every map position lands at 0) comes back as 0.
 CoordPoint from_convention(CoordPoint p, int map_width, int map_height,
                            const CoordConvention& conv);
 

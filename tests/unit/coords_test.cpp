@@ -53,15 +53,16 @@ TEST(Coords, GridEdgesLandWhereEachLibraryPutsThem) {
   // UDP: the last heatmap pixel maps onto the last input pixel.
   EXPECT_DOUBLE_EQ(to_convention({47, 63}, 48, 64, conv(CoordSystem::kImage, 192, 256, true)).x,
                    191);
-  // A one-pixel axis has no span: corner and udp give 0.
+  // A one-pixel axis has no span: corner gives the centre of [-1, 1], udp that of the input.
   EXPECT_DOUBLE_EQ(to_convention({0, 0}, 1, 1, conv(CoordSystem::kCorner)).y, 0);
-  EXPECT_DOUBLE_EQ(to_convention({0, 0}, 1, 1, conv(CoordSystem::kImage, 192, 256, true)).y, 0);
+  EXPECT_DOUBLE_EQ(to_convention({0, 0}, 1, 1, conv(CoordSystem::kImage, 192, 256, true)).y, 127.5);
 }
 
 // Every degenerate axis of every convention: a one-pixel map axis (its only position is 0),
 // and for image a one-pixel input axis, forward and back, on x and on y. The answers by hand:
-// index 0, half 0.5, dsnt (2*0+1)/1 - 1 = 0, corner 0 (no span), image i * input / n, image
-// with UDP 0 (no span on either side); nothing divides by zero, and every value round-trips.
+// index 0, half 0.5, dsnt (2*0+1)/1 - 1 = 0, corner 0 (no span: the centre of [-1, 1]), image
+// i * input / n, image with UDP (input - 1) / 2 (no span: the centre of the input); nothing
+// divides by zero, and every value round-trips.
 TEST(Coords, DegenerateAxesOfEveryConvention) {
   struct Case {
     CoordConvention c;
@@ -70,7 +71,7 @@ TEST(Coords, DegenerateAxesOfEveryConvention) {
   const Case cases[] = {
       {conv(CoordSystem::kIndex), 0},       {conv(CoordSystem::kHalf), 0.5},
       {conv(CoordSystem::kDsnt), 0},        {conv(CoordSystem::kCorner), 0},
-      {conv(CoordSystem::kImage, 7, 7), 0}, {conv(CoordSystem::kImage, 7, 7, true), 0},
+      {conv(CoordSystem::kImage, 7, 7), 0}, {conv(CoordSystem::kImage, 7, 7, true), 3},
       {conv(CoordSystem::kImage, 1, 1), 0}, {conv(CoordSystem::kImage, 1, 1, true), 0},
   };
   for (const Case& k : cases) {
@@ -105,8 +106,8 @@ TEST(Coords, DegenerateAxesOfEveryConvention) {
   const CoordPoint s = to_convention({3, 2}, 5, 4, conv(CoordSystem::kImage, 1, 1));
   EXPECT_DOUBLE_EQ(s.x, 3.0 / 5);
   EXPECT_DOUBLE_EQ(s.y, 2.0 / 4);
-  // The other line of the edge test above: UDP on a one-pixel map axis gives 0 too.
-  EXPECT_EQ(to_convention({0, 0}, 1, 1, conv(CoordSystem::kImage, 192, 256, true)).x, 0);
+  // The other line of the edge test above: UDP on a one-pixel map axis gives the centre.
+  EXPECT_EQ(to_convention({0, 0}, 1, 1, conv(CoordSystem::kImage, 192, 256, true)).x, 95.5);
 }
 
 TEST(Coords, ParsingAndValidation) {
