@@ -15,6 +15,8 @@ namespace {
 struct RawFlags {
   std::string source, backend, colormap, beta_text, normalize, all_view, hold_text;
   std::string decoders_text, sweep_text;
+  std::string listen;   // --listen [ENDPOINT] ("" with the flag alone: the default endpoint)
+  long listen_all = 0;  // --listen-all PORT
   std::vector<std::string> hide, press;
   int channel = -2;  // -2: not given
   unsigned long long seed = 1;
@@ -30,6 +32,14 @@ void add_flags(CLI::App& app, RawFlags& f, ViewerOptions& o) {
       "source", f.source,
       "synthetic (default), camera:N, a video, an image, a folder or glob of images, a .npy stack");
   common::add_source_options(app, f.source_args);
+  app.add_option("--listen", f.listen,
+                 "show frames streamed from Python (peakscope.connect()) on ENDPOINT: "
+                 "ipc:///PATH, tcp://127.0.0.1:PORT or PORT (default: the user's private ipc "
+                 "endpoint; docs/stream.md)")
+      ->expected(0, 1);
+  app.add_option("--listen-all", f.listen_all,
+                 "show frames streamed over TCP on PORT of every network interface (anyone who "
+                 "reaches it can send frames)");
   app.add_flag("--show-frame", o.show_frame, "left view shows the source frame with the markers");
   app.add_option("--beta", f.beta_text, beta_help);
   app.add_option("--decoders", f.decoders_text,
@@ -90,6 +100,12 @@ void apply_flags(const CLI::App& app, RawFlags& f, bool scripted, ViewerOptions&
     settings.set_hold_s(hold);
   }
   if (app.count("source")) settings.set_source(f.source);
+  const bool listen = app.count("--listen") > 0, listen_all = app.count("--listen-all") > 0;
+  if ((listen || listen_all) && app.count("source"))
+    throw std::invalid_argument("--listen shows a stream: give no source with it");
+  if (listen && listen_all) throw std::invalid_argument("give --listen or --listen-all, not both");
+  if (listen) settings.set_source("stream:" + f.listen);
+  if (listen_all) settings.set_source("stream:tcp://0.0.0.0:" + std::to_string(f.listen_all));
   for (const std::string& k : f.press) s.press.push_back(parse_key(k));
   if (!f.sweep_text.empty()) {
     const std::size_t colon = f.sweep_text.find(':');
@@ -105,6 +121,9 @@ void apply_flags(const CLI::App& app, RawFlags& f, bool scripted, ViewerOptions&
   f.source_args.seed = f.seed;
   f.source_args.synthetic_frames = scripted ? s.frames : -1;
   o.source_options = common::to_source_options(f.source_args);
+  // A stream shows its newest frame (older waiting ones are skipped and counted).
+  o.source_options.stream.newest_only = true;
+  o.source_options.stream.allow_remote = listen_all;
 }
 
 }  // namespace

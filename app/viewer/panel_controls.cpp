@@ -45,7 +45,7 @@ void source_section(ViewerState& st) {
   section("Source");
   ImGui::TextWrapped("%s", st.source_description().c_str());
   if (const std::string status = st.source_status(); !status.empty())
-    ImGui::TextWrapped("%s (Open reads it again)", status.c_str());
+    ImGui::TextWrapped(st.source_ended() ? "%s (Open reads it again)" : "%s", status.c_str());
   ImGui::SetNextItemWidth(-60);
   const bool enter =
       ImGui::InputText("##src", field.buf, sizeof field.buf, ImGuiInputTextFlags_EnterReturnsTrue);

@@ -101,6 +101,7 @@ void Viewer::apply(const FrameResults& r) {
           why != old_reason)
         std::fprintf(stderr, "peakscope: %s\n", why.c_str());
       st_.set_decoded(d.keypoints, d.ms);
+      stream_link_.decoded(st_, now_s_);
       try {
         if (!r.views.error.empty()) throw std::runtime_error(r.views.error);
         painter_.paint(*st_.frame(), d.keypoints, r.views, st_.settings(), st_.shown_channel());
@@ -143,6 +144,7 @@ bool Viewer::frame(int fb_width, int fb_height, double now_s) {
   last_frame_t_ = now_s;
   handle_input();
   take_frames(scripted_);
+  st_.set_live_status(worker_.info().status);
   bool more = true;
   if (scripted_) {
     const SourceInfo info = worker_.info();
@@ -152,6 +154,7 @@ bool Viewer::frame(int fb_width, int fb_height, double now_s) {
   }
   // All the engine work of this frame in one step, then the state and the views read it.
   apply(step_.run(st_, {now_s, scripted_ && !more}));
+  stream_link_.tick(st_, now_s);
   draw(fb_width, fb_height);
   return more;
 }
