@@ -102,14 +102,17 @@ Layout parse_layout(const Json& obj, const std::string& what, std::string_view b
             " is not a positive multiple of the element size " + std::to_string(item));
     }
   }
+  if (!obj.contains("strides") || obj["strides"].is_null()) {
+    if (buffer.size() != elements * item)
+      bad(what + " has " + std::to_string(buffer.size()) + " bytes; its shape and dtype need " +
+          std::to_string(elements * item));
+    return l;
+  }
   std::size_t last = 0;  // byte offset of the last element; each term < max_bytes, no overflow
   for (std::size_t i = 0; i < l.shape.size(); ++i) last += (l.shape[i] - 1) * l.strides[i];
-  if (last + item > buffer.size() || last > lim.max_bytes)
-    bad(what + " needs " + std::to_string(last + item) + " bytes for shape and strides, got " +
+  if (last > lim.max_bytes || last + item > buffer.size())
+    bad(what + " needs " + std::to_string(last + item) + " bytes for its shape and strides, got " +
         std::to_string(buffer.size()));
-  if (!obj.contains("strides") && buffer.size() != elements * item)
-    bad(what + " has " + std::to_string(buffer.size()) + " bytes; its shape and dtype need " +
-        std::to_string(elements * item));
   return l;
 }
 
@@ -192,7 +195,7 @@ Heatmap read_heatmap(const Layout& l, std::string_view buf, bool& narrowed) {
 
 // The image as BGR uint8: H x W grey or H x W x 3 RGB (or "bgr" order); uint8 as is, floats
 // x 255 when all within [0, 1], otherwise scaled from their min..max.
-cv::Mat read_image(const Json& meta, std::string_view buf, const StreamLimits& lim) {
+cv::Mat read_image(const Json& meta, std::string_view buf, const StreamLimits& lim, bool pixels) {
   const Layout l = parse_layout(meta, "image", buf, 2, 3, lim);
   if (l.shape.size() == 3 && l.shape[2] != 3 && l.shape[2] != 1)
     bad("image shape must be H x W, H x W x 1 or H x W x 3; got " + std::to_string(l.shape[2]) +
@@ -208,6 +211,7 @@ cv::Mat read_image(const Json& meta, std::string_view buf, const StreamLimits& l
   if (l.shape[0] > static_cast<std::size_t>(lim.max_side) ||
       l.shape[1] > static_cast<std::size_t>(lim.max_side))
     bad("image is larger than " + std::to_string(lim.max_side) + " pixels on a side");
+  if (!pixels) return {};
   const std::size_t sc = l.shape.size() == 3 ? l.strides[2] : 0;
   auto at = [&](int y, int x, int c) {
     return element(buf.data() + y * l.strides[0] + x * l.strides[1] + c * sc, *l.dtype);
@@ -282,9 +286,8 @@ void read_pair(const Json& h, const char* field, double& x, double& y, bool posi
   if (positive && (x <= 0 || y <= 0)) bad(f + " must be > 0");
 }
 
-}  // namespace
-
-Frame parse_stream_message(std::span<const std::string_view> parts, const StreamLimits& lim) {
+// The message checked whole; its pixels read only when `pixels` (else the frame has none).
+Frame parse(std::span<const std::string_view> parts, const StreamLimits& lim, bool pixels) {
   if (parts.empty()) bad("empty message");
   if (parts.size() < 2) bad("truncated message: a header without its heatmap part");
   if (parts[0].size() > lim.max_header_bytes)
@@ -360,11 +363,13 @@ Frame parse_stream_message(std::span<const std::string_view> parts, const Stream
   read_pair(h, "stride", sx, sy, true);
   read_pair(h, "offset", ox, oy, false);
 
+  if (has_image) (void)read_image(h["image"], parts[2], lim, /*pixels=*/false);  // its checks
+  if (!pixels) return f;
   // Everything is checked: now the pixels.
   f.heatmap = read_heatmap(l, parts[1], f.narrowed);
   f.input_dtype = l.dtype->name;
   if (has_image) {
-    f.image = read_image(h["image"], parts[2], lim);
+    f.image = read_image(h["image"], parts[2], lim, /*pixels=*/true);
     f.image_scale_x = sx > 0 ? sx : static_cast<double>(f.image.cols) / ww;
     f.image_scale_y = sy > 0 ? sy : static_cast<double>(f.image.rows) / hh;
     f.image_offset_x = ox;
@@ -372,6 +377,16 @@ Frame parse_stream_message(std::span<const std::string_view> parts, const Stream
   }
   f.stream = std::move(info);
   return f;
+}
+
+}  // namespace
+
+Frame parse_stream_message(std::span<const std::string_view> parts, const StreamLimits& lim) {
+  return parse(parts, lim, /*pixels=*/true);
+}
+
+void check_stream_message(std::span<const std::string_view> parts, const StreamLimits& lim) {
+  (void)parse(parts, lim, /*pixels=*/false);
 }
 
 }  // namespace peakscope::io

@@ -53,5 +53,8 @@ struct StreamFrameInfo {
 // sent_time, sender_dropped filled; the rest left to the receiver). Throws StreamMessageError.
 Frame parse_stream_message(std::span<const std::string_view> parts,
                            const StreamLimits& limits = {});
+// The same checks without reading the pixels (a frame the receiver skips for a newer one is
+// still counted as malformed when it is). Throws StreamMessageError.
+void check_stream_message(std::span<const std::string_view> parts, const StreamLimits& limits = {});
 
 }  // namespace peakscope::io

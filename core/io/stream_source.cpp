@@ -104,13 +104,18 @@ class StreamSource : public Source {
       }
       std::vector<zmq::message_t> parts;
       if (!receive(parts)) continue;
-      if (opt_.newest_only) {  // drain: the newest waiting frame wins
+      if (opt_.newest_only) {  // drain: the newest valid frame waiting wins
+        if (!valid(parts)) parts.clear();
         std::vector<zmq::message_t> newer;
         while (receive(newer)) {
+          if (!valid(newer)) continue;
+          if (!parts.empty()) {
+            std::lock_guard<std::mutex> lk(mu_);
+            ++skipped_;
+          }
           parts.swap(newer);
-          newer.clear();
-          ++skipped_;
         }
+        if (parts.empty()) continue;
       }
       if (std::optional<Frame> f = parse(parts)) {
         since_ = Clock::now();
@@ -221,9 +226,31 @@ class StreamSource : public Source {
     }
   }
 
-  std::optional<Frame> parse(const std::vector<zmq::message_t>& parts) {
+  static std::vector<std::string_view> views_of(const std::vector<zmq::message_t>& parts) {
     std::vector<std::string_view> views;
     for (const zmq::message_t& m : parts) views.emplace_back(m.data<char>(), m.size());
+    return views;
+  }
+
+  void count_bad(const char* why) {
+    std::lock_guard<std::mutex> lk(mu_);
+    ++bad_;
+    last_bad_ = why;
+  }
+
+  // The message passes every check (its pixels unread); a bad one is counted.
+  bool valid(const std::vector<zmq::message_t>& parts) {
+    try {
+      check_stream_message(views_of(parts), limits_);
+      return true;
+    } catch (const StreamMessageError& e) {
+      count_bad(e.what());
+      return false;
+    }
+  }
+
+  std::optional<Frame> parse(const std::vector<zmq::message_t>& parts) {
+    const std::vector<std::string_view> views = views_of(parts);
     try {
       Frame f = parse_stream_message(views, limits_);
       auto info = std::make_shared<StreamFrameInfo>(*f.stream);
@@ -237,9 +264,7 @@ class StreamSource : public Source {
       f.stream = std::move(info);
       return f;
     } catch (const StreamMessageError& e) {
-      std::lock_guard<std::mutex> lk(mu_);
-      ++bad_;
-      last_bad_ = e.what();
+      count_bad(e.what());
       return std::nullopt;
     }
   }

@@ -193,7 +193,7 @@ TEST(StreamMessage, RefusesWrongSizesAndStrides) {
   h["strides"] = {8, 3};
   expect_refused(h, bytes_of(ramp(1, 2, 2)), "not a positive multiple");
   h["strides"] = {64, 4};
-  expect_refused(h, bytes_of(ramp(1, 2, 2)), "needs 68 bytes");
+  expect_refused(h, bytes_of(ramp(1, 2, 2)), "needs 72 bytes for its shape and strides, got 16");
   // The image's own sizes.
   h = header({2, 2});
   h["image"] = {{"shape", {4, 4, 3}}, {"dtype", "uint8"}};
@@ -310,6 +310,18 @@ TEST(StreamSource, KeepsEveryFrameOrOnlyTheNewest) {
   EXPECT_EQ(f->stream->step, 3);
   EXPECT_EQ(f->stream->skipped, 3);
   EXPECT_NE(src->status().find("3 skipped for newer"), std::string::npos) << src->status();
+  // Bad messages among those skipped are still counted as malformed, never as skipped.
+  s.frame(10);
+  s.send({"{bad", "x"});
+  s.frame(11);
+  s.send({header({2, 2}, "int64").dump(), std::string(32, '\0')});
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  const std::optional<Frame> g = src->next();
+  ASSERT_TRUE(g);
+  EXPECT_EQ(g->stream->step, 11);
+  EXPECT_EQ(g->stream->skipped, 4);
+  EXPECT_EQ(g->stream->bad, 2);
+  EXPECT_NE(g->stream->last_bad.find("'int64' is not one of"), std::string::npos);
 }
 
 TEST(StreamSource, PublishesKeypointsOnTheBackChannel) {

@@ -220,11 +220,11 @@ SENDER = textwrap.dedent("""
 
 
 def test_a_sender_killed_mid_run_leaves_the_viewer_running(endpoint, tmp_path):
-    proc, report = viewer(endpoint, tmp_path, "killed", "--frames", "12")
+    proc, report = viewer(endpoint, tmp_path, "killed", "--frames", "300")
     wait_listening(endpoint, proc)
     env = dict(os.environ)
     sender = subprocess.Popen([sys.executable, "-c", SENDER, endpoint], env=env)
-    time.sleep(3)  # frames flow, some of them large (a kill lands mid-message)
+    time.sleep(1)  # frames flow, some of them large (a kill lands mid-message)
     sender.send_signal(signal.SIGKILL)
     sender.wait()
     assert proc.poll() is None  # the viewer runs on
@@ -232,7 +232,7 @@ def test_a_sender_killed_mid_run_leaves_the_viewer_running(endpoint, tmp_path):
         pump(live, proc, first=1000)
     finish(proc)
     r = json.loads(report.read_text())
-    assert r["frames_shown"] == 12 and r["stream"]["step"] >= 1000
+    assert r["frames_shown"] == 300 and r["stream"]["step"] >= 1000
     assert r["stream"]["bad"] == 0
 
 
