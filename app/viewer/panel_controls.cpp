@@ -233,7 +233,6 @@ void readouts_section(const ViewerState& st) {
         const Keypoint& kp = kps[c];
         ImGui::TableNextRow();
         ImGui::TableNextColumn();
-        const io::Frame* fr = st.frame();
         if (fr && c < static_cast<int>(fr->names.size()) && !fr->names[c].empty())
           ImGui::Text("%d %.12s", c, fr->names[c].c_str());  // a stream's keypoint names
         else

@@ -159,38 +159,44 @@ double element(const char* base, const DtypeName& d) {
   return 0;
 }
 
-// The heatmap, dense: uint8 kept, every float type as float32 (narrowed: float64 values beyond
-// float32's range became +-Inf, as core/io/npy.cpp does).
-Heatmap read_heatmap(const Layout& l, std::string_view buf, bool& narrowed) {
+// The heatmap written into dst (any strides; its shape checked by the caller): uint8 kept,
+// every float type as float32 (narrowed: float64 values beyond float32's range became +-Inf, as
+// core/io/npy.cpp does). Row by row: a dense float32/uint8 row is one memcpy.
+void write_heatmap(const Layout& l, std::string_view buf, const MutableHeatmapView& dst,
+                   bool& narrowed) {
   const bool three = l.shape.size() == 3;
-  const std::size_t k = three ? l.shape[0] : 1, h = l.shape[three ? 1 : 0],
-                    w = l.shape[three ? 2 : 1];
   const std::size_t sk = three ? l.strides[0] : 0, sy = l.strides[three ? 1 : 0],
                     sx = l.strides[three ? 2 : 1];
   const bool u8 = l.dtype->type == Dtype::kUInt8;
-  Heatmap m(static_cast<int>(w), static_cast<int>(h), static_cast<int>(k),
-            u8 ? ElemType::kUInt8 : ElemType::kFloat32);
+  const bool rows_dense = sx == l.dtype->size && (u8 || l.dtype->type == Dtype::kFloat32);
   const char* base = buf.data();
-  const bool dense = sx == l.dtype->size && sy == sx * w && (!three || sk == sy * h);
-  if (dense && (u8 || l.dtype->type == Dtype::kFloat32)) {
-    std::memcpy(m.u8(), base, m.size_bytes());
-    return m;
-  }
-  std::size_t o = 0;
-  for (std::size_t c = 0; c < k; ++c)
-    for (std::size_t y = 0; y < h; ++y)
-      for (std::size_t x = 0; x < w; ++x, ++o) {
-        const char* p = base + c * sk + y * sy + x * sx;
+  for (int c = 0; c < dst.channels; ++c)
+    for (int y = 0; y < dst.height; ++y) {
+      const char* row = base + c * sk + y * sy;
+      void* out = u8 ? static_cast<void*>(dst.row_u8(c, y)) : static_cast<void*>(dst.row_f32(c, y));
+      if (rows_dense) {
+        std::memcpy(out, row, static_cast<std::size_t>(dst.width) * l.dtype->size);
+        continue;
+      }
+      for (int x = 0; x < dst.width; ++x) {
+        const char* p = row + x * sx;
         if (u8) {
-          m.u8()[o] = static_cast<std::uint8_t>(*p);
+          static_cast<std::uint8_t*>(out)[x] = static_cast<std::uint8_t>(*p);
         } else {
           const double v = element(p, *l.dtype);
           const float f = static_cast<float>(v);
           if (std::isinf(f) && !std::isinf(v)) narrowed = true;
-          m.f32()[o] = f;
+          static_cast<float*>(out)[x] = f;
         }
       }
-  return m;
+    }
+}
+
+FrameShape shape_of(const Layout& l) {
+  const bool three = l.shape.size() == 3;
+  return {l.dtype->type == Dtype::kUInt8 ? ElemType::kUInt8 : ElemType::kFloat32,
+          static_cast<int>(l.shape.back()), static_cast<int>(l.shape[l.shape.size() - 2]),
+          three ? static_cast<int>(l.shape[0]) : 1};
 }
 
 // The image as BGR uint8: H x W grey or H x W x 3 RGB (or "bgr" order); uint8 as is, floats
@@ -286,8 +292,10 @@ void read_pair(const Json& h, const char* field, double& x, double& y, bool posi
   if (positive && (x <= 0 || y <= 0)) bad(f + " must be > 0");
 }
 
-// The message checked whole; its pixels read only when `pixels` (else the frame has none).
-Frame parse(std::span<const std::string_view> parts, const StreamLimits& lim, bool pixels) {
+// The message checked whole, its heatmap's shape in `shape`. Pixels: none (pixels false), into
+// a new Heatmap (into null) or into `into` (the frame's heatmap left empty).
+Frame parse(std::span<const std::string_view> parts, const StreamLimits& lim, bool pixels,
+            const MutableHeatmapView* into, FrameShape* shape) {
   if (parts.empty()) bad("empty message");
   if (parts.size() < 2) bad("truncated message: a header without its heatmap part");
   if (parts[0].size() > lim.max_header_bytes)
@@ -364,9 +372,19 @@ Frame parse(std::span<const std::string_view> parts, const StreamLimits& lim, bo
   read_pair(h, "offset", ox, oy, false);
 
   if (has_image) (void)read_image(h["image"], parts[2], lim, /*pixels=*/false);  // its checks
+  if (shape) *shape = shape_of(l);
   if (!pixels) return f;
   // Everything is checked: now the pixels.
-  f.heatmap = read_heatmap(l, parts[1], f.narrowed);
+  const FrameShape fs = shape_of(l);
+  if (into) {
+    if (FrameShape::of(into->view()) != fs)
+      throw std::invalid_argument("stream frame is " + fs.str() + ", the memory given is " +
+                                  FrameShape::of(into->view()).str());
+    write_heatmap(l, parts[1], *into, f.narrowed);
+  } else {
+    f.heatmap = Heatmap(fs.width, fs.height, fs.channels, fs.type);
+    write_heatmap(l, parts[1], f.heatmap.mutable_view(), f.narrowed);
+  }
   f.input_dtype = l.dtype->name;
   if (has_image) {
     f.image = read_image(h["image"], parts[2], lim, /*pixels=*/true);
@@ -382,11 +400,18 @@ Frame parse(std::span<const std::string_view> parts, const StreamLimits& lim, bo
 }  // namespace
 
 Frame parse_stream_message(std::span<const std::string_view> parts, const StreamLimits& lim) {
-  return parse(parts, lim, /*pixels=*/true);
+  return parse(parts, lim, /*pixels=*/true, nullptr, nullptr);
 }
 
-void check_stream_message(std::span<const std::string_view> parts, const StreamLimits& lim) {
-  (void)parse(parts, lim, /*pixels=*/false);
+Frame parse_stream_message_into(std::span<const std::string_view> parts,
+                                const MutableHeatmapView& dst, const StreamLimits& lim) {
+  return parse(parts, lim, /*pixels=*/true, &dst, nullptr);
+}
+
+FrameShape check_stream_message(std::span<const std::string_view> parts, const StreamLimits& lim) {
+  FrameShape shape;
+  (void)parse(parts, lim, /*pixels=*/false, nullptr, &shape);
+  return shape;
 }
 
 }  // namespace peakscope::io

@@ -53,8 +53,14 @@ struct StreamFrameInfo {
 // sent_time, sender_dropped filled; the rest left to the receiver). Throws StreamMessageError.
 Frame parse_stream_message(std::span<const std::string_view> parts,
                            const StreamLimits& limits = {});
+// The same, the heatmap written into `dst` (an engine's frame memory; any strides) and the
+// frame's heatmap left empty. Throws StreamMessageError, and std::invalid_argument when dst
+// does not have the message's shape.
+Frame parse_stream_message_into(std::span<const std::string_view> parts,
+                                const MutableHeatmapView& dst, const StreamLimits& limits = {});
 // The same checks without reading the pixels (a frame the receiver skips for a newer one is
-// still counted as malformed when it is). Throws StreamMessageError.
-void check_stream_message(std::span<const std::string_view> parts, const StreamLimits& limits = {});
+// still counted as malformed when it is); the heatmap's shape. Throws StreamMessageError.
+FrameShape check_stream_message(std::span<const std::string_view> parts,
+                                const StreamLimits& limits = {});
 
 }  // namespace peakscope::io

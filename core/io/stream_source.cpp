@@ -81,47 +81,32 @@ class StreamSource : public Source {
   }
 
   std::optional<Frame> next() override {
-    for (;;) {
-      if (interrupted_) return std::nullopt;
-      zmq::pollitem_t item{pull_.handle(), 0, ZMQ_POLLIN, 0};
-      int n = 0;
-      try {
-        n = zmq::poll(&item, 1, std::chrono::milliseconds(50));
-      } catch (const zmq::error_t& e) {
-        if (e.num() == EINTR) {  // a signal (the CLI's Ctrl-C): let the caller decide
-          set_ended("interrupted while waiting for frames");
-          return std::nullopt;
+    std::vector<zmq::message_t> parts;
+    while (take_message(parts))
+      if (std::optional<Frame> f = parse(parts, nullptr)) return f;
+    return std::nullopt;
+  }
+
+  // The next valid message's shape (waiting for it); the message is kept for next_into.
+  std::optional<FrameShape> next_shape() override {
+    if (pending_.empty()) {
+      for (;;) {
+        if (!wait_message(pending_)) return std::nullopt;
+        if (const std::optional<FrameShape> s = checked(pending_)) {
+          pending_shape_ = *s;
+          break;
         }
-        throw SourceError(ep_.frames + ": " + e.what());
-      }
-      if (n == 0) {
-        if (opt_.idle_timeout_s > 0 &&
-            std::chrono::duration<double>(Clock::now() - since_).count() > opt_.idle_timeout_s) {
-          set_ended("no frame for " + fmt(opt_.idle_timeout_s) + " s");
-          return std::nullopt;
-        }
-        continue;
-      }
-      std::vector<zmq::message_t> parts;
-      if (!receive(parts)) continue;
-      if (opt_.newest_only) {  // drain: the newest valid frame waiting wins
-        if (!valid(parts)) parts.clear();
-        std::vector<zmq::message_t> newer;
-        while (receive(newer)) {
-          if (!valid(newer)) continue;
-          if (!parts.empty()) {
-            std::lock_guard<std::mutex> lk(mu_);
-            ++skipped_;
-          }
-          parts.swap(newer);
-        }
-        if (parts.empty()) continue;
-      }
-      if (std::optional<Frame> f = parse(parts)) {
-        since_ = Clock::now();
-        return f;
       }
     }
+    return pending_shape_;
+  }
+
+  // That message's heatmap written straight into `dst` (an engine's slot: no host copy).
+  std::optional<Frame> next_into(const MutableHeatmapView& dst) override {
+    if (!next_shape()) return std::nullopt;
+    std::vector<zmq::message_t> parts;
+    parts.swap(pending_);
+    return parse(parts, &dst);  // valid: checked by next_shape
   }
 
   std::string describe() const override { return "stream " + ep_.frames; }
@@ -199,6 +184,57 @@ class StreamSource : public Source {
     ::chmod(path_of(ep_.state).c_str(), 0600);
   }
 
+  // The next message: the one next_shape kept, else one received (waiting for it). False when
+  // the stream ends.
+  bool take_message(std::vector<zmq::message_t>& parts) {
+    if (!pending_.empty()) {
+      parts.swap(pending_);
+      pending_.clear();
+      return true;
+    }
+    return wait_message(parts);
+  }
+
+  // Waits for a message (the newest valid one waiting when newest_only). False when the
+  // stream ends: interrupt(), a signal, or the idle timeout.
+  bool wait_message(std::vector<zmq::message_t>& parts) {
+    for (;;) {
+      if (interrupted_) return false;
+      if (!receive(parts)) {  // nothing waiting: wait up to 50 ms, then look again
+        zmq::pollitem_t item{pull_.handle(), 0, ZMQ_POLLIN, 0};
+        int n = 0;
+        try {
+          n = zmq::poll(&item, 1, std::chrono::milliseconds(50));
+        } catch (const zmq::error_t& e) {
+          if (e.num() == EINTR) {  // a signal (the CLI's Ctrl-C): let the caller decide
+            set_ended("interrupted while waiting for frames");
+            return false;
+          }
+          throw SourceError(ep_.frames + ": " + e.what());
+        }
+        if (n == 0 && opt_.idle_timeout_s > 0 &&
+            std::chrono::duration<double>(Clock::now() - since_).count() > opt_.idle_timeout_s) {
+          set_ended("no frame for " + fmt(opt_.idle_timeout_s) + " s");
+          return false;
+        }
+        continue;
+      }
+      if (!opt_.newest_only) return true;
+      // Drain: the newest valid frame waiting wins; the others are skipped (or bad).
+      if (!checked(parts)) parts.clear();
+      std::vector<zmq::message_t> newer;
+      while (receive(newer)) {
+        if (!checked(newer)) continue;
+        if (!parts.empty()) {
+          std::lock_guard<std::mutex> lk(mu_);
+          ++skipped_;
+        }
+        parts.swap(newer);
+      }
+      if (!parts.empty()) return true;
+    }
+  }
+
   // One whole multipart message without waiting; false when none is waiting. ZeroMQ delivers
   // a multipart message whole or not at all (a sender that dies mid-message sends nothing).
   bool receive(std::vector<zmq::message_t>& parts) {
@@ -238,21 +274,25 @@ class StreamSource : public Source {
     last_bad_ = why;
   }
 
-  // The message passes every check (its pixels unread); a bad one is counted.
-  bool valid(const std::vector<zmq::message_t>& parts) {
+  // The message's heatmap shape when it passes every check (its pixels unread); a bad one is
+  // counted.
+  std::optional<FrameShape> checked(const std::vector<zmq::message_t>& parts) {
     try {
-      check_stream_message(views_of(parts), limits_);
-      return true;
+      return check_stream_message(views_of(parts), limits_);
     } catch (const StreamMessageError& e) {
       count_bad(e.what());
-      return false;
+      return std::nullopt;
     }
   }
 
-  std::optional<Frame> parse(const std::vector<zmq::message_t>& parts) {
+  // The frame (pixels into `into` when given); nullopt after counting a bad message.
+  std::optional<Frame> parse(const std::vector<zmq::message_t>& parts,
+                             const MutableHeatmapView* into) {
     const std::vector<std::string_view> views = views_of(parts);
     try {
-      Frame f = parse_stream_message(views, limits_);
+      Frame f = into ? parse_stream_message_into(views, *into, limits_)
+                     : parse_stream_message(views, limits_);
+      since_ = Clock::now();
       auto info = std::make_shared<StreamFrameInfo>(*f.stream);
       std::lock_guard<std::mutex> lk(mu_);
       f.index = frames_++;
@@ -281,6 +321,8 @@ class StreamSource : public Source {
   std::shared_ptr<zmq::context_t> ctx_ = std::make_shared<zmq::context_t>(1);
   zmq::socket_t pull_;
   std::shared_ptr<Reply> reply_;
+  std::vector<zmq::message_t> pending_;  // next_shape's message, for next_into
+  FrameShape pending_shape_;
   std::atomic<bool> interrupted_{false};
   Clock::time_point since_;
   mutable std::mutex mu_;  // guards what status(), warning() and ended_short() read

@@ -299,6 +299,22 @@ TEST(StreamSource, KeepsEveryFrameOrOnlyTheNewest) {
       ASSERT_TRUE(f);
       EXPECT_EQ(f->stream->step, i);
     }
+    // Straight into caller memory (the CLI's path into an engine's slot): shape first.
+    s.send({"{bad", "x"});
+    s.frame(5);
+    const std::optional<FrameShape> shape = src->next_shape();
+    ASSERT_TRUE(shape);
+    EXPECT_EQ(*shape, (FrameShape{ElemType::kFloat32, 2, 2, 1}));
+    Heatmap wrong(3, 2, 1, ElemType::kFloat32);
+    EXPECT_THROW(src->next_into(wrong.mutable_view()), std::invalid_argument);
+    s.frame(6);
+    Heatmap m(2, 2, 1, ElemType::kFloat32);
+    const std::optional<Frame> f = src->next_into(m.mutable_view());
+    ASSERT_TRUE(f);
+    EXPECT_EQ(f->stream->step, 6);
+    EXPECT_EQ(f->heatmap.width(), 0);
+    EXPECT_EQ(m.view().at(0, 1, 1), 11.0f);
+    EXPECT_EQ(f->stream->bad, 1);
   }
   const std::string ep = endpoint("newest");
   auto src = make_stream_source("stream:" + ep, quick(/*newest=*/true));

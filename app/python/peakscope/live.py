@@ -37,6 +37,9 @@ __all__ = ["Live", "connect", "show", "default_endpoint"]
 PROTOCOL = 1
 DEFAULT_BETA = 100.0
 _DTYPES = {np.dtype(np.float32), np.dtype(np.float16), np.dtype(np.float64), np.dtype(np.uint8)}
+# Arrays smaller than this are copied into the message (copy=None): below it a copy costs less
+# than pyzmq's zero-copy bookkeeping (docs/stream.md, "Never blocking the script").
+ZERO_COPY_MIN_BYTES = 1 << 20
 
 
 def default_endpoint() -> str:
@@ -200,7 +203,7 @@ class Live:
     def send(self, heatmaps: Any, image: Any = None, *, ground_truth: Any = None,
              names: Optional[Sequence[str]] = None,
              skeleton: Optional[Sequence[Tuple[int, int]]] = None, step: Optional[int] = None,
-             stride: Any = None, offset: Any = None, copy: bool = False) -> bool:
+             stride: Any = None, offset: Any = None, copy: Optional[bool] = None) -> bool:
         """Sends one frame without waiting. Returns True when it was queued, False when it was
         dropped (no viewer, or the viewer is behind; counted in `dropped`).
 
@@ -213,32 +216,38 @@ class Live:
         echoed with the decoded keypoints. stride, offset: the heatmap grid on the image
         (image pixels per heatmap pixel, and where the grid starts); by default the image size
         over the heatmap size, and 0.
-        copy: False sends the array's memory as it is (no copy): do not change it in place
-        afterwards; True copies it first.
+        copy: False sends the arrays' memory as it is (no copy): do not change them in place
+        afterwards; True copies them into the message; None (default) copies arrays under
+        ZERO_COPY_MIN_BYTES (1 MiB) and sends larger ones without a copy.
         """
         if self.closed:
             raise ValueError("send on a closed connection")
         maps = _heatmaps(heatmaps)
-        header: Dict[str, Any] = {"peakscope": PROTOCOL, "shape": list(maps.shape),
-                                  "dtype": maps.dtype.name, "time": time.time(),
-                                  "dropped": self.dropped}
+        # The header by hand for the fields every frame has (json.dumps for the rest): this is
+        # most of send's own cost.
+        text = '{"peakscope":%d,"shape":[%s],"dtype":"%s","time":%r,"dropped":%d' % (
+            PROTOCOL, ",".join(map(str, maps.shape)), maps.dtype.name, time.time(), self.dropped)
         if step is not None:
-            header["step"] = int(step)
+            text += ',"step":%d' % int(step)
         parts: List[Any] = [b"", maps]
+        extra: Dict[str, Any] = {}
         if image is not None:
             img = _image(image)
-            header["image"] = {"shape": list(img.shape), "dtype": img.dtype.name}
+            extra["image"] = {"shape": list(img.shape), "dtype": img.dtype.name}
             parts.append(img)
         if ground_truth is not None:
-            header["ground_truth"] = _points(ground_truth)
+            extra["ground_truth"] = _points(ground_truth)
         if stride is not None:
-            header["stride"] = _pair(stride, "stride")
+            extra["stride"] = _pair(stride, "stride")
         if offset is not None:
-            header["offset"] = _pair(offset, "offset")
-        text = json.dumps(header, allow_nan=False, separators=(",", ":"))
+            extra["offset"] = _pair(offset, "offset")
+        if extra:
+            text += "," + json.dumps(extra, allow_nan=False, separators=(",", ":"))[1:-1]
         if names is not None or skeleton is not None:
-            text = text[:-1] + self._labels(names, skeleton) + "}"
-        parts[0] = text.encode()
+            text += self._labels(names, skeleton)
+        parts[0] = (text + "}").encode()
+        if copy is None:
+            copy = sum(p.nbytes for p in parts[1:]) < ZERO_COPY_MIN_BYTES
         self.sent += 1
         try:
             self._push.send_multipart(parts, flags=zmq.NOBLOCK, copy=copy)
