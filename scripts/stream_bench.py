@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """The live stream's benchmark (run by scripts/bench-stream): medians over repeated runs.
 
-  send      Live.send of one 17 x 64 x 48 float32 frame in a training-like loop (a frame
-            every 2 ms): to a listening receiver, with none (the drop path), with copy=True,
-            and from a torch tensor
+  send      Live.send of one 17 x 64 x 48 float32 frame in a training-like loop (2 ms of
+            CPU work between sends; wall and thread CPU time), and back to back: to a listening
+            receiver, with none (the drop path), with copy=False (zero-copy), and from a torch
+            tensor
   fps       frames per second decoded by a headless receiver (peakscope-cli decode stream:
             on the CPU engine, writing its JSON), the sender sending as fast as it can;
             counted from the receiver's back-channel (frame indices over time)
@@ -17,6 +18,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import tempfile
@@ -86,15 +88,26 @@ def bench_send(cli, tmp, n=2000):
     except ImportError:
         tensor = None
 
+    def step_work():  # 2 ms of a training step's CPU work between sends
+        end = time.perf_counter() + 0.002
+        while time.perf_counter() < end:
+            pass
+
     def timed(live, arg, **kw):
-        t = []
+        t, c, hot = [], [], []
         for i in range(n):
+            step_work()
+            t0, c0 = time.perf_counter_ns(), time.thread_time_ns()
+            live.send(arg, step=i, **kw)
+            c.append((time.thread_time_ns() - c0) / 1e3)
+            t.append((time.perf_counter_ns() - t0) / 1e3)
+        for i in range(n):  # back to back: caches warm
             t0 = time.perf_counter_ns()
             live.send(arg, step=i, **kw)
-            t.append((time.perf_counter_ns() - t0) / 1e3)
-            time.sleep(0.002)
+            hot.append((time.perf_counter_ns() - t0) / 1e3)
         return {"median_us": statistics.median(t), "p90_us": float(np.percentile(t, 90)),
-                "dropped": live.dropped, "sent": live.sent}
+                "cpu_median_us": statistics.median(c), "back_to_back_median_us":
+                statistics.median(hot), "dropped": live.dropped, "sent": live.sent}
 
     ep = endpoint(tmp, "send")
     with peakscope.connect(ep) as live:
@@ -104,7 +117,7 @@ def bench_send(cli, tmp, n=2000):
         with peakscope.connect(ep) as live:
             time.sleep(0.3)
             out["receiver"] = timed(live, frame)
-            out["receiver_copy"] = timed(live, frame, copy=True)
+            out["receiver_zero_copy"] = timed(live, frame, copy=False)
             if tensor is not None:
                 out["receiver_torch"] = timed(live, tensor)
     finally:
@@ -115,6 +128,7 @@ def bench_send(cli, tmp, n=2000):
 def bench_fps(cli, tmp, frames=3000):
     """Frames per second the receiver decodes while the sender sends as fast as it can."""
     ep = endpoint(tmp, "fps")
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     rx = Receiver(cli, ep, frames, os.path.join(tmp, "fps.json"))
     got = []
     try:
@@ -130,11 +144,13 @@ def bench_fps(cli, tmp, frames=3000):
             sent, dropped = live.sent, live.dropped
     finally:
         rx.close()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     # The steady part: skip the first 10% (start-up).
     got = got[len(got) // 10:]
     (t0, f0), (t1, f1) = got[0], got[-1]
     return {"fps": (f1["index"] - f0["index"]) / (t1 - t0), "frames": frames, "sent": sent,
-            "dropped_by_sender": dropped}
+            "dropped_by_sender": dropped, "receiver_cpu_us_per_frame": cpu / frames * 1e6}
 
 
 def bench_latency(cli, tmp, frames=600, rate=200):
@@ -181,7 +197,8 @@ def main():
     sends = [bench_send(a.cli, tmp) for _ in range(a.reps)]
     fps = [bench_fps(a.cli, tmp) for _ in range(a.reps)]
     lats = [bench_latency(a.cli, tmp) for _ in range(a.reps)]
-    send = {k: {m: statistics.median(s[k][m] for s in sends) for m in ("median_us", "p90_us")}
+    send = {k: {m: statistics.median(s[k][m] for s in sends)
+                for m in ("median_us", "p90_us", "cpu_median_us", "back_to_back_median_us")}
             for k in sends[0]}
     result = {
         "shape": list(SHAPE), "dtype": "float32", "reps": a.reps,
@@ -189,7 +206,9 @@ def main():
                     "python": platform.python_version(), "zmq": zmq.zmq_version()},
         "send": send,
         "fps": {"median": median_of(fps, "fps"), "runs": [r["fps"] for r in fps],
-                "frames": fps[0]["frames"]},
+                "frames": fps[0]["frames"],
+                "receiver_cpu_us_per_frame": median_of(fps, "receiver_cpu_us_per_frame")},
+        "load_average": os.getloadavg()[0],
         "latency": {"p50_ms": median_of(lats, "p50_ms"), "p90_ms": median_of(lats, "p90_ms"),
                     "p99_ms": median_of(lats, "p99_ms"), "rate_hz": lats[0]["rate_hz"]},
         "targets": {"send_us": 50, "fps": 1000, "latency_p50_ms": 2},

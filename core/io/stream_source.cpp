@@ -1,6 +1,7 @@
 #include "core/io/stream_source.hpp"
 
 #include <fcntl.h>
+#include <malloc.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -12,6 +13,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <zmq.hpp>
 
 namespace peakscope::io {
@@ -39,6 +41,18 @@ void private_folder(const std::string& dir) {
   }
 }
 
+// Each message is allocated by libzmq's I/O thread and freed here once used: by default glibc
+// then trims that arena and maps the pages afresh for the next message, a page fault per 4 KiB
+// (half the receiver's system time at 17 x 64 x 48 x 1,000 fps, measured with perf). Keeping
+// freed memory up to 256 MiB, and serving blocks below 32 MiB from the heap, avoids that.
+void keep_freed_memory() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 256 << 20);
+  });
+}
+
 bool loopback_host(const std::string& host) {
   return host == "127.0.0.1" || host == "localhost" || host == "[::1]";
 }
@@ -49,6 +63,7 @@ class StreamSource : public Source {
   StreamSource(const std::string& spec, const StreamOptions& opt)
       : opt_(opt), ep_(parse_stream_spec(spec, opt.allow_remote)) {
     if (!ep_.lock.empty()) take_lock(spec);
+    keep_freed_memory();
     try {
       pull_ = zmq::socket_t(*ctx_, zmq::socket_type::pull);
       pull_.set(zmq::sockopt::rcvhwm, opt_.newest_only ? 4 : 64);
