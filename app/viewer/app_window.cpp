@@ -30,6 +30,7 @@ static_assert(static_cast<int>(Key::kH) == GLFW_KEY_H && static_cast<int>(Key::k
 static_assert(static_cast<int>(Key::kM) == GLFW_KEY_M && static_cast<int>(Key::kN) == GLFW_KEY_N);
 static_assert(static_cast<int>(Key::kR) == GLFW_KEY_R && static_cast<int>(Key::kS) == GLFW_KEY_S);
 static_assert(static_cast<int>(Key::kV) == GLFW_KEY_V);
+static_assert(static_cast<int>(Key::kO) == GLFW_KEY_O);
 static_assert(static_cast<int>(Key::kRight) == GLFW_KEY_RIGHT &&
               static_cast<int>(Key::kLeft) == GLFW_KEY_LEFT);
 static_assert(static_cast<int>(Key::kUp) == GLFW_KEY_UP &&

@@ -19,6 +19,7 @@ const std::vector<KeyBinding>& key_table() {
       {Action::kBackend, {Key::kB}, "switch to the other engine (GPU <-> CPU)"},
       {Action::kResetView, {Key::kR}, "reset zoom and pan"},
       {Action::kAllChannels, {Key::kA}, "all channels"},
+      {Action::kOverlay, {Key::kO}, "overlay on the source image: off / max / all joints"},
       {Action::kChannel,
        {Key::k0, Key::k1, Key::k2, Key::k3, Key::k4, Key::k5, Key::k6, Key::k7, Key::k8, Key::k9},
        "show channel 0..9 alone"},
@@ -40,13 +41,14 @@ const KeyBinding* find_binding(Key k) {
 
 namespace {
 constexpr EnumName<Key> kKeyNames[] = {
-    {Key::kSpace, "Space"}, {Key::kPeriod, "."},  {Key::k0, "0"},   {Key::k1, "1"},
-    {Key::k2, "2"},         {Key::k3, "3"},       {Key::k4, "4"},   {Key::k5, "5"},
-    {Key::k6, "6"},         {Key::k7, "7"},       {Key::k8, "8"},   {Key::k9, "9"},
-    {Key::kA, "A"},         {Key::kB, "B"},       {Key::kC, "C"},   {Key::kG, "G"},
-    {Key::kH, "H"},         {Key::kL, "L"},       {Key::kM, "M"},   {Key::kN, "N"},
-    {Key::kR, "R"},         {Key::kS, "S"},       {Key::kV, "V"},   {Key::kRight, "Right"},
-    {Key::kLeft, "Left"},   {Key::kDown, "Down"}, {Key::kUp, "Up"}, {Key::kF1, "F1"}};
+    {Key::kSpace, "Space"}, {Key::kPeriod, "."},  {Key::k0, "0"},       {Key::k1, "1"},
+    {Key::k2, "2"},         {Key::k3, "3"},       {Key::k4, "4"},       {Key::k5, "5"},
+    {Key::k6, "6"},         {Key::k7, "7"},       {Key::k8, "8"},       {Key::k9, "9"},
+    {Key::kA, "A"},         {Key::kB, "B"},       {Key::kC, "C"},       {Key::kG, "G"},
+    {Key::kH, "H"},         {Key::kL, "L"},       {Key::kM, "M"},       {Key::kN, "N"},
+    {Key::kO, "O"},         {Key::kR, "R"},       {Key::kS, "S"},       {Key::kV, "V"},
+    {Key::kRight, "Right"}, {Key::kLeft, "Left"}, {Key::kDown, "Down"}, {Key::kUp, "Up"},
+    {Key::kF1, "F1"}};
 }  // namespace
 
 const char* key_name(Key k) {

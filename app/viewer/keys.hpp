@@ -30,6 +30,7 @@ enum class Key : int {
   kL = 76,
   kM = 77,
   kN = 78,
+  kO = 79,
   kR = 82,
   kS = 83,
   kV = 86,
@@ -51,6 +52,7 @@ enum class Action {
   kBackend,
   kResetView,
   kAllChannels,
+  kOverlay,
   kChannel,  // the digit pressed is the channel number (0-based, as labels and the CLI)
   kScreenshot,
   kSheet,

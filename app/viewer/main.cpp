@@ -39,6 +39,7 @@ std::unique_ptr<Viewer> start_viewer(const ViewerOptions& o, std::unique_ptr<io:
   try {
     ViewerState state(o.settings);
     state.set_show_frame(o.show_frame);
+    state.set_grid_shift(o.grid_shift_x, o.grid_shift_y);
     for (DecoderKind k : o.lab_decoders) state.lab().set_enabled(k, true);
     state.lab().set_gradient_on(o.gradient_view);
     auto v = std::make_unique<Viewer>(std::move(state), script.scripted(), std::move(src),

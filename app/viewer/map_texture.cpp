@@ -94,21 +94,27 @@ FrameTexture::~FrameTexture() {
   if (tex_) glDeleteTextures(1, &tex_);
 }
 
+void FrameTexture::ensure(int w, int h) {
+  if (tex_ && w_ == w && h_ == h) return;
+  if (tex_) glDeleteTextures(1, &tex_);
+  glGenTextures(1, &tex_);
+  glBindTexture(GL_TEXTURE_2D, tex_);
+  glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, w, h, 0, GL_RGBA, GL_UNSIGNED_BYTE, nullptr);
+  gpu::set_texture_sampling(filter_);
+  w_ = w;
+  h_ = h;
+}
+
 void FrameTexture::upload(const cv::Mat& bgr) {
   cv::cvtColor(bgr, rgba_, bgr.channels() == 1 ? cv::COLOR_GRAY2RGBA : cv::COLOR_BGR2RGBA);
-  if (!tex_ || w_ != rgba_.cols || h_ != rgba_.rows) {
-    if (tex_) glDeleteTextures(1, &tex_);
-    glGenTextures(1, &tex_);
-    glBindTexture(GL_TEXTURE_2D, tex_);
-    glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, rgba_.cols, rgba_.rows, 0, GL_RGBA, GL_UNSIGNED_BYTE,
-                 nullptr);
-    gpu::set_texture_sampling(GL_LINEAR);
-    w_ = rgba_.cols;
-    h_ = rgba_.rows;
-  }
+  upload_rgba(rgba_.ptr(), rgba_.cols, rgba_.rows);
+}
+
+void FrameTexture::upload_rgba(const std::uint8_t* rgba, int w, int h) {
+  ensure(w, h);
   glBindTexture(GL_TEXTURE_2D, tex_);
   glPixelStorei(GL_UNPACK_ALIGNMENT, 4);
-  glTexSubImage2D(GL_TEXTURE_2D, 0, 0, 0, w_, h_, GL_RGBA, GL_UNSIGNED_BYTE, rgba_.ptr());
+  glTexSubImage2D(GL_TEXTURE_2D, 0, 0, 0, w_, h_, GL_RGBA, GL_UNSIGNED_BYTE, rgba);
 }
 
 }  // namespace peakscope::viewer

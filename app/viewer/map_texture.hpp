@@ -68,19 +68,23 @@ bool gpu_colouring_pays();
 // DeviceTraits::hardware.
 bool hardware_gl_renderer();
 
-// An RGBA texture of a source frame (a BGR cv::Mat), drawn under the markers.
+// An RGBA texture of a source frame (a BGR cv::Mat), drawn under the markers, or of RGBA
+// bytes (the overlay's per-joint colours). filter: GL_LINEAR for photos, GL_NEAREST for maps.
 class FrameTexture {
  public:
-  FrameTexture() = default;
+  explicit FrameTexture(GLint filter = GL_LINEAR) : filter_(filter) {}
   ~FrameTexture();
   FrameTexture(const FrameTexture&) = delete;
   FrameTexture& operator=(const FrameTexture&) = delete;
   void upload(const cv::Mat& bgr);
+  void upload_rgba(const std::uint8_t* rgba, int w, int h);
   GLuint id() const { return tex_; }
   int width() const { return w_; }
   int height() const { return h_; }
 
  private:
+  void ensure(int w, int h);
+  GLint filter_;
   GLuint tex_ = 0;
   int w_ = 0, h_ = 0;
   cv::Mat rgba_;

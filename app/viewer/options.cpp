@@ -1,12 +1,14 @@
 #include "app/viewer/options.hpp"
 
 #include <CLI/CLI.hpp>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <stdexcept>
 
 #include "app/common/flags.hpp"
 #include "app/common/source_options.hpp"
+#include "app/viewer/overlay.hpp"
 
 namespace peakscope::viewer {
 namespace {
@@ -17,6 +19,8 @@ struct RawFlags {
   std::string decoders_text, sweep_text;
   std::string listen;   // --listen [ENDPOINT] ("" with the flag alone: the default endpoint)
   long listen_all = 0;  // --listen-all PORT
+  std::string overlay, overlay_alpha;  // --overlay [max|all|CH], --overlay-alpha A
+  std::vector<double> grid_shift;      // --grid-shift DX,DY
   std::vector<std::string> hide, press;
   int channel = -2;  // -2: not given
   unsigned long long seed = 1;
@@ -41,6 +45,15 @@ void add_flags(CLI::App& app, RawFlags& f, ViewerOptions& o) {
                  "show frames streamed over TCP on PORT of every network interface (anyone who "
                  "reaches it can send frames)");
   app.add_flag("--show-frame", o.show_frame, "left view shows the source frame with the markers");
+  app.add_option("--overlay", f.overlay,
+                 "the heatmap over the source image: max (default), all (each joint its colour) "
+                 "or a channel number")
+      ->expected(0, 1);
+  app.add_option("--overlay-alpha", f.overlay_alpha, "the overlay's opacity in [0, 1] (0.5)");
+  app.add_option("--grid-shift", f.grid_shift,
+                 "DX,DY: move the heatmap's grid on the image by this many cells (alignment check)")
+      ->delimiter(',')
+      ->expected(2);
   app.add_option("--beta", f.beta_text, beta_help);
   app.add_option("--decoders", f.decoders_text,
                  "decoders to show beside argmax and soft-argmax: quarter,dark,dark-udp,window,"
@@ -100,12 +113,48 @@ void apply_flags(const CLI::App& app, RawFlags& f, bool scripted, ViewerOptions&
     settings.set_hold_s(hold);
   }
   if (app.count("source")) settings.set_source(f.source);
+  bool source_given = app.count("source") > 0;
+  if (app.count("--overlay")) {
+    // `peakscope --overlay clip.mp4`: the option took the source as its value.
+    auto is_spec = [](const std::string& t) {
+      try {
+        parse_overlay_spec(t);
+        return true;
+      } catch (const std::invalid_argument&) {
+        return false;
+      }
+    };
+    if (!app.count("source") && !is_spec(f.overlay)) {
+      settings.set_source(f.overlay);
+      f.overlay.clear();
+      source_given = true;
+    }
+    const OverlaySpec spec = parse_overlay_spec(f.overlay);
+    settings.set_overlay_view(spec.view);
+    if (spec.channel != -2) settings.set_channel(spec.channel);
+  }
   const bool listen = app.count("--listen") > 0, listen_all = app.count("--listen-all") > 0;
-  if ((listen || listen_all) && app.count("source"))
+  if ((listen || listen_all) && source_given)
     throw std::invalid_argument("--listen shows a stream: give no source with it");
   if (listen && listen_all) throw std::invalid_argument("give --listen or --listen-all, not both");
   if (listen) settings.set_source("stream:" + f.listen);
   if (listen_all) settings.set_source("stream:tcp://0.0.0.0:" + std::to_string(f.listen_all));
+  if (!f.overlay_alpha.empty()) {
+    char* end = nullptr;
+    const double a = std::strtod(f.overlay_alpha.c_str(), &end);
+    if (end == f.overlay_alpha.c_str() || *end)
+      throw std::invalid_argument("--overlay-alpha must be a number in [0, 1], got '" +
+                                  f.overlay_alpha + "'");
+    settings.set_overlay_alpha(a);
+  }
+  if (!f.grid_shift.empty()) {
+    for (double d : f.grid_shift)
+      if (!(std::abs(d) <= kGridShiftMax))
+        throw std::invalid_argument("--grid-shift must be within +-8 cells, got " +
+                                    std::to_string(d));
+    o.grid_shift_x = f.grid_shift[0];
+    o.grid_shift_y = f.grid_shift[1];
+  }
   for (const std::string& k : f.press) s.press.push_back(parse_key(k));
   if (!f.sweep_text.empty()) {
     const std::size_t colon = f.sweep_text.find(':');

@@ -138,6 +138,14 @@ void display_section(ViewerState& st) {
       if (ImGui::RadioButton("grid", &v, 1)) st.set_all_channels_view(AllChannelsView::kGrid);
     }
   }
+  // The overlay's grid shift (cells): the heatmap and the markers move on the image, so a
+  // grid off by half a cell shows as a better or worse fit. Only where there is an image.
+  if (st.overlay_shown()) {
+    float d[2] = {static_cast<float>(st.grid_shift_x()), static_cast<float>(st.grid_shift_y())};
+    ImGui::SetNextItemWidth(150);
+    if (ImGui::DragFloat2("grid shift (cells)", d, 0.05f, -8.0f, 8.0f, "%.2f"))
+      st.set_grid_shift(d[0], d[1]);
+  }
 }
 
 void engine_section(ViewerState& st) {

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <string>
 
+#include "app/viewer/overlay.hpp"
 #include "app/viewer/panel_lab.hpp"
 #include "app/viewer/panels.hpp"
 
@@ -41,15 +42,15 @@ void cross(ImDrawList* dl, ImVec2 p, float z, ImU32 col) {
   }
 }
 
-// --pose on the source frame: the skeleton between the keypoints of the lab's skeleton
-// decoder (soft-argmax by default; both ends valid), under the markers.
-void draw_skeleton(ImDrawList* dl, const io::Frame& fr, const LabState& lab,
-                   const ViewPlacement& place) {
+// --pose (or a stream's skeleton) on the source frame: the skeleton between the keypoints of
+// the lab's skeleton decoder (soft-argmax by default; both ends valid), under the markers.
+void draw_skeleton(ImDrawList* dl, const io::Frame& fr, const GridMapping& grid,
+                   const LabState& lab, const ViewPlacement& place) {
   auto at = [&](double x, double y) {  // heatmap pixel -> screen, as draw_markers maps it
-    const io::Point2 p = io::heatmap_to_image(fr, x, y);
+    const io::Point2 p = grid.to_image(x, y);
     return place.to_screen(p.x, p.y);
   };
-  for (const auto& [a, b] : fr.pose->skeleton) {
+  for (const auto& [a, b] : fr.pose ? fr.pose->skeleton : fr.skeleton) {
     double ax = 0, ay = 0, bx = 0, by = 0;
     if (!lab.skeleton_point(a, ax, ay) || !lab.skeleton_point(b, bx, by)) continue;
     const ImVec2 pa = at(ax, ay), pb = at(bx, by);
@@ -74,7 +75,8 @@ void draw_markers(ImDrawList* dl, const ViewerState& st, const ViewPlacement& pl
                   const ViewTexture& tex) {
   const io::Frame* fr = st.frame();
   if (!fr) return;
-  if (tex.skeleton && fr->pose) draw_skeleton(dl, *fr, st.lab(), place);
+  const GridMapping grid = st.grid_mapping();
+  if (tex.skeleton) draw_skeleton(dl, *fr, grid, st.lab(), place);
   const Settings& s = st.settings();
   const int sc = st.shown_channel();
   const auto& kps = st.keypoints();
@@ -82,8 +84,13 @@ void draw_markers(ImDrawList* dl, const ViewerState& st, const ViewPlacement& pl
   for (int c = 0; c < static_cast<int>(kps.size()); ++c) {
     if (sc >= 0 && c != sc) continue;
     const TileOffset off = c < static_cast<int>(tex.tiles.size()) ? tex.tiles[c] : TileOffset{};
-    // Map pixel centre x lands on image pixel (x + 0.5) * scale - 0.5 (+ the tile).
+    // Map pixel centre x lands on image pixel (x + 0.5) * scale - 0.5 (+ the tile); on the
+    // source image where the grid mapping puts it (UDP and the grid shift included).
     auto at = [&](double x, double y) {
+      if (tex.on_image) {
+        const io::Point2 p = grid.to_image(x, y);
+        return place.to_screen(p.x, p.y);
+      }
       return place.to_screen((x + 0.5) * tex.scale_x - 0.5 + off.x + tex.offset_x,
                              (y + 0.5) * tex.scale_y - 0.5 + off.y + tex.offset_y);
     };
@@ -130,7 +137,7 @@ void legend(const ViewerState& st) {
     }
   });
   decoder_legend(st);
-  if (st.frame() && st.frame()->pose && st.show_frame()) {  // --pose on the source frame
+  if (st.frame() && st.frame()->pose && st.left_view_on_image()) {  // --pose on the image
     const ImVec2 c = ImGui::GetCursorScreenPos();
     const float y = c.y + ImGui::GetTextLineHeight() * 0.5f;
     dl->AddLine(ImVec2(c.x + 2, y), ImVec2(c.x + 14, y), MarkerStyle::kSkeleton, 2);
@@ -146,9 +153,49 @@ void legend(const ViewerState& st) {
   ImGui::NewLine();
 }
 
+// The channel shown at map cell (x, y): sc, or with all channels shown the one with the largest
+// value there.
+int channel_at(const HeatmapView& v, int sc, int x, int y) {
+  if (sc >= 0) return sc;
+  int best = 0;
+  for (int k = 1; k < v.channels; ++k)
+    if (v.at(k, y, x) > v.at(best, y, x)) best = k;
+  return best;
+}
+
+// The hover readout on the source image (frame view, overlay): the image pixel, the heatmap
+// cell the grid mapping puts under it, the value and p there.
+void image_hover_readout(const ViewerState& st, const ViewPlacement& place, const ViewTexture& tex,
+                         std::string* said) {
+  const ImVec2 m = ImGui::GetIO().MousePos;
+  // Screen -> image pixel-centre coordinates (ViewPlacement::to_screen inverted).
+  const double ix = (m.x - place.origin.x) / place.zoom - 0.5,
+               iy = (m.y - place.origin.y) / place.zoom - 0.5;
+  const OverlayHover h = overlay_hover(st.grid_mapping(), ix, iy, tex.width, tex.height);
+  const HeatmapView v = st.frame()->heatmap.view();
+  char buf[200];
+  if (!h.inside) {
+    if (h.image_x < 0 || h.image_y < 0 || h.image_x >= tex.width || h.image_y >= tex.height) {
+      ImGui::TextDisabled("outside the image");
+      return;
+    }
+    std::snprintf(buf, sizeof buf, "image (%d, %d)  outside the heatmap", h.image_x, h.image_y);
+  } else {
+    const int c = channel_at(v, st.shown_channel(), h.cell_x, h.cell_y);
+    if (c >= static_cast<int>(st.keypoints().size())) return;
+    const double val = v.at(c, h.cell_y, h.cell_x);
+    const double p = softmax_at(val, st.keypoints()[c], st.settings().decode_options());
+    std::snprintf(buf, sizeof buf, "image (%d, %d)  cell (%d, %d)  ch %d  value %.4g  p %.3g",
+                  h.image_x, h.image_y, h.cell_x, h.cell_y, c, val, p);
+  }
+  ImGui::TextUnformatted(buf);
+  *said = buf;
+}
+
 // The hover readout: pixel, value and p of the channel under the cursor.
 void hover_readout(const ViewerState& st, const ViewPlacement& place, const ViewTexture& tex,
                    std::string* said) {
+  if (tex.on_image) return image_hover_readout(st, place, tex, said);
   const io::Frame* fr = st.frame();
   const ImVec2 m = ImGui::GetIO().MousePos;
   const double ix = (m.x - place.origin.x) / place.zoom, iy = (m.y - place.origin.y) / place.zoom;
@@ -242,19 +289,56 @@ void colorbar(ImDrawList* dl, ImVec2 p0, ImVec2 p1, io::Colormap cmap, const Col
 
 // One view: title, the texture with markers, a colour bar (when `scale` is given; its room is
 // kept either way so both views share one zoom), and the hover readout or legend below.
+// The left view's buttons over a frame with an image: heatmap / source frame, the overlay
+// (off / max / all) and its alpha.
+void image_toggles(ViewerState& st) {
+  // Each control on the title's line while it fits, else on the next.
+  auto place_next = [](float need) {
+    ImGui::SameLine();
+    if (ImGui::GetContentRegionAvail().x < need) ImGui::NewLine();
+  };
+  const ImGuiStyle& style = ImGui::GetStyle();
+  const bool overlay = st.settings().overlay_view() != OverlayView::kOff;
+  if (!overlay) {
+    const bool on = st.show_frame();
+    const char* label = on ? "show the heatmap" : "show the source frame";
+    place_next(ImGui::CalcTextSize(label).x + 2 * style.FramePadding.x);
+    if (ImGui::SmallButton(label)) st.set_show_frame(!on);
+  }
+  static const char* kViews[] = {"no overlay", "overlay max", "overlay all"};
+  int v = static_cast<int>(st.settings().overlay_view());
+  place_next(110);
+  ImGui::SetNextItemWidth(110);
+  if (ImGui::Combo("##overlay", &v, kViews, 3)) st.set_overlay_view(static_cast<OverlayView>(v));
+  if (!overlay) return;
+  float a = static_cast<float>(st.settings().overlay_alpha());
+  place_next(80 + style.ItemInnerSpacing.x + ImGui::CalcTextSize("alpha").x);
+  ImGui::SetNextItemWidth(80);
+  if (ImGui::SliderFloat("alpha", &a, 0.0f, 1.0f, "%.2f")) st.set_overlay_alpha(a);
+}
+
+// The overlay: the heatmap texture as one quad where the grid mapping puts the cells on the
+// image, blended over it with the overlay's alpha. Returns the quad's screen rectangle.
+void draw_overlay(ImDrawList* dl, const ViewerState& st, const ViewPlacement& place,
+                  const ViewTexture& overlay, ImVec2* quad) {
+  const GridMapping grid = st.grid_mapping();
+  const io::Point2 a = grid.top_left(), b = grid.bottom_right();
+  quad[0] = place.to_screen(a.x, a.y);
+  quad[1] = place.to_screen(b.x, b.y);
+  const int alpha = static_cast<int>(std::lround(255 * st.settings().overlay_alpha()));
+  dl->AddImage(reinterpret_cast<ImTextureID>(static_cast<intptr_t>(overlay.id)), quad[0], quad[1],
+               ImVec2(0, 0), ImVec2(1, 1), IM_COL32(255, 255, 255, alpha));
+}
+
 void draw_map(ViewerState& st, const char* id, const char* title, const ViewTexture& tex,
               ImVec2 size, ViewPlacement& place, io::Colormap cmap, const ColorScale* scale,
-              bool frame_toggle, ImVec2* bar_rect, std::string* hover) {
+              bool frame_toggle, ImVec2* bar_rect, std::string* hover,
+              const ViewTexture* overlay = nullptr, ImVec2* overlay_quad = nullptr) {
   ImGui::BeginChild(id, size, true,
                     ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse);
   ImGui::TextUnformatted(title);
   const io::Frame* fr = st.frame();
-  if (frame_toggle && fr && !fr->image.empty()) {
-    ImGui::SameLine();
-    const bool on = st.show_frame();
-    if (ImGui::SmallButton(on ? "show the heatmap" : "show the source frame"))
-      st.set_show_frame(!on);
-  }
+  if (frame_toggle && fr && !fr->image.empty()) image_toggles(st);
   const float bar_w = 80.0f;
   const ImVec2 p0 = ImGui::GetCursorScreenPos();
   const ImVec2 avail = ImGui::GetContentRegionAvail();
@@ -303,6 +387,7 @@ void draw_map(ViewerState& st, const char* id, const char* title, const ViewText
                     std::to_string(c).c_str());
       }
     }
+    if (overlay && overlay->id) draw_overlay(dl, st, place, *overlay, overlay_quad);
   }
   draw_markers(dl, st, place, tex);
   dl->PopClipRect();
@@ -328,12 +413,24 @@ void draw_map(ViewerState& st, const char* id, const char* title, const ViewText
 
 void panel_views(ViewerState& st, const ViewTextures& tex, float w, float h, ViewLayout& layout) {
   layout.hover.clear();
+  layout.overlay_min = layout.overlay_max = ImVec2(0, 0);
   const float each = (w - 8) * 0.5f;
-  const bool frame = st.show_frame() && tex.frame.id;
-  const std::string left_title = frame ? "source frame" : tex.heat_title;
+  const bool frame = st.left_view_on_image() && tex.frame.id;
+  const bool overlay = frame && st.overlay_shown() && tex.overlay.id;
+  const std::string left_title = overlay ? tex.overlay_title
+                                 : frame ? "source frame"
+                                         : tex.heat_title;
   const ColorScale heat{tex.heat_lo, tex.heat_hi, false, tex.heat_relative};
+  const ColorScale over{tex.overlay_lo, tex.overlay_hi, false, false};
+  const ColorScale* left_scale = overlay ? (tex.overlay_colormap ? &over : nullptr)
+                                 : frame ? nullptr
+                                         : &heat;
+  ImVec2 quad[2] = {ImVec2(0, 0), ImVec2(0, 0)};
   draw_map(st, "heatmap_view", left_title.c_str(), frame ? tex.frame : tex.heat, ImVec2(each, h),
-           layout.heat, tex.colormap, frame ? nullptr : &heat, true, nullptr, &layout.hover);
+           layout.heat, tex.colormap, left_scale, true, nullptr, &layout.hover,
+           overlay ? &tex.overlay : nullptr, quad);
+  layout.overlay_min = quad[0];
+  layout.overlay_max = quad[1];
   ImGui::SameLine();
   const ColorScale soft{tex.p_lo, tex.p_hi, st.settings().softmax_scale() == SoftmaxScale::kLog,
                         tex.p_relative};

@@ -32,6 +32,8 @@ struct ViewLayout {
   ImVec2 colorbar_min{0, 0}, colorbar_max{0, 0};    // the softmax view's colour bar
   ImVec2 time_plot_min{0, 0}, time_plot_max{0, 0};  // the plots' axes boxes
   ImVec2 beta_plot_min{0, 0}, beta_plot_max{0, 0};
+  // The overlay's heatmap quad on screen (both zero when no overlay is drawn).
+  ImVec2 overlay_min{0, 0}, overlay_max{0, 0};
   float controls_overflow = 0;  // how far the controls panel scrolls (0: all of it in view)
   std::string hover;  // what the hover readout or a plot's tooltip says this frame ("" none)
 };
@@ -68,10 +70,18 @@ struct ViewTexture {
   // --pose on the source frame: draw the preset's skeleton between the decoded keypoints and
   // the model's own regressed landmarks (core/io/pose_preset.hpp).
   bool skeleton = false;
+  // The source image: map points are placed by ViewerState::grid_mapping() (UDP and the grid
+  // shift included) rather than by scale and offset.
+  bool on_image = false;
 };
 struct ViewTextures {
   ViewTexture heat, soft, frame;  // frame: the source image (id 0 when there is none)
-  std::string heat_title, soft_title;
+  // The overlay's map (width x height = the heatmap's cells; id 0 when off): drawn as one quad
+  // over the image where ViewerState::grid_mapping() puts the cells.
+  ViewTexture overlay;
+  bool overlay_colormap = true;           // coloured by the colour map, else each joint its colour
+  double overlay_lo = 0, overlay_hi = 1;  // the colour map's value range
+  std::string heat_title, soft_title, overlay_title;
   double heat_lo = 0, heat_hi = 1;  // the heatmap colour bar's value range
   bool heat_relative = false;       // grid: each tile scaled to its own range
   double p_lo = 0, p_hi = 0;        // the softmax colour bar's real p range

@@ -71,6 +71,16 @@ nlohmann::json report_json(const Viewer& v, double median_ms) {
                      {"engine", st.comparison().engine},
                      {"diff_px", st.comparison().diff_px}};
   j["hover"] = l.hover;
+  j["overlay"] = {{"view", overlay_view_name(st.settings().overlay_view())},
+                  {"alpha", st.settings().overlay_alpha()},
+                  {"x0", l.overlay_min.x},
+                  {"y0", l.overlay_min.y},
+                  {"x1", l.overlay_max.x},
+                  {"y1", l.overlay_max.y}};
+  const GridMapping g = st.grid_mapping();
+  j["grid"] = {{"scale_x", g.scale_x},   {"scale_y", g.scale_y}, {"offset_x", g.offset_x},
+               {"offset_y", g.offset_y}, {"udp", g.udp},         {"shift_x", g.shift_x},
+               {"shift_y", g.shift_y}};
   j["controls_overflow"] = l.controls_overflow;
   j["beta_plot"] = {{"x0", l.beta_plot_min.x},
                     {"y0", l.beta_plot_min.y},

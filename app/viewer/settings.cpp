@@ -19,6 +19,8 @@ constexpr EnumName<AllChannelsView> kAllChannelsViewNames[] = {{AllChannelsView:
 constexpr EnumName<MarkerKind> kMarkerNames[] = {{MarkerKind::kArgmax, "argmax"},
                                                  {MarkerKind::kSoftArgmax, "softargmax"},
                                                  {MarkerKind::kGroundTruth, "ground_truth"}};
+constexpr EnumName<OverlayView> kOverlayNames[] = {
+    {OverlayView::kOff, "off"}, {OverlayView::kMax, "max"}, {OverlayView::kAll, "all"}};
 }  // namespace
 
 const char* softmax_scale_name(SoftmaxScale s) {
@@ -79,6 +81,19 @@ void Settings::set_source(std::string spec) {
   source_ = std::move(spec);
 }
 
+const char* overlay_view_name(OverlayView v) {
+  return enum_name(kOverlayNames, v);
+}
+OverlayView parse_overlay_view(std::string_view s) {
+  return parse_enum(kOverlayNames, s, "overlay");
+}
+
+void Settings::set_overlay_alpha(double a) {
+  if (!(a >= 0 && a <= 1))
+    throw std::invalid_argument("overlay alpha must be in [0, 1], got " + std::to_string(a));
+  overlay_alpha_ = a;
+}
+
 std::string settings_path() {
   namespace fs = std::filesystem;
   if (const char* x = std::getenv("XDG_CONFIG_HOME"); x && *x)
@@ -133,6 +148,10 @@ Settings load_settings(const std::string& path, std::string* warning) {
   apply("hold_s", [&](const nlohmann::json& v) { s.set_hold_s(v.get<double>()); });
   apply("output_dir", [&](const nlohmann::json& v) { s.set_output_dir(v.get<std::string>()); });
   apply("source", [&](const nlohmann::json& v) { s.set_source(v.get<std::string>()); });
+  apply("overlay", [&](const nlohmann::json& v) {
+    s.set_overlay_view(parse_overlay_view(v.get<std::string>()));
+  });
+  apply("overlay_alpha", [&](const nlohmann::json& v) { s.set_overlay_alpha(v.get<double>()); });
   if (!problems.empty() && warning) *warning = "settings " + path + ": " + problems;
   return s;
 }
@@ -149,7 +168,9 @@ void save_settings(const std::string& path, const Settings& s) {
                       {"fps", s.fps()},
                       {"hold_s", s.hold_s()},
                       {"output_dir", s.output_dir()},
-                      {"source", s.source()}};
+                      {"source", s.source()},
+                      {"overlay", overlay_view_name(s.overlay_view())},
+                      {"overlay_alpha", s.overlay_alpha()}};
   for (int m = 0; m < static_cast<int>(MarkerKind::kCount); ++m)
     j[std::string("show_") + marker_name(static_cast<MarkerKind>(m))] =
         s.marker_visible(static_cast<MarkerKind>(m));

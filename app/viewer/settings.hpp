@@ -18,6 +18,10 @@ enum class SoftmaxScale { kLinear, kLog };
 // How the views show a multi-channel map when no single channel is chosen.
 enum class AllChannelsView { kMax, kGrid };
 enum class MarkerKind { kArgmax, kSoftArgmax, kGroundTruth, kCount };
+// What the overlay view draws over the source image (app/viewer/overlay.hpp): nothing, the
+// heatmap view's map (one channel or the max over channels) under the colour map, or every
+// joint in its own colour.
+enum class OverlayView { kOff, kMax, kAll };
 
 // "linear" / "log", "max" / "grid", "argmax" / "softargmax" / "ground_truth": the names
 // the settings file uses. The parsers throw std::invalid_argument naming the text.
@@ -27,6 +31,8 @@ const char* all_channels_view_name(AllChannelsView v);
 AllChannelsView parse_all_channels_view(std::string_view s);
 const char* marker_name(MarkerKind m);
 MarkerKind parse_marker(std::string_view s);
+const char* overlay_view_name(OverlayView v);  // "off" / "max" / "all"
+OverlayView parse_overlay_view(std::string_view s);
 
 class Settings {
  public:
@@ -47,6 +53,8 @@ class Settings {
   double hold_s() const { return hold_s_; }
   const std::string& output_dir() const { return output_dir_; }
   const std::string& source() const { return source_; }
+  OverlayView overlay_view() const { return overlay_; }
+  double overlay_alpha() const { return overlay_alpha_; }  // the overlay's opacity, 0..1
   DecodeOptions decode_options() const { return {beta_, normalize_}; }
 
   void set_beta(double b);  // core/decode.hpp's validate_beta
@@ -61,6 +69,8 @@ class Settings {
   void set_hold_s(double s);             // [0, kHoldMax]
   void set_output_dir(std::string dir);  // not empty
   void set_source(std::string spec);     // not empty
+  void set_overlay_view(OverlayView v) { overlay_ = v; }
+  void set_overlay_alpha(double a);  // [0, 1]
 
  private:
   double beta_ = kDefaultBeta;
@@ -75,6 +85,8 @@ class Settings {
   double hold_s_ = 0;
   std::string output_dir_ = ".";
   std::string source_ = "synthetic";
+  OverlayView overlay_ = OverlayView::kOff;
+  double overlay_alpha_ = 0.5;
 };
 
 // Path of the settings file (it may not exist).

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <string>
 
+#include "app/viewer/overlay.hpp"
 #include "app/viewer/view_images.hpp"
 
 namespace peakscope::viewer {
@@ -29,7 +30,48 @@ void ViewPainter::paint(const io::Frame& f, const std::vector<Keypoint>& kps, co
   const std::vector<double> heat_min = paint_heat(f, kps, maps, s, shown);
   paint_softmax(f, kps, maps, heat_min, s, shown);
   tex_.colormap = s.colormap();
-  paint_frame(f, shown, all_view_of(f.heatmap.channels(), shown, s));
+  const bool overlay = s.overlay_view() != OverlayView::kOff && !f.image.empty();
+  paint_frame(f, shown, all_view_of(f.heatmap.channels(), shown, s), overlay);
+  if (overlay)
+    paint_overlay(f, s, shown);
+  else
+    tex_.overlay = ViewTexture{};
+}
+
+void ViewPainter::paint_overlay(const io::Frame& f, const Settings& s, int sc) {
+  const HeatmapView map = f.heatmap.view();
+  const int k = map.channels;
+  const std::string what = sc >= 0  ? "channel " + std::to_string(sc)
+                           : k == 1 ? std::string("heatmap")
+                                    : "max of " + std::to_string(k) + " channels";
+  tex_.overlay = ViewTexture{};
+  tex_.overlay.width = map.width;
+  tex_.overlay.height = map.height;
+  tex_.overlay.on_image = true;
+  if (s.overlay_view() == OverlayView::kAll) {
+    const std::vector<std::uint8_t> rgba = joint_overlay_rgba(map, sc);
+    joints_tex_.upload_rgba(rgba.data(), map.width, map.height);
+    tex_.overlay.id = joints_tex_.id();
+    tex_.overlay_colormap = false;
+    tex_.overlay_title = sc >= 0 ? "overlay: channel " + std::to_string(sc) + " in its colour"
+                                 : "overlay: " + std::to_string(k) + " channels, each its colour";
+    return;
+  }
+  tex_.overlay_colormap = true;
+  tex_.overlay_title = "overlay: " + what;
+  if (!tex_.heat_relative && tex_.heat.width == map.width && tex_.heat.height == map.height) {
+    tex_.overlay.id = tex_.heat.id;  // the heatmap view's own colours
+    tex_.overlay_lo = tex_.heat_lo;
+    tex_.overlay_hi = tex_.heat_hi;
+    return;
+  }
+  // The heatmap view is a grid of tiles: the overlay shows the max over the channels.
+  const ViewImage heat = heat_image(map, sc, AllChannelsView::kMax);
+  overlay_tex_.colorize_cpu(heat.values.data(), heat.width, heat.height, heat.lo, heat.hi, false,
+                            s.colormap());
+  tex_.overlay.id = overlay_tex_.color();
+  tex_.overlay_lo = heat.lo;
+  tex_.overlay_hi = heat.hi;
 }
 
 std::vector<double> ViewPainter::paint_heat(const io::Frame& f, const std::vector<Keypoint>& kps,
@@ -116,9 +158,9 @@ void ViewPainter::paint_softmax(const io::Frame& f, const std::vector<Keypoint>&
                     (tex_.p_relative ? ", each channel / its peak)" : ")");
 }
 
-void ViewPainter::paint_frame(const io::Frame& fr, int sc, AllChannelsView all_view) {
+void ViewPainter::paint_frame(const io::Frame& fr, int sc, AllChannelsView all_view, bool overlay) {
   const int k = fr.heatmap.channels();
-  if (fr.image.empty() || !(sc >= 0 || k == 1 || all_view == AllChannelsView::kMax)) {
+  if (fr.image.empty() || !(overlay || sc >= 0 || k == 1 || all_view == AllChannelsView::kMax)) {
     tex_.frame = ViewTexture{};
     return;
   }
@@ -132,7 +174,8 @@ void ViewPainter::paint_frame(const io::Frame& fr, int sc, AllChannelsView all_v
                 {}};
   tex_.frame.offset_x = fr.image_offset_x;
   tex_.frame.offset_y = fr.image_offset_y;
-  tex_.frame.skeleton = fr.pose != nullptr;
+  tex_.frame.skeleton = fr.pose != nullptr || !fr.skeleton.empty();  // --pose, a stream's
+  tex_.frame.on_image = true;
 }
 
 }  // namespace peakscope::viewer

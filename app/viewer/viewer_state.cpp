@@ -91,6 +91,43 @@ bool ViewerState::set_output_dir(std::string dir) {
   return guarded([&] { s_.set_output_dir(std::move(dir)); });
 }
 
+void ViewerState::set_overlay_view(OverlayView v) {
+  if (v == s_.overlay_view()) return;
+  s_.set_overlay_view(v);
+  invalidate_decode();  // the overlay is coloured with the views
+}
+
+bool ViewerState::set_overlay_alpha(double a) {
+  return guarded([&] { s_.set_overlay_alpha(a); });
+}
+
+bool ViewerState::left_view_on_image() const {
+  return frame_ && !frame_->image.empty() &&
+         (show_frame_ || s_.overlay_view() != OverlayView::kOff);
+}
+
+bool ViewerState::overlay_shown() const {
+  return frame_ && !frame_->image.empty() && s_.overlay_view() != OverlayView::kOff;
+}
+
+bool ViewerState::set_grid_shift(double dx, double dy) {
+  return guarded([&] {
+    for (double d : {dx, dy})
+      if (!(std::abs(d) <= kGridShiftMax))
+        throw std::invalid_argument("grid shift must be within +-" +
+                                    std::to_string(static_cast<int>(kGridShiftMax)) +
+                                    " cells, got " + std::to_string(d));
+    shift_x_ = dx;
+    shift_y_ = dy;
+  });
+}
+
+GridMapping ViewerState::grid_mapping() const {
+  if (!frame_) return {};
+  const CoordConvention& c = lab_.coords();
+  return GridMapping::of(*frame_, c.system == CoordSystem::kImage && c.udp, shift_x_, shift_y_);
+}
+
 bool ViewerState::set_source(std::string spec) {
   return guarded([&] { s_.set_source(std::move(spec)); });
 }
@@ -127,6 +164,11 @@ void ViewerState::press(Key k, bool shift) {
       break;
     case Action::kAllChannels:
       set_channel(-1);
+      break;
+    case Action::kOverlay:  // off -> max -> all -> off
+      set_overlay_view(s_.overlay_view() == OverlayView::kOff   ? OverlayView::kMax
+                       : s_.overlay_view() == OverlayView::kMax ? OverlayView::kAll
+                                                                : OverlayView::kOff);
       break;
     case Action::kChannel:
       set_channel(static_cast<int>(k) - static_cast<int>(Key::k0));

@@ -16,6 +16,7 @@
 
 #include "app/viewer/keys.hpp"
 #include "app/viewer/lab_state.hpp"
+#include "app/viewer/overlay.hpp"
 #include "app/viewer/settings.hpp"
 #include "core/decode.hpp"
 #include "core/engine/engine.hpp"
@@ -70,6 +71,9 @@ class ViewerState {
   bool set_fps(double fps);
   bool set_hold_s(double s);
   bool set_output_dir(std::string dir);
+  // The overlay (app/viewer/overlay.hpp): what it draws and its opacity in [0, 1].
+  void set_overlay_view(OverlayView v);
+  bool set_overlay_alpha(double a);
   // The source the user asked to open (the Viewer opens it and calls begin_source).
   bool set_source(std::string spec);
 
@@ -183,6 +187,19 @@ class ViewerState {
   void set_show_help(bool on) { show_help_ = on; }
   bool show_frame() const { return show_frame_; }
   void set_show_frame(bool on) { show_frame_ = on; }
+  // True when the left view shows the source image (the frame view or the overlay) and the
+  // frame has one.
+  bool left_view_on_image() const;
+  // True when the overlay is on and the frame has an image to draw it on.
+  bool overlay_shown() const;
+  // The grid shift (cells, |d| <= kGridShiftMax): moves the heatmap's cells and the markers on
+  // the source image, to test whether a grid is aligned. Not saved.
+  bool set_grid_shift(double dx, double dy);
+  double grid_shift_x() const { return shift_x_; }
+  double grid_shift_y() const { return shift_y_; }
+  // Where the current frame's cells lie on its image: its image scale and offset, UDP when the
+  // lab's coordinates are "image (UDP)", and the grid shift.
+  GridMapping grid_mapping() const;
 
   // ---- One-shot requests.
   void request(Request r) { requests_[static_cast<int>(r)] = true; }
@@ -224,6 +241,7 @@ class ViewerState {
   ErrorKind error_kind_ = ErrorKind::kInput;
   bool paused_ = false, step_ = false, show_help_ = false, show_frame_ = false;
   float zoom_ = 1, pan_x_ = 0, pan_y_ = 0;
+  double shift_x_ = 0, shift_y_ = 0;
   bool requests_[static_cast<int>(Request::kCount)] = {};
   bool recording_ = false;
 };
