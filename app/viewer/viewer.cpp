@@ -148,8 +148,11 @@ bool Viewer::frame(int fb_width, int fb_height, double now_s) {
   bool more = true;
   if (scripted_) {
     const SourceInfo info = worker_.info();
+    // A live stream still waiting for its first frame keeps the run going (until its
+    // --stream-timeout); any other source without a frame after the wait ends it.
+    const bool waiting_live = !info.finished && !info.status.empty();
     if ((frame_limit_ >= 0 && st_.frames_shown() >= frame_limit_) ||
-        (info.finished && st_.source_ended()) || !st_.frame())
+        (info.finished && st_.source_ended()) || (!st_.frame() && !waiting_live))
       more = false;  // still draw the last frame below
   }
   // All the engine work of this frame in one step, then the state and the views read it.

@@ -278,3 +278,19 @@ def test_a_second_viewer_on_one_endpoint_gets_a_clear_error(endpoint, tmp_path):
         pump(live, first)
     finish(first)
     assert json.loads(report.read_text())["frames_shown"] == 3
+
+
+def test_a_viewer_without_a_sender_says_it_waits(endpoint, tmp_path):
+    # A scripted run waits for the stream's first frame until --stream-timeout (here 2 s), and
+    # says what it waits for.
+    report = tmp_path / "wait.json"
+    t0 = time.monotonic()
+    run = subprocess.run([VIEWER, "--listen", endpoint, "--frames", "2", "--backend", "cpu",
+                          "--stream-timeout", "2", "--report", str(report)],
+                         capture_output=True, text=True, timeout=120)
+    assert time.monotonic() - t0 >= 2
+    r = json.loads(report.read_text())
+    assert r["frames_shown"] == 0
+    assert r["source_status"] == "waiting for frames on " + endpoint
+    assert r["error"] == "", r["error"]
+    assert not os.path.exists(endpoint[len("ipc://"):] + ".lock")  # the endpoint is free again
