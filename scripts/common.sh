@@ -14,6 +14,7 @@ PACKAGES=(
   xvfb xauth clang libclang-rt-14-dev python3 python3-numpy
   python3-onnx python3-flatbuffers python3-opencv opencv-doc
   pybind11-dev python3-pybind11 libzmq3-dev cppzmq-dev python3-zmq python3-torch python3-pytest
+  python3-venv
 )
 
 log() { printf '\033[1m[peakscope]\033[0m %s\n' "$*" >&2; }

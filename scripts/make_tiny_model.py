@@ -1,6 +1,9 @@
 #!/usr/bin/python3
 """Builds assets/models/tiny_heatmaps.onnx, the tiny ONNX heatmap model of the tests, and
-assets/models/tiny_flat.onnx, whose 1 x 12 output is not a heatmap stack (a bad-input test).
+three bad-input models: tiny_flat.onnx, whose 1 x 12 output is not a heatmap stack;
+tiny_rejected.onnx, a valid ONNX file OpenCV's dnn refuses to load (a MaxPool with a 0 x 0
+kernel); tiny_mismatch.onnx, which loads but fails in OpenCV's forward pass (an Add of the
+1 x 3 x 64 x 64 image and a 1 x 3 x 5 x 5 constant, shapes that do not broadcast).
 
 Input  "image":    float32 1 x 3 x 64 x 64 (RGB, scaled to [0, 1]).
 Output "heatmaps": float32 1 x 3 x 64 x 64: channel k is a 3x3 box blur of colour plane k
@@ -50,4 +53,21 @@ flat_model = helper.make_model(flat, opset_imports=[helper.make_opsetid("", 11)]
 flat_model.ir_version = 6
 onnx.checker.check_model(flat_model)
 onnx.save(flat_model, os.path.join(models, "tiny_flat.onnx"))
+
+
+def bad_model(name, nodes, initializers):
+    """A model that passes onnx.checker (without the full check: shape inference would object
+    too) but that OpenCV's dnn rejects."""
+    g = helper.make_graph(nodes, name, [helper.make_tensor_value_info("image", TensorProto.FLOAT, [1, 3, 64, 64])],
+                          [helper.make_tensor_value_info("heatmaps", TensorProto.FLOAT, [1, 3, 64, 64])],
+                          initializers)
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 11)], producer_name="peakscope")
+    m.ir_version = 6
+    onnx.checker.check_model(m)
+    onnx.save(m, os.path.join(models, name + ".onnx"))
+
+
+bad_model("tiny_rejected", [helper.make_node("MaxPool", ["image"], ["heatmaps"], kernel_shape=[0, 0])], [])
+bad_model("tiny_mismatch", [helper.make_node("Add", ["image", "C"], ["heatmaps"])],
+          [numpy_helper.from_array(np.ones((1, 3, 5, 5), np.float32), "C")])
 print("wrote", models)

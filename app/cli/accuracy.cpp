@@ -1,13 +1,11 @@
 #include "app/cli/accuracy.hpp"
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <vector>
 
@@ -15,8 +13,7 @@
 #include "app/cli/output.hpp"
 #include "app/cli/progress.hpp"
 #include "app/common/flags.hpp"
-#include "core/cpu/cpu_engine.hpp"
-#include "core/cpu/thread_pool.hpp"
+#include "core/lab/accuracy_study.hpp"
 #include "core/lab/autotune.hpp"
 #include "core/lab/coords.hpp"
 #include "core/lab/decoder.hpp"
@@ -24,102 +21,9 @@
 namespace peakscope::cli {
 namespace {
 
-// ---------------------------------------------------------------------------------------
-// Synthetic maps
-// ---------------------------------------------------------------------------------------
-
-// splitmix64: one independent, reproducible stream per (seed, cell, peak), whatever the
-// number of threads.
-struct Rng {
-  std::uint64_t s;
-  bool has_spare = false;
-  double spare = 0;
-  std::uint64_t next() {
-    std::uint64_t z = (s += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  }
-  double uniform() { return (next() >> 11) * 0x1.0p-53; }  // [0, 1)
-  double normal() {                                        // Box-Muller, both values used
-    if (has_spare) {
-      has_spare = false;
-      return spare;
-    }
-    const double u = 1.0 - uniform(), v = uniform();
-    const double r = std::sqrt(-2 * std::log(u));
-    spare = r * std::sin(2 * M_PI * v);
-    has_spare = true;
-    return r * std::cos(2 * M_PI * v);
-  }
-};
-
-Rng stream(std::uint64_t seed, std::uint64_t cell, std::uint64_t peak) {
-  Rng r{seed * 0x9E3779B97F4A7C15ull ^ (cell << 40) ^ peak};
-  r.next();
-  return r;
-}
-
-struct Cell {
-  int width = 0, height = 0;
-  double sigma = 0, noise = 0;
-};
-
-// A Gaussian exp(-d^2 / (2 sigma^2)) (peak 1 at the sub-pixel centre) plus N(0, noise) per
-// pixel, float32; the centre drawn uniformly in [margin, W - 1 - margin] x [margin, H-1-margin].
-void render(const Cell& c, double margin, Rng& rng, std::vector<float>& out, double& x0,
-            double& y0) {
-  x0 = margin + rng.uniform() * (c.width - 1 - 2 * margin);
-  y0 = margin + rng.uniform() * (c.height - 1 - 2 * margin);
-  std::vector<double> gx(c.width), gy(c.height);
-  const double k = 1 / (2 * c.sigma * c.sigma);
-  for (int x = 0; x < c.width; ++x) gx[x] = std::exp(-(x - x0) * (x - x0) * k);
-  for (int y = 0; y < c.height; ++y) gy[y] = std::exp(-(y - y0) * (y - y0) * k);
-  out.resize(static_cast<std::size_t>(c.width) * c.height);
-  for (int y = 0; y < c.height; ++y)
-    for (int x = 0; x < c.width; ++x) {
-      double v = gy[y] * gx[x];
-      if (c.noise > 0) v += c.noise * rng.normal();
-      out[static_cast<std::size_t>(y) * c.width + x] = static_cast<float>(v);
-    }
-}
-
-// ---------------------------------------------------------------------------------------
-// The decoders under study
-// ---------------------------------------------------------------------------------------
-
-struct Variant {
-  DecoderKind kind;
-  double beta = 0;  // 0: the decoder has no beta
-  bool auto_beta = false;
-  std::string label() const {
-    std::string s = decoder_name(kind);
-    if (auto_beta) return s + " auto";
-    if (beta > 0) {
-      char b[32];
-      std::snprintf(b, sizeof b, " b=%g", beta);
-      s += b;
-    }
-    return s;
-  }
-};
-
-struct Stats {
-  double mean = 0, p95 = 0;
-};
-
-Stats summarise(std::vector<double> e) {
-  Stats s;
-  double sum = 0;
-  for (double v : e) sum += v;
-  s.mean = sum / static_cast<double>(e.size());
-  std::sort(e.begin(), e.end());
-  const double pos = 0.95 * static_cast<double>(e.size() - 1);  // NumPy's linear percentile
-  const std::size_t lo = static_cast<std::size_t>(pos);
-  const std::size_t hi = std::min(lo + 1, e.size() - 1);
-  s.p95 = e[lo] + (pos - static_cast<double>(lo)) * (e[hi] - e[lo]);
-  return s;
-}
+using Cell = AccuracyCell;
+using Variant = AccuracyVariant;
+using Stats = AccuracyStats;
 
 std::vector<double> parse_list(const std::vector<std::string>& items, const char* flag,
                                bool positive) {
@@ -293,84 +197,26 @@ int run_accuracy(const AccuracyArgs& a) {
   }
   const bool normalize = common::parse_normalize(a.normalize);
 
-  std::vector<Variant> vars;
-  for (DecoderKind k : kinds) {
-    if (k == DecoderKind::kSoftargmax || k == DecoderKind::kWindow) {
-      for (double b : betas) vars.push_back({k, b, false});
-      if (k == DecoderKind::kSoftargmax) vars.push_back({k, 0, true});
-    } else if (k == DecoderKind::kDebiased) {
-      for (double b : dbetas) vars.push_back({k, b, false});
-    } else {
-      vars.push_back({k, 0, false});
-    }
+  AccuracyStudy study;
+  study.peaks = a.peaks;
+  study.cells = cells;
+  study.decoders = kinds;
+  study.betas = betas;
+  study.debiased_betas = dbetas;
+  study.normalize = normalize;
+  study.margin = a.margin;
+  study.tune_maps = a.tune_maps;
+  study.seed = a.seed;
+  study.threads = a.threads;
+  AccuracyResult result;
+  {
+    Progress progress(static_cast<long>(cells.size()) * a.peaks);
+    result = run_accuracy_study(study, [&](long done) { progress.update(done); });
+    progress.finish();
   }
-  const bool want_auto =
-      std::any_of(vars.begin(), vars.end(), [](const Variant& v) { return v.auto_beta; });
-
-  ThreadPool pool(a.threads);
-  CpuEngine tune_engine(a.threads);
-  std::vector<std::vector<Stats>> stats(cells.size());
-  std::vector<BetaTune> tunes(cells.size());
-  Progress progress(static_cast<long>(cells.size()) * a.peaks);
-  std::atomic<long> done{0};
-  for (std::size_t ci = 0; ci < cells.size(); ++ci) {
-    const Cell& cell = cells[ci];
-    const std::size_t pixels = static_cast<std::size_t>(cell.width) * cell.height;
-    // The auto-tune runs on its own maps (another random stream), never on the ones scored.
-    if (want_auto) {
-      const long n_tune = std::max<long>(
-          1, std::min<long>({a.peaks, a.tune_maps, static_cast<long>((1u << 24) / pixels)}));
-      std::vector<std::vector<float>> maps(n_tune);
-      std::vector<TuneSample> samples(n_tune);
-      for (long i = 0; i < n_tune; ++i) {
-        Rng rng = stream(a.seed, 1000 + ci, static_cast<std::uint64_t>(i));
-        double x0 = 0, y0 = 0;
-        render(cell, a.margin, rng, maps[i], x0, y0);
-        samples[i] = {HeatmapView::dense(maps[i].data(), cell.width, cell.height), 0, x0, y0};
-      }
-      tunes[ci] = auto_tune_beta(tune_engine, samples, normalize);
-    }
-    std::vector<std::vector<double>> err(vars.size(), std::vector<double>(a.peaks));
-    const long chunk = 64;
-    const long chunks = (a.peaks + chunk - 1) / chunk;
-    std::mutex progress_mu;
-    pool.parallel_for(static_cast<std::size_t>(chunks), [&](std::size_t ch) {
-      CpuEngine eng(1);
-      std::vector<float> map;
-      DecoderParams params;
-      const long i0 = static_cast<long>(ch) * chunk, i1 = std::min(a.peaks, i0 + chunk);
-      for (long i = i0; i < i1; ++i) {
-        Rng rng = stream(a.seed, ci, static_cast<std::uint64_t>(i));
-        double x0 = 0, y0 = 0;
-        render(cell, a.margin, rng, map, x0, y0);
-        const HeatmapView view = HeatmapView::dense(map.data(), cell.width, cell.height);
-        auto kp_at = [&](double beta) {
-          Keypoint k;
-          eng.decode(view, {beta, normalize}, std::span<Keypoint>(&k, 1));
-          return k;
-        };
-        const Keypoint base = kp_at(kDefaultBeta);  // its argmax starts the refinements
-        for (std::size_t v = 0; v < vars.size(); ++v) {
-          const Variant& var = vars[v];
-          const double beta = var.auto_beta ? tunes[ci].beta : var.beta;
-          DecodedPoint p;
-          if (var.kind == DecoderKind::kSoftargmax || var.kind == DecoderKind::kDebiased) {
-            const Keypoint k = kp_at(beta);
-            p = decode_with(var.kind, view, 0, k, {beta, normalize}, params);
-          } else {
-            params.window_beta = var.kind == DecoderKind::kWindow ? beta : kDefaultBeta;
-            p = decode_with(var.kind, view, 0, base, {kDefaultBeta, normalize}, params);
-          }
-          err[v][i] = std::hypot(p.x - x0, p.y - y0);
-        }
-      }
-      const long d = done.fetch_add(i1 - i0) + (i1 - i0);
-      std::lock_guard<std::mutex> lock(progress_mu);
-      progress.update(d);
-    });
-    for (std::size_t v = 0; v < vars.size(); ++v) stats[ci].push_back(summarise(err[v]));
-  }
-  progress.finish();
+  const std::vector<Variant>& vars = result.variants;
+  const std::vector<std::vector<Stats>>& stats = result.stats;
+  const std::vector<BetaTune>& tunes = result.tunes;
 
   const nlohmann::ordered_json j = to_json(a, cells, vars, stats, tunes);
   if (!a.json.empty()) {

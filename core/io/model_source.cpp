@@ -1,5 +1,6 @@
 #include <opencv2/dnn.hpp>
 
+#include "core/io/opencv_errors.hpp"
 #include "core/io/source.hpp"
 
 namespace peakscope::io {
@@ -18,9 +19,11 @@ class ModelSource : public Source {
     if (opt.layout != "nchw" && opt.layout != "nhwc")
       throw SourceError(opt.path + ": output layout must be nchw or nhwc, got " + opt.layout);
     try {
+      // OpenCV's dnn logs its own lines about a model it rejects; the SourceError says it once.
+      const QuietOpenCvLog quiet;
       net_ = cv::dnn::readNetFromONNX(opt.path);
     } catch (const cv::Exception& e) {
-      throw SourceError(opt.path + ": the model does not load (" + std::string(e.err) + ")");
+      throw SourceError(opt.path + ": the model does not load (" + opencv_reason(e) + ")");
     }
     if (net_.empty()) throw SourceError(opt.path + ": the model does not load");
   }
@@ -38,6 +41,7 @@ class ModelSource : public Source {
     // (black outside the frame); RoiMode::kNone keeps the whole frame stretched to the input.
     const Box box = region(f->image.size(), in);
     try {
+      const QuietOpenCvLog quiet;
       const cv::Mat seen =
           opt_.roi.mode == RoiMode::kNone ? f->image : crop_to_input(f->image, box, in);
       const cv::Mat blob =
@@ -52,7 +56,7 @@ class ModelSource : public Source {
         out = net_.forward();
       }
     } catch (const cv::Exception& e) {
-      throw SourceError(opt_.path + ": inference failed (" + std::string(e.err) + ")");
+      throw SourceError(opt_.path + ": inference failed (" + opencv_reason(e) + ")");
     }
     if (out.dims != 4 || out.size[0] != 1 || out.type() != CV_32F)
       throw SourceError(opt_.path + ": output " + shape_str(out) +

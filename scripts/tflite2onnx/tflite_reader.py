@@ -11,6 +11,7 @@ u16 offset per field (0 = absent: the default applies); offsets to strings, vect
 sub-tables are u32 relative to where they are stored; a vector is a u32 length then its
 elements; a union field takes two slots: the type (u8) then the value (an offset).
 """
+import math
 import struct
 
 import numpy as np
@@ -62,8 +63,23 @@ BUILTIN_NAMES = {
 BUILTIN_CODES = {name: code for code, name in BUILTIN_NAMES.items()}
 
 
-class TFLiteError(ValueError):
+class ConversionError(ValueError):
+    """Why a model is refused: the one error type of the reader and the converter. The
+    message is one line naming what is at fault (the file, the graph, or "operator 7
+    (CONV_2D)") and the problem; scripts/tflite2onnx/convert.py prints it and exits 1."""
+
+
+class TFLiteError(ConversionError):
     """A file that is not a TFLite model this reader understands; the message says why."""
+
+
+# Element counts beyond this are refused: OpenCV's dnn indexes blobs with int.
+MAX_ELEMENTS = 2**31 - 1
+
+
+def short(name, limit=60):
+    """A name for a message: at most `limit` characters (TensorFlow's names run to hundreds)."""
+    return name if len(name) <= limit else name[:limit - 3] + "..."
 
 
 class _Buf:
@@ -156,6 +172,10 @@ class Table:
         self.buf._check(p + 4, n * size)
         return np.frombuffer(self.buf.data, dtype=np.dtype(dtype).newbyteorder("<"), count=n, offset=p + 4)
 
+    def has(self, i):
+        """Whether field i is present in the file (absent fields take their default)."""
+        return self.field(i) is not None
+
     def bytes_vector(self, i):
         p = self._deref(i)
         if p is None:
@@ -169,6 +189,7 @@ class Table:
         if p is None:
             return []
         n = self.buf.u32(p)
+        self.buf._check(p + 4, 4 * n)
         out = []
         for k in range(n):
             e = p + 4 + 4 * k
@@ -188,16 +209,26 @@ class Tensor:
 
     @property
     def type_name(self):
-        return TENSOR_TYPE_NAMES.get(self.type_code, f"type {self.type_code}")
+        return TENSOR_TYPE_NAMES.get(self.type_code, f"unknown type {self.type_code}")
+
+    def describe(self):
+        """How messages name the tensor: its index and its name (shortened)."""
+        return f"tensor {self.index} ({short(self.name)!r})"
 
 
 class Operator:
-    def __init__(self, code, name, inputs, outputs, options):
+    def __init__(self, index, code, name, inputs, outputs, options_type, options):
+        self.index = index  # place in the subgraph's operator list
         self.code = code
-        self.name = name  # BuiltinOperator name, or "CUSTOM:<custom code>"
-        self.inputs = inputs
+        self.name = name  # BuiltinOperator name, "builtin operator N" or "CUSTOM '<custom code>'"
+        self.inputs = inputs  # tensor indices; -1 marks an omitted optional input
         self.outputs = outputs
-        self.options = options  # a Table, or None
+        self.options_type = options_type  # the BuiltinOptions union's type (0: none)
+        self.options = options  # a Table, or None when options_type is 0
+
+    def describe(self):
+        """How messages name the operator: its index and its type."""
+        return f"operator {self.index} ({self.name})"
 
 
 class Model:
@@ -209,8 +240,59 @@ class Model:
         self.description = description
 
 
+def _read_tensor(buf, idx, t, buffers):
+    # Tensor: 0 shape, 1 type, 2 buffer, 3 name, 4 quantization.
+    shape = [int(v) for v in t.vector(0, np.int32)]
+    type_code = t.scalar(1, "i8")
+    quant = None
+    q = t.table(4)
+    if q is not None:
+        # QuantizationParameters: 0 min, 1 max, 2 scale, 3 zero_point.
+        scale = q.vector(2, np.float32)
+        if len(scale):
+            quant = (scale.copy(), q.vector(3, np.int64).copy())
+    tensor = Tensor(idx, t.string(3), shape, type_code, t.scalar(2, "u32"), quant)
+    if any(d < 0 for d in shape):
+        raise TFLiteError(f"{tensor.describe()}: shape {shape} has a negative dimension")
+    count = math.prod(shape)
+    if count > MAX_ELEMENTS:
+        raise TFLiteError(f"{tensor.describe()}: shape {shape} holds {count} elements, more than {MAX_ELEMENTS}")
+    bi = tensor.buffer_index
+    if bi >= len(buffers):
+        raise TFLiteError(f"{tensor.describe()} refers to buffer {bi}, but the model has {len(buffers)} buffers")
+    if bi > 0:
+        # Buffer: 0 data; 1 offset, 2 size (u64) for data stored after the FlatBuffer.
+        raw = buffers[bi].bytes_vector(0)
+        if raw is None and buffers[bi].scalar(1, "u64") > 1:
+            off, size = buffers[bi].scalar(1, "u64"), buffers[bi].scalar(2, "u64")
+            buf._check(off, size)
+            raw = buf.data[off:off + size]
+        if raw is not None and len(raw) > 0:
+            if type_code not in TENSOR_TYPES:
+                raise TFLiteError(f"{tensor.describe()}: a constant of {tensor.type_name}, which is not read")
+            dt = np.dtype(TENSOR_TYPES[type_code]).newbyteorder("<")
+            if len(raw) != count * dt.itemsize:
+                raise TFLiteError(f"{tensor.describe()}: buffer {bi} holds {len(raw)} bytes, but shape {shape} "
+                                  f"of {tensor.type_name} needs {count * dt.itemsize}")
+            tensor.data = np.frombuffer(raw, dtype=dt, count=count).reshape(shape).astype(dt.newbyteorder("="))
+    return tensor
+
+
+def _tensor_list(values, n, what):
+    """Tensor indices of `what` (a graph's or operator's inputs or outputs), each in range;
+    -1 (an omitted optional input) is kept where `what` allows it."""
+    out = [int(v) for v in values]
+    for k, v in enumerate(out):
+        if v == -1 and what == "input":
+            continue
+        if not 0 <= v < n:
+            raise TFLiteError(f"{what} {k} is tensor {v}, but the graph has {n} tensors (0..{n - 1})")
+    return out
+
+
 def read_model(data):
-    """Parses the bytes of a .tflite file (subgraph 0). Raises TFLiteError naming the problem."""
+    """Parses the bytes of a .tflite file (subgraph 0). Raises TFLiteError naming the problem:
+    every offset, tensor index and buffer is checked against the file."""
     if len(data) < 8:
         raise TFLiteError(f"{len(data)} bytes: too short to be a TFLite model")
     if bytes(data[4:8]) != b"TFL3":
@@ -229,7 +311,7 @@ def read_model(data):
         code = max(oc.scalar(0, "i8"), oc.scalar(3, "i32"))
         name = BUILTIN_NAMES.get(code, f"builtin operator {code}")
         if code == 32:
-            name = "CUSTOM:" + oc.string(1)
+            name = f"CUSTOM {short(oc.string(1), 40)!r}"
         codes.append((code, name))
     buffers = model.tables(4)
     subgraphs = model.tables(2)
@@ -239,50 +321,26 @@ def read_model(data):
     # SubGraph: 0 tensors, 1 inputs, 2 outputs, 3 operators, 4 name.
     tensors = []
     for idx, t in enumerate(sg.tables(0)):
-        # Tensor: 0 shape, 1 type, 2 buffer, 3 name, 4 quantization.
-        shape = [int(v) for v in t.vector(0, np.int32)]
-        type_code = t.scalar(1, "i8")
-        quant = None
-        q = t.table(4)
-        if q is not None:
-            # QuantizationParameters: 0 min, 1 max, 2 scale, 3 zero_point.
-            scale = t_scale = q.vector(2, np.float32)
-            if len(t_scale):
-                quant = (scale.copy(), q.vector(3, np.int64).copy())
-        tensor = Tensor(idx, t.string(3), shape, type_code, t.scalar(2, "u32"), quant)
-        bi = tensor.buffer_index
-        if bi >= len(buffers):
-            raise TFLiteError(f"tensor {tensor.name!r} refers to buffer {bi} of {len(buffers)}")
-        if bi > 0:
-            # Buffer: 0 data; 1 offset, 2 size (u64) for data stored after the FlatBuffer.
-            raw = buffers[bi].bytes_vector(0)
-            if raw is None and buffers[bi].scalar(1, "u64") > 1:
-                off, size = buffers[bi].scalar(1, "u64"), buffers[bi].scalar(2, "u64")
-                buf._check(off, size)
-                raw = buf.data[off:off + size]
-            if raw is not None and len(raw) > 0:
-                if type_code not in TENSOR_TYPES:
-                    raise TFLiteError(f"constant tensor {tensor.name!r} has type {tensor.type_name}, not supported")
-                dt = np.dtype(TENSOR_TYPES[type_code]).newbyteorder("<")
-                count = int(np.prod(shape)) if shape else 1
-                if len(raw) != count * dt.itemsize:
-                    raise TFLiteError(f"constant tensor {tensor.name!r}: {len(raw)} bytes for shape {shape} "
-                                      f"of {tensor.type_name}")
-                tensor.data = np.frombuffer(raw, dtype=dt, count=count).reshape(shape).astype(dt.newbyteorder("="))
-        tensors.append(tensor)
+        try:
+            tensors.append(_read_tensor(buf, idx, t, buffers))
+        except TFLiteError as e:
+            raise TFLiteError(e if str(e).startswith("tensor ") else f"tensor {idx}: {e}") from None
+    n = len(tensors)
     operators = []
-    for op in sg.tables(3):
+    for index, op in enumerate(sg.tables(3)):
         # Operator: 0 opcode_index, 1 inputs, 2 outputs, 3 builtin_options_type, 4 builtin_options.
         ci = op.scalar(0, "u32")
         if ci >= len(codes):
-            raise TFLiteError(f"an operator refers to operator code {ci} of {len(codes)}")
+            raise TFLiteError(f"operator {index}: operator code {ci}, but the model has {len(codes)} operator codes")
         code, name = codes[ci]
-        ins = [int(v) for v in op.vector(1, np.int32)]
-        outs = [int(v) for v in op.vector(2, np.int32)]
-        for v in ins + outs:
-            if v >= len(tensors):
-                raise TFLiteError(f"operator {name} refers to tensor {v} of {len(tensors)}")
-        operators.append(Operator(code, name, ins, outs, op.table(4)))
-    inputs = [int(v) for v in sg.vector(1, np.int32)]
-    outputs = [int(v) for v in sg.vector(2, np.int32)]
+        try:
+            ins = _tensor_list(op.vector(1, np.int32), n, "input")
+            outs = _tensor_list(op.vector(2, np.int32), n, "output")
+            options_type = op.scalar(3, "u8")
+            options = op.table(4) if options_type != 0 else None
+        except TFLiteError as e:
+            raise TFLiteError(f"operator {index} ({name}): {e}") from None
+        operators.append(Operator(index, code, name, ins, outs, options_type, options))
+    inputs = _tensor_list(sg.vector(1, np.int32), n, "graph input")
+    outputs = _tensor_list(sg.vector(2, np.int32), n, "graph output")
     return Model(tensors, operators, inputs, outputs, model.string(3))

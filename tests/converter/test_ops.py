@@ -227,6 +227,21 @@ class OpTest(unittest.TestCase):
                     got = run_tflite_graph(g.build([y]), {"x1": a, "x2": b}, ["y"])[0]
                     self.assertClose(got, f(c, act(f(a, b), activation)))
 
+    # ADD and MUL of two activations, one per-channel [1, 1, 1, C] (squeeze-and-excitation),
+    # in either order (the full-shape operand is put first: OpenCV's dnn needs it there).
+    def test_add_mul_per_channel_activation(self):
+        a = RNG.standard_normal((1, 4, 3, 5)).astype(np.float32)
+        c = RNG.standard_normal((1, 1, 1, 5)).astype(np.float32)
+        for op, f, opt in [("ADD", np.add, tb.add_options), ("MUL", np.multiply, tb.mul_options)]:
+            for swapped in (False, True):
+                with self.subTest(op=op, per_channel_first=swapped):
+                    g = tb.Graph()
+                    x1, x2 = g.input(a.shape, "x1"), g.input(c.shape, "x2")
+                    y = g.tensor(a.shape, "y")
+                    g.op(op, [x2, x1] if swapped else [x1, x2], [y], opt())
+                    got = run_tflite_graph(g.build([y]), {"x1": a, "x2": c}, ["y"])[0]
+                    self.assertClose(got, f(a, c))
+
     def test_logistic(self):
         x = RNG.standard_normal((1, 3, 4, 5)).astype(np.float32) * 5
         _, got = self.single(x.shape, x.shape, lambda g, xi, yi: g.op("LOGISTIC", [xi], [yi]), x)
@@ -332,7 +347,7 @@ class RefusalTest(unittest.TestCase):
         x = g.input([1, 4], "x")
         y = g.tensor([1, 4], "y")
         g.op("SOFTMAX", [x], [y])
-        with self.assertRaisesRegex(convert.UnsupportedOperator, "SOFTMAX"):
+        with self.assertRaisesRegex(convert.UnsupportedOperator, r"^operator 0 \(SOFTMAX\): not supported"):
             convert.convert_bytes(g.build([y]))
 
     def test_sign_bit_activation_refused(self):
@@ -340,7 +355,8 @@ class RefusalTest(unittest.TestCase):
         x1, x2 = g.input([1, 2, 2, 1], "a"), g.input([1, 2, 2, 1], "b")
         y = g.tensor([1, 2, 2, 1], "y")
         g.op("ADD", [x1, x2], [y], tb.add_options("SIGN_BIT"))
-        with self.assertRaisesRegex(convert.UnsupportedOperator, "ADD: fused activation 5"):
+        with self.assertRaisesRegex(convert.UnsupportedOperator,
+                                    r"^operator 0 \(ADD\): fused activation 5 \(SIGN_BIT\)"):
             convert.convert_bytes(g.build([y]))
 
     def test_not_a_tflite_file(self):
