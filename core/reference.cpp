@@ -16,11 +16,39 @@ void check(const HeatmapView& map, int c, const DecodeOptions& opt) {
                             std::to_string(map.channels) + ")");
 }
 
-// What a channel's weights need: the maximum m (argmax value), beta_eff, and the mode.
+// The rules, stated here from docs/conventions.md rather than taken from core/decode.hpp, so
+// that this oracle does not share the code it checks:
+//   normalise  divides the map by its largest finite value before beta is applied, and only
+//              when that value is > 0: a channel whose maximum is 0 or negative is used as it
+//              is (beta applies to the raw values, never beta / |max|).
+//   NaN        ignored: weight 0, never the argmax.
+//   +Inf       the maximum: every +Inf pixel weighs 1, everything else 0.
+//   -Inf       weight 0 (the argmax only when nothing larger exists).
+//   no pixel other than NaN / -Inf: invalid, argmax and soft-argmax at ((W-1)/2, (H-1)/2).
+
+// What normalise divides the values by: the largest finite value when normalise is on and it
+// is > 0, else 1.
+double normaliser(bool normalize, double max_finite_value) {
+  return normalize && max_finite_value > 0 && max_finite_value < kInf ? max_finite_value : 1.0;
+}
+
+// The invalid keypoint of a width x height channel, as docs/conventions.md states it.
+Keypoint invalid(int width, int height) {
+  Keypoint k;
+  k.argmax_x = k.soft_x = (width - 1) / 2.0;
+  k.argmax_y = k.soft_y = (height - 1) / 2.0;
+  k.argmax_value = std::numeric_limits<double>::quiet_NaN();
+  k.peak_probability = 0;
+  k.valid = false;
+  return k;
+}
+
+// What a channel's weights need: the maximum m (argmax value), the normaliser and beta, and
+// the mode.
 struct Plan {
   enum Mode { kFinite, kPlusInf, kInvalid } mode = kInvalid;
   long am = -1;
-  double m = 0, beta = 0;
+  double m = 0, scale = 1, beta = 0;
 };
 
 Plan plan(const HeatmapView& map, int c, const DecodeOptions& opt) {
@@ -34,16 +62,19 @@ Plan plan(const HeatmapView& map, int c, const DecodeOptions& opt) {
     return p;
   }
   p.mode = Plan::kFinite;
-  p.beta = peakscope::effective_beta(opt, p.m);  // m is the largest finite value here
+  p.scale = normaliser(opt.normalize, p.m);  // m is the largest finite value here
+  p.beta = opt.beta;
   return p;
 }
 
-// The unnormalised weight of a pixel of value v: exp(beta (v - m)) in [0, 1]; 1 for every
-// +Inf pixel of a +Inf map; 0 for NaN and -Inf.
+// The unnormalised weight of a pixel of value v: exp(beta (v / s - m / s)) in [0, 1] (s the
+// normaliser); 1 for every +Inf pixel of a +Inf map; 0 for NaN and -Inf.
 double weight(const Plan& p, double v) {
   if (p.mode == Plan::kPlusInf) return v == kInf ? 1.0 : 0.0;
   if (std::isnan(v) || v == -kInf) return 0.0;
-  return std::exp(p.beta * (v - p.m));  // v - m <= 0; beta * (v - m) finite (see header)
+  // v - m <= 0 is exact or within an ulp; divided by a denormal s it stays below 1e84, and
+  // times beta <= 1e30 finite (see header).
+  return std::exp(p.beta * ((v - p.m) / p.scale));
 }
 
 }  // namespace
@@ -76,7 +107,7 @@ double max_finite(const HeatmapView& map, int c) {
 
 double effective_beta(const HeatmapView& map, int c, const DecodeOptions& opt) {
   check(map, c, opt);
-  return peakscope::effective_beta(opt, max_finite(map, c));
+  return opt.beta / normaliser(opt.normalize, max_finite(map, c));
 }
 
 std::vector<double> softmax(const HeatmapView& map, int c, const DecodeOptions& opt) {
@@ -101,7 +132,7 @@ Keypoint decode(const HeatmapView& map, int c, const DecodeOptions& opt) {
   check(map, c, opt);
   const int w = map.width, h = map.height;
   const Plan pl = plan(map, c, opt);
-  if (pl.mode == Plan::kInvalid) return invalid_keypoint(w, h);
+  if (pl.mode == Plan::kInvalid) return invalid(w, h);
   Keypoint k;
   k.argmax_x = static_cast<double>(pl.am % w);
   k.argmax_y = static_cast<double>(pl.am / w);

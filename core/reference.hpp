@@ -6,7 +6,10 @@
 //   - exp(t) in double (t <= 0, so every weight is in [0, 1], the maximum's weight exactly 1);
 //   - the sums over pixels in long double (64-bit mantissa on x86), so absorption over 2^26
 //     terms costs at most ~4e-12 relative, far below the engines' tolerance.
-// The decode rules (effective beta, invalid keypoint) come from core/decode.hpp.
+// The decode rules (normalise, the non-finite policy, the invalid keypoint) are stated in
+// reference.cpp from docs/conventions.md, not taken from core/decode.hpp: an oracle that called
+// the engines' rules would agree with them whatever they said. Only the types (HeatmapView,
+// DecodeOptions, Keypoint) and beta's validation are shared.
 #pragma once
 
 #include <vector>
@@ -24,7 +27,8 @@ long argmax(const HeatmapView& map, int c);
 // The largest finite value of channel c; -Inf when there is none.
 double max_finite(const HeatmapView& map, int c);
 
-// The effective beta of channel c: peakscope::effective_beta(opt, max_finite(map, c)).
+// The beta applied to channel c's raw values: beta / max_finite(map, c) when normalise is on
+// and that value is > 0, beta otherwise (docs/conventions.md).
 double effective_beta(const HeatmapView& map, int c, const DecodeOptions& opt);
 
 // softmax(beta_eff * x) of channel c, row-major, H * W values summing to 1 (stable: the

@@ -57,6 +57,11 @@ class CpuEngine : public Engine {
                      bool debiased);
 
   int threads() const { return pool_.size(); }
+  // How the last decode split its passes: the number of tasks (row ranges of one channel), and
+  // whether they ran on the thread pool (more than one thread and a large enough frame) rather
+  // than on the calling thread alone. The split never depends on the thread count.
+  std::size_t last_task_count() const { return tasks_.size(); }
+  bool last_ran_on_pool() const { return parallel_; }
   // The SIMD target picked at run time, e.g. "AVX2".
   static const char* simd_target();
 

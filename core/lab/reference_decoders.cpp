@@ -4,13 +4,56 @@
 #include <cmath>
 #include <cstdlib>
 #include <limits>
+#include <stdexcept>
+#include <string>
 
-#include "core/lab/dark.hpp"
-#include "core/lab/debiased.hpp"
 #include "core/reference.hpp"
 
 namespace peakscope::reference {
 namespace {
+
+// The rules these oracles apply are written here again, from docs/lab.md and the libraries
+// the decoders come from, never taken from the code they check (core/lab/dark.cpp,
+// core/lab/debiased.cpp, core/decode.hpp).
+
+// beta applied to the raw values: beta / m when normalise is on and the largest finite value
+// m is > 0, beta otherwise (docs/conventions.md).
+double beta_for(double beta, bool normalize, double m) {
+  return normalize && m > 0 && std::isfinite(m) ? beta / m : beta;
+}
+
+// OpenCV's getGaussianKernel(k, 0, CV_64F): its fixed tables for k <= 7, else sigma =
+// 0.3 ((k - 1) / 2 - 1) + 0.8 and exp(-d^2 / (2 sigma^2)) normalised to sum 1.
+std::vector<double> gaussian_kernel(int k) {
+  if (k < 1 || k % 2 == 0)
+    throw std::invalid_argument("DARK kernel must be an odd number >= 1, got " + std::to_string(k));
+  static const std::vector<double> kTables[4] = {
+      {1.0},
+      {0.25, 0.5, 0.25},
+      {0.0625, 0.25, 0.375, 0.25, 0.0625},
+      {0.03125, 0.109375, 0.21875, 0.28125, 0.21875, 0.109375, 0.03125}};
+  if (k <= 7) return kTables[k / 2];
+  const double sigma = 0.3 * ((k - 1) * 0.5 - 1) + 0.8;
+  std::vector<double> g;
+  double sum = 0;
+  for (int i = -(k / 2); i <= k / 2; ++i) {
+    g.push_back(std::exp(-0.5 * (i / sigma) * (i / sigma)));
+    sum += g.back();
+  }
+  for (double& v : g) v /= sum;
+  return g;
+}
+
+// The debiased weight (Gu et al.) scaled by exp(-b m): exp(b v) - 1 times exp(-b m), i.e.
+// exp(b (v - m)) - exp(-b m); 0 for NaN and -Inf. In long double, with expm1 where b m is
+// small (no cancellation near v = 0) and the difference of two exponentials elsewhere.
+double debiased(double v, double b, double m) {
+  if (std::isnan(v) || std::isinf(v)) return 0;
+  const long double bm = static_cast<long double>(b) * m;
+  if (std::abs(bm) <= 600)
+    return static_cast<double>(std::expm1(static_cast<long double>(b) * v) * std::exp(-bm));
+  return static_cast<double>(std::exp(static_cast<long double>(b) * (v - m)) - std::exp(-bm));
+}
 
 using Stencil = std::vector<double>;  // the modulated log map L, H * W
 
@@ -29,7 +72,7 @@ Stencil log_map(const HeatmapView& map, int c, double peak, int kernel, double l
 }  // namespace
 
 std::vector<double> dark_blur(const HeatmapView& map, int c, int kernel) {
-  const std::vector<double> g = opencv_gaussian_kernel(kernel);
+  const std::vector<double> g = gaussian_kernel(kernel);
   const int kr = kernel / 2, W = map.width, H = map.height;
   std::vector<double> out(static_cast<std::size_t>(W) * H, 0.0);
   for (int y = 0; y < H; ++y)
@@ -116,8 +159,7 @@ DecodedPoint decode_with(DecoderKind kind, const HeatmapView& map, int c, const 
     case DecoderKind::kWindow: {
       const int r = params.window_radius;
       std::vector<double> wgt(static_cast<std::size_t>(W) * H, 0.0);
-      const double b =
-          peakscope::effective_beta(DecodeOptions{params.window_beta, opt.normalize}, peak);
+      const double b = beta_for(params.window_beta, opt.normalize, peak);
       for (int yy = 0; yy < H; ++yy)
         for (int xx = 0; xx < W; ++xx) {
           if (!in_box(xx, yy, r)) continue;
@@ -178,11 +220,11 @@ DecodedPoint decode_with(DecoderKind kind, const HeatmapView& map, int c, const 
     }
     case DecoderKind::kDebiased: {
       if (peak == INFINITY) return {k.soft_x, k.soft_y, k.peak_probability, true};
-      const double b = peakscope::effective_beta(opt, peak);
+      const double b = beta_for(opt.beta, opt.normalize, peak);
       std::vector<double> wgt(static_cast<std::size_t>(W) * H);
       for (int yy = 0; yy < H; ++yy)
         for (int xx = 0; xx < W; ++xx)
-          wgt[static_cast<std::size_t>(yy) * W + xx] = debiased_weight(h(xx, yy), b, peak);
+          wgt[static_cast<std::size_t>(yy) * W + xx] = debiased(h(xx, yy), b, peak);
       double s = 0, sx = 0, sy = 0;
       for (int yy = 0; yy < H; ++yy)
         for (int xx = 0; xx < W; ++xx) {
@@ -192,7 +234,7 @@ DecodedPoint decode_with(DecoderKind kind, const HeatmapView& map, int c, const 
           sy += e * yy;
         }
       if (!(s > 0) || !std::isfinite(s)) return {k.soft_x, k.soft_y, k.peak_probability, true};
-      return {sx / s, sy / s, debiased_weight(peak, b, peak) / s, true};
+      return {sx / s, sy / s, debiased(peak, b, peak) / s, true};
     }
   }
   return at_max;

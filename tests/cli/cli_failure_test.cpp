@@ -250,14 +250,25 @@ TEST(CliFailureTest, BackendIsRecordedPerFrame) {
   EXPECT_EQ(j["backend_requested"], "cpu");
   EXPECT_EQ(j["backend"], "cpu");
   for (const auto& f : j["frames"]) EXPECT_EQ(f["backend"], "cpu");
-  // auto on a software rasteriser picks the CPU and records why; gpu forces the GL path.
+  // gpu forces the GL path (llvmpipe is enough): every frame on the GPU, no fallback.
   const CliRun g = cli("decode synthetic --frames 2 --backend gpu");
   ASSERT_EQ(g.code, 0) << g.err;
   const auto gj = nlohmann::json::parse(g.out);
-  for (const auto& f : gj["frames"]) EXPECT_EQ(f["backend"], gj["backend"]);
-  if (gj["backend"] == "cpu") {
-    EXPECT_FALSE(gj.value("fallback_reason", "").empty()) << g.out;
-  }
+  EXPECT_EQ(gj["backend_requested"], "gpu");
+  EXPECT_EQ(gj["backend"], "gpu") << g.err;
+  EXPECT_FALSE(gj.contains("fallback_reason")) << g.out;
+  ASSERT_EQ(gj["frames"].size(), 2u);
+  for (const auto& f : gj["frames"]) EXPECT_EQ(f["backend"], "gpu");
+  // A GPU asked for but not given: each frame says cpu, and the document says why.
+  setenv("PEAKSCOPE_BACKEND", "cpu", 1);
+  const CliRun f = cli("decode synthetic --frames 2 --backend gpu");
+  unsetenv("PEAKSCOPE_BACKEND");
+  ASSERT_EQ(f.code, 0) << f.err;
+  const auto fj = nlohmann::json::parse(f.out);
+  EXPECT_EQ(fj["backend"], "cpu");
+  for (const auto& fr : fj["frames"]) EXPECT_EQ(fr["backend"], "cpu");
+  EXPECT_NE(fj.value("fallback_reason", "").find("PEAKSCOPE_BACKEND=cpu"), std::string::npos)
+      << f.out;
 }
 
 // The all-NaN map: JSON and CSV give the same numbers (argmax at the grid centre, 1.5).

@@ -3,6 +3,7 @@
 
 #include <sys/wait.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -46,16 +47,25 @@ TEST(CliTest, DecodeJsonOfTheFixture) {
   EXPECT_GT(ch["peak_probability"].get<double>(), 0.99);
 }
 
+// --backend gpu decodes every frame on the GPU (each JSON frame says so, and the CSV run's
+// summary names the GPU with no fallback), and every CSV field agrees with the CPU's: frame,
+// channel, argmax and validity exactly, the values and peak probability to 1e-4 relative, the
+// soft-argmax and the error to the ground truth to 1e-3 px.
 TEST(CliTest, DecodeCsvOnTheGpuMatchesCpu) {
-  const std::string a = tmp("gpu.csv"), b = tmp("cpu.csv");
-  ASSERT_EQ(run("decode synthetic --frames 3 --beta 20 --normalize max --format csv --backend gpu "
-                "--out " +
-                a + " 2>/dev/null"),
-            0);
-  ASSERT_EQ(run("decode synthetic --frames 3 --beta 20 --normalize max --format csv --backend cpu "
-                "--out " +
-                b + " 2>/dev/null"),
-            0);
+  const std::string a = tmp("gpu.csv"), b = tmp("cpu.csv"), err = tmp("gpu_csv.err");
+  const std::string args = "decode synthetic --frames 3 --beta 20 --normalize max ";
+  ASSERT_EQ(run(args + "--format csv --backend gpu --out " + a + " 2>" + err), 0);
+  ASSERT_EQ(run(args + "--format csv --backend cpu --out " + b + " 2>/dev/null"), 0);
+  const std::string log = slurp(err);
+  EXPECT_NE(log.find("decoded 3 frame(s) on GPU"), std::string::npos) << log;
+  EXPECT_EQ(log.find("peakscope: "), std::string::npos) << log;  // no fallback's reason
+  const std::string js = tmp("gpu.json");
+  ASSERT_EQ(run(args + "--backend gpu --out " + js + " 2>/dev/null"), 0);
+  const auto j = nlohmann::json::parse(slurp(js));
+  EXPECT_EQ(j["backend"], "gpu");
+  EXPECT_FALSE(j.contains("fallback_reason")) << j["fallback_reason"];
+  ASSERT_EQ(j["frames"].size(), 3u);
+  for (const auto& f : j["frames"]) EXPECT_EQ(f["backend"], "gpu") << f["index"];
   std::stringstream sa(slurp(a)), sb(slurp(b));
   std::string la, lb;
   std::getline(sa, la);
@@ -63,22 +73,26 @@ TEST(CliTest, DecodeCsvOnTheGpuMatchesCpu) {
   EXPECT_EQ(la,
             "frame,channel,argmax_x,argmax_y,argmax_value,softargmax_x,softargmax_y,peak_"
             "probability,valid,error_to_ground_truth");
+  EXPECT_EQ(la, lb);
   int rows = 0;
   while (std::getline(sa, la) && std::getline(sb, lb)) {
-    double va[9], vb[9];
+    double va[10], vb[10];
     char c;
     std::stringstream ra(la), rb(lb);
-    for (int i = 0; i < 9; ++i) {
+    for (int i = 0; i < 10; ++i) {
       ra >> va[i];
       rb >> vb[i];
-      if (i < 8) ra >> c, rb >> c;
+      if (i < 9) ra >> c, rb >> c;
     }
-    EXPECT_EQ(va[2], vb[2]);
-    EXPECT_NEAR(va[5], vb[5], 1e-3);
-    EXPECT_NEAR(va[6], vb[6], 1e-3);
+    ASSERT_FALSE(ra.fail() || rb.fail()) << la << " / " << lb;
+    SCOPED_TRACE(la + " / " + lb);
+    for (int i : {0, 1, 2, 3, 8}) EXPECT_EQ(va[i], vb[i]) << "column " << i;
+    for (int i : {4, 7}) EXPECT_NEAR(va[i], vb[i], 1e-4 * std::abs(vb[i])) << "column " << i;
+    for (int i : {5, 6, 9}) EXPECT_NEAR(va[i], vb[i], 1e-3) << "column " << i;
     ++rows;
   }
-  EXPECT_EQ(rows, 3);
+  EXPECT_EQ(rows, 3 * static_cast<int>(j["frames"][0]["channels"].size()));
+  EXPECT_GE(rows, 3);
 }
 
 TEST(CliTest, SweepWritesSheetsAndCsv) {

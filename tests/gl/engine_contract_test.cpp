@@ -12,6 +12,7 @@
 // extreme sizes, streaming, contexts and threads) stays in the other gl/ files.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -102,6 +103,24 @@ TEST_P(ContractTest, SeedToyExample) {
   EXPECT_EQ(f.keypoints()[0].argmax_y, 0);
   EXPECT_NEAR(f.keypoints()[0].soft_x, 3.0, 1e-6);
   EXPECT_NEAR(f.keypoints()[0].soft_y, 0.0, 1e-6);
+}
+
+// normalise divides by the largest finite value only when it is > 0: a channel whose maximum
+// is 0 or negative is decoded with beta on its raw values (never beta / |max|), as the
+// reference states the rule and a closed form gives it. The GPU applies the rule in its shader.
+TEST_P(ContractTest, NormaliseLeavesAZeroOrNegativeMaximumAlone) {
+  for (float m : {-300.0f, -2.0f, -0.5f, 0.0f, 2.0f})
+    for (double beta : {0.5, 3.0}) {
+      // [m, m - 1, m - 3]: weights 1, e^-b, e^-3b with b = beta (beta / m when m > 0).
+      const float d[3] = {m, m - 1.0f, m - 3.0f};
+      const HeatmapView v = HeatmapView::dense(d, 3, 1);
+      const double b = m > 0 ? beta / m : beta;
+      const double e1 = std::exp(-b), e3 = std::exp(-3 * b);
+      const std::string what = "max " + std::to_string(m) + " beta " + std::to_string(beta);
+      const DecodedFrame f = expect_decodes(v, {beta, true}, what);
+      EXPECT_NEAR(f.keypoints()[0].soft_x, (e1 + 2 * e3) / (1 + e1 + e3), 1e-4) << what;
+      EXPECT_NEAR(f.keypoints()[0].peak_probability, 1 / (1 + e1 + e3), 1e-5) << what;
+    }
 }
 
 // Every size class (single pixels, rows, columns, widths that are and are not multiples of
@@ -292,11 +311,30 @@ testing::DiffCase draw_seeded(std::uint32_t rng_seed, int max_pixels) {
 const std::vector<SeededCase>& differential_cases() {
   static const std::vector<SeededCase> cases = [] {
     std::vector<SeededCase> v;
-    v.reserve(550);
+    v.reserve(566);
     for (std::uint32_t seed = 1; seed <= 400; ++seed)
       v.push_back({seed, seed, draw_seeded(seed, 1 << 15)});
     for (std::uint32_t seed = 1; seed <= 150; ++seed)
       v.push_back({seed, seed * 104729, draw_seeded(seed * 104729, 1 << 14)});
+    // The long rows and tall columns at their full size (1000 to 70000 pixels by 1 to 3,
+    // which the caps above halve): shapes 2 and 3 of draw_case under its own default cap, the
+    // first four seeds of each that draw beyond 2^16 pixels.
+    int wide = 0, tall = 0;
+    for (std::uint32_t seed = 1; seed <= 4000 && (wide < 4 || tall < 4); ++seed) {
+      std::mt19937 rng(seed * 7777);
+      std::vector<std::uint8_t> bytes(12);
+      for (auto& b : bytes) b = static_cast<std::uint8_t>(rng());
+      bytes[1] = static_cast<std::uint8_t>(2 + seed % 2);
+      int& n = seed % 2 ? tall : wide;
+      if (n >= 4) continue;
+      // The size does not depend on the map's kind: drawn first with the cheapest (random).
+      std::vector<std::uint8_t> probe = bytes;
+      probe[0] = static_cast<std::uint8_t>(probe[0] & ~7u);
+      const testing::DiffCase size = testing::draw_case(probe.data(), probe.size());
+      if (std::max(size.view.width, size.view.height) < (1 << 16)) continue;
+      ++n;
+      v.push_back({seed, seed * 7777, testing::draw_case(bytes.data(), bytes.size())});
+    }
     return v;
   }();
   return cases;
@@ -322,6 +360,12 @@ TEST_P(ContractTest, DifferentialCases) {
   }
   EXPECT_GT(checked, 550);
   EXPECT_EQ(mismatches, 0) << "of " << checked << " channels";
+  // The sizes the cases promise were reached: rows and columns beyond 2^16 pixels.
+  int widest = 0, tallest = 0;
+  for (const SeededCase& s : differential_cases())
+    widest = std::max(widest, s.c.view.width), tallest = std::max(tallest, s.c.view.height);
+  EXPECT_GE(widest, 1 << 16);
+  EXPECT_GE(tallest, 1 << 16);
 }
 
 TEST_P(ContractTest, DeterministicRepeats) {
@@ -500,8 +544,11 @@ TEST_P(ContractTest, SceneFrames) {
       }
       FrameSlot slot = e.acquire(source.shape());
       source.write(slot.view());
-      const std::vector<Keypoint> written = e.decode(std::move(slot), o).keypoints();
+      const DecodedFrame written_frame = e.decode(std::move(slot), o);
+      expect_backend(written_frame, name + " written into a slot");
+      const std::vector<Keypoint> written = written_frame.keypoints();
       const DecodedFrame host = e.decode(cpu.view(), o);
+      expect_backend(host, name + " host frame");
       testing::expect_reference(host, cpu.view(), o, name);
       for (std::size_t c = 0; c < want.size(); ++c) {
         EXPECT_EQ(written[c].soft_x, host.keypoints()[c].soft_x) << name << " c " << c;
@@ -750,13 +797,16 @@ TEST_P(ContractTest, FrameQueriesEndWithTheNextDecode) {
   FrameSlot slot = e.acquire(FrameShape::of(t.a.view()));
   copy_heatmap(t.a.view(), slot.view());
   const DecodedFrame fa = e.decode(std::move(slot), kOpt);
+  expect_backend(fa, "a from a slot");
   expect_answers_for(fa, t.a, "a from a slot");
   const DecodedFrame fb = e.decode(t.b.view(), kOpt);
+  expect_backend(fb, "b from the host");
   expect_stale(fa, "a after b's decode");
   expect_answers_for(fb, t.b, "b from the host");
   EXPECT_EQ(fa.keypoints()[0].argmax_x, 10);
   // The same frame again is another frame too.
   const DecodedFrame fb2 = e.decode(t.b.view(), kOpt);
+  expect_backend(fb2, "b again");
   expect_stale(fb, "b after b's decode again");
   expect_answers_for(fb2, t.b, "b again");
   // A frame that writes itself.
@@ -766,9 +816,11 @@ TEST_P(ContractTest, FrameQueriesEndWithTheNextDecode) {
   cfg.subjects = 1;
   const Scene scene(cfg);
   const DecodedFrame fs = e.decode(SceneFrame(scene, true, ElemType::kFloat32), kOpt);
+  expect_backend(fs, "the scene");
   expect_stale(fb2, "b after the scene's decode");
   EXPECT_TRUE(fs.current());
   const DecodedFrame fa2 = e.decode(t.a.view(), {5, false});
+  expect_backend(fa2, "a with other options");
   expect_stale(fs, "the scene after a's decode");
   expect_answers_for(fa2, t.a, "a with other options");
 }
@@ -804,6 +856,7 @@ TEST_P(ContractTest, NoFrameHasNoQueries) {
   expect_stale(none, "a default DecodedFrame");
   EXPECT_TRUE(none.keypoints().empty());
   DecodedFrame moved = engine().decode(HeatmapView::dense(kToyArray, 4, 4), kOpt);
+  expect_backend(moved, "toy");
   ASSERT_TRUE(moved.current());
   const DecodedFrame taken = std::move(moved);
   EXPECT_TRUE(taken.current());

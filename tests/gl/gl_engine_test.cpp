@@ -170,11 +170,28 @@ TEST(SelectEngineGLTest, NoCurrentContextFallsBack) {
   EXPECT_NE(reason.find("no current OpenGL context"), std::string::npos) << reason;
 }
 
+// The engine decodes on the GPU, in the caller's context: the softmax texture of the frame it
+// decoded is an object of the test's context, read back here as the reference's softmax.
 TEST(SelectEngineGLTest, CurrentContextModeUsesTheCallersContext) {
   testing::gl_context();
   EngineChoice c = select_engine(Backend::kGpu, ContextMode::kCurrent, true);
   ASSERT_EQ(c.engine->kind(), Backend::kGpu) << c.reason;
   expect_toy(*c.engine, Backend::kGpu);
+  const Heatmap m = testing::multi_peak_map(37, 23, ElemType::kFloat32, 7);
+  const DecodedFrame f = c.engine->decode(m.view(), {10.0, true});
+  ASSERT_EQ(f.backend(), Backend::kGpu) << f.fallback_reason();
+  EXPECT_TRUE(f.fallback_reason().empty()) << f.fallback_reason();
+  const SoftmaxImage img = f.softmax(0);
+  ASSERT_NE(img.gl_texture, 0u);
+  ASSERT_TRUE(testing::gl_context().is_current());
+  EXPECT_EQ(glIsTexture(img.gl_texture), GL_TRUE);
+  std::vector<float> px(37 * 23, -1.0f);
+  glBindTexture(GL_TEXTURE_2D, img.gl_texture);
+  glPixelStorei(GL_PACK_ALIGNMENT, 4);
+  glGetTexImage(GL_TEXTURE_2D, 0, GL_RED, GL_FLOAT, px.data());
+  const std::vector<double> want = reference::softmax(m.view(), 0, {10.0, true});
+  for (std::size_t i = 0; i < px.size(); ++i)
+    ASSERT_NEAR(px[i], want[i], 1e-5 * want[i] + 1e-7) << "pixel " << i;
 }
 
 // A frame beyond the GPU's storage block limit moves that frame, and later ones, to the CPU;

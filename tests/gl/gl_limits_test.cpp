@@ -58,7 +58,9 @@ TEST(GlLimitsGLTest, DecodeOfFive2048Channels) {
   const Heatmap m = testing::random_map(2048, 2048, 5, ElemType::kFloat32, 5);
   for (double beta : {1e-3, 1.0, 1e3}) {
     const DecodeOptions opt{beta, false};
-    const std::vector<Keypoint> g = gl.decode(m.view(), opt).keypoints();
+    const DecodedFrame gf = gl.decode(m.view(), opt);
+    ASSERT_EQ(gf.backend(), Backend::kGpu);
+    const std::vector<Keypoint>& g = gf.keypoints();
     const std::vector<Keypoint> c = cpu.decode(m.view(), opt).keypoints();
     for (int k = 0; k < m.channels(); ++k)
       testing::expect_keypoint_near(g[k], c[k], {}, "channel " + std::to_string(k));
@@ -72,6 +74,7 @@ TEST(GlLimitsGLTest, WindowsAndBlurredMaxOnALargeFrame) {
   const Heatmap m = testing::multi_peak_map(2048, 1024, ElemType::kFloat32, 3);
   const DecodeOptions opt{100, true};
   const DecodedFrame gf = gl.decode(m.view(), opt);
+  ASSERT_EQ(gf.backend(), Backend::kGpu);
   const DecodedFrame cf = cpu.decode(m.view(), opt);
   for (int kernel : {101}) {
     const double want = blurred_max(m.view(), 0, kernel);
@@ -101,6 +104,7 @@ TEST(GlLimitsGLTest, BlurredMaxOfAFrameWhoseScratchExceedsTheLimit) {
           255 * std::exp(-((x - 4000.3) * (x - 4000.3) + (y - h + 3.2) * (y - h + 3.2)) /
                          (2 * 40.0 * 40.0)));
   const DecodedFrame f = gl.decode(m.view(), {100, true});
+  ASSERT_EQ(f.backend(), Backend::kGpu);
   const double want = blurred_max(m.view(), 0, 3);
   EXPECT_NEAR(f.blurred_max(0, 3), want, 1e-6 * want);
   EXPECT_EQ(gl.kind(), Backend::kGpu);

@@ -109,7 +109,9 @@ TEST(AccuracyTest, LinearRampOver4MPixelRow) {
 }
 
 // In each SIMD lane a maximum followed by 31 weights just under 2^-24 (once 3.84 px off on a
-// 2^24 row): float partial sums of 32 per lane dropped the small weights entirely.
+// 2^24 row): float partial sums of 32 per lane dropped the small weights entirely. Rows this
+// long (over 4096) now take the double path; the float path's flush is held to its bound by
+// LaneAbsorptionOnTheFloatPath below and CpuKernelsTest.TestFloatPathFlushBound.
 void lane_pattern(std::vector<float>& d, int lanes, bool first_half_only) {
   const float small = static_cast<float>(1.0 + std::log(0x1p-24) * (1 + 1e-7));
   for (std::size_t i = 0; i < d.size(); ++i) {
@@ -167,6 +169,37 @@ TEST(AccuracyTest, TwoLevelMapsAtTheFloatPathLimit) {
     expect_close(HeatmapView::dense(d.data(), n, n), {0.37, false},
                  "all at t " + std::to_string(t));
   }
+}
+
+// The cut-off (core/cpu/cpu_engine.hpp): terms below t_min are dropped unread, t_min chosen so
+// that all of them together move the soft-argmax by at most 1e-6 px. Held at 1000 x 1000: the
+// maximum (weight 1) in a corner, every other exponent spread over [-40, -20] around the
+// cut-off (log(1e-6 / (10^6 * 1000)) = -34.5), so the dropped terms all pull one way.
+TEST(AccuracyTest, DroppedTermsMoveTheResultByAtMost1e6Px) {
+  const int n = 1000;
+  std::vector<float> d(static_cast<std::size_t>(n) * n);
+  std::mt19937 rng(17);
+  std::uniform_real_distribution<float> t(-40.0f, -20.0f);
+  for (float& v : d) v = t(rng);
+  d[0] = 0.0f;
+  const HeatmapView v = HeatmapView::dense(d.data(), n, n);
+  const Keypoint got = engine().decode(v, {1.0, false}).keypoints()[0];
+  const Keypoint want = reference::decode(v, 0, {1.0, false});
+  EXPECT_NEAR(got.soft_x, want.soft_x, 1e-6);
+  EXPECT_NEAR(got.soft_y, want.soft_y, 1e-6);
+  EXPECT_GT(want.soft_x, 1e-6);  // the small terms do move the result
+}
+
+// The largest map the engines promise, 8192 x 8192 (2^26 pixels: the double path, and the
+// reference's long double sums at their stated size): a ramp in x and y, so every pixel
+// weighs and rounding has the whole map to accumulate over.
+TEST(AccuracyTest, LargestMap8192x8192) {
+  const int n = 8192;
+  std::vector<float> d(static_cast<std::size_t>(n) * n);
+  for (int y = 0; y < n; ++y)
+    for (int x = 0; x < n; ++x)
+      d[static_cast<std::size_t>(y) * n + x] = static_cast<float>((x + 0.5 * y) / n);
+  expect_close(HeatmapView::dense(d.data(), n, n), {1.0, true}, "8192 x 8192 ramp");
 }
 
 TEST(AccuracyTest, ValuesBelow1e38Normalised) {

@@ -5,6 +5,8 @@
 
 #include <cmath>
 #include <limits>
+#include <stdexcept>
+#include <string>
 
 #include "core/reference.hpp"
 
@@ -25,8 +27,19 @@ TEST(BadInputTest, ZeroSizeMapsThrow) {
 TEST(BadInputTest, BetaMustBeFinitePositive) {
   const float d[4] = {1, 2, 3, 4};
   const HeatmapView v = HeatmapView::dense(d, 2, 2);
-  for (double b : {0.0, -1.0, std::nan(""), std::numeric_limits<double>::infinity()})
-    EXPECT_THROW(reference::decode(v, 0, {b, false}), std::invalid_argument) << b;
+  // Rejected with the one message naming the value; accepting one fails the test.
+  for (double b : {0.0, -1.0, -2.0, std::nan(""), std::numeric_limits<double>::infinity(),
+                   -std::numeric_limits<double>::infinity()}) {
+    try {
+      reference::decode(v, 0, {b, false});
+      ADD_FAILURE() << "beta " << b << " accepted";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_EQ(
+          std::string(e.what()).rfind("beta must be a finite number in [1e-30, 1e+30], got ", 0),
+          0u)
+          << b << ": " << e.what();
+    }
+  }
 }
 
 TEST(BadInputTest, BetaOutsideTheAcceptedRangeIsRejected) {

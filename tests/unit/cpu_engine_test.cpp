@@ -49,13 +49,30 @@ TEST(CpuEngineTest, TallFramesSplitOverThePoolAtEveryBeta) {
     }
 }
 
+// A large frame is split into many tasks run on the pool's threads (that the pool runs them on
+// more than one thread at once: tests/unit/thread_pool_test.cpp), and still matches; a small
+// one runs on the calling thread, and an engine of one thread never uses the pool.
 TEST(CpuEngineTest, LargeMapUsesThreadsAndMatches) {
   CpuEngine engine(2);
+  ASSERT_EQ(engine.threads(), 2);
   const Heatmap m = testing::multi_peak_map(1920, 1080, ElemType::kFloat32, 11);
-  for (double beta : {1e-3, 1.0, 100.0})
+  for (double beta : {1e-3, 1.0, 100.0}) {
     expect_matches_reference(m.view(), {beta, false}, engine, "1920x1080");
+    EXPECT_TRUE(engine.last_ran_on_pool()) << beta;
+    EXPECT_GE(engine.last_task_count(), 8u) << beta;
+  }
   const Heatmap r = testing::random_map(2048, 1024, 1, ElemType::kFloat32, 12);
   expect_matches_reference(r.view(), {1e-3, false}, engine, "2048x1024 random");
+  EXPECT_TRUE(engine.last_ran_on_pool());
+  EXPECT_GE(engine.last_task_count(), 8u);
+  const Heatmap tiny = testing::random_map(7, 5, 1, ElemType::kFloat32, 13);
+  engine.decode(tiny.view(), {1.0, false});
+  EXPECT_FALSE(engine.last_ran_on_pool());
+  CpuEngine one(1);
+  one.decode(m.view(), {1.0, false});
+  EXPECT_FALSE(one.last_ran_on_pool());
+  engine.decode(m.view(), {1.0, false});
+  EXPECT_EQ(one.last_task_count(), engine.last_task_count());
 }
 
 TEST(CpuEngineTest, DeterministicAcrossThreadCounts) {

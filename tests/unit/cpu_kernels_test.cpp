@@ -6,8 +6,10 @@
 // non-finite pixels, and the softmax map, against core/reference.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <limits>
 #include <random>
 #include <string>
@@ -20,6 +22,7 @@
 #include <hwy/tests/hwy_gtest.h>
 
 #include "core/cpu/cpu_engine.hpp"
+#include "core/cpu/cpu_kernels.hpp"
 #include "core/reference.hpp"
 #include "tests/support/differential.hpp"
 
@@ -114,6 +117,58 @@ void TestEngineOnThisTarget() {
   }
 }
 
+// The float path's flush (core/cpu/cpu_kernels.cpp, kFlushVectors): float partial sums are
+// flushed into double often enough that every weight goes through at most 3 + 2 float
+// additions, so the row's sum is within 5 * 2^-24 of the exact sum of the same float weights
+// even where a weight of 1 is followed by weights just under 2^-24 of it (each of which, added
+// to 1 in float, vanishes). Rows of this target's vectors with a maximum in the first vector
+// of every period of 4 to 64 vectors, the rest at weight ~2^-24: the exact sum is known from
+// the two weights alone.
+void TestFloatPathFlushBound() {
+  const int lanes = static_cast<int>(hn::Lanes(hn::ScalableTag<float>()));
+  const float small = static_cast<float>(1.0 + std::log(0x1p-24) * (1 + 1e-7));
+  const float ninf = -std::numeric_limits<float>::infinity();
+  kernels::ExpArgs a;
+  a.m = 1, a.beta = 1, a.t_min = kernels::kMinExponent, a.precise = false;
+  auto sums = [&](const std::vector<float>& row) {
+    kernels::RowBlock b;
+    b.base = row.data();
+    b.width = static_cast<int>(row.size());
+    b.row_stride = b.width;
+    b.y0 = 0, b.y1 = 1, b.group = 1, b.seg = b.width;
+    const float cell = 1.0f;
+    return kernels::exp_sums(b, &cell, -1e30f, a);
+  };
+  // The float weights of the two values, each alone in one vector (exact in double).
+  std::vector<float> one(static_cast<std::size_t>(lanes), ninf);
+  one[0] = small;
+  const double w_small = sums(one).s;
+  one[0] = 1.0f;
+  ASSERT_EQ(sums(one).s, 1.0) << hwy::TargetName(HWY_TARGET);
+  ASSERT_GT(w_small, 0x1p-24 * (1 - 1e-5));
+  ASSERT_LT(w_small, 0x1p-24);
+  const double bound = 5 * 0x1p-24;
+  double worst = 0;
+  for (int period : {4, 8, 16, 32, 64})
+    for (int vectors : {64, 256, 1024}) {
+      std::vector<float> row(static_cast<std::size_t>(vectors) * lanes);
+      long maxima = 0;
+      for (std::size_t i = 0; i < row.size(); ++i) {
+        const bool max = (i / lanes) % period == 0;
+        row[i] = max ? 1.0f : small;
+        maxima += max;
+      }
+      const long double exact =
+          maxima + static_cast<long double>(static_cast<long>(row.size()) - maxima) * w_small;
+      const double rel = static_cast<double>(std::abs(sums(row).s - exact) / exact);
+      worst = std::max(worst, rel);
+      EXPECT_LE(rel, bound) << hwy::TargetName(HWY_TARGET) << " period " << period << " vectors "
+                            << vectors << ": relative error " << rel << " > 5 * 2^-24";
+    }
+  std::printf("%s: flush, worst relative error of the sum %.3g (bound %.3g)\n",
+              hwy::TargetName(HWY_TARGET), worst, bound);
+}
+
 }  // namespace kernels_test::HWY_NAMESPACE
 HWY_AFTER_NAMESPACE();
 
@@ -121,5 +176,6 @@ HWY_AFTER_NAMESPACE();
 namespace kernels_test {
 HWY_BEFORE_TEST(CpuKernelsTest);
 HWY_EXPORT_AND_TEST_P(CpuKernelsTest, TestEngineOnThisTarget);
+HWY_EXPORT_AND_TEST_P(CpuKernelsTest, TestFloatPathFlushBound);
 }  // namespace kernels_test
 #endif

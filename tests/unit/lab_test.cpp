@@ -1,7 +1,8 @@
 // decode_lab on the CPU engine (core/lab/lab.hpp): every decoder from the frame's queries is
 // bit for bit decode_with on the same keypoints; the beta grid is bit for bit a decode at each
-// beta; decode_from_window's contract. Every engine's lab against the double-precision
-// references (core/lab/reference_decoders.hpp) is tests/gl/engine_contract_test.cpp.
+// beta and the references' decode at each beta; decode_from_window's contract. Every engine's lab
+// against the double-precision references (core/lab/reference_decoders.hpp) is
+// tests/gl/engine_contract_test.cpp.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -11,6 +12,8 @@
 #include "core/cpu/cpu_engine.hpp"
 #include "core/lab/debiased.hpp"
 #include "core/lab/lab.hpp"
+#include "core/lab/reference_decoders.hpp"
+#include "core/reference.hpp"
 #include "tests/support/maps.hpp"
 
 namespace peakscope {
@@ -88,6 +91,13 @@ TEST(LabTest, BetaGridIsADecodeAtEachBeta) {
       EXPECT_EQ(g.keypoints[j][0].soft_y, k.soft_y);
       EXPECT_EQ(g.debiased[j][0].x, debiased_softargmax(m.view(), 0, k, o).x);
       EXPECT_EQ(g.debiased[j][0].y, debiased_softargmax(m.view(), 0, k, o).y);
+      // And against the double-precision references, not only the engine itself.
+      const Keypoint r = reference::decode(m.view(), 0, o);
+      EXPECT_NEAR(g.keypoints[j][0].soft_x, r.soft_x, 1e-4) << betas[j];
+      EXPECT_NEAR(g.keypoints[j][0].soft_y, r.soft_y, 1e-4) << betas[j];
+      const DecodedPoint d = reference::decode_with(DecoderKind::kDebiased, m.view(), 0, o);
+      EXPECT_NEAR(g.debiased[j][0].x, d.x, 1e-3) << betas[j];
+      EXPECT_NEAR(g.debiased[j][0].y, d.y, 1e-3) << betas[j];
     }
   }
 }

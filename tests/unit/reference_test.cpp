@@ -1,8 +1,10 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <string>
 #include <vector>
 
+#include "core/cpu/cpu_engine.hpp"
 #include "core/reference.hpp"
 #include "core/scene.hpp"
 #include "tests/support/maps.hpp"
@@ -103,6 +105,38 @@ TEST(ReferenceTest, NormaliseByMaxEqualsDividedBeta) {
   const Keypoint b = reference::decode(m.view(), 0, {100.0 / 255.0, false});
   EXPECT_NEAR(a.soft_x, b.soft_x, 1e-12);
   EXPECT_NEAR(a.soft_y, b.soft_y, 1e-12);
+}
+
+// normalise divides by the largest finite value only when it is > 0 (docs/conventions.md): a
+// channel whose maximum is 0 or negative is decoded with beta on its raw values, never with
+// beta / |max|. Pinned against closed forms, for the reference and the CPU engine (every other
+// engine: tests/gl/engine_contract_test.cpp).
+TEST(ReferenceTest, NormaliseLeavesAZeroOrNegativeMaximumAlone) {
+  CpuEngine cpu(1);
+  for (float m : {-300.0f, -2.0f, -0.5f, -1e-30f, 0.0f, 0.5f, 2.0f})
+    for (double beta : {0.5, 1.0, 3.0})
+      for (bool norm : {true, false}) {
+        // One row [m, m - 1, m - 3] (exact in float): weights 1, e^-b, e^-3b with b = beta,
+        // or beta / m when normalise applies (m > 0).
+        const float d[3] = {m, m - 1.0f, m - 3.0f};
+        const HeatmapView v = HeatmapView::dense(d, 3, 1);
+        const long double b = norm && m > 0 ? beta / m : beta;
+        const long double e1 = std::exp(-b * (m - d[1])), e3 = std::exp(-b * (m - d[2]));
+        const double want_x = static_cast<double>((e1 + 2 * e3) / (1 + e1 + e3));
+        const double want_p = static_cast<double>(1 / (1 + e1 + e3));
+        const std::string what = "max " + std::to_string(m) + " beta " + std::to_string(beta) +
+                                 (norm ? " normalised" : "");
+        EXPECT_DOUBLE_EQ(reference::effective_beta(v, 0, {beta, norm}), static_cast<double>(b))
+            << what;
+        const Keypoint r = reference::decode(v, 0, {beta, norm});
+        EXPECT_NEAR(r.soft_x, want_x, 1e-12) << what;
+        EXPECT_NEAR(r.peak_probability, want_p, 1e-12) << what;
+        const std::vector<double> p = reference::softmax(v, 0, {beta, norm});
+        EXPECT_NEAR(p[0], want_p, 1e-12) << what;
+        const Keypoint k = cpu.decode(v, {beta, norm}).keypoints()[0];
+        EXPECT_NEAR(k.soft_x, want_x, 1e-6) << what;
+        EXPECT_NEAR(k.peak_probability, want_p, 1e-6 * want_p) << what;
+      }
 }
 
 TEST(ReferenceTest, HugeBetaAndHugeValuesStayFinite) {

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <vector>
 
 #include "core/cpu/thread_pool.hpp"
@@ -17,6 +18,27 @@ TEST(ThreadPoolTest, EveryIndexRunsExactlyOnceAcrossManyLoops) {
     pool.parallel_for(n, [&](std::size_t i) { hits[i].fetch_add(1, std::memory_order_relaxed); });
     for (std::size_t i = 0; i < n; ++i)
       ASSERT_EQ(hits[i].load(), 1) << "round " << round << " index " << i;
+  }
+}
+
+// The loop really runs on several threads at once: each of two tasks waits until both have
+// started, which only a second thread can make happen (a pool that ran every index on the
+// caller would leave the first task waiting out its 30 s).
+TEST(ThreadPoolTest, TasksRunOnSeveralThreadsAtOnce) {
+  ThreadPool pool(2);
+  for (int round = 0; round < 20; ++round) {
+    std::atomic<int> started{0};
+    std::atomic<bool> together{true};
+    pool.parallel_for(2, [&](std::size_t) {
+      started.fetch_add(1);
+      const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+      while (started.load() < 2)
+        if (std::chrono::steady_clock::now() > until) {
+          together = false;
+          return;
+        }
+    });
+    ASSERT_TRUE(together.load()) << "round " << round << ": the two tasks never overlapped";
   }
 }
 
