@@ -11,6 +11,7 @@
 #include "app/cli/progress.hpp"
 #include "app/cli/run_loop.hpp"
 #include "core/engine/select_engine.hpp"
+#include "core/io/stream_source.hpp"
 #include "core/lab/lab.hpp"
 
 namespace peakscope::cli {
@@ -33,6 +34,7 @@ bool has_image_coords(const io::Frame& f) {
 // --pose: the channel's keypoint name and the model's own regressed landmark (image pixels,
 // visibility and presence as probabilities), beside the decoded heatmap.
 void add_pose_channel(Json& ch, const io::Frame& f, std::size_t c) {
+  if (c < f.names.size() && !f.names[c].empty()) ch["name"] = f.names[c];  // a stream's names
   if (!f.pose) return;
   if (c < f.pose->names.size()) ch["name"] = f.pose->names[c];
   if (c < f.landmarks.size()) {
@@ -247,12 +249,21 @@ int run_decode(const DecodeArgs& a) {
   // PEAKSCOPE_HOST_FRAMES=1 keeps every frame on the host (tests compare both paths).
   const char* host_env = std::getenv("PEAKSCOPE_HOST_FRAMES");
   const bool host_frames = host_env && host_env[0] == '1';
-  RunOutcome run = run_frames(a.input, *src, -1, src->frame_count(), a.allow_truncated, [&] {
-    std::optional<DecodedSourceFrame> d = next_decoded(*src, *engine, opt, host_frames);
-    if (!d) return false;
-    writer.frame(d->frame, d->decoded);  // a GPU that failed on it handed it to the CPU
-    return true;
-  });
+  // A live stream ends after --frames frames (or its --stream-timeout); the sender reads the
+  // keypoints back on the stream's back-channel.
+  const bool stream = a.input.rfind("stream:", 0) == 0;
+  const nlohmann::json state = {{"beta", a.flags.beta},
+                                {"normalize", a.flags.normalize_on() ? "max" : "none"},
+                                {"receiver", "peakscope-cli"}};
+  const long max_frames = stream ? a.src.synthetic_frames : -1;
+  RunOutcome run =
+      run_frames(a.input, *src, max_frames, src->frame_count(), a.allow_truncated, [&] {
+        std::optional<DecodedSourceFrame> d = next_decoded(*src, *engine, opt, host_frames);
+        if (!d) return false;
+        writer.frame(d->frame, d->decoded);  // a GPU that failed on it handed it to the CPU
+        io::publish_decoded(d->frame, d->decoded.keypoints(), state);
+        return true;
+      });
   const std::string& stopped = run.stopped;
   const std::string warning = src->warning();
   // A failure at run time (the GPU gave up part-way) says more than the choice at start.

@@ -83,6 +83,8 @@ void add_source_options(CLI::App& app, SourceArgs& a) {
       ->capture_default_str();
   app.add_option("--image-hold", a.image_hold,
                  "image folders and globs: seconds each image is shown (overrides --image-fps)");
+  app.add_option("--stream-timeout", a.stream_timeout,
+                 "stream:...: end after this many seconds without a frame (0: wait for ever)");
 }
 
 void add_synthetic_options(CLI::App& app, SourceArgs& a) {
@@ -168,6 +170,10 @@ io::SourceOptions to_source_options(const SourceArgs& a) {
                                 std::to_string(std::numeric_limits<long>::max()) + ", got " +
                                 std::to_string(a.synthetic_frames));
   o.synthetic.frames = a.synthetic_frames;
+  if (!(a.stream_timeout >= 0))
+    throw std::invalid_argument("--stream-timeout must be >= 0 seconds, got " +
+                                std::to_string(a.stream_timeout));
+  o.stream.idle_timeout_s = a.stream_timeout;
   o.synthetic.seed = a.seed;
   o.synthetic.animate = true;
   return o;

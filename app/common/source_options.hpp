@@ -40,6 +40,8 @@ struct SourceArgs {
   // as --frames/--seed (the CLI); the viewer sets them from its own flags.
   long synthetic_frames = -1;
   unsigned long long seed = 1;
+  // A live stream (stream:...): seconds without a frame after which it ends (0: never).
+  double stream_timeout = 0;
 };
 
 // Registers the transform, model and camera flags on `app`, bound to `a`. Values are

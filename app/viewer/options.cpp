@@ -19,6 +19,8 @@ namespace {
 struct RawFlags {
   std::string source, backend, colormap, beta_text, normalize, all_view, hold_text;
   std::string decoders_text, sweep_text;
+  std::string listen;   // --listen [ENDPOINT] ("" with the flag alone: the default endpoint)
+  long listen_all = 0;  // --listen-all PORT
   std::string overlay, overlay_alpha;  // --overlay [max|all|CH], --overlay-alpha A
   std::vector<double> grid_shift;      // --grid-shift DX,DY
   std::vector<std::string> hide, press;
@@ -36,6 +38,14 @@ void add_flags(CLI::App& app, RawFlags& f, ViewerOptions& o) {
       "source", f.source,
       "synthetic (default), camera:N, a video, an image, a folder or glob of images, a .npy stack");
   common::add_source_options(app, f.source_args);
+  app.add_option("--listen", f.listen,
+                 "show frames streamed from Python (peakscope.connect()) on ENDPOINT: "
+                 "ipc:///PATH, tcp://127.0.0.1:PORT or PORT (default: the user's private ipc "
+                 "endpoint; docs/stream.md)")
+      ->expected(0, 1);
+  app.add_option("--listen-all", f.listen_all,
+                 "show frames streamed over TCP on PORT of every network interface (anyone who "
+                 "reaches it can send frames)");
   app.add_flag("--show-frame", o.show_frame, "left view shows the source frame with the markers");
   app.add_option("--overlay", f.overlay,
                  "the heatmap over the source image: max (default), all (each joint its colour) "
@@ -111,6 +121,7 @@ void apply_flags(const CLI::App& app, RawFlags& f, bool scripted, ViewerOptions&
     settings.set_hold_s(hold);
   }
   if (app.count("source")) settings.set_source(f.source);
+  bool source_given = app.count("source") > 0;
   if (app.count("--overlay")) {
     // `peakscope --overlay clip.mp4`: the option took the source as its value.
     auto is_spec = [](const std::string& t) {
@@ -124,11 +135,18 @@ void apply_flags(const CLI::App& app, RawFlags& f, bool scripted, ViewerOptions&
     if (!app.count("source") && !is_spec(f.overlay)) {
       settings.set_source(f.overlay);
       f.overlay.clear();
+      source_given = true;
     }
     const OverlaySpec spec = parse_overlay_spec(f.overlay);
     settings.set_overlay_view(spec.view);
     if (spec.channel != -2) settings.set_channel(spec.channel);
   }
+  const bool listen = app.count("--listen") > 0, listen_all = app.count("--listen-all") > 0;
+  if ((listen || listen_all) && source_given)
+    throw std::invalid_argument("--listen shows a stream: give no source with it");
+  if (listen && listen_all) throw std::invalid_argument("give --listen or --listen-all, not both");
+  if (listen) settings.set_source("stream:" + f.listen);
+  if (listen_all) settings.set_source("stream:tcp://0.0.0.0:" + std::to_string(f.listen_all));
   if (!f.overlay_alpha.empty()) {
     char* end = nullptr;
     const double a = std::strtod(f.overlay_alpha.c_str(), &end);
@@ -160,6 +178,9 @@ void apply_flags(const CLI::App& app, RawFlags& f, bool scripted, ViewerOptions&
   f.source_args.seed = f.seed;
   f.source_args.synthetic_frames = scripted ? s.frames : -1;
   o.source_options = common::to_source_options(f.source_args);
+  // A stream shows its newest frame (older waiting ones are skipped and counted).
+  o.source_options.stream.newest_only = true;
+  o.source_options.stream.allow_remote = listen_all;
 }
 
 }  // namespace

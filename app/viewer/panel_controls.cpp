@@ -45,7 +45,7 @@ void source_section(ViewerState& st) {
   section("Source");
   ImGui::TextWrapped("%s", st.source_description().c_str());
   if (const std::string status = st.source_status(); !status.empty())
-    ImGui::TextWrapped("%s (Open reads it again)", status.c_str());
+    ImGui::TextWrapped(st.source_ended() ? "%s (Open reads it again)" : "%s", status.c_str());
   ImGui::SetNextItemWidth(-60);
   const bool enter =
       ImGui::InputText("##src", field.buf, sizeof field.buf, ImGuiInputTextFlags_EnterReturnsTrue);
@@ -241,7 +241,10 @@ void readouts_section(const ViewerState& st) {
         const Keypoint& kp = kps[c];
         ImGui::TableNextRow();
         ImGui::TableNextColumn();
-        ImGui::Text("%d", c);
+        if (fr && c < static_cast<int>(fr->names.size()) && !fr->names[c].empty())
+          ImGui::Text("%d %.12s", c, fr->names[c].c_str());  // a stream's keypoint names
+        else
+          ImGui::Text("%d", c);
         ImGui::TableNextColumn();
         ImGui::Text("%.0f,%.0f", kp.argmax_x, kp.argmax_y);
         ImGui::TableNextColumn();

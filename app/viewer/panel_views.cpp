@@ -42,15 +42,15 @@ void cross(ImDrawList* dl, ImVec2 p, float z, ImU32 col) {
   }
 }
 
-// --pose on the source frame: the skeleton between the keypoints of the lab's skeleton
-// decoder (soft-argmax by default; both ends valid), under the markers.
+// --pose (or a stream's skeleton) on the source frame: the skeleton between the keypoints of
+// the lab's skeleton decoder (soft-argmax by default; both ends valid), under the markers.
 void draw_skeleton(ImDrawList* dl, const io::Frame& fr, const GridMapping& grid,
                    const LabState& lab, const ViewPlacement& place) {
   auto at = [&](double x, double y) {  // heatmap pixel -> screen, as draw_markers maps it
     const io::Point2 p = grid.to_image(x, y);
     return place.to_screen(p.x, p.y);
   };
-  for (const auto& [a, b] : fr.pose->skeleton) {
+  for (const auto& [a, b] : fr.pose ? fr.pose->skeleton : fr.skeleton) {
     double ax = 0, ay = 0, bx = 0, by = 0;
     if (!lab.skeleton_point(a, ax, ay) || !lab.skeleton_point(b, bx, by)) continue;
     const ImVec2 pa = at(ax, ay), pb = at(bx, by);
@@ -76,7 +76,7 @@ void draw_markers(ImDrawList* dl, const ViewerState& st, const ViewPlacement& pl
   const io::Frame* fr = st.frame();
   if (!fr) return;
   const GridMapping grid = st.grid_mapping();
-  if (tex.skeleton && fr->pose) draw_skeleton(dl, *fr, grid, st.lab(), place);
+  if (tex.skeleton) draw_skeleton(dl, *fr, grid, st.lab(), place);
   const Settings& s = st.settings();
   const int sc = st.shown_channel();
   const auto& kps = st.keypoints();

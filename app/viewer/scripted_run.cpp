@@ -9,6 +9,7 @@
 
 #include "app/viewer/viewer.hpp"
 #include "core/io/output_file.hpp"
+#include "core/io/stream_message.hpp"
 
 namespace peakscope::viewer {
 namespace {
@@ -22,6 +23,13 @@ nlohmann::json report_json(const Viewer& v, double median_ms) {
   j["frames_shown"] = st.frames_shown();
   j["source"] = st.source_description();
   j["source_status"] = st.source_status();
+  if (const io::Frame* f = st.frame(); f && f->stream)  // a live stream: the frame's step, counts
+    j["stream"] = {{"step", f->stream->step},
+                   {"skipped", f->stream->skipped},
+                   {"sender_dropped", f->stream->sender_dropped},
+                   {"bad", f->stream->bad},
+                   {"last_bad", f->stream->last_bad},
+                   {"names", f->names}};
   j["backend"] = backend_name(st.engine_kind());
   j["backend_description"] = st.engine_description();
   j["fallback_reason"] = st.engine_reason();

@@ -56,6 +56,7 @@ SourceWorker::~SourceWorker() {
   {
     std::lock_guard<std::mutex> lk(mu_);
     stop_ = true;
+    if (src_) src_->interrupt();  // a stream waiting for frames returns
   }
   cv_.notify_all();
   thread_.join();
@@ -64,12 +65,14 @@ SourceWorker::~SourceWorker() {
 void SourceWorker::open(const std::string& spec) {
   std::lock_guard<std::mutex> lk(mu_);
   pending_open_ = spec;
+  if (src_) src_->interrupt();  // a stream waiting for frames gives way
   cv_.notify_all();
 }
 
 void SourceWorker::start(std::unique_ptr<io::Source> src) {
   std::lock_guard<std::mutex> lk(mu_);
   pending_src_ = std::move(src);
+  if (src_) src_->interrupt();
   cv_.notify_all();
 }
 
@@ -97,7 +100,9 @@ std::string SourceWorker::take_error() {
 
 SourceInfo SourceWorker::info() const {
   std::lock_guard<std::mutex> lk(mu_);
-  return info_;
+  SourceInfo i = info_;
+  if (src_) i.status = src_->status();  // thread-safe by Source's contract
+  return i;
 }
 
 void SourceWorker::install(std::unique_ptr<io::Source> s) {

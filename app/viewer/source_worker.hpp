@@ -23,6 +23,7 @@ struct SourceInfo {
   long frame_count = -1;  // as the source claims (-1: unknown or endless)
   long frames_read = 0;
   bool finished = false;
+  std::string status;  // the source's status() line (a live stream's counts), "" when none
 };
 
 struct WorkerFrame {

@@ -174,7 +174,7 @@ void ViewPainter::paint_frame(const io::Frame& fr, int sc, AllChannelsView all_v
                 {}};
   tex_.frame.offset_x = fr.image_offset_x;
   tex_.frame.offset_y = fr.image_offset_y;
-  tex_.frame.skeleton = fr.pose != nullptr;
+  tex_.frame.skeleton = fr.pose != nullptr || !fr.skeleton.empty();  // --pose, a stream's
   tex_.frame.on_image = true;
 }
 

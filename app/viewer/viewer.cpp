@@ -101,6 +101,7 @@ void Viewer::apply(const FrameResults& r) {
           why != old_reason)
         std::fprintf(stderr, "peakscope: %s\n", why.c_str());
       st_.set_decoded(d.keypoints, d.ms);
+      stream_link_.decoded(st_, now_s_);
       try {
         if (!r.views.error.empty()) throw std::runtime_error(r.views.error);
         painter_.paint(*st_.frame(), d.keypoints, r.views, st_.settings(), st_.shown_channel());
@@ -143,15 +144,20 @@ bool Viewer::frame(int fb_width, int fb_height, double now_s) {
   last_frame_t_ = now_s;
   handle_input();
   take_frames(scripted_);
+  st_.set_live_status(worker_.info().status);
   bool more = true;
   if (scripted_) {
     const SourceInfo info = worker_.info();
+    // A live stream still waiting for its first frame keeps the run going (until its
+    // --stream-timeout); any other source without a frame after the wait ends it.
+    const bool waiting_live = !info.finished && !info.status.empty();
     if ((frame_limit_ >= 0 && st_.frames_shown() >= frame_limit_) ||
-        (info.finished && st_.source_ended()) || !st_.frame())
+        (info.finished && st_.source_ended()) || (!st_.frame() && !waiting_live))
       more = false;  // still draw the last frame below
   }
   // All the engine work of this frame in one step, then the state and the views read it.
   apply(step_.run(st_, {now_s, scripted_ && !more}));
+  stream_link_.tick(st_, now_s);
   draw(fb_width, fb_height);
   return more;
 }

@@ -14,6 +14,7 @@
 #include "app/viewer/panels.hpp"
 #include "app/viewer/recorder.hpp"
 #include "app/viewer/source_worker.hpp"
+#include "app/viewer/stream_link.hpp"
 #include "app/viewer/view_painter.hpp"
 #include "app/viewer/viewer_state.hpp"
 #include "core/engine/engine.hpp"
@@ -98,6 +99,7 @@ class Viewer {
   bool record_pending_ = false;
   std::string record_path_;
   std::vector<std::pair<int, bool>> keys_;
+  StreamLink stream_link_;  // a live stream's back-channel (state and keypoints)
 };
 
 }  // namespace peakscope::viewer

@@ -230,7 +230,7 @@ void ViewerState::end_source(long frames_read, const std::string& error) {
 }
 
 std::string ViewerState::source_status() const {
-  if (!ended_) return {};
+  if (!ended_) return live_status_;
   if (frame_count_ > 0 && frames_read_ < frame_count_)
     return "stopped after " + std::to_string(frames_read_) + " of " + std::to_string(frame_count_) +
            " frames";

@@ -100,6 +100,9 @@ class ViewerState {
   // "" while running; "end of source (N frames)"; "stopped after 68 of 444 frames" when a
   // file ends before the frame count its header claims.
   std::string source_status() const;
+  // A live source's own status line (io::Source::status(): "waiting for frames on ...", its
+  // counts), shown as source_status() while the source runs.
+  void set_live_status(std::string s) { live_status_ = std::move(s); }
 
   // ---- Decoding.
   // The channel shown alone, or -1 for all (clamped to the frame's channels).
@@ -221,6 +224,7 @@ class ViewerState {
   std::optional<io::Frame> frame_;
   long generation_ = -1, frame_count_ = -1, frames_shown_ = 0, frames_read_ = 0;
   bool ended_ = false;
+  std::string live_status_;
   std::string source_description_;
   std::vector<Keypoint> kps_;
   bool decoded_ = false;

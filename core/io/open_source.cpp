@@ -26,6 +26,10 @@ std::unique_ptr<Source> open_source(const std::string& spec, const SourceOptions
   const std::string ext = lower_ext(spec);
   CaptureOptions capture = opt.capture;
   capture.frames_only = !opt.model.path.empty();
+  if (spec.rfind("stream:", 0) == 0) {
+    if (!opt.model.path.empty()) throw SourceError(spec + ": a stream cannot go through --model");
+    return make_stream_source(spec, opt.stream);
+  }
   if (spec.empty() || spec == "synthetic") {
     src = make_synthetic_source(opt.synthetic);
   } else if (spec.rfind("camera:", 0) == 0) {

@@ -7,6 +7,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/decode.hpp"
@@ -21,6 +22,8 @@ namespace peakscope::io {
 struct Point2 {
   double x = 0, y = 0;
 };
+
+struct StreamFrameInfo;  // core/io/stream_message.hpp
 
 // One frame: a K x H x W heatmap (float32 or uint8), optionally the BGR image it came from
 // (same size as the heatmap or larger: `image_scale` maps heatmap pixels to image pixels)
@@ -50,6 +53,13 @@ struct Frame {
   // engine can render it itself: core/scene_frame.hpp). Null for every other source.
   std::shared_ptr<const Scene> scene;
   ElemType scene_type = ElemType::kFloat32;
+  // Keypoint names (one per channel, or empty) and the skeleton (pairs of channel indices) a
+  // source without a pose preset knows: a live stream's sender gives them.
+  std::vector<std::string> names;
+  std::vector<std::pair<int, int>> skeleton;
+  // A live stream (core/io/stream_source.hpp): the sender's step and clock, the counts of
+  // dropped, skipped and malformed frames, the back-channel. Null for every other source.
+  std::shared_ptr<const StreamFrameInfo> stream;
 };
 
 // The element type and sizes of a frame, known before its pixels are read.
@@ -98,6 +108,12 @@ class Source {
   virtual std::string warning() const { return {}; }
   // Seconds between frames when played live (the viewer's pacing); 0: no preference.
   virtual double frame_interval_s() const { return 0; }
+  // From any thread: a next() waiting for input (a live stream) returns nullopt soon, and so
+  // does every later call. Sources that never wait ignore it.
+  virtual void interrupt() {}
+  // From any thread: one line on the state of a live source ("waiting for frames on ...",
+  // counts of frames, skipped and malformed messages); empty for other sources.
+  virtual std::string status() const { return {}; }
 };
 
 struct SyntheticOptions {
@@ -150,8 +166,19 @@ struct ModelOptions {
   const PosePreset* pose = nullptr;
 };
 
+// A live stream (`stream:ENDPOINT`, core/io/stream_source.hpp).
+struct StreamOptions {
+  // Keep only the newest waiting frame (the viewer) instead of every frame in order (the CLI).
+  bool newest_only = false;
+  // > 0: the stream ends after this many seconds without a frame; 0: it waits for ever.
+  double idle_timeout_s = 0;
+  // TCP on an address other than 127.0.0.1 (--listen-all); refused otherwise.
+  bool allow_remote = false;
+};
+
 struct SourceOptions {
   CaptureOptions capture;
+  StreamOptions stream;
   ImageOptions images;
   ModelOptions model;
   SyntheticOptions synthetic;
@@ -164,8 +191,12 @@ std::unique_ptr<Source> make_video_source(const std::string& spec, const Capture
 // Wraps a source of images: each frame's image is run through the model.
 std::unique_ptr<Source> make_model_source(std::unique_ptr<Source> frames, const ModelOptions& opt);
 
-// Opens whatever `spec` names: "synthetic", "camera:N", a .npy file, a video, an image, a
-// folder or a glob of images; with opt.model.path set, frames go through the model.
+// A live stream: "stream:" (the default endpoint) or "stream:ipc://PATH" /
+// "stream:tcp://127.0.0.1:PORT" (core/io/stream_source.hpp, docs/stream.md).
+std::unique_ptr<Source> make_stream_source(const std::string& spec, const StreamOptions& opt);
+
+// Opens whatever `spec` names: "synthetic", "camera:N", "stream:...", a .npy file, a video, an
+// image, a folder or a glob of images; with opt.model.path set, frames go through the model.
 // Throws SourceError naming the input and the reason.
 std::unique_ptr<Source> open_source(const std::string& spec, const SourceOptions& opt = {});
 

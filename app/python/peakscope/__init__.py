@@ -22,9 +22,13 @@ import numpy as np
 
 from . import _core
 from ._core import __version__
+from .live import Live, connect, show
 
 __all__ = [
     "__version__",
+    "Live",
+    "connect",
+    "show",
     "BETA_MIN",
     "BETA_MAX",
     "DEFAULT_BETA",
