@@ -39,12 +39,13 @@ def maps(step):
 
 
 class Receiver:
-    """peakscope-cli decode stream:EP --frames N on the CPU engine, and a SUB on its
-    back-channel."""
+    """peakscope-cli decode stream:EP --frames N on the CPU engine (frames None: until the
+    stream goes quiet for --stream-timeout), and a SUB on its back-channel."""
 
     def __init__(self, cli, ep, frames, out):
+        count = [] if frames is None else ["--frames", str(frames)]
         self.proc = subprocess.Popen(
-            [cli, "decode", "stream:" + ep, "--frames", str(frames), "--out", out,
+            [cli, "decode", "stream:" + ep, *count, "--out", out,
              "--backend", "cpu", "--stream-timeout", "30"],
             stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 30
@@ -112,7 +113,7 @@ def bench_send(cli, tmp, n=2000):
     ep = endpoint(tmp, "send")
     with peakscope.connect(ep) as live:
         out["no_receiver"] = timed(live, frame)
-    rx = Receiver(cli, ep, -1, os.path.join(tmp, "send.json"))
+    rx = Receiver(cli, ep, None, os.path.join(tmp, "send.json"))
     try:
         with peakscope.connect(ep) as live:
             time.sleep(0.3)
