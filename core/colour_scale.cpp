@@ -66,8 +66,10 @@ void colour_rgba(const float* values, std::size_t n, const ColourScale& scale,
   std::array<std::array<std::uint8_t, 4>, ColourScale::kEntries> px;
   for (int i = 0; i < ColourScale::kEntries; ++i)
     px[i] = {table[i][0], table[i][1], table[i][2], 255};
+  const std::array<std::uint8_t, 4> nan_px = {kNanColour[0], kNanColour[1], kNanColour[2], 255};
   for (std::size_t i = 0; i < n; ++i)
-    std::memcpy(rgba + 4 * i, px[scale.index(values[i])].data(), 4);
+    std::memcpy(rgba + 4 * i,
+                std::isnan(values[i]) ? nan_px.data() : px[scale.index(values[i])].data(), 4);
 }
 
 }  // namespace peakscope

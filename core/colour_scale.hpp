@@ -4,9 +4,9 @@
 //
 // The rule. Linear: t = (v - lo) / (hi - lo). Log: t = ln(v / f) / ln(hi / f) with
 // f = max(lo, 1e-30), values below f taken as f. The entry is floor(256 t) clamped to 0..255:
-// 256 entries of equal width, lo in entry 0, hi in entry 255. NaN gets entry 0, +inf 255,
-// -inf 0. An empty range (hi <= lo; on a log scale hi <= f) gives entry 0 to every finite
-// value.
+// 256 entries of equal width, lo in entry 0, hi in entry 255. NaN gets entry 0 (and its own
+// colour, kNanColour, in a picture), +inf 255, -inf 0. An empty range (hi <= lo; on a log scale hi
+// <= f) gives entry 0 to every finite value.
 //
 // The rule is evaluated once per scale, as edges: edges()[k] (k = 1..255) is the smallest
 // float at or above the threshold of entry k (lo + (hi - lo) k / 256, on a log scale
@@ -56,7 +56,15 @@ int colour_bar_entry(double t);
 using ColourTable = std::array<std::array<std::uint8_t, 3>, ColourScale::kEntries>;
 static_assert(sizeof(ColourTable) == 3 * ColourScale::kEntries, "768 bytes, RGB RGB ...");
 
-// Colours n values into n RGBA pixels (4n bytes: R, G, B, 255), entry scale.index(v) of table.
+// The colour of a NaN pixel in every coloured map (the CPU path below and
+// shaders/heatmap_view.frag, which gets it as a uniform from core/gpu/colour_pass.cpp): a
+// violet at least 115 (RGB distance) from every entry of jet, viridis, turbo, inferno and gray
+// and from every marker colour, so a missing value never reads as background or as a peak
+// (tests/unit/colour_scale_test.cpp checks the distances).
+inline constexpr std::array<std::uint8_t, 3> kNanColour = {136, 0, 248};
+
+// Colours n values into n RGBA pixels (4n bytes: R, G, B, 255), entry scale.index(v) of table;
+// NaN gets kNanColour.
 void colour_rgba(const float* values, std::size_t n, const ColourScale& scale,
                  const ColourTable& table, std::uint8_t* rgba);
 

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "app/viewer/view_images.hpp"
 #include "core/io/sheets.hpp"
 #include "core/lab/gradient.hpp"
 #include "core/lab/lab.hpp"
@@ -83,7 +84,9 @@ void FrameStep::view_maps(const io::Frame& fr, int sc, ViewMaps& out) const {
     // GPU); several channels gathered on the host.
     SoftmaxImage first;
     if (one >= 0) first = decoded_->softmax(one);
-    if (one >= 0 && first.gl_texture) {
+    // A channel with NaN pixels is gathered on the host below, where the softmax view marks
+    // them (view_images.hpp: softmax_image).
+    if (one >= 0 && first.gl_texture && !channel_has_nan(map, one)) {
       out.softmax_texture = first.gl_texture;
       return;
     }

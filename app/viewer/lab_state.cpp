@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <functional>
 
+#include "app/viewer/readouts.hpp"
 #include "core/lab/lab.hpp"
 
 namespace peakscope::viewer {
@@ -153,10 +154,10 @@ bool LabState::curves_stale_after(const LabFrame& f, const std::vector<Keypoint>
   return curves_key_ != (accepts(r, key, kps.size()) ? key : std::string());
 }
 
-CoordPoint LabState::in_convention(int c, DecoderKind k) const {
+std::optional<CoordPoint> LabState::in_convention(int c, DecoderKind k) const {
   const DecodedPoint& p = points_[c][decoder_index(k)];
-  if (!frame_) return {p.x, p.y};
-  return to_convention({p.x, p.y}, frame_->heatmap.width(), frame_->heatmap.height(), coords_);
+  if (!frame_) return CoordPoint{p.x, p.y};
+  return readout_point(*frame_, p.x, p.y, coords_);
 }
 
 void LabState::set_skeleton_decoder(DecoderKind k) {
@@ -259,6 +260,13 @@ std::vector<TuneSample> LabState::tune_samples() const {
 void LabState::set_gradient_on(bool on) {
   gradient_on_ = on;
   gradient_key_.clear();
+}
+
+bool LabState::set_gradient_floor(double rel) {
+  if (!(rel >= kGradientFloorMin && rel <= kGradientFloorMax)) return false;
+  gradient_floor_ = rel;
+  ++gradient_version_;  // same map, another colouring
+  return true;
 }
 
 void LabState::set_gradient_part(GradientPart p) {

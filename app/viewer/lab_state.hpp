@@ -10,6 +10,7 @@
 #include <array>
 #include <cstdint>
 #include <deque>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -97,8 +98,10 @@ class LabState {
   const std::string& error() const { return error_; }
   // points()[c][decoder_index(k)]: valid only for enabled decoders.
   const std::vector<std::array<DecodedPoint, kDecoderCount>>& points() const { return points_; }
-  // Channel c's decoded point of k in the chosen convention.
-  CoordPoint in_convention(int c, DecoderKind k) const;
+  // Channel c's decoded point of k in the chosen convention (readout_point,
+  // app/viewer/readouts.hpp: image coordinates through the frame's own region); nullopt for the
+  // image convention on a frame without an image mapping.
+  std::optional<CoordPoint> in_convention(int c, DecoderKind k) const;
   // Distance of channel c's point of k to the ground-truth point nearest the argmax, in
   // pixels; -1 when unknown.
   double error(int c, DecoderKind k) const;
@@ -141,6 +144,13 @@ class LabState {
   void set_gradient_on(bool on);
   GradientPart gradient_part() const { return gradient_part_; }
   void set_gradient_part(GradientPart p);
+  // The floor of its colour scale relative to the largest |value| shown: smaller values are
+  // drawn as zero (app/viewer/gradient_image.hpp). Rejects (false, the old one kept) a floor
+  // outside [kGradientFloorMin, kGradientFloorMax].
+  static constexpr double kGradientFloorDefault = 1e-6, kGradientFloorMin = 1e-15,
+                          kGradientFloorMax = 0.1;
+  double gradient_floor() const { return gradient_floor_; }
+  bool set_gradient_floor(double rel);
   const GradientMap& gradient() const { return gradient_; }
   // Bumped whenever gradient() changes (the panel re-uploads its texture).
   long gradient_version() const { return gradient_version_; }
@@ -171,6 +181,7 @@ class LabState {
   BetaTune tuned_;
   bool gradient_on_ = false;
   GradientPart gradient_part_ = GradientPart::kX;
+  double gradient_floor_ = kGradientFloorDefault;
   GradientMap gradient_;
   long gradient_version_ = 0;
   int gradient_channel_ = 0;

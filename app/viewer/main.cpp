@@ -11,6 +11,7 @@
 
 #include "app/viewer/app_window.hpp"
 #include "app/viewer/options.hpp"
+#include "app/viewer/readouts.hpp"
 #include "app/viewer/scripted_run.hpp"
 #include "app/viewer/source_worker.hpp"
 #include "app/viewer/viewer.hpp"
@@ -46,6 +47,7 @@ std::unique_ptr<Viewer> start_viewer(const ViewerOptions& o, std::unique_ptr<io:
     state.set_grid_shift(o.grid_shift_x, o.grid_shift_y);
     for (DecoderKind k : o.lab_decoders) state.lab().set_enabled(k, true);
     state.lab().set_gradient_on(o.gradient_view);
+    if (!o.coords.empty()) state.lab().set_coords(parse_viewer_coords(o.coords));
     auto v = std::make_unique<Viewer>(std::move(state), script.scripted(), std::move(src),
                                       o.source_options);
     if (!source_error.empty()) v->state().report_error(ErrorKind::kSource, source_error);

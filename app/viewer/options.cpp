@@ -11,6 +11,7 @@
 #include "app/common/flags.hpp"
 #include "app/common/source_options.hpp"
 #include "app/viewer/overlay.hpp"
+#include "app/viewer/readouts.hpp"
 
 namespace peakscope::viewer {
 namespace {
@@ -61,6 +62,10 @@ void add_flags(CLI::App& app, RawFlags& f, ViewerOptions& o) {
                  "decoders to show beside argmax and soft-argmax: quarter,dark,dark-udp,window,"
                  "centroid,mediapipe,debiased or all");
   app.add_flag("--gradient", o.gradient_view, "open the soft-argmax gradient view");
+  app.add_option("--coords", o.coords,
+                 "the decoders' readouts in: index (default), half, dsnt, corner, image or "
+                 "image-udp (image pixels through the region the model saw)")
+      ->check(common::parsed_by(parse_viewer_coords));
   app.add_option("--normalize", f.normalize,
                  std::string("max | none (default ") + (kDefaultNormalize ? "max)" : "none)"))
       ->check(common::parsed_by(common::parse_normalize));

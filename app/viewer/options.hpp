@@ -20,6 +20,7 @@ struct ViewerOptions {
   io::SourceOptions source_options;  // for every source opened (--transform, --model, --seed...)
   std::vector<DecoderKind> lab_decoders;      // --decoders
   bool gradient_view = false;                 // --gradient
+  std::string coords;                         // --coords (readouts.hpp: parse_viewer_coords)
   bool show_frame = false;                    // --show-frame
   double grid_shift_x = 0, grid_shift_y = 0;  // --grid-shift DX,DY (cells)
   int width = 1280, height = 800;             // --width, --height

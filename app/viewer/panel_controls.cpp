@@ -7,6 +7,7 @@
 #include <string>
 
 #include "app/viewer/panels.hpp"
+#include "app/viewer/readouts.hpp"
 
 namespace peakscope::viewer {
 
@@ -212,11 +213,20 @@ void readouts_section(const ViewerState& st) {
   if (sc >= 0 || kps.size() == 1) {
     const int c = std::max(sc, 0);
     const Keypoint& kp = kps[c];
-    ImGui::Text("argmax       (%.0f, %.0f)  value %.4g", kp.argmax_x, kp.argmax_y, kp.argmax_value);
-    ImGui::Text("soft-argmax  (%.3f, %.3f)", kp.soft_x, kp.soft_y);
-    ImGui::Text("distance     %.3f px",
-                std::hypot(kp.soft_x - kp.argmax_x, kp.soft_y - kp.argmax_y));
-    ImGui::Text("peak p       %.4g", kp.peak_probability);
+    if (!kp.valid) {  // nothing to read: no argmax, no soft-argmax, no p (readouts.hpp)
+      ImGui::TextColored(ImVec4(1, 0.6f, 0.3f, 1), "channel %d %s: %s", c, kInvalidText,
+                         kInvalidWhy);
+    } else {
+      ImGui::Text("argmax       (%.0f, %.0f)  value %.4g", kp.argmax_x, kp.argmax_y,
+                  kp.argmax_value);
+      ImGui::Text("soft-argmax  (%.3f, %.3f)", kp.soft_x, kp.soft_y);
+      ImGui::Text("distance     %.3f px",
+                  std::hypot(kp.soft_x - kp.argmax_x, kp.soft_y - kp.argmax_y));
+      ImGui::Text("peak p       %.4g", kp.peak_probability);
+      if (beta_eff_differs(kp, st.settings().decode_options()))
+        ImGui::Text("beta eff     %.4g (beta / max %.4g)",
+                    channel_beta_eff(kp, st.settings().decode_options()), kp.argmax_value);
+    }
     const double err = st.ground_truth_error(c);
     if (err >= 0)
       ImGui::Text("error to GT  %.3f px", err);
@@ -226,8 +236,12 @@ void readouts_section(const ViewerState& st) {
     // One row per channel, numbered as the keys and the CLI number them.
     const float rows_h = std::min(8.0f, static_cast<float>(kps.size()) + 1.5f) *
                          ImGui::GetTextLineHeightWithSpacing();
+    // beta eff: the beta each channel's values get, where normalise makes it differ.
+    const DecodeOptions opt = st.settings().decode_options();
+    const bool eff = std::any_of(kps.begin(), kps.end(),
+                                 [&](const Keypoint& k) { return beta_eff_differs(k, opt); });
     if (ImGui::BeginTable(
-            "channels", 5,
+            "channels", eff ? 6 : 5,
             ImGuiTableFlags_ScrollY | ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit,
             ImVec2(0, rows_h))) {
       ImGui::TableSetupScrollFreeze(0, 1);
@@ -236,6 +250,7 @@ void readouts_section(const ViewerState& st) {
       ImGui::TableSetupColumn("soft-argmax");
       ImGui::TableSetupColumn("peak p");
       ImGui::TableSetupColumn("err");
+      if (eff) ImGui::TableSetupColumn("beta eff");
       ImGui::TableHeadersRow();
       for (int c = 0; c < static_cast<int>(kps.size()); ++c) {
         const Keypoint& kp = kps[c];
@@ -246,17 +261,33 @@ void readouts_section(const ViewerState& st) {
         else
           ImGui::Text("%d", c);
         ImGui::TableNextColumn();
-        ImGui::Text("%.0f,%.0f", kp.argmax_x, kp.argmax_y);
-        ImGui::TableNextColumn();
-        ImGui::Text("%.2f,%.2f", kp.soft_x, kp.soft_y);
-        ImGui::TableNextColumn();
-        ImGui::Text("%.3g", kp.peak_probability);
+        if (!kp.valid) {  // no point and no p: marked, never "24,32" and "0"
+          ImGui::TextDisabled("-");
+          ImGui::TableNextColumn();
+          ImGui::TextDisabled("-");
+          ImGui::TableNextColumn();
+          ImGui::TextColored(ImVec4(1, 0.6f, 0.3f, 1), "%s", kInvalidText);
+          if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", kInvalidWhy);
+        } else {
+          ImGui::Text("%.0f,%.0f", kp.argmax_x, kp.argmax_y);
+          ImGui::TableNextColumn();
+          ImGui::Text("%.2f,%.2f", kp.soft_x, kp.soft_y);
+          ImGui::TableNextColumn();
+          ImGui::Text("%.3g", kp.peak_probability);
+        }
         ImGui::TableNextColumn();
         const double e = st.ground_truth_error(c);
         if (e >= 0)
           ImGui::Text("%.2f", e);
         else
           ImGui::TextDisabled("-");
+        if (eff) {
+          ImGui::TableNextColumn();
+          if (kp.valid)
+            ImGui::Text("%.3g", channel_beta_eff(kp, opt));
+          else
+            ImGui::TextDisabled("-");
+        }
       }
       ImGui::EndTable();
     }

@@ -1,10 +1,12 @@
 // The decoder list with its readouts, the decoders' markers and legend, and their plot series.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <string>
 
 #include "app/viewer/panel_lab.hpp"
 #include "app/viewer/panels.hpp"
+#include "app/viewer/readouts.hpp"
 
 namespace peakscope::viewer {
 namespace {
@@ -129,23 +131,30 @@ void panel_decoders(ViewerState& st) {
   // Folded unless a decoder was asked for (--decoders): the controls fit without it.
   if (!ImGui::CollapsingHeader("Decoders", lab.any_enabled() ? ImGuiTreeNodeFlags_DefaultOpen : 0))
     return;
-  // Convention of the readouts.
-  static const char* kCoords[] = {"index", "half", "dsnt", "corner", "image (UDP)"};
+  // Convention of the readouts. The image conventions map through the frame's own region
+  // (readouts.hpp: io::heatmap_to_image, the CLI's argmax_image; UDP's scale over it).
+  static const char* kCoords[] = {"index", "half", "dsnt", "corner", "image", "image (UDP)"};
   CoordConvention conv = lab.coords();
   int ci = static_cast<int>(conv.system);
-  if (conv.system == CoordSystem::kImage) ci = 4;
+  if (conv.system == CoordSystem::kImage) ci = conv.udp ? 5 : 4;
   ImGui::SetNextItemWidth(130);
-  if (ImGui::Combo("coords", &ci, kCoords, 5)) {
-    conv.system = static_cast<CoordSystem>(ci);
-    if (conv.system == CoordSystem::kImage && st.frame()) {
-      // The frame the heatmap came from is the network input: its size, UDP's scale.
-      conv.input_width =
-          st.frame()->image.empty() ? st.frame()->heatmap.width() : st.frame()->image.cols;
-      conv.input_height =
-          st.frame()->image.empty() ? st.frame()->heatmap.height() : st.frame()->image.rows;
-      conv.udp = true;
+  if (ImGui::Combo("coords", &ci, kCoords, 6)) {
+    if (ci >= 4 && st.frame()) {
+      conv = image_convention(*st.frame(), ci == 5);
+    } else {
+      conv = CoordConvention{};
+      conv.system = static_cast<CoordSystem>(std::min(ci, 3));
     }
     if (!lab.set_coords(conv)) st.report_error(ErrorKind::kInput, "coords image: no frame yet");
+  }
+  const bool no_mapping =
+      lab.coords().system == CoordSystem::kImage && st.frame() && !has_image_mapping(*st.frame());
+  if (no_mapping) {
+    ImGui::TextDisabled("  no image mapping");
+    if (ImGui::IsItemHovered())
+      ImGui::SetTooltip(
+          "this source has no image the heatmap was computed from (a .npy, a "
+          "stream): image coordinates are unknown");
   }
   if (!lab.error().empty()) {
     ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1, 0.45f, 0.3f, 1));
@@ -155,11 +164,16 @@ void panel_decoders(ViewerState& st) {
   const int sc = st.shown_channel();
   const int c = sc >= 0 ? sc : 0;
   const bool have = st.frame() && c < static_cast<int>(st.keypoints().size());
-  auto readout = [&](const char* name, double x, double y, double err) {
-    if (err >= 0)
-      ImGui::TextDisabled("  %s (%.3f, %.3f)  err %.3f px", name, x, y, err);
+  const bool invalid = have && !st.keypoints()[c].valid;
+  auto readout = [&](const char* name, const std::optional<CoordPoint>& q, double err) {
+    if (invalid)
+      ImGui::TextDisabled("  %s  %s (channel %d)", name, kInvalidText, c);
+    else if (!q)
+      ImGui::TextDisabled("  %s  (no image mapping)", name);
+    else if (err >= 0)
+      ImGui::TextDisabled("  %s (%.3f, %.3f)  err %.3f px", name, q->x, q->y, err);
     else
-      ImGui::TextDisabled("  %s (%.3f, %.3f)", name, x, y);
+      ImGui::TextDisabled("  %s (%.3f, %.3f)", name, q->x, q->y);
   };
   // argmax and softargmax: the views' own markers (Settings), listed here too.
   for (auto [mk, name] : {std::pair{MarkerKind::kArgmax, "argmax"},
@@ -170,20 +184,16 @@ void panel_decoders(ViewerState& st) {
       const Keypoint& kp = st.keypoints()[c];
       const double x = mk == MarkerKind::kArgmax ? kp.argmax_x : kp.soft_x;
       const double y = mk == MarkerKind::kArgmax ? kp.argmax_y : kp.soft_y;
-      const CoordPoint q = to_convention({x, y}, st.frame()->heatmap.width(),
-                                         st.frame()->heatmap.height(), lab.coords());
       const double err = mk == MarkerKind::kSoftArgmax ? st.ground_truth_error(c) : -1;
-      readout(name, q.x, q.y, err);
+      readout(name, readout_point(*st.frame(), x, y, lab.coords()), err);
     }
   }
   for (DecoderKind k : kLab) {
     swatch(k);
     bool on = lab.enabled(k);
     if (ImGui::Checkbox(decoder_name(k), &on)) lab.set_enabled(k, on);
-    if (on && have && c < static_cast<int>(lab.points().size())) {
-      const CoordPoint q = lab.in_convention(c, k);
-      readout(decoder_name(k), q.x, q.y, lab.error(c, k));
-    }
+    if (on && have && c < static_cast<int>(lab.points().size()))
+      readout(decoder_name(k), lab.in_convention(c, k), lab.error(c, k));
   }
   // --pose: the decoder whose points the skeleton joins.
   if (st.frame() && st.frame()->pose) {

@@ -43,7 +43,10 @@ struct PlotSeries {
 };
 std::vector<PlotSeries> decoder_plot_series(const ViewerState& st);
 
-// The gradient view (its own window) of the shown channel, in a diverging colour map.
-void panel_gradient(ViewerState& st);
+// The gradient view of the shown channel, docked: a w x h panel where the layout puts it
+// (beside the views), with its colour bar, floor and hover value; nothing while it is off.
+// Writes its rectangle, placement and any hover text into `layout`.
+struct ViewLayout;
+void panel_gradient(ViewerState& st, float w, float h, ViewLayout& layout);
 
 }  // namespace peakscope::viewer

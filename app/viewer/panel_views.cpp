@@ -9,6 +9,7 @@
 #include "app/viewer/overlay.hpp"
 #include "app/viewer/panel_lab.hpp"
 #include "app/viewer/panels.hpp"
+#include "app/viewer/readouts.hpp"
 
 namespace peakscope::viewer {
 
@@ -163,6 +164,17 @@ int channel_at(const HeatmapView& v, int sc, int x, int y) {
   return best;
 }
 
+// What the hover says of a pixel of value v in channel k: its p, with the channel's effective
+// beta where normalise changes it; "invalid channel" for a channel with no valid pixel.
+void p_text(double v, const Keypoint& k, const DecodeOptions& opt, char* out, std::size_t n) {
+  if (!k.valid)
+    std::snprintf(out, n, "%s channel", kInvalidText);
+  else if (beta_eff_differs(k, opt))
+    std::snprintf(out, n, "p %.3g  beta eff %.3g", softmax_at(v, k, opt), channel_beta_eff(k, opt));
+  else
+    std::snprintf(out, n, "p %.3g", softmax_at(v, k, opt));
+}
+
 // The hover readout on the source image (frame view, overlay): the image pixel, the heatmap
 // cell the grid mapping puts under it, the value and p there.
 void image_hover_readout(const ViewerState& st, const ViewPlacement& place, const ViewTexture& tex,
@@ -184,9 +196,10 @@ void image_hover_readout(const ViewerState& st, const ViewPlacement& place, cons
     const int c = channel_at(v, st.shown_channel(), h.cell_x, h.cell_y);
     if (c >= static_cast<int>(st.keypoints().size())) return;
     const double val = v.at(c, h.cell_y, h.cell_x);
-    const double p = softmax_at(val, st.keypoints()[c], st.settings().decode_options());
-    std::snprintf(buf, sizeof buf, "image (%d, %d)  cell (%d, %d)  ch %d  value %.4g  p %.3g",
-                  h.image_x, h.image_y, h.cell_x, h.cell_y, c, val, p);
+    char pv[80];
+    p_text(val, st.keypoints()[c], st.settings().decode_options(), pv, sizeof pv);
+    std::snprintf(buf, sizeof buf, "image (%d, %d)  cell (%d, %d)  ch %d  value %.4g  %s",
+                  h.image_x, h.image_y, h.cell_x, h.cell_y, c, val, pv);
   }
   ImGui::TextUnformatted(buf);
   *said = buf;
@@ -214,12 +227,12 @@ void hover_readout(const ViewerState& st, const ViewPlacement& place, const View
       for (int k = 0; k < v.channels; ++k)
         if (v.at(k, y, x) > v.at(best, y, x)) best = k;
     const double val = v.at(best, y, x);
-    const double p = softmax_at(val, st.keypoints()[best], st.settings().decode_options());
-    char buf[160];
+    char pv[80], buf[200];
+    p_text(val, st.keypoints()[best], st.settings().decode_options(), pv, sizeof pv);
     if (v.channels > 1)
-      std::snprintf(buf, sizeof buf, "ch %d (%d, %d)  value %.4g  p %.3g", best, x, y, val, p);
+      std::snprintf(buf, sizeof buf, "ch %d (%d, %d)  value %.4g  %s", best, x, y, val, pv);
     else
-      std::snprintf(buf, sizeof buf, "(%d, %d)  value %.4g  p %.3g", x, y, val, p);
+      std::snprintf(buf, sizeof buf, "(%d, %d)  value %.4g  %s", x, y, val, pv);
     ImGui::TextUnformatted(buf);
     *said = buf;
     return;
@@ -228,56 +241,91 @@ void hover_readout(const ViewerState& st, const ViewPlacement& place, const View
 }
 
 // What a colour bar shows: the values at the bottom (lo) and top (hi) of the colour map, on a
-// linear or log scale; `relative`: each tile of a grid is scaled to its own range.
+// linear or log scale; `relative`: each tile of a grid is scaled to its own range. clipped:
+// the log scale stops above the smallest value shown (the bar says "clipped at lo"); constant:
+// every value shown is hi (one value, no range); nan: the view has NaN pixels (a legend entry).
 struct ColorScale {
   double lo = 0, hi = 1;
   bool log = false, relative = false;
+  bool clipped = false, constant = false, nan = false;
 };
 
 // The colour bar beside a view: the colour map from bottom (lo) to top (hi) with the real
-// values at both ends and, on a log scale, at decades between. Writes its rectangle to *where.
+// values at both ends and, on a log scale, at decades between; one colour and one value for a
+// constant map; "clipped at" over the bottom value when the scale stops above the smallest
+// value; a "NaN" swatch under the bar when the view has NaN pixels. Writes its rectangle to
+// *where and what its bottom label says to *low (the report's).
 void colorbar(ImDrawList* dl, ImVec2 p0, ImVec2 p1, io::Colormap cmap, const ColorScale& sc,
-              ImVec2* where) {
+              ImVec2* where, std::string* low) {
   const std::string lut = io::colormap_lut_rgb(cmap);
+  auto entry = [&](int li) {
+    return IM_COL32(static_cast<unsigned char>(lut[3 * li]),
+                    static_cast<unsigned char>(lut[3 * li + 1]),
+                    static_cast<unsigned char>(lut[3 * li + 2]), 255);
+  };
+  const float th = ImGui::GetTextLineHeight();
+  const ImU32 text = IM_COL32(220, 220, 220, 255);
+  if (sc.nan) {  // the legend entry under the bar
+    p1.y -= th + 4;
+    const ImVec2 s0(p0.x, p1.y + 4), s1(p1.x, p1.y + 4 + th);
+    dl->AddRectFilled(s0, s1, IM_COL32(kNanColour[0], kNanColour[1], kNanColour[2], 255));
+    dl->AddRect(s0, s1, IM_COL32(160, 160, 160, 255));
+    dl->AddText(ImVec2(p1.x + 5, s0.y), text, "NaN");
+  }
   const float h = p1.y - p0.y;
   const int steps = 64;
   for (int i = 0; i < steps; ++i) {
-    const int li = (steps - 1 - i) * 255 / (steps - 1);
-    const ImU32 col = IM_COL32(static_cast<unsigned char>(lut[3 * li]),
-                               static_cast<unsigned char>(lut[3 * li + 1]),
-                               static_cast<unsigned char>(lut[3 * li + 2]), 255);
+    // A constant map has one colour: the entry every value gets (core/colour_scale.hpp).
+    const int li = sc.constant ? 0 : (steps - 1 - i) * 255 / (steps - 1);
     dl->AddRectFilled(ImVec2(p0.x, p0.y + h * i / steps), ImVec2(p1.x, p0.y + h * (i + 1) / steps),
-                      col);
+                      entry(li));
   }
   dl->AddRect(p0, p1, IM_COL32(160, 160, 160, 255));
   if (where) {
     where[0] = p0;
     where[1] = p1;
   }
-  const ImU32 text = IM_COL32(220, 220, 220, 255);
   char buf[48];
   auto label = [&](float y, const char* s) {
     dl->AddLine(ImVec2(p1.x, y), ImVec2(p1.x + 3, y), text);
-    const float th = ImGui::GetTextLineHeight();
     dl->AddText(ImVec2(p1.x + 5, std::clamp(y - th * 0.5f, p0.y - th * 0.5f, p1.y - th * 0.5f)),
                 text, s);
+  };
+  auto note = [&](float y, const char* s) {  // a line of text without a tick
+    dl->AddText(ImVec2(p1.x + 5, y), IM_COL32(170, 170, 170, 255), s);
+  };
+  auto lowest = [&](const char* s) {
+    label(p1.y, s);
+    if (low) *low = s;
+    if (sc.clipped) {
+      note(p1.y - th * 1.5f, "clipped at");
+      if (low) *low = std::string("clipped at ") + s;
+    }
   };
   if (sc.relative) {
     label(p0.y, "peak");
     std::snprintf(buf, sizeof buf, "%.2g", sc.log ? sc.lo / std::max(sc.hi, 1e-300) : 0.0);
-    label(p1.y, buf);
+    lowest(buf);
+    return;
+  }
+  if (sc.constant) {  // one value: no range to label
+    std::snprintf(buf, sizeof buf, "%.3g", sc.hi);
+    label(p0.y + h * 0.5f, buf);
+    note(p0.y + h * 0.5f + th * 0.6f, "constant");
+    if (low) *low = std::string("constant ") + buf;
     return;
   }
   std::snprintf(buf, sizeof buf, "%.3g", sc.hi);
   label(p0.y, buf);
   std::snprintf(buf, sizeof buf, "%.3g", sc.lo);
-  label(p1.y, buf);
+  lowest(buf);
   if (sc.log && sc.lo > 0 && sc.hi > sc.lo) {
     const double l0 = std::log10(sc.lo), l1 = std::log10(sc.hi);
     const int step = std::max(1, static_cast<int>(std::ceil((l1 - l0) / 4)));
+    const float keep_low = sc.clipped ? th * 2.5f : 14;  // clear of "clipped at"
     for (int d = static_cast<int>(std::ceil(l0)); d < l1; d += step) {
       const float y = p1.y - static_cast<float>((d - l0) / (l1 - l0)) * h;
-      if (y - p0.y < 14 || p1.y - y < 14) continue;
+      if (y - p0.y < 14 || p1.y - y < keep_low) continue;
       std::snprintf(buf, sizeof buf, "1e%d", d);
       label(y, buf);
     }
@@ -332,14 +380,14 @@ void draw_overlay(ImDrawList* dl, const ViewerState& st, const ViewPlacement& pl
 
 void draw_map(ViewerState& st, const char* id, const char* title, const ViewTexture& tex,
               ImVec2 size, ViewPlacement& place, io::Colormap cmap, const ColorScale* scale,
-              bool frame_toggle, ImVec2* bar_rect, std::string* hover,
+              bool frame_toggle, ImVec2* bar_rect, std::string* hover, std::string* bar_low,
               const ViewTexture* overlay = nullptr, ImVec2* overlay_quad = nullptr) {
   ImGui::BeginChild(id, size, true,
                     ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse);
   ImGui::TextUnformatted(title);
   const io::Frame* fr = st.frame();
   if (frame_toggle && fr && !fr->image.empty()) image_toggles(st);
-  const float bar_w = 80.0f;
+  const float bar_w = 88.0f;
   const ImVec2 p0 = ImGui::GetCursorScreenPos();
   const ImVec2 avail = ImGui::GetContentRegionAvail();
   const float line = ImGui::GetTextLineHeightWithSpacing();
@@ -398,7 +446,7 @@ void draw_map(ViewerState& st, const char* id, const char* title, const ViewText
     const float top = std::max(p0.y + 8, p0.y + (area.y - fh) * 0.5f),
                 bottom = std::min(p0.y + area.y - 8, p0.y + (area.y + fh) * 0.5f);
     colorbar(ImGui::GetWindowDrawList(), ImVec2(x0, top),
-             ImVec2(x0 + 12, std::max(bottom, top + 60)), cmap, *scale, bar_rect);
+             ImVec2(x0 + 12, std::max(bottom, top + 60)), cmap, *scale, bar_rect, bar_low);
   }
   // Hover readout (or the legend) under the map.
   ImGui::SetCursorScreenPos(ImVec2(p0.x, p0.y + area.y + 2));
@@ -420,23 +468,26 @@ void panel_views(ViewerState& st, const ViewTextures& tex, float w, float h, Vie
   const std::string left_title = overlay ? tex.overlay_title
                                  : frame ? "source frame"
                                          : tex.heat_title;
-  const ColorScale heat{tex.heat_lo, tex.heat_hi, false, tex.heat_relative};
-  const ColorScale over{tex.overlay_lo, tex.overlay_hi, false, false};
+  const ColorScale heat{tex.heat_lo, tex.heat_hi,       false,       tex.heat_relative,
+                        false,       tex.heat_constant, tex.heat_nan};
+  const ColorScale over{tex.overlay_lo, tex.overlay_hi, false, false, false, false, false};
   const ColorScale* left_scale = overlay ? (tex.overlay_colormap ? &over : nullptr)
                                  : frame ? nullptr
                                          : &heat;
   ImVec2 quad[2] = {ImVec2(0, 0), ImVec2(0, 0)};
   draw_map(st, "heatmap_view", left_title.c_str(), frame ? tex.frame : tex.heat, ImVec2(each, h),
-           layout.heat, tex.colormap, left_scale, true, nullptr, &layout.hover,
+           layout.heat, tex.colormap, left_scale, true, nullptr, &layout.hover, nullptr,
            overlay ? &tex.overlay : nullptr, quad);
   layout.overlay_min = quad[0];
   layout.overlay_max = quad[1];
   ImGui::SameLine();
-  const ColorScale soft{tex.p_lo, tex.p_hi, st.settings().softmax_scale() == SoftmaxScale::kLog,
-                        tex.p_relative};
+  const ColorScale soft{
+      tex.p_lo,       tex.p_hi,      st.settings().softmax_scale() == SoftmaxScale::kLog,
+      tex.p_relative, tex.p_clipped, tex.p_constant,
+      tex.p_nan};
   ImVec2 bar[2];
   draw_map(st, "softmax_view", tex.soft_title.c_str(), tex.soft, ImVec2(each, h), layout.soft,
-           tex.colormap, &soft, false, bar, &layout.hover);
+           tex.colormap, &soft, false, bar, &layout.hover, &layout.colorbar_low);
   layout.colorbar_min = bar[0];
   layout.colorbar_max = bar[1];
 }

@@ -29,11 +29,15 @@ struct ViewPlacement {
 // Where the panels put things this frame (the scripted report and the tests read it).
 struct ViewLayout {
   ViewPlacement heat, soft;
-  ImVec2 colorbar_min{0, 0}, colorbar_max{0, 0};    // the softmax view's colour bar
+  ImVec2 colorbar_min{0, 0}, colorbar_max{0, 0};  // the softmax view's colour bar
+  std::string colorbar_low;  // what its bottom label says ("clipped at 1e-14", "constant 4e-6")
   ImVec2 time_plot_min{0, 0}, time_plot_max{0, 0};  // the plots' axes boxes
   ImVec2 beta_plot_min{0, 0}, beta_plot_max{0, 0};
   // The overlay's heatmap quad on screen (both zero when no overlay is drawn).
   ImVec2 overlay_min{0, 0}, overlay_max{0, 0};
+  // The docked gradient panel (both zero while it is off) and where its map is drawn.
+  ImVec2 gradient_min{0, 0}, gradient_max{0, 0};
+  ViewPlacement gradient;
   float controls_overflow = 0;  // how far the controls panel scrolls (0: all of it in view)
   std::string hover;  // what the hover readout or a plot's tooltip says this frame ("" none)
 };
@@ -84,7 +88,13 @@ struct ViewTextures {
   std::string heat_title, soft_title, overlay_title;
   double heat_lo = 0, heat_hi = 1;  // the heatmap colour bar's value range
   bool heat_relative = false;       // grid: each tile scaled to its own range
+  bool heat_constant = false;       // every finite value the same: one value, no range
+  bool heat_nan = false;            // NaN pixels shown (the bar's legend has "NaN")
   double p_lo = 0, p_hi = 0;        // the softmax colour bar's real p range
+  double p_min = 0;                 // the smallest p shown (PRange::min, view_images.hpp)
+  bool p_clipped = false;           // the log scale stops above p_min: "clipped at p_lo"
+  bool p_constant = false;          // every p the same: one value, no range
+  bool p_nan = false;               // NaN pixels shown
   bool p_relative = false;          // grid: each tile scaled to its own peak
   io::Colormap colormap = io::Colormap::kJet;
 };

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "app/viewer/readouts.hpp"
 #include "app/viewer/viewer.hpp"
 #include "core/io/output_file.hpp"
 #include "core/io/stream_message.hpp"
@@ -56,14 +57,57 @@ nlohmann::json report_json(const Viewer& v, double median_ms) {
                    {"y1", l.colorbar_max.y},
                    {"p_lo", v.textures().p_lo},
                    {"p_hi", v.textures().p_hi},
-                   {"relative", v.textures().p_relative}};
-  for (const Keypoint& k : st.keypoints())
-    j["keypoints"].push_back({{"argmax_x", k.argmax_x},
-                              {"argmax_y", k.argmax_y},
-                              {"soft_x", k.soft_x},
-                              {"soft_y", k.soft_y},
-                              {"peak_probability", k.peak_probability}});
+                   {"relative", v.textures().p_relative},
+                   {"p_min", v.textures().p_min},
+                   {"clipped", v.textures().p_clipped},
+                   {"constant", v.textures().p_constant},
+                   {"nan", v.textures().p_nan},
+                   {"low_label", l.colorbar_low}};
+  j["heat_colorbar"] = {{"lo", v.textures().heat_lo},
+                        {"hi", v.textures().heat_hi},
+                        {"constant", v.textures().heat_constant},
+                        {"nan", v.textures().heat_nan}};
+  // Each keypoint as the readouts print it (app/viewer/readouts.hpp): the image coordinates the
+  // CLI writes (null without an image mapping), the effective beta, the invalid flag.
+  const io::Frame* fr = st.frame();
+  const bool mapped = fr && has_image_mapping(*fr);
+  j["image_mapping"] = mapped;
+  const DecodeOptions opt = st.settings().decode_options();
+  auto image_point = [&](double x, double y) {
+    if (!mapped) return nlohmann::json(nullptr);
+    const io::Point2 p = io::heatmap_to_image(*fr, x, y);
+    return nlohmann::json{{"x", p.x}, {"y", p.y}};
+  };
+  const CoordConvention& conv = st.lab().coords();
+  j["coords"] = {{"system", conv.name()}, {"udp", conv.udp}};
+  for (const Keypoint& k : st.keypoints()) {
+    nlohmann::json kj = {{"argmax_x", k.argmax_x},
+                         {"argmax_y", k.argmax_y},
+                         {"soft_x", k.soft_x},
+                         {"soft_y", k.soft_y},
+                         {"peak_probability", k.peak_probability},
+                         {"valid", k.valid},
+                         {"beta_eff", channel_beta_eff(k, opt)},
+                         {"argmax_image", image_point(k.argmax_x, k.argmax_y)},
+                         {"softargmax_image", image_point(k.soft_x, k.soft_y)}};
+    // The point in the decoders panel's convention (null: no image mapping).
+    const auto q = fr ? readout_point(*fr, k.soft_x, k.soft_y, conv) : std::nullopt;
+    kj["softargmax_readout"] = q ? nlohmann::json{{"x", q->x}, {"y", q->y}} : nlohmann::json();
+    j["keypoints"].push_back(std::move(kj));
+  }
   j["error_history"] = std::vector<float>(st.error_history().begin(), st.error_history().end());
+  j["history_length"] = st.error_history().size();
+  if (st.lab().gradient_on())
+    j["gradient"] = {{"channel", st.lab().gradient_channel()},
+                     {"max_abs", st.lab().gradient().max_abs},
+                     {"floor_rel", st.lab().gradient_floor()},
+                     {"x0", l.gradient_min.x},
+                     {"y0", l.gradient_min.y},
+                     {"x1", l.gradient_max.x},
+                     {"y1", l.gradient_max.y},
+                     {"origin_x", l.gradient.origin.x},
+                     {"origin_y", l.gradient.origin.y},
+                     {"zoom", l.gradient.zoom}};
   j["curve"] = {{"frame_index", st.curve().frame_index},
                 {"betas", st.curve().betas},
                 {"values", st.curve().values},

@@ -56,6 +56,13 @@ double channel_min(const HeatmapView& map, int c) {
   return std::isfinite(mn) ? mn : 0.0;
 }
 
+bool channel_has_nan(const HeatmapView& map, int c) {
+  for (int y = 0; y < map.height; ++y)
+    for (int x = 0; x < map.width; ++x)
+      if (std::isnan(map.at(c, y, x))) return true;
+  return false;
+}
+
 ViewImage heat_image(const HeatmapView& map, int channel, AllChannelsView view) {
   ViewImage im;
   const int k = map.channels, w = map.width, h = map.height;
@@ -74,6 +81,8 @@ ViewImage heat_image(const HeatmapView& map, int channel, AllChannelsView view) 
         }
     im.tiles.assign(k, TileOffset{});
     finite_range(im.values, &im.lo, &im.hi);
+    im.has_nan = std::any_of(im.values.begin(), im.values.end(), [](float v) { return v != v; });
+    im.constant = im.lo == im.hi;
     return im;
   }
   const Grid g = make_grid(k, w, h);
@@ -96,6 +105,7 @@ ViewImage heat_image(const HeatmapView& map, int channel, AllChannelsView view) 
         const float v = tile[static_cast<std::size_t>(y) * w + x];
         im.values[static_cast<std::size_t>(g.tiles[c].y + y) * g.w + g.tiles[c].x + x] =
             v == v ? std::clamp((v - lo) * inv, 0.0f, 1.0f) : nan;
+        im.has_nan = im.has_nan || v != v;
       }
   }
   return im;
@@ -107,36 +117,58 @@ int colormap_index(double v, float lo, float hi, bool log) {
 
 double log_scale_floor(const Keypoint& k, double heat_min, const DecodeOptions& opt) {
   const double peak = k.peak_probability;
-  const double smallest = softmax_at(heat_min, k, opt);
-  return std::clamp(smallest, peak * 1e-12, peak * std::pow(10.0, -0.5));
+  return std::max(softmax_at(heat_min, k, opt), peak * std::pow(10.0, -kLogScaleDecades));
+}
+
+PRange softmax_range(const std::vector<Keypoint>& kps, const std::vector<double>& heat_min,
+                     int channel, SoftmaxScale scale, const DecodeOptions& opt) {
+  PRange r;
+  bool any = false;
+  for (int c = 0; c < static_cast<int>(kps.size()); ++c) {
+    if ((channel >= 0 && c != channel) || !kps[c].valid) continue;
+    r.hi = std::max(r.hi, kps[c].peak_probability);
+    r.min = std::max(r.min, softmax_at(heat_min[c], kps[c], opt));
+    any = true;
+  }
+  if (!any) return r;
+  r.constant = r.min >= r.hi;
+  if (scale == SoftmaxScale::kLinear) return r;
+  const double floor = r.hi * std::pow(10.0, -kLogScaleDecades);
+  r.clipped = r.min < floor;
+  r.lo = r.clipped ? floor : r.min;
+  return r;
 }
 
 ViewImage softmax_image(const std::vector<const float*>& p, const std::vector<Keypoint>& kps,
-                        const std::vector<double>& heat_min, int width, int height, int channel,
+                        const std::vector<double>& heat_min, const HeatmapView& map, int channel,
                         AllChannelsView view, SoftmaxScale scale, const DecodeOptions& opt) {
   ViewImage im;
-  const int k = static_cast<int>(kps.size());
+  const int k = static_cast<int>(kps.size()), width = map.width, height = map.height;
   const bool log = scale == SoftmaxScale::kLog;
   const float nan = std::numeric_limits<float>::quiet_NaN();
   const std::size_t n = static_cast<std::size_t>(width) * height;
-  // The real range: largest peak, and the floor of the log scale (the largest floor among
-  // the channels shown, so no channel's peak drowns).
-  double peak = 0, floor_p = 0;
-  for (int c = 0; c < k; ++c) {
-    if ((channel >= 0 && c != channel) || !p[c] || !kps[c].valid) continue;
-    peak = std::max(peak, kps[c].peak_probability);
-    floor_p = std::max(floor_p, log_scale_floor(kps[c], heat_min[c], opt));
-  }
-  im.p_hi = peak;
-  im.p_lo = log ? floor_p : 0.0;
+  const PRange range = softmax_range(kps, heat_min, channel, scale, opt);
+  im.p_hi = range.hi;
+  im.p_lo = range.lo;
+  im.p_min = range.min;
+  im.p_clipped = range.clipped;
+  im.constant = range.constant;
+  auto shown = [&](int c) { return (channel < 0 || c == channel) && p[c] && c < map.channels; };
   if (channel >= 0 || k == 1 || view == AllChannelsView::kMax) {
     im.width = width;
     im.height = height;
-    im.values.assign(n, 0.0f);
+    im.values.assign(n, nan);  // NaN until a channel shown has a value there
     for (int c = 0; c < k; ++c) {
-      if ((channel >= 0 && c != channel) || !p[c]) continue;
-      for (std::size_t i = 0; i < n; ++i) im.values[i] = std::max(im.values[i], p[c][i]);
+      if (!shown(c)) continue;
+      for (int y = 0; y < height; ++y)
+        for (int x = 0; x < width; ++x) {
+          const std::size_t i = static_cast<std::size_t>(y) * width + x;
+          if (std::isnan(map.at(c, y, x))) continue;
+          float& o = im.values[i];
+          o = o == o ? std::max(o, p[c][i]) : p[c][i];
+        }
     }
+    im.has_nan = std::any_of(im.values.begin(), im.values.end(), [](float v) { return v != v; });
     im.tiles.assign(k, TileOffset{});
     im.lo = static_cast<float>(im.p_lo);
     im.hi = static_cast<float>(std::max(im.p_hi, 1e-30));
@@ -150,14 +182,23 @@ ViewImage softmax_image(const std::vector<const float*>& p, const std::vector<Ke
   im.per_tile_scale = true;
   double rel_floor = 1;
   for (int c = 0; c < k; ++c) {
-    if (!p[c] || !kps[c].valid || kps[c].peak_probability <= 0) continue;
-    const double pk = kps[c].peak_probability;
-    rel_floor = std::min(rel_floor, log_scale_floor(kps[c], heat_min[c], opt) / pk);
-    const float inv = static_cast<float>(1.0 / pk);
+    if (!shown(c)) continue;
+    const bool valid = kps[c].valid && kps[c].peak_probability > 0;
+    if (valid) {
+      const PRange rc = softmax_range(kps, heat_min, c, scale, opt);
+      rel_floor = std::min(rel_floor, rc.lo / rc.hi);
+      im.p_clipped = im.p_clipped || rc.clipped;
+    }
+    const float inv = valid ? static_cast<float>(1.0 / kps[c].peak_probability) : 0.0f;
     for (int y = 0; y < height; ++y)
-      for (int x = 0; x < width; ++x)
-        im.values[static_cast<std::size_t>(g.tiles[c].y + y) * g.w + g.tiles[c].x + x] =
-            p[c][static_cast<std::size_t>(y) * width + x] * inv;
+      for (int x = 0; x < width; ++x) {
+        float& o = im.values[static_cast<std::size_t>(g.tiles[c].y + y) * g.w + g.tiles[c].x + x];
+        if (!valid || std::isnan(map.at(c, y, x))) {
+          im.has_nan = true;  // an invalid channel's tile: NaN throughout
+          continue;
+        }
+        o = p[c][static_cast<std::size_t>(y) * width + x] * inv;
+      }
   }
   im.hi = 1;
   im.lo = log ? static_cast<float>(rel_floor) : 0.0f;

@@ -95,6 +95,8 @@ std::vector<double> ViewPainter::paint_heat(const io::Frame& f, const std::vecto
   tex_.heat_lo = heat.lo;
   tex_.heat_hi = heat.hi;
   tex_.heat_relative = heat.per_tile_scale;
+  tex_.heat_nan = heat.has_nan;
+  tex_.heat_constant = heat.constant && !heat.per_tile_scale;
   for (int c = 0; c < k; ++c)
     tex_.heat.peak_colors.push_back(lut_colour(
         lut,
@@ -118,12 +120,16 @@ void ViewPainter::paint_softmax(const io::Frame& f, const std::vector<Keypoint>&
   const std::string lut = io::colormap_lut_rgb(cmap);
   const int one = maps.channel;
   if (maps.softmax_texture) {  // one channel, straight from the engine's texture
-    const double peak = kps[one].peak_probability;
-    const double lo = log ? log_scale_floor(kps[one], heat_min[one], opt) : 0.0;
+    const PRange range = softmax_range(kps, heat_min, one, s.softmax_scale(), opt);
+    const double peak = range.hi, lo = range.lo;
     soft_tex_.colorize(maps.softmax_texture, map.width, map.height, static_cast<float>(lo),
                        static_cast<float>(std::max(peak, 1e-30)), log, cmap);
     tex_.p_lo = lo;
     tex_.p_hi = peak;
+    tex_.p_min = range.min;
+    tex_.p_clipped = range.clipped;
+    tex_.p_constant = range.constant;
+    tex_.p_nan = false;  // FrameStep gathers a channel with NaN pixels on the host
     tex_.p_relative = false;
     tex_.soft = {soft_tex_.color(),
                  map.width,
@@ -140,12 +146,16 @@ void ViewPainter::paint_softmax(const io::Frame& f, const std::vector<Keypoint>&
     std::vector<const float*> p(k, nullptr);
     for (int c = 0; c < k; ++c)
       if (one < 0 || c == one) p[c] = maps.softmax[c].data();
-    const ViewImage soft = softmax_image(p, kps, heat_min, map.width, map.height, sc,
-                                         all_view_of(k, sc, s), s.softmax_scale(), opt);
+    const ViewImage soft =
+        softmax_image(p, kps, heat_min, map, sc, all_view_of(k, sc, s), s.softmax_scale(), opt);
     soft_tex_.colorize_cpu(soft.values.data(), soft.width, soft.height, soft.lo, soft.hi, log,
                            cmap);
     tex_.p_lo = soft.p_lo;
     tex_.p_hi = soft.p_hi;
+    tex_.p_min = soft.p_min;
+    tex_.p_clipped = soft.p_clipped;
+    tex_.p_constant = soft.constant && !soft.per_tile_scale;
+    tex_.p_nan = soft.has_nan;
     tex_.p_relative = soft.per_tile_scale;
     tex_.soft = {soft_tex_.color(), soft.width, soft.height, 1, 1, soft.tiles, {}};
     for (int c = 0; c < k; ++c)

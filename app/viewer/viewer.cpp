@@ -5,6 +5,7 @@
 #include <imgui.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <opencv2/imgproc.hpp>
@@ -209,12 +210,15 @@ void Viewer::draw(int fb_width, int fb_height) {
   const ImVec2 avail = ImGui::GetContentRegionAvail();
   const float plots_h = std::clamp(avail.y * 0.28f, 120.0f, 230.0f);
   const float views_h = std::max(120.0f, avail.y - plots_h - 4);
-  panel_views(st_, painter_.textures(), avail.x, views_h, layout_);
+  // The gradient view, when on, docks beside the views (a third of the width).
+  const float grad_w = st_.lab().gradient_on() ? std::floor(avail.x / 3) : 0;
+  panel_views(st_, painter_.textures(), avail.x - (grad_w > 0 ? grad_w + 8 : 0), views_h, layout_);
+  if (grad_w > 0) ImGui::SameLine();
+  panel_gradient(st_, grad_w, views_h, layout_);
   panel_plots(st_, avail.x, avail.y - views_h - 4, layout_);
   ImGui::EndChild();
   ImGui::End();
   if (st_.show_help()) panel_help(st_);
-  panel_gradient(st_);
 }
 
 std::string Viewer::default_name(const char* kind, const char* ext) const {

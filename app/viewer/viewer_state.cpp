@@ -201,6 +201,8 @@ void ViewerState::begin_source(long generation, std::string description, long fr
   kps_.clear();
   decoded_ = false;
   history_.clear();
+  history_frame_ = -1;
+  history_has_point_ = false;
   curve_ = BetaCurve{};
   frames_read_ = 0;
   ended_ = false;
@@ -219,8 +221,16 @@ void ViewerState::set_frame(io::Frame f) {
   ++frames_read_;
   kps_.clear();
   decoded_ = false;
-  // A channel chosen for a map with more channels falls back to all.
-  if (s_.channel() >= channels()) s_.set_channel(-1);
+  // A channel the map does not have (--channel 40 on one channel, a saved channel on a new
+  // source): all channels are shown, and the message says so.
+  if (s_.channel() >= channels()) {
+    const int asked = s_.channel();
+    s_.set_channel(-1);
+    report_error(ErrorKind::kInput,
+                 "channel " + std::to_string(asked) + " does not exist (the map has " +
+                     std::to_string(channels()) + (channels() == 1 ? " channel" : " channels") +
+                     ", numbered from 0): showing all channels");
+  }
 }
 
 void ViewerState::end_source(long frames_read, const std::string& error) {
@@ -247,7 +257,13 @@ void ViewerState::set_decoded(std::vector<Keypoint> kps, double decode_ms) {
   decode_ms_ = decode_ms;
   decoded_ = true;
   clear_error(ErrorKind::kDecode);
+  // One point per source frame: a decode of the frame already in the history (a new beta, a
+  // channel, normalise) re-evaluates its point in place.
+  const bool same_frame = history_frame_ == frames_shown_;
+  if (same_frame && history_has_point_) history_.pop_back();
+  history_frame_ = frames_shown_;
   const double e = shown_error();
+  history_has_point_ = e >= 0;
   if (e >= 0) {
     history_.push_back(static_cast<float>(e));
     if (history_.size() > kHistoryMax) history_.pop_front();

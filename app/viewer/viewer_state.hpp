@@ -120,8 +120,9 @@ class ViewerState {
   double shown_error() const;
   bool has_ground_truth() const;
 
-  // ---- The error history (one entry per decoded frame with ground truth; reset by a new
-  // source).
+  // ---- The error history: one entry per source frame with ground truth (the last decode of
+  // that frame: a beta or channel change while paused re-evaluates the frame's entry in place,
+  // it adds none); reset by a new source.
   const std::deque<float>& error_history() const { return history_; }
 
   // ---- The error-vs-beta curve.
@@ -230,6 +231,8 @@ class ViewerState {
   bool decoded_ = false;
   double decode_ms_ = 0;
   std::deque<float> history_;
+  long history_frame_ = -1;         // frames_shown_ of the frame the last entry belongs to
+  bool history_has_point_ = false;  // whether that frame has an entry (it had ground truth)
   BetaCurve curve_;
   std::vector<double> frame_times_;
   double now_s_ = 0;

@@ -63,6 +63,8 @@ void ColourPass::draw(GLuint values, GLuint fbo, int w, int h, const ColourScale
   glUniform1i(prog_.loc("uMap"), 0);
   glUniform1i(prog_.loc("uEdges"), 1);
   glUniform1i(prog_.loc("uLut"), 2);
+  glUniform3f(prog_.loc("uNanColour"), kNanColour[0] / 255.0f, kNanColour[1] / 255.0f,
+              kNanColour[2] / 255.0f);
   const GLuint units[3] = {values, edges_, lut_};
   for (int u = 0; u < 3; ++u) {
     glActiveTexture(GL_TEXTURE0 + u);

@@ -79,7 +79,7 @@ TEST(LabState, PointsErrorsAndConventions) {
   CoordConvention dsnt;
   dsnt.system = CoordSystem::kDsnt;
   ASSERT_TRUE(lab.set_coords(dsnt));
-  EXPECT_NEAR(lab.in_convention(0, DecoderKind::kQuarter).x, (2 * 20.25 + 1) / 64 - 1, 1e-12);
+  EXPECT_NEAR(lab.in_convention(0, DecoderKind::kQuarter)->x, (2 * 20.25 + 1) / 64 - 1, 1e-12);
   CoordConvention bad;
   bad.system = CoordSystem::kImage;  // no input size
   EXPECT_FALSE(lab.set_coords(bad));

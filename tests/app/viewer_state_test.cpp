@@ -109,6 +109,17 @@ TEST(ViewerStateTest, OtherSettersRejectBadValues) {
   EXPECT_NE(st.error().find("numbered from 0"), std::string::npos) << st.error();
   EXPECT_TRUE(st.set_channel(2));
   EXPECT_EQ(st.shown_channel(), 2);
+  // The channel asked for before the frame came (--channel 40) does not exist: the state
+  // shows all channels and says why, instead of ignoring it.
+  Settings forty;
+  forty.set_channel(40);
+  ViewerState st40(forty);
+  st40.begin_source(0, "one channel", 1);
+  st40.set_frame(make_frame(0, 1));
+  EXPECT_EQ(st40.settings().channel(), -1);
+  EXPECT_EQ(st40.error(),
+            "channel 40 does not exist (the map has 1 channel, numbered from 0): showing all "
+            "channels");
   Settings s;
   EXPECT_THROW(s.set_marker_visible(MarkerKind::kCount, true), std::invalid_argument);
 }
@@ -341,6 +352,36 @@ TEST(ViewerStateTest, HistoryResetsOnANewSourceAndSkipsFramesWithoutTruth) {
   EXPECT_EQ(st.error_history().size(), ViewerState::kHistoryMax);
 }
 
+// Paused, every beta change re-decodes the same source frame: its history entry is
+// re-evaluated in place (the error at the new beta), and only a new frame adds one.
+TEST(ViewerStateTest, HistoryHasOneEntryPerSourceFrame) {
+  ViewerState st;
+  st.begin_source(0, "a", -1);
+  st.set_frame(make_frame(0));
+  decode(st);
+  ASSERT_EQ(st.error_history().size(), 1u);
+  st.set_paused(true);
+  for (double beta : {1.0, 3.0, 30.0, 1000.0}) {
+    ASSERT_TRUE(st.set_beta(beta));
+    ASSERT_TRUE(st.needs_decode());
+    decode(st);
+    ASSERT_EQ(st.error_history().size(), 1u) << "beta " << beta;
+    EXPECT_FLOAT_EQ(st.error_history().back(), static_cast<float>(st.shown_error()));
+  }
+  st.set_normalize(!st.settings().normalize());
+  decode(st);
+  EXPECT_EQ(st.error_history().size(), 1u);
+  st.set_frame(make_frame(1));
+  decode(st);
+  EXPECT_EQ(st.error_history().size(), 2u) << "a new source frame adds its entry";
+  // A re-decode of a frame without ground truth keeps the earlier frames' entries.
+  st.set_frame(make_frame(2, 1, false));
+  decode(st);
+  st.set_beta(7);
+  decode(st);
+  EXPECT_EQ(st.error_history().size(), 2u);
+}
+
 TEST(ViewerStateTest, PausedViewerTakesTheFirstFrameOfANewSourceAtOnce) {
   ViewerState st;
   EXPECT_TRUE(st.want_frame(0)) << "no frame yet";
@@ -434,29 +475,30 @@ TEST(ViewImagesTest, SoftmaxRangeIsTheRealP) {
   }
   const std::vector<const float*> ptr = {p[0].data(), p[1].data()};
   // beta 0.1: p is nearly flat and tiny; the scale says so (no stretching to "1").
-  const ViewImage lin = softmax_image(ptr, kps, mins, m.width, m.height, 0, AllChannelsView::kMax,
-                                      SoftmaxScale::kLinear, opt);
+  const ViewImage lin =
+      softmax_image(ptr, kps, mins, m, 0, AllChannelsView::kMax, SoftmaxScale::kLinear, opt);
   EXPECT_DOUBLE_EQ(lin.p_hi, kps[0].peak_probability);
   EXPECT_LT(lin.p_hi, 0.01);
   EXPECT_EQ(lin.p_lo, 0.0);
   EXPECT_FLOAT_EQ(lin.hi, static_cast<float>(kps[0].peak_probability));
-  const ViewImage lg = softmax_image(ptr, kps, mins, m.width, m.height, -1, AllChannelsView::kMax,
-                                     SoftmaxScale::kLog, opt);
+  const ViewImage lg =
+      softmax_image(ptr, kps, mins, m, -1, AllChannelsView::kMax, SoftmaxScale::kLog, opt);
   EXPECT_DOUBLE_EQ(lg.p_hi, std::max(kps[0].peak_probability, kps[1].peak_probability));
   EXPECT_GT(lg.p_lo, 0.0);
-  EXPECT_LE(lg.p_lo, lg.p_hi * std::pow(10.0, -0.5) * (1 + 1e-12));
-  // The log floor is the smallest p of the map when that is 0.5 to 12 decades below the peak.
+  EXPECT_LT(lg.p_lo, lg.p_hi);
+  EXPECT_FALSE(lg.p_clipped);
+  // The log floor is the smallest p of the map (the bar's bottom label is the true minimum)
+  // when that is at most 12 decades below the peak, even when it is close to the peak.
   const DecodeOptions mid{10, false};
   const Keypoint km = reference::decode(m, 0, mid);
   EXPECT_NEAR(log_scale_floor(km, mins[0], mid), softmax_at(mins[0], km, mid), 1e-15);
-  EXPECT_NEAR(log_scale_floor(kps[0], mins[0], opt), kps[0].peak_probability * std::pow(10, -0.5),
-              1e-15);
+  EXPECT_NEAR(log_scale_floor(kps[0], mins[0], opt), softmax_at(mins[0], kps[0], opt), 1e-15);
   const DecodeOptions sharp{1e6, true};
   const Keypoint ks = reference::decode(m, 0, sharp);
   EXPECT_NEAR(log_scale_floor(ks, mins[0], sharp), ks.peak_probability * 1e-12,
               ks.peak_probability * 1e-15);
-  const ViewImage grid = softmax_image(ptr, kps, mins, m.width, m.height, -1,
-                                       AllChannelsView::kGrid, SoftmaxScale::kLinear, opt);
+  const ViewImage grid =
+      softmax_image(ptr, kps, mins, m, -1, AllChannelsView::kGrid, SoftmaxScale::kLinear, opt);
   EXPECT_TRUE(grid.per_tile_scale);
   EXPECT_EQ(grid.hi, 1.0f);
 }

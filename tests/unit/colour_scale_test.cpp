@@ -145,7 +145,10 @@ TEST(ColourScaleTest, RgbaFromTheTable) {
   const float v[4] = {0.0f, 1.5f, 255.0f, kNaN};
   std::uint8_t out[16];
   colour_rgba(v, 4, s, t, out);
-  const std::uint8_t want[16] = {0, 7, 255, 255, 1, 7, 254, 255, 255, 7, 0, 255, 0, 7, 255, 255};
+  // NaN: entry 0 on the scale, but its own colour in the picture.
+  const std::uint8_t want[16] = {
+      0,  7, 255, 255, 1, 7, 254, 255, 255, 7, 0, 255, kNanColour[0], kNanColour[1], kNanColour[2],
+      255};
   EXPECT_TRUE(std::equal(out, out + 16, want));
 }
 
@@ -162,7 +165,8 @@ TEST(ColourScaleTest, ShaderUsesTheSameEdges) {
   for (const char* line :
        {"if (isnan(v)) return 0;", "for (int step = kColourEntries / 2; step > 0; step /= 2)",
         "if (texelFetch(uEdges, ivec2(i + step, 0), 0).r <= v) i += step;",
-        "texelFetch(uLut, ivec2(colour_index(v), 0), 0).rgb"})
+        "texelFetch(uLut, ivec2(colour_index(v), 0), 0).rgb",
+        "fragColor = vec4(isnan(v) ? uNanColour : rgb, 1.0);"})
     EXPECT_NE(frag.find(line), std::string::npos) << "heatmap_view.frag lacks: " << line;
   // The search reaches every entry exactly: the steps sum to kEntries - 1.
   int reach = 0;
