@@ -221,15 +221,13 @@ void ViewerState::set_frame(io::Frame f) {
   ++frames_read_;
   kps_.clear();
   decoded_ = false;
-  // A channel the map does not have (--channel 40 on one channel, a saved channel on a new
-  // source): all channels are shown, and the message says so.
-  if (s_.channel() >= channels()) {
-    const int asked = s_.channel();
+  // A channel chosen for a map with more channels falls back to all, and says so.
+  if (const int c = s_.channel(), k = channels(); c >= k) {
     s_.set_channel(-1);
-    report_error(ErrorKind::kInput,
-                 "channel " + std::to_string(asked) + " does not exist (the map has " +
-                     std::to_string(channels()) + (channels() == 1 ? " channel" : " channels") +
-                     ", numbered from 0): showing all channels");
+    report_error(ErrorKind::kInput, "channel " + std::to_string(c) +
+                                        " is out of range: the source has " + std::to_string(k) +
+                                        " channel(s), 0 to " + std::to_string(k - 1) +
+                                        "; showing all channels");
   }
 }
 

@@ -109,17 +109,6 @@ TEST(ViewerStateTest, OtherSettersRejectBadValues) {
   EXPECT_NE(st.error().find("numbered from 0"), std::string::npos) << st.error();
   EXPECT_TRUE(st.set_channel(2));
   EXPECT_EQ(st.shown_channel(), 2);
-  // The channel asked for before the frame came (--channel 40) does not exist: the state
-  // shows all channels and says why, instead of ignoring it.
-  Settings forty;
-  forty.set_channel(40);
-  ViewerState st40(forty);
-  st40.begin_source(0, "one channel", 1);
-  st40.set_frame(make_frame(0, 1));
-  EXPECT_EQ(st40.settings().channel(), -1);
-  EXPECT_EQ(st40.error(),
-            "channel 40 does not exist (the map has 1 channel, numbered from 0): showing all "
-            "channels");
   Settings s;
   EXPECT_THROW(s.set_marker_visible(MarkerKind::kCount, true), std::invalid_argument);
 }
