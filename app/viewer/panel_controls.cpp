@@ -240,17 +240,20 @@ void readouts_section(const ViewerState& st) {
     const DecodeOptions opt = st.settings().decode_options();
     const bool eff = std::any_of(kps.begin(), kps.end(),
                                  [&](const Keypoint& k) { return beta_eff_differs(k, opt); });
+    // The sixth column fits the controls' width with narrower cell padding.
+    if (eff) ImGui::PushStyleVar(ImGuiStyleVar_CellPadding, ImVec2(2, 2));
     if (ImGui::BeginTable(
             "channels", eff ? 6 : 5,
-            ImGuiTableFlags_ScrollY | ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit,
-            ImVec2(0, rows_h))) {
+            ImGuiTableFlags_ScrollY | ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit |
+                (eff ? ImGuiTableFlags_ScrollX : 0),  // a column cut off would misread
+            ImVec2(0, rows_h + (eff ? ImGui::GetStyle().ScrollbarSize : 0)))) {
       ImGui::TableSetupScrollFreeze(0, 1);
       ImGui::TableSetupColumn("ch");
       ImGui::TableSetupColumn("argmax");
       ImGui::TableSetupColumn("soft-argmax");
       ImGui::TableSetupColumn("peak p");
       ImGui::TableSetupColumn("err");
-      if (eff) ImGui::TableSetupColumn("beta eff");
+      if (eff) ImGui::TableSetupColumn("b eff");
       ImGui::TableHeadersRow();
       for (int c = 0; c < static_cast<int>(kps.size()); ++c) {
         const Keypoint& kp = kps[c];
@@ -271,7 +274,8 @@ void readouts_section(const ViewerState& st) {
         } else {
           ImGui::Text("%.0f,%.0f", kp.argmax_x, kp.argmax_y);
           ImGui::TableNextColumn();
-          ImGui::Text("%.2f,%.2f", kp.soft_x, kp.soft_y);
+          // One decimal less when the beta eff column needs the room (3 in the line above).
+          ImGui::Text(eff ? "%.1f,%.1f" : "%.2f,%.2f", kp.soft_x, kp.soft_y);
           ImGui::TableNextColumn();
           ImGui::Text("%.3g", kp.peak_probability);
         }
@@ -284,13 +288,14 @@ void readouts_section(const ViewerState& st) {
         if (eff) {
           ImGui::TableNextColumn();
           if (kp.valid)
-            ImGui::Text("%.3g", channel_beta_eff(kp, opt));
+            ImGui::Text("%.4g", channel_beta_eff(kp, opt));
           else
             ImGui::TextDisabled("-");
         }
       }
       ImGui::EndTable();
     }
+    if (eff) ImGui::PopStyleVar();
     const double e = st.shown_error();
     if (e >= 0)
       ImGui::Text("mean error to GT  %.3f px", e);
