@@ -1,5 +1,4 @@
 // The decoder list with its readouts, the decoders' markers and legend, and their plot series.
-#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <string>
@@ -139,13 +138,14 @@ void panel_decoders(ViewerState& st) {
   if (conv.system == CoordSystem::kImage) ci = conv.udp ? 5 : 4;
   ImGui::SetNextItemWidth(130);
   if (ImGui::Combo("coords", &ci, kCoords, 6)) {
-    if (ci >= 4 && st.frame()) {
-      conv = image_convention(*st.frame(), ci == 5);
+    if (ci >= 4) {  // the frame's region when there is a frame; readout_point maps either way
+      conv = st.frame() ? image_convention(*st.frame(), ci == 5)
+                        : parse_viewer_coords(ci == 5 ? "image-udp" : "image");
     } else {
       conv = CoordConvention{};
-      conv.system = static_cast<CoordSystem>(std::min(ci, 3));
+      conv.system = static_cast<CoordSystem>(ci);
     }
-    if (!lab.set_coords(conv)) st.report_error(ErrorKind::kInput, "coords image: no frame yet");
+    lab.set_coords(conv);
   }
   const bool no_mapping =
       lab.coords().system == CoordSystem::kImage && st.frame() && !has_image_mapping(*st.frame());
