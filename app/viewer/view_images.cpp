@@ -88,7 +88,9 @@ ViewImage heat_image(const HeatmapView& map, int channel, AllChannelsView view) 
   const Grid g = make_grid(k, w, h);
   im.width = g.w;
   im.height = g.h;
-  im.values.assign(static_cast<std::size_t>(g.w) * g.h, nan);
+  // The gaps and an empty last row hold no data: -inf (the colour scale's lowest entry), so
+  // only real NaN pixels get the NaN colour.
+  im.values.assign(static_cast<std::size_t>(g.w) * g.h, -std::numeric_limits<float>::infinity());
   im.tiles = g.tiles;
   im.per_tile_scale = true;
   im.lo = 0;
@@ -177,7 +179,9 @@ ViewImage softmax_image(const std::vector<const float*>& p, const std::vector<Ke
   const Grid g = make_grid(k, width, height);
   im.width = g.w;
   im.height = g.h;
-  im.values.assign(static_cast<std::size_t>(g.w) * g.h, nan);
+  // The gaps and an empty last row hold no data: -inf (the colour scale's lowest entry), so
+  // only real NaN pixels get the NaN colour.
+  im.values.assign(static_cast<std::size_t>(g.w) * g.h, -std::numeric_limits<float>::infinity());
   im.tiles = g.tiles;
   im.per_tile_scale = true;
   double rel_floor = 1;
@@ -194,7 +198,8 @@ ViewImage softmax_image(const std::vector<const float*>& p, const std::vector<Ke
       for (int x = 0; x < width; ++x) {
         float& o = im.values[static_cast<std::size_t>(g.tiles[c].y + y) * g.w + g.tiles[c].x + x];
         if (!valid || std::isnan(map.at(c, y, x))) {
-          im.has_nan = true;  // an invalid channel's tile: NaN throughout
+          o = nan;  // an invalid channel's tile: NaN throughout
+          im.has_nan = true;
           continue;
         }
         o = p[c][static_cast<std::size_t>(y) * width + x] * inv;

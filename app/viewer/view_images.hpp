@@ -23,7 +23,8 @@ struct TileOffset {
 //          p_lo, p_hi give the range over all channels).
 //   p_min  softmax: the smallest p the view shows (see PRange); p_clipped: the log scale
 //          stops above it; constant: every value shown is the same (one value, no range).
-//   has_nan  a pixel of the image is NaN (drawn in kNanColour, core/colour_scale.hpp).
+//   has_nan  a pixel of the image is NaN (drawn in kNanColour, core/colour_scale.hpp); the
+//          grid's gaps and empty cells are -inf (the lowest colour), not NaN.
 struct ViewImage {
   std::vector<float> values;
   int width = 0, height = 0;

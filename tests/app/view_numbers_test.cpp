@@ -186,6 +186,40 @@ TEST(ViewNumbers, NanPixelsStayNanInBothViewsAndGetTheirOwnColour) {
   const ViewImage none = softmax_image({zero.data()}, {bad}, {0.0}, all.heatmap.view(), 0,
                                        AllChannelsView::kMax, SoftmaxScale::kLog, opt);
   for (float v : none.values) ASSERT_TRUE(std::isnan(v));
+  // In the grid the NaN tiles are NaN, the gaps and the empty fourth cell are not.
+  io::Frame three;
+  three.heatmap = Heatmap(16, 12, 3, ElemType::kFloat32);
+  const std::size_t px_per = 16 * 12;
+  for (std::size_t i = 0; i < 3 * px_per; ++i)
+    three.heatmap.f32()[i] = i < px_per ? 0.5f : i < 2 * px_per ? kNaN : 0.25f;
+  three.heatmap.f32()[5] = 1;
+  three.heatmap.f32()[2 * px_per + 7] = 1;
+  const HeatmapView tm = three.heatmap.view();
+  std::vector<Keypoint> tk;
+  std::vector<std::vector<float>> tp;
+  for (int c = 0; c < 3; ++c) {
+    tk.push_back(reference::decode(tm, c, opt));
+    io::Frame one;
+    one.heatmap = Heatmap(16, 12, 1, ElemType::kFloat32);
+    std::copy(three.heatmap.f32() + c * px_per, three.heatmap.f32() + (c + 1) * px_per,
+              one.heatmap.f32());
+    tp.push_back(softmax_of(one, tk[c], opt));
+  }
+  const std::vector<double> tmins = {channel_min(tm, 0), channel_min(tm, 1), channel_min(tm, 2)};
+  const ViewImage hg = heat_image(tm, -1, AllChannelsView::kGrid);
+  const ViewImage sg = softmax_image({tp[0].data(), tp[1].data(), tp[2].data()}, tk, tmins, tm, -1,
+                                     AllChannelsView::kGrid, SoftmaxScale::kLog, opt);
+  for (const ViewImage* g : {&hg, &sg}) {
+    ASSERT_EQ(g->tiles.size(), 3u);
+    auto at = [&](int c, int x, int y) {
+      return g->values[static_cast<std::size_t>(g->tiles[c].y + y) * g->width + g->tiles[c].x + x];
+    };
+    EXPECT_TRUE(std::isnan(at(1, 3, 3))) << "the invalid channel's tile";
+    EXPECT_FALSE(std::isnan(at(0, 3, 3)));
+    EXPECT_FALSE(std::isnan(g->values[16])) << "a gap";
+    EXPECT_FALSE(std::isnan(g->values.back())) << "the empty fourth cell";
+    EXPECT_TRUE(g->has_nan);
+  }
   // The NaN colour is none of the colour maps' and none of the markers'.
   for (io::Colormap c : {io::Colormap::kJet, io::Colormap::kViridis, io::Colormap::kTurbo,
                          io::Colormap::kInferno, io::Colormap::kGray}) {
