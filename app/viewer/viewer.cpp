@@ -271,6 +271,9 @@ FrameStep::SheetRequest Viewer::sheet_request() const {
   rq.style.cmap = s.colormap();
   rq.style.log_softmax = s.softmax_scale() == SoftmaxScale::kLog;
   rq.style.scale = sheet_scale_;
+  rq.style.show_argmax = s.marker_visible(MarkerKind::kArgmax);
+  rq.style.show_softargmax = s.marker_visible(MarkerKind::kSoftArgmax);
+  rq.style.show_truth = s.marker_visible(MarkerKind::kGroundTruth);
   rq.all_channels = s.all_channels_view() == AllChannelsView::kGrid ? io::SheetLayout::kGrid
                                                                     : io::SheetLayout::kMax;
   for (DecoderKind k : kAllDecoders)

@@ -375,8 +375,8 @@ std::string render_svg(const Figure& fig) {
       svg_marker(o, *m);
     } else if (const auto* t = std::get_if<FigText>(&item)) {
       // DejaVu Sans and Helvetica have capitals 0.73 and 0.72 em high.
-      o << "<text x=\"" << num(t->x) << "\" y=\"" << num(t->y) << "\" font-size=\""
-        << num(t->size / 0.72)
+      o << "<text xml:space=\"preserve\" x=\"" << num(t->x) << "\" y=\"" << num(t->y)
+        << "\" font-size=\"" << num(t->size / 0.72)
         << "\" font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\" fill=\""
         << colour_css(t->colour) << "\""
         << (t->anchor == FigText::kMiddle ? " text-anchor=\"middle\""

@@ -221,11 +221,11 @@ Mag magnify(int w, int h, const SheetStyle& st, double min_width) {
   Mag m;
   m.sx = std::max(1.0, std::ceil(s * aspect - 1e-9)) * scale;
   m.sy = std::max(1.0, std::ceil(s - 1e-9)) * scale;
-  if (w * m.sx < min_width) {
-    const double f = std::ceil(min_width / (w * m.sx) - 1e-9);
-    m.sx *= f;
-    m.sy *= f;
-  }
+  // Wide enough for the titles; a strip (640 x 24) at least 48 units high for its markers.
+  double f = w * m.sx < min_width ? std::ceil(min_width / (w * m.sx) - 1e-9) : 1;
+  if (h * m.sy * f < 48 * scale) f = std::ceil(48 * scale / (h * m.sy) - 1e-9);
+  m.sx *= f;
+  m.sy *= f;
   m.dw = std::max(1, static_cast<int>(std::lround(w * m.sx)));
   m.dh = std::max(1, static_cast<int>(std::lround(h * m.sy)));
   m.sx = static_cast<double>(m.dw) / w;
@@ -292,7 +292,10 @@ double marker_radius(double panel_short, const Metrics& m) {
 }
 
 void add_markers(Cell& cell, const SheetChannel& ch, double ox, double oy, double sx, double sy,
-                 double r, unsigned set) {
+                 double r, unsigned set, const SheetStyle& st) {
+  if (!st.show_argmax) set &= ~static_cast<unsigned>(kArgmax);
+  if (!st.show_softargmax) set &= ~static_cast<unsigned>(kSoft);
+  if (!st.show_truth) set &= ~static_cast<unsigned>(kTruth);
   const double stroke = std::max(1.0, std::round(std::max(1.5 * r / 7, r / 6)));
   auto mark = [&](const std::string& what, double x, double y) {
     const MarkerStyle ms = sheet_marker_style(what);
@@ -533,11 +536,13 @@ double place_title(Figure& fig, const std::string& title, double width, double y
 }
 
 // Marker kinds shown, in legend order.
-std::vector<std::string> legend_kinds(const std::vector<SheetChannel>& chs) {
-  std::vector<std::string> kinds = {"argmax", "soft-argmax"};
+std::vector<std::string> legend_kinds(const std::vector<SheetChannel>& chs, const SheetStyle& st) {
+  std::vector<std::string> kinds;
+  if (st.show_argmax) kinds.push_back("argmax");
+  if (st.show_softargmax) kinds.push_back("soft-argmax");
   bool truth = false;
   for (const auto& ch : chs) truth = truth || !ch.truth.empty();
-  if (truth) kinds.push_back("ground truth");
+  if (truth && st.show_truth) kinds.push_back("ground truth");
   for (const auto& ch : chs)
     for (const auto& d : ch.decoders)
       if (d.what != "argmax" && d.what != "softargmax" &&
@@ -699,7 +704,7 @@ Figure sheet_figure(const SheetInput& in, const SheetStyle& style) {
   std::vector<std::string> footer;
   if (in.layout == SheetLayout::kChannel) {
     const SheetChannel& ch = in.channels.front();
-    const Mag g = magnify(w, h, style, 170 * m.s);
+    const Mag g = magnify(w, h, style, 140 * m.s);
     const double r = marker_radius(std::min(g.dw, g.dh), m);
     const auto [hlo, hhi] = finite_range(map, ch.channel);
     const std::vector<float> values = channel_values(map, ch.channel);
@@ -717,7 +722,7 @@ Figure sheet_figure(const SheetInput& in, const SheetStyle& style) {
       c.w = g.dw;
       c.h = g.dh;
       c.items.push_back(FigImage{0, 0, i == 2 ? soft : heat});
-      add_markers(c, ch, 0, 0, g.sx, g.sy, r, sets[i]);
+      add_markers(c, ch, 0, 0, g.sx, g.sy, r, sets[i], style);
       c.regions.push_back(
           FigRegion{std::string("panel ") + names[i], 0, 0, 1.0 * g.dw, 1.0 * g.dh, g.sx, g.sy});
       c.cmap = style.cmap;
@@ -730,7 +735,7 @@ Figure sheet_figure(const SheetInput& in, const SheetStyle& style) {
     }
     footer.push_back(beta_line(in.opt, log));
     footer.push_back(channel_line(ch, in.opt));
-    return finish(cells, 4, in.title, legend_kinds(in.channels), footer, m);
+    return finish(cells, 4, in.title, legend_kinds(in.channels, style), footer, m);
   }
   // Every channel: a grid of tiles each on its own range, or the maximum over channels.
   const int k = static_cast<int>(in.channels.size());
@@ -779,7 +784,7 @@ Figure sheet_figure(const SheetInput& in, const SheetStyle& style) {
             picture(soft ? p : v, w, h, soft ? rel : unit, style.cmap,
                     static_cast<int>(std::lround(tw)), static_cast<int>(std::lround(th)))});
         add_markers(*c, ch, ox, oy + label_h, g.sx, g.sy, r,
-                    soft ? static_cast<unsigned>(kAll) : kArgmax | kTruth);
+                    soft ? static_cast<unsigned>(kAll) : kArgmax | kTruth, style);
         c->regions.push_back(FigRegion{
             std::string("tile ") + (soft ? "softmax " : "heatmap ") + std::to_string(ch.channel),
             ox, oy + label_h, tw, th, g.sx, g.sy});
@@ -793,7 +798,7 @@ Figure sheet_figure(const SheetInput& in, const SheetStyle& style) {
     soft_cell.bar_hi = "1 (each tile's peak)";
     footer.push_back(beta_line(in.opt, log) + "  (all " + std::to_string(k) + " channels)");
   } else {
-    const Mag g = magnify(w, h, style, 170 * m.s);
+    const Mag g = magnify(w, h, style, 140 * m.s);
     const double r = marker_radius(std::min(g.dw, g.dh), m);
     std::vector<float> heat(map.pixels(), std::numeric_limits<float>::quiet_NaN()),
         p(map.pixels(), 0.0f);
@@ -827,8 +832,8 @@ Figure sheet_figure(const SheetInput& in, const SheetStyle& style) {
                  picture(p, w, h, ColourScale(plo, static_cast<float>(std::max(peak, 1e-30)), log),
                          style.cmap, g.dw, g.dh)});
     for (const SheetChannel& ch : in.channels) {
-      add_markers(heat_cell, ch, 0, 0, g.sx, g.sy, r, kArgmax | kTruth);
-      add_markers(soft_cell, ch, 0, 0, g.sx, g.sy, r, kAll);
+      add_markers(heat_cell, ch, 0, 0, g.sx, g.sy, r, kArgmax | kTruth, style);
+      add_markers(soft_cell, ch, 0, 0, g.sx, g.sy, r, kAll, style);
     }
     heat_cell.regions.push_back(
         FigRegion{"panel heatmap", 0, 0, 1.0 * g.dw, 1.0 * g.dh, g.sx, g.sy});
@@ -860,7 +865,7 @@ Figure sheet_figure(const SheetInput& in, const SheetStyle& style) {
   if (err_n > 0)
     footer.push_back("mean error " + fmt("%.2f", err_sum / err_n) + " px over " +
                      std::to_string(err_n) + " channel(s) with ground truth");
-  return finish(cells, 2, in.title, legend_kinds(in.channels), footer, m,
+  return finish(cells, 2, in.title, legend_kinds(in.channels, style), footer, m,
                 channel_table(in.channels, in.opt));
 }
 
@@ -873,7 +878,7 @@ Figure beta_grid_figure(const HeatmapView& map, const std::vector<SheetChannel>&
   const int w = map.width, h = map.height;
   const bool log = style.log_softmax;
   const SheetChannel& first = rows.front();
-  const Mag g = magnify(w, h, style, 170 * m.s);
+  const Mag g = magnify(w, h, style, 140 * m.s);
   const double r = marker_radius(std::min(g.dw, g.dh), m);
   std::vector<Cell> cells;
   {
@@ -887,7 +892,7 @@ Figure beta_grid_figure(const HeatmapView& map, const std::vector<SheetChannel>&
                  picture(channel_values(map, first.channel), w, h,
                          ColourScale(static_cast<float>(lo), static_cast<float>(hi), false),
                          style.cmap, g.dw, g.dh)});
-    add_markers(c, first, 0, 0, g.sx, g.sy, r, kArgmax | kTruth);
+    add_markers(c, first, 0, 0, g.sx, g.sy, r, kArgmax | kTruth, style);
     c.regions.push_back(FigRegion{"panel heatmap", 0, 0, 1.0 * g.dw, 1.0 * g.dh, g.sx, g.sy});
     c.bar = true;
     c.cmap = style.cmap;
@@ -908,7 +913,7 @@ Figure beta_grid_figure(const HeatmapView& map, const std::vector<SheetChannel>&
     const PScale ps = p_scale(ch, log);
     c.items.push_back(FigImage{
         0, 0, picture(ch.p, w, h, ColourScale(ps.lo, ps.hi, log), style.cmap, g.dw, g.dh)});
-    add_markers(c, ch, 0, 0, g.sx, g.sy, r, kAll);
+    add_markers(c, ch, 0, 0, g.sx, g.sy, r, kAll, style);
     c.regions.push_back(FigRegion{"panel softmax beta " + fmt("%g", betas[i]), 0, 0, 1.0 * g.dw,
                                   1.0 * g.dh, g.sx, g.sy});
     c.bar = true;
@@ -934,7 +939,12 @@ Figure beta_grid_figure(const HeatmapView& map, const std::vector<SheetChannel>&
            ? "normalise x/max: effective beta = beta / " + fmt("%.4g", top) + " (the channel's max)"
            : std::string("normalise x/max (no positive max: effective beta = beta)")) +
       (log ? "  softmax on a log scale" : "  softmax on a linear scale"));
-  return finish(cells, columns, title, legend_kinds(rows), footer, m);
+  // Rows of at most `columns` panels and about 3000 units wide, as even as they can be.
+  const int n = static_cast<int>(cells.size());
+  const int fit =
+      std::clamp(static_cast<int>(3000 * m.s / (g.dw + m.gap)), 1, std::max(1, columns));
+  const int nrows = (n + fit - 1) / fit;
+  return finish(cells, (n + nrows - 1) / nrows, title, legend_kinds(rows, style), footer, m);
 }
 
 }  // namespace peakscope::io

@@ -86,7 +86,9 @@ double sheet_marker_size(double panel_short, double scale);
 //   log_softmax   the softmax on a log scale from the viewer's floor (core/colour_scale.hpp
 //                 softmax_log_floor) to the peak; otherwise linear from 0 to the peak.
 //   scale         panels, markers, text and gaps multiplied by this (--sheet-scale), > 0.
-//   min_panel     a panel's long side is at least this many pixels (times scale).
+//   min_panel     a panel's long side is at least this many pixels (times scale); a panel is
+//                 also at least 140 wide and 48 high (times scale), so its titles fit and a
+//                 strip-shaped map has room for its markers.
 //   pixel_aspect  width / height of one map pixel in the source frame.
 struct SheetStyle {
   bool log_softmax = false;
@@ -94,6 +96,8 @@ struct SheetStyle {
   int min_panel = 256;
   Colormap cmap = Colormap::kJet;
   double pixel_aspect = 1;
+  // Marker kinds drawn (the viewer's --hide-markers hides them on its sheets too).
+  bool show_argmax = true, show_softargmax = true, show_truth = true;
 };
 
 // One decoder's point on a channel (map pixels, pixel centres at integers).
@@ -156,7 +160,9 @@ Figure sheet_figure(const SheetInput& in, const SheetStyle& style = {});
 
 // The same channel at several betas, compactly: the heatmap once (argmax and ground truth on
 // it), then per beta the softmax with its markers, its colour bar and a caption; rows of at
-// most `columns` panels. rows[i] is the channel at betas[i] (sheet_channel).
+// most `columns` panels and about 3000 units (times the scale), as even as they can be (six
+// 256-unit panels in one row, six 512-unit panels in two rows of three). rows[i] is the
+// channel at betas[i] (sheet_channel).
 Figure beta_grid_figure(const HeatmapView& map, const std::vector<SheetChannel>& rows,
                         const std::vector<double>& betas, bool normalize, const std::string& title,
                         const SheetStyle& style = {}, int columns = 6);

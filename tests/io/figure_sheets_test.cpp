@@ -163,6 +163,15 @@ TEST(FigureSheetsTest, DistinctMarkersAtTheirPoints) {
   const std::string text = all_text(fig);
   EXPECT_NE(text.find("left_wrist"), std::string::npos) << text;
   EXPECT_NE(text.find("error "), std::string::npos) << text;
+  // Kinds the view hides are not drawn, nor in the legend.
+  SheetStyle hidden;
+  hidden.show_truth = false;
+  hidden.show_argmax = false;
+  const Figure h = sheet_figure(in, hidden);
+  EXPECT_LT(radius_of(h, "ground truth"), 0);
+  EXPECT_LT(radius_of(h, "argmax"), 0);
+  EXPECT_GT(radius_of(h, "soft-argmax"), 0);
+  EXPECT_EQ(all_text(h).find("ground truth"), std::string::npos);
 }
 
 // A frame's names and ground truth reach the channel; the error is the one the CLI reports.
