@@ -341,8 +341,8 @@ TEST(ViewerAppTest, AllChannelsMaxShowsEveryChannel) {
 TEST(ViewerAppTest, AllChannelsGridTilesEveryChannel) {
   std::vector<std::pair<int, int>> peaks;
   const fs::path npy = write_stack("grid5", 5, 64, 48, &peaks);
-  const ViewerRun r =
-      run_viewer("grid5", npy.string() + " --frames 1 --backend cpu --all-channels grid");
+  const ViewerRun r = run_viewer(
+      "grid5", npy.string() + " --frames 1 --backend cpu --all-channels grid --sheet-scale 2");
   const auto& tiles = r.report["softmax_view"]["tiles"];
   ASSERT_EQ(tiles.size(), 5u);
   EXPECT_EQ(tiles[1][0].get<int>(), 64 + 2);  // 3 columns, 2-px gaps
@@ -357,6 +357,15 @@ TEST(ViewerAppTest, AllChannelsGridTilesEveryChannel) {
       EXPECT_TRUE(near(r.shot, x + p.hole() + 1.5, y, kWhite)) << view << " channel " << c;
     }
   }
+  // The sheet follows the grid view: every channel's tile with its soft-argmax ring (one
+  // magenta ring per tile, one in the legend), at twice the size (--sheet-scale 2: two tiles
+  // of at least 2 x 128 units per row's panel, two panels).
+  ASSERT_FALSE(r.sheet.empty());
+  EXPECT_GT(r.sheet.cols, 2 * 2 * 3 * 128);
+  cv::Mat ring;
+  cv::inRange(r.sheet, cv::Scalar(215, 0, 215), cv::Scalar(255, 40, 255), ring);
+  cv::Mat labels;
+  EXPECT_EQ(cv::connectedComponents(ring, labels) - 1, 5 + 1);
 }
 
 // Keys reach the state through the key table in the real window (--press injects them as the
