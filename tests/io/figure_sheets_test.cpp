@@ -290,6 +290,26 @@ TEST(FigureSheetsTest, TextStaysInsideTheSheet) {
   }
 }
 
+// A channel with no finite value: a sheet that says so, no markers, in every layout.
+TEST(FigureSheetsTest, InvalidChannelIsSaidSo) {
+  Heatmap m = testing::gaussian_map(16, 12, 5, 5, 4, ElemType::kFloat32);
+  for (std::size_t i = 0; i < m.view().pixels(); ++i) m.f32()[i] = std::nanf("");
+  SheetInput in = one_channel(m, 100);
+  ASSERT_FALSE(in.channels.front().k.valid);
+  for (SheetLayout layout : {SheetLayout::kChannel, SheetLayout::kGrid, SheetLayout::kMax}) {
+    in.layout = layout;
+    const Figure fig = sheet_figure(in);
+    EXPECT_NE(all_text(fig).find("invalid (no finite value)"), std::string::npos);
+    const FigRegion& legend = region(fig, "legend");
+    for (const FigItem& it : fig.items) {
+      if (const auto* mk = std::get_if<FigMarker>(&it)) {
+        EXPECT_GE(mk->y, legend.y) << "only the legend has markers: " << mk->what;
+      }
+    }
+    EXPECT_FALSE(render_raster(fig).empty());
+  }
+}
+
 // --sheet-scale: panels, markers and text scale together.
 TEST(FigureSheetsTest, ScaleGrowsEverything) {
   const Heatmap m = testing::gaussian_map(64, 64, 20, 30, 10, ElemType::kFloat32);
