@@ -1,5 +1,6 @@
 #include "core/colour_scale.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -70,6 +71,10 @@ void colour_rgba(const float* values, std::size_t n, const ColourScale& scale,
   for (std::size_t i = 0; i < n; ++i)
     std::memcpy(rgba + 4 * i,
                 std::isnan(values[i]) ? nan_px.data() : px[scale.index(values[i])].data(), 4);
+}
+
+double softmax_log_floor(double smallest_p, double peak) {
+  return std::clamp(smallest_p, peak * 1e-12, peak);
 }
 
 }  // namespace peakscope

@@ -47,6 +47,13 @@ class ColourScale {
   float floor_ = 0, log_floor_ = 0, per_unit_ = 0;  // guess(): 256 t = (x - x0) * per_unit_
 };
 
+// The lower end of the log colour scale of a softmax map (the viewer's log view and the sheets
+// alike): its smallest p, at least peak 1e-12, so at most 12 decades are shown below the peak
+// and a bar's bottom label is the true minimum whenever it can be. Values below it take the
+// lowest colour: a colour bar then says "clipped at" this value. A map whose smallest p is its
+// peak (every p equal: beta 1e-30) gets the peak: an empty range, one value.
+double softmax_log_floor(double smallest_p, double peak);
+
 // The entry a colour bar shows at fraction t of its length (0: lo end, 1: hi end): the same
 // equal-width bins, floor(256 t) clamped to 0..255.
 int colour_bar_entry(double t);

@@ -50,6 +50,7 @@ std::unique_ptr<Viewer> start_viewer(const ViewerOptions& o, std::unique_ptr<io:
     if (!o.coords.empty()) state.lab().set_coords(parse_viewer_coords(o.coords));
     auto v = std::make_unique<Viewer>(std::move(state), script.scripted(), std::move(src),
                                       o.source_options);
+    v->set_sheet_scale(o.sheet_scale);
     if (!source_error.empty()) v->state().report_error(ErrorKind::kSource, source_error);
     script.start(*v);
     return v;

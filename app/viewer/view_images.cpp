@@ -118,8 +118,7 @@ int colormap_index(double v, float lo, float hi, bool log) {
 }
 
 double log_scale_floor(const Keypoint& k, double heat_min, const DecodeOptions& opt) {
-  const double peak = k.peak_probability;
-  return std::max(softmax_at(heat_min, k, opt), peak * std::pow(10.0, -kLogScaleDecades));
+  return softmax_log_floor(softmax_at(heat_min, k, opt), k.peak_probability);
 }
 
 PRange softmax_range(const std::vector<Keypoint>& kps, const std::vector<double>& heat_min,
@@ -135,9 +134,8 @@ PRange softmax_range(const std::vector<Keypoint>& kps, const std::vector<double>
   if (!any) return r;
   r.constant = r.min >= r.hi;
   if (scale == SoftmaxScale::kLinear) return r;
-  const double floor = r.hi * std::pow(10.0, -kLogScaleDecades);
-  r.clipped = r.min < floor;
-  r.lo = r.clipped ? floor : r.min;
+  r.lo = softmax_log_floor(r.min, r.hi);  // core/colour_scale.hpp: the sheets' too
+  r.clipped = r.min < r.lo;
   return r;
 }
 

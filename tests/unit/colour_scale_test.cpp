@@ -176,3 +176,20 @@ TEST(ColourScaleTest, ShaderUsesTheSameEdges) {
 
 }  // namespace
 }  // namespace peakscope
+
+namespace peakscope {
+namespace {
+
+// The log floor of the softmax view and the sheets: the smallest p, at most 12 decades below
+// the peak; a range narrower than half a decade is kept as it is (the bar's bottom is the true
+// minimum), a constant map is one value.
+TEST(SoftmaxLogFloorTest, IsTheSmallestPWithinTwelveDecades) {
+  EXPECT_DOUBLE_EQ(softmax_log_floor(1e-5, 0.5), 1e-5);
+  EXPECT_DOUBLE_EQ(softmax_log_floor(1e-80, 0.5), 0.5e-12);
+  EXPECT_DOUBLE_EQ(softmax_log_floor(0, 0.5), 0.5e-12);
+  EXPECT_DOUBLE_EQ(softmax_log_floor(0.4, 0.5), 0.4);
+  EXPECT_DOUBLE_EQ(softmax_log_floor(3.81e-6, 3.81e-6), 3.81e-6);
+}
+
+}  // namespace
+}  // namespace peakscope
