@@ -113,13 +113,13 @@ cv::Mat table_sheet(const std::vector<Method>& methods, const KeypointEvaluation
   const auto font = cv::FONT_HERSHEY_SIMPLEX;
   const cv::Scalar ink(20, 20, 20), grey(110, 110, 110);
   cv::putText(img, title, {8, 22}, font, 0.55, ink, 1, cv::LINE_AA);
-  const std::string pck_label = "PCK@" + beta_text(th.empty() ? 0 : th[0]) +
-                                (norm == "px" ? " px" : " x " + norm);
+  const std::string pck_label =
+      "PCK@" + beta_text(th.empty() ? 0 : th[0]) + (norm == "px" ? " px" : " x " + norm);
   cv::putText(img, "mean error (image px) | " + pck_label, {8, 44}, font, 0.45, grey, 1,
               cv::LINE_AA);
   for (std::size_t m = 0; m < methods.size(); ++m)
-    cv::putText(img, methods[m].label, {name_w + col_w * static_cast<int>(m) + 6, head_h - 8},
-                font, 0.45, ink, 1, cv::LINE_AA);
+    cv::putText(img, methods[m].label, {name_w + col_w * static_cast<int>(m) + 6, head_h - 8}, font,
+                0.45, ink, 1, cv::LINE_AA);
   cv::line(img, {4, head_h}, {w - 4, head_h}, ink, 1);
   for (int r = 0; r <= k; ++r) {
     const int kp = r < k ? r : -1;
@@ -129,7 +129,7 @@ cv::Mat table_sheet(const std::vector<Method>& methods, const KeypointEvaluation
                              : kp < static_cast<int>(names.size())
                                  ? std::to_string(kp) + " " + names[kp]
                                  : std::to_string(kp);
-    cv::putText(img, name, {8, y + row_h - 7}, font, 0.45, ink, kp < 0 ? 2 : 1, cv::LINE_AA);
+    cv::putText(img, name, {8, y + row_h - 7}, font, 0.45, ink, 1, cv::LINE_AA);
     for (std::size_t m = 0; m < methods.size(); ++m) {
       const EvalStats s = ev.stats(static_cast<int>(m), kp, th);
       const int x = name_w + col_w * static_cast<int>(m);
@@ -141,12 +141,12 @@ cv::Mat table_sheet(const std::vector<Method>& methods, const KeypointEvaluation
       if (s.labelled == 0)
         std::snprintf(cell, sizeof cell, "-");
       else
-        std::snprintf(cell, sizeof cell, "%.2f | %.0f%%  (n=%ld)", s.mean, 100 * p, s.labelled);
+        std::snprintf(cell, sizeof cell, "%.3g px | %.0f%%  (n=%ld)", s.mean, 100 * p, s.labelled);
       cv::putText(img, cell, {x + 6, y + row_h - 7}, font, 0.45, ink, 1, cv::LINE_AA);
     }
   }
-  cv::putText(img, "cells shaded by " + pck_label + " (white 0%, green 100%)",
-              {8, h - 14}, font, 0.42, grey, 1, cv::LINE_AA);
+  cv::putText(img, "cells shaded by " + pck_label + " (white 0%, green 100%)", {8, h - 14}, font,
+              0.42, grey, 1, cv::LINE_AA);
   return img;
 }
 
@@ -199,9 +199,9 @@ CLI::App* add_evaluate_command(CLI::App& app, EvaluateArgs& a) {
 int run_evaluate(const EvaluateArgs& a) {
   if (a.src.ground_truth.empty()) throw UsageError("evaluate needs --ground-truth FILE");
   if (a.per_keypoint && !a.auto_beta) throw UsageError("--per-keypoint needs --auto-beta");
-  std::vector<double> betas =
-      a.betas.empty() ? std::vector<double>{a.flags.beta}
-                      : merge_duplicate_betas(parse_betas(a.betas), "--betas");
+  std::vector<double> betas = a.betas.empty()
+                                  ? std::vector<double>{a.flags.beta}
+                                  : merge_duplicate_betas(parse_betas(a.betas), "--betas");
   const bool normalize = a.flags.normalize_on();
   LabFlags lf = a.lab;
   if (lf.decoders.empty()) lf.decoders = "argmax,softargmax";
@@ -217,14 +217,15 @@ int run_evaluate(const EvaluateArgs& a) {
       throw io::SourceError(e.what());
     }
   }
-  const io::GroundTruthFile gt =
-      io::read_ground_truth(a.src.ground_truth, io::parse_gt_space(a.src.ground_truth_space), names);
+  const io::GroundTruthFile gt = io::read_ground_truth(
+      a.src.ground_truth, io::parse_gt_space(a.src.ground_truth_space), names);
   std::string norm = a.pck_norm;
   if (norm == "auto") norm = gt.format == "coco" ? "bbox" : "px";
   std::vector<double> th;
-  for (const std::string& t : a.pck.empty() ? (norm == "px" ? std::vector<std::string>{"2", "5"}
-                                                            : std::vector<std::string>{"0.05", "0.1"})
-                                            : a.pck) {
+  for (const std::string& t : a.pck.empty()
+                                  ? (norm == "px" ? std::vector<std::string>{"2", "5"}
+                                                  : std::vector<std::string>{"0.05", "0.1"})
+                                  : a.pck) {
     double v = 0;
     try {
       std::size_t used = 0;
@@ -330,9 +331,9 @@ int run_evaluate(const EvaluateArgs& a) {
       continue;
     }
     for (double b : betas)
-      methods.push_back(
-          {d, b, false,
-           std::string(decoder_name(d)) + (betas.size() > 1 || a.auto_beta ? "@" + beta_text(b) : "")});
+      methods.push_back({d, b, false,
+                         std::string(decoder_name(d)) +
+                             (betas.size() > 1 || a.auto_beta ? "@" + beta_text(b) : "")});
     if (!tuned.empty()) methods.push_back({d, 0, true, std::string(decoder_name(d)) + "@tuned"});
   }
   std::vector<double> run_betas = betas;  // every beta a frame is decoded at
@@ -362,8 +363,9 @@ int run_evaluate(const EvaluateArgs& a) {
     return -1;
   }();
   if (norm == "head" && (head_a < 0 || head_b < 0))
-    throw UsageError("--pck-norm head needs keypoints named head_top and upper_neck (mpii16) or "
-                     "left_ear and right_ear (coco17): give --keypoints");
+    throw UsageError(
+        "--pck-norm head needs keypoints named head_top and upper_neck (mpii16) or "
+        "left_ear and right_ear (coco17): give --keypoints");
   const long total = a.max_frames >= 0 && src->frame_count() >= 0
                          ? std::min(a.max_frames, src->frame_count())
                          : (a.max_frames >= 0 ? a.max_frames : src->frame_count());
@@ -393,7 +395,8 @@ int run_evaluate(const EvaluateArgs& a) {
           const bool beta_free = !decoder_uses_beta(me.decoder);
           if (beta_free ? b != run_betas[0] : mb != b) continue;
           const std::size_t i = static_cast<std::size_t>(
-              std::find(lab.decoders.begin(), lab.decoders.end(), me.decoder) - lab.decoders.begin());
+              std::find(lab.decoders.begin(), lab.decoders.end(), me.decoder) -
+              lab.decoders.begin());
           const DecodedPoint& p = points[c][i];
           double err = NAN;
           if (p.valid && std::isfinite(p.x) && std::isfinite(p.y)) {
@@ -475,8 +478,8 @@ int run_evaluate(const EvaluateArgs& a) {
                                    : decoder_uses_beta(me.decoder) ? csv_num(me.beta)
                                                                    : "";
       csv.stream() << me.label << ',' << decoder_name(me.decoder) << ',' << beta_col << ','
-                   << (k < 0 ? "all" : std::to_string(k)) << ',' << name << ',' << s.labelled
-                   << ',' << s.invalid << ',' << csv_num(s.mean) << ',' << csv_num(s.median);
+                   << (k < 0 ? "all" : std::to_string(k)) << ',' << name << ',' << s.labelled << ','
+                   << s.invalid << ',' << csv_num(s.mean) << ',' << csv_num(s.median);
       for (double p : s.pck) csv.stream() << ',' << csv_num(p);
       csv.stream() << '\n';
     }
@@ -488,8 +491,8 @@ int run_evaluate(const EvaluateArgs& a) {
   Output js((dir / "evaluate.json").string());
   js.stream() << j.dump(2) << "\n";
   const std::string title = fs::path(a.input).filename().string() + " vs " +
-                            fs::path(gt.path).filename().string() + ": " +
-                            std::to_string(with_gt) + " frame(s)";
+                            fs::path(gt.path).filename().string() + ": " + std::to_string(with_gt) +
+                            " frame(s)";
   io::write_png((dir / "evaluate.png").string(), table_sheet(methods, ev, names, th, title, norm));
   csv.commit();
   js.commit();

@@ -14,9 +14,9 @@ namespace peakscope::cli {
 
 struct EvaluateArgs {
   std::string input;
-  common::SourceArgs src;  // --ground-truth is required
-  DecodeFlags flags;       // --beta: the beta unless --betas
-  LabFlags lab;            // --decoders (default argmax,softargmax) and their parameters
+  common::SourceArgs src;          // --ground-truth is required
+  DecodeFlags flags;               // --beta: the beta unless --betas
+  LabFlags lab;                    // --decoders (default argmax,softargmax) and their parameters
   std::vector<std::string> betas;  // --betas, as typed; empty: --beta
   std::vector<std::string> pck;    // --pck thresholds; empty: the norm's defaults
   std::string pck_norm = "auto";   // auto | bbox | image | head | px

@@ -112,6 +112,9 @@ void Viewer::apply(const FrameResults& r) {
   }
   // The decoding lab: decoders' points (and the gradient) on this frame.
   st_.lab().update(st_.lab_frame(), st_.keypoints(), r.lab);
+  if (r.decoded && r.decode.ok && st_.frame())
+    eval_.record(st_.source_generation(), *st_.frame(), st_.keypoints(), st_.lab(),
+                 st_.settings().beta(), st_.settings().normalize());
   if (r.curves) apply_curves(*r.curves);
   if (r.comparison) st_.set_comparison(*r.comparison);
 }
@@ -196,6 +199,7 @@ void Viewer::draw(int fb_width, int fb_height) {
   ImGui::BeginChild("controls", ImVec2(controls_w, 0), true);
   panel_controls(st_);
   panel_decoders(st_);
+  panel_evaluate(st_, eval_);
   if (recording()) {
     ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1, 0.3f, 0.3f, 1));
     ImGui::TextWrapped("recording %s (%ld frames; V stops)", record_path_.c_str(),

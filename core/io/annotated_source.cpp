@@ -53,9 +53,9 @@ class AnnotatedSource : public Source {
   void annotate(Frame& f, int channels) {
     if (set_) {
       if (static_cast<int>(set_->names.size()) != channels)
-        throw SourceError("--keypoints " + keypoints_flag_ + ": " +
-                          std::to_string(set_->names.size()) + " keypoint names, but the heatmaps have " +
-                          std::to_string(channels) + " channels");
+        throw SourceError(
+            "--keypoints " + keypoints_flag_ + ": " + std::to_string(set_->names.size()) +
+            " keypoint names, but the heatmaps have " + std::to_string(channels) + " channels");
       f.names = set_->names;
       f.skeleton = set_->skeleton;
     } else if (gt_ && !gt_->names.empty() && f.names.empty() &&
@@ -81,7 +81,8 @@ class AnnotatedSource : public Source {
     f.ground_truth.assign(static_cast<std::size_t>(channels), {});
     for (const GtPerson& p : e->people)
       for (std::size_t k = 0; k < p.points.size() && k < f.ground_truth.size(); ++k)
-        if (p.points[k]) f.ground_truth[k].push_back(ground_truth_in_heatmap(*gt_, f, *p.points[k]));
+        if (p.points[k])
+          f.ground_truth[k].push_back(ground_truth_in_heatmap(*gt_, f, *p.points[k]));
   }
 
   std::unique_ptr<Source> inner_;

@@ -137,8 +137,9 @@ GroundTruthFile parse_coco_ground_truth(const std::string& text, const std::stri
   gt.format = "coco";
   gt.space = resolve(space, GtSpace::kImage);
   if (!root.is_object())
-    throw SourceError(what + ": expected a COCO keypoint document (an object with \"images\" "
-                             "and \"annotations\")");
+    throw SourceError(what +
+                      ": expected a COCO keypoint document (an object with \"images\" "
+                      "and \"annotations\")");
   const Json& images = coco_field(root, "images", "the document", what);
   const Json& anns = coco_field(root, "annotations", "the document", what);
   if (!images.is_array()) throw SourceError(what + ": \"images\" is not an array");
@@ -220,8 +221,7 @@ GroundTruthFile parse_coco_ground_truth(const std::string& text, const std::stri
       throw SourceError(what + ": " + at + ".image_id " + std::to_string(img.get<long long>()) +
                         " is not in \"images\"");
     if (!kp.is_array() || kp.empty() || kp.size() % 3 != 0)
-      throw SourceError(what + ": " + at +
-                        ".keypoints is not a list of x, y, v triples (length " +
+      throw SourceError(what + ": " + at + ".keypoints is not a list of x, y, v triples (length " +
                         std::to_string(kp.is_array() ? kp.size() : 0) + ")");
     const int k = static_cast<int>(kp.size() / 3);
     if (gt.keypoints == 0) gt.keypoints = k;
@@ -287,12 +287,18 @@ GroundTruthFile parse_csv_ground_truth(const std::string& text, const std::strin
         for (std::size_t i = 0; i < f.size(); ++i) {
           const std::string& h = f[i];
           const int c = static_cast<int>(i);
-          if (h == "frame") cf = c;
-          else if (h == "keypoint" || h == "channel") ck = c;
-          else if (h == "x") cx = c;
-          else if (h == "y") cy = c;
-          else if (h == "visible" || h == "visibility" || h == "v") cv = c;
-          else if (h == "person") cp = c;
+          if (h == "frame")
+            cf = c;
+          else if (h == "keypoint" || h == "channel")
+            ck = c;
+          else if (h == "x")
+            cx = c;
+          else if (h == "y")
+            cy = c;
+          else if (h == "visible" || h == "visibility" || h == "v")
+            cv = c;
+          else if (h == "person")
+            cp = c;
         }
         for (const auto& [col, name] : {std::pair{cf, "frame"}, std::pair{ck, "keypoint"},
                                         std::pair{cx, "x"}, std::pair{cy, "y"}})
@@ -305,13 +311,20 @@ GroundTruthFile parse_csv_ground_truth(const std::string& text, const std::strin
       columns = f.size();
       if (columns < 4 || columns > 5)
         fail("expected frame,keypoint,x,y[,visible] (" + std::to_string(f.size()) + " fields)");
-      if (columns == 5) cv = 4;
+      cv = 4;  // present or not
     }
-    if (f.size() != columns)
-      fail(std::to_string(f.size()) + " fields, expected " + std::to_string(columns));
+    // Trailing optional fields (visible, person) may be left out; the required ones may not.
+    const int need = std::max({cf, ck, cx, cy}) + 1;
+    if (f.size() > columns || static_cast<int>(f.size()) < need)
+      fail(std::to_string(f.size()) + " fields, expected " +
+           (static_cast<int>(columns) == need
+                ? std::to_string(columns)
+                : std::to_string(need) + " to " + std::to_string(columns)));
+    const bool has_v = cv >= 0 && cv < static_cast<int>(f.size()) && !f[cv].empty();
+    const bool has_p = cp >= 0 && cp < static_cast<int>(f.size()) && !f[cp].empty();
     long frame = 0, person = 0, kl = -1;
     if (!parse_index(f[cf], frame)) fail("frame '" + f[cf] + "' is not a whole number >= 0");
-    if (cp >= 0 && !parse_index(f[cp], person))
+    if (has_p && !parse_index(f[cp], person))
       fail("person '" + f[cp] + "' is not a whole number >= 0");
     if (!parse_index(f[ck], kl)) {
       const auto it = std::find(names.begin(), names.end(), f[ck]);
@@ -322,10 +335,12 @@ GroundTruthFile parse_csv_ground_truth(const std::string& text, const std::strin
     }
     if (kl > 100000) fail("keypoint " + f[ck] + " is out of range");
     double v = 1, x = 0, y = 0;
-    if (cv >= 0 && !parse_double(f[cv], v)) fail("visible '" + f[cv] + "' is not a number");
+    if (has_v && !parse_double(f[cv], v)) fail("visible '" + f[cv] + "' is not a number");
     if (v == 0) continue;  // not labelled
-    if (!parse_double(f[cx], x) || !std::isfinite(x)) fail("x '" + f[cx] + "' is not a finite number");
-    if (!parse_double(f[cy], y) || !std::isfinite(y)) fail("y '" + f[cy] + "' is not a finite number");
+    if (!parse_double(f[cx], x) || !std::isfinite(x))
+      fail("x '" + f[cx] + "' is not a finite number");
+    if (!parse_double(f[cy], y) || !std::isfinite(y))
+      fail("y '" + f[cy] + "' is not a finite number");
     GtPerson& p = people[{frame, person}];
     const int k = static_cast<int>(kl);
     if (static_cast<int>(p.points.size()) <= k) p.points.resize(k + 1);
@@ -342,7 +357,8 @@ GroundTruthFile parse_csv_ground_truth(const std::string& text, const std::strin
     max_k = std::max(max_k, k);
   }
   if (people.empty()) throw SourceError(what + ": no labelled points (frame,keypoint,x,y rows)");
-  gt.keypoints = names.empty() ? max_k + 1 : std::max<int>(max_k + 1, static_cast<int>(names.size()));
+  gt.keypoints =
+      names.empty() ? max_k + 1 : std::max<int>(max_k + 1, static_cast<int>(names.size()));
   for (auto& [key, p] : people) {
     p.points.resize(gt.keypoints);
     auto [it, fresh] = gt.by_index.emplace(key.first, gt.entries.size());
@@ -406,7 +422,8 @@ GroundTruthFile read_ground_truth(const std::string& path, GtSpace space,
     return npy_ground_truth(a, path, space);
   }
   if (ext != ".json" && ext != ".csv")
-    throw SourceError(path + ": unknown ground-truth format (expected a COCO .json, a .csv or a .npy)");
+    throw SourceError(path +
+                      ": unknown ground-truth format (expected a COCO .json, a .csv or a .npy)");
   std::ifstream f(path, std::ios::binary);
   std::stringstream ss;
   ss << f.rdbuf();

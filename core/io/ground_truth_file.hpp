@@ -74,11 +74,11 @@ Point2 ground_truth_in_heatmap(const GroundTruthFile& gt, const Frame& f, const 
 // least 1 x 1); w = 0 when it has no labelled point.
 Box person_box(const GtPerson& p);
 
-// `src` with each (AnnotationOptions: core/io/source.hpp) frame's ground_truth (heatmap pixels) filled from the file and its names and
-// skeleton from the keypoint set (else from a COCO file's categories). Reads the files now:
-// throws SourceError naming the file and the reason; also when a .npy covers fewer frames than
-// the source declares. A frame whose channel count differs from the file's keypoints (or the
-// set's names) throws SourceError naming both counts from next().
+// `src` with each (AnnotationOptions: core/io/source.hpp) frame's ground_truth (heatmap pixels)
+// filled from the file and its names and skeleton from the keypoint set (else from a COCO file's
+// categories). Reads the files now: throws SourceError naming the file and the reason; also when a
+// .npy covers fewer frames than the source declares. A frame whose channel count differs from the
+// file's keypoints (or the set's names) throws SourceError naming both counts from next().
 std::unique_ptr<Source> annotate_source(std::unique_ptr<Source> src, const AnnotationOptions& opt);
 
 }  // namespace peakscope::io

@@ -1,5 +1,6 @@
 #include "core/io/keypoint_sets.hpp"
 
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -25,17 +26,47 @@ KeypointSet coco17() {
            "right_shoulder", "left_elbow", "right_elbow", "left_wrist", "right_wrist", "left_hip",
            "right_hip", "left_knee", "right_knee", "left_ankle", "right_ankle"},
           // COCO's person skeleton (its 1-based pairs, minus one).
-          {{15, 13}, {13, 11}, {16, 14}, {14, 12}, {11, 12}, {5, 11}, {6, 12}, {5, 6}, {5, 7},
-           {6, 8}, {7, 9}, {8, 10}, {1, 2}, {0, 1}, {0, 2}, {1, 3}, {2, 4}, {3, 5}, {4, 6}}};
+          {{15, 13},
+           {13, 11},
+           {16, 14},
+           {14, 12},
+           {11, 12},
+           {5, 11},
+           {6, 12},
+           {5, 6},
+           {5, 7},
+           {6, 8},
+           {7, 9},
+           {8, 10},
+           {1, 2},
+           {0, 1},
+           {0, 2},
+           {1, 3},
+           {2, 4},
+           {3, 5},
+           {4, 6}}};
 }
 
 KeypointSet mpii16() {
-  return {"mpii16",
-          {"r_ankle", "r_knee", "r_hip", "l_hip", "l_knee", "l_ankle", "pelvis", "thorax",
-           "upper_neck", "head_top", "r_wrist", "r_elbow", "r_shoulder", "l_shoulder", "l_elbow",
-           "l_wrist"},
-          {{0, 1}, {1, 2}, {2, 6}, {3, 6}, {3, 4}, {4, 5}, {6, 7}, {7, 8}, {8, 9}, {10, 11},
-           {11, 12}, {12, 7}, {13, 7}, {13, 14}, {14, 15}}};
+  return {
+      "mpii16",
+      {"r_ankle", "r_knee", "r_hip", "l_hip", "l_knee", "l_ankle", "pelvis", "thorax", "upper_neck",
+       "head_top", "r_wrist", "r_elbow", "r_shoulder", "l_shoulder", "l_elbow", "l_wrist"},
+      {{0, 1},
+       {1, 2},
+       {2, 6},
+       {3, 6},
+       {3, 4},
+       {4, 5},
+       {6, 7},
+       {7, 8},
+       {8, 9},
+       {10, 11},
+       {11, 12},
+       {12, 7},
+       {13, 7},
+       {13, 14},
+       {14, 15}}};
 }
 
 KeypointSet hand21() {
@@ -48,22 +79,23 @@ KeypointSet hand21() {
   }
   // MediaPipe's HAND_CONNECTIONS: each finger from its base, and the palm.
   for (int f = 0; f < 5; ++f) add_chain(k.skeleton, 1 + 4 * f, 4 + 4 * f, false);
-  for (const auto& e : std::vector<std::pair<int, int>>{{0, 1}, {0, 5}, {5, 9}, {9, 13}, {13, 17}, {0, 17}})
+  for (const auto& e :
+       std::vector<std::pair<int, int>>{{0, 1}, {0, 5}, {5, 9}, {9, 13}, {13, 17}, {0, 17}})
     k.skeleton.push_back(e);
   return k;
 }
 
 KeypointSet face68() {
   KeypointSet k{"face68", {}, {}};
-  add_run(k.names, "jaw", 17);            // 0..16
-  add_run(k.names, "right_eyebrow", 5);   // 17..21
-  add_run(k.names, "left_eyebrow", 5);    // 22..26
-  add_run(k.names, "nose_bridge", 4);     // 27..30
-  add_run(k.names, "nose_lower", 5);      // 31..35
-  add_run(k.names, "right_eye", 6);       // 36..41
-  add_run(k.names, "left_eye", 6);        // 42..47
-  add_run(k.names, "outer_lip", 12);      // 48..59
-  add_run(k.names, "inner_lip", 8);       // 60..67
+  add_run(k.names, "jaw", 17);           // 0..16
+  add_run(k.names, "right_eyebrow", 5);  // 17..21
+  add_run(k.names, "left_eyebrow", 5);   // 22..26
+  add_run(k.names, "nose_bridge", 4);    // 27..30
+  add_run(k.names, "nose_lower", 5);     // 31..35
+  add_run(k.names, "right_eye", 6);      // 36..41
+  add_run(k.names, "left_eye", 6);       // 42..47
+  add_run(k.names, "outer_lip", 12);     // 48..59
+  add_run(k.names, "inner_lip", 8);      // 60..67
   add_chain(k.skeleton, 0, 16, false);
   add_chain(k.skeleton, 17, 21, false);
   add_chain(k.skeleton, 22, 26, false);
@@ -145,10 +177,13 @@ KeypointSet parse_keypoint_names(const std::string& text, const std::string& wha
 
 KeypointSet load_keypoint_set(const std::string& spec) {
   if (const KeypointSet* p = keypoint_preset(spec)) return *p;
-  std::ifstream f(spec, std::ios::binary);
-  if (!f) {
+  std::error_code ec;
+  std::ifstream f;
+  if (!std::filesystem::is_directory(spec, ec)) f.open(spec, std::ios::binary);
+  if (!f.is_open()) {
     std::string presets;
-    for (const std::string& s : keypoint_preset_names()) presets += (presets.empty() ? "" : ", ") + s;
+    for (const std::string& s : keypoint_preset_names())
+      presets += (presets.empty() ? "" : ", ") + s;
     throw std::runtime_error("--keypoints " + spec + ": neither a preset (" + presets +
                              ") nor a readable names file");
   }

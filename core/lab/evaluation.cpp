@@ -28,8 +28,10 @@ EvalStats KeypointEvaluation::stats(int method, int keypoint,
   for (int k = k0; k < k1; ++k)
     for (const Sample& x : samples_.at(method).at(k)) {
       ++s.labelled;
-      if (!std::isfinite(x.error)) ++s.invalid;
-      else finite.push_back(x.error);
+      if (!std::isfinite(x.error))
+        ++s.invalid;
+      else
+        finite.push_back(x.error);
       if (!(x.norm > 0)) continue;
       ++with_norm;
       for (std::size_t t = 0; t < thresholds.size(); ++t)
@@ -48,7 +50,8 @@ EvalStats KeypointEvaluation::stats(int method, int keypoint,
     }
   }
   for (std::size_t t = 0; t < thresholds.size(); ++t)
-    s.pck.push_back(with_norm ? static_cast<double>(hits[t]) / static_cast<double>(with_norm) : NAN);
+    s.pck.push_back(with_norm ? static_cast<double>(hits[t]) / static_cast<double>(with_norm)
+                              : NAN);
   return s;
 }
 

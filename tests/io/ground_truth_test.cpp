@@ -16,6 +16,7 @@
 #include "core/io/keypoint_sets.hpp"
 #include "core/io/npy.hpp"
 #include "core/io/source.hpp"
+#include "core/lab/evaluation.hpp"
 #include "tests/support/temp.hpp"
 
 namespace peakscope::io {
@@ -41,17 +42,18 @@ void write_text(const fs::path& p, const std::string& s) {
 
 // A 2-keypoint COCO document: images 7 ("b.png") and 3 ("a.png"); b has two people.
 nlohmann::json coco_doc() {
-  return {{"images", {{{"id", 7}, {"file_name", "imgs/b.png"}}, {{"id", 3}, {"file_name", "a.png"}}}},
-          {"annotations",
-           {{{"image_id", 7}, {"keypoints", {10, 20, 2, 0, 0, 0}}, {"bbox", {5, 5, 40, 20}}},
-            {{"image_id", 7}, {"keypoints", {30, 5, 1, 31, 6, 2}}},
-            {{"image_id", 3}, {"keypoints", {1.5, 2.5, 2, 3, 4, 2}}}}},
-          {"categories", {{{"id", 1}, {"keypoints", {"head", "tail"}}, {"skeleton", {{1, 2}}}}}}};
+  return {
+      {"images", {{{"id", 7}, {"file_name", "imgs/b.png"}}, {{"id", 3}, {"file_name", "a.png"}}}},
+      {"annotations",
+       {{{"image_id", 7}, {"keypoints", {10, 20, 2, 0, 0, 0}}, {"bbox", {5, 5, 40, 20}}},
+        {{"image_id", 7}, {"keypoints", {30, 5, 1, 31, 6, 2}}},
+        {{"image_id", 3}, {"keypoints", {1.5, 2.5, 2, 3, 4, 2}}}}},
+      {"categories", {{{"id", 1}, {"keypoints", {"head", "tail"}}, {"skeleton", {{1, 2}}}}}}};
 }
 
 TEST(KeypointSets, PresetsHaveTheirCountsUniqueNamesAndSkeletonsInRange) {
-  const std::pair<const char*, int> want[] = {{"coco17", 17}, {"mpii16", 16}, {"hand21", 21},
-                                              {"face68", 68}};
+  const std::pair<const char*, int> want[] = {
+      {"coco17", 17}, {"mpii16", 16}, {"hand21", 21}, {"face68", 68}};
   for (const auto& [name, n] : want) {
     const KeypointSet* s = keypoint_preset(name);
     ASSERT_NE(s, nullptr) << name;
@@ -72,7 +74,8 @@ TEST(KeypointSets, PresetsHaveTheirCountsUniqueNamesAndSkeletonsInRange) {
 }
 
 TEST(KeypointSets, NamesFileWithEdgesByNameAndIndexAndItsErrors) {
-  const KeypointSet k = parse_keypoint_names("# joints\nneck\nleft-hand\n\nhip\nneck-hip\n1-2\n", "k.txt");
+  const KeypointSet k =
+      parse_keypoint_names("# joints\nneck\nleft-hand\n\nhip\nneck-hip\n1-2\n", "k.txt");
   EXPECT_EQ(k.names, (std::vector<std::string>{"neck", "left-hand", "hip"}));
   EXPECT_EQ(k.skeleton, (std::vector<std::pair<int, int>>{{0, 2}, {1, 2}}));
   EXPECT_NE(error_of([] {
@@ -171,8 +174,7 @@ TEST(GroundTruthFile, CsvWithAndWithoutHeaderNamedKeypointsAndBadLines) {
   EXPECT_NE(msg("0,0,1,2\n0,0,nan,2\n").find("gt.csv: line 2: x 'nan' is not a finite number"),
             std::string::npos);
   EXPECT_NE(msg("0,0,1,2\n0,0,1\n").find("line 2: 3 fields, expected 4"), std::string::npos);
-  EXPECT_NE(msg("-1,0,1,2\n").find("line 1: frame '-1' is not a whole number"),
-            std::string::npos);
+  EXPECT_NE(msg("-1,0,1,2\n").find("line 1: frame '-1' is not a whole number"), std::string::npos);
   EXPECT_NE(msg("0,nose,1,2\n").find("keypoint 'nose' is neither an index"), std::string::npos);
   EXPECT_NE(msg("frame,keypoint,x,y\n").find("no labelled points"), std::string::npos);
 }
@@ -189,24 +191,28 @@ TEST(GroundTruthFile, NpyShapesVisibilityNanAndTruncation) {
   EXPECT_EQ(g.find(1, "")->people[0].points[1]->y, 8);
   const fs::path bad = temp_path("gt_bad.npy");
   write_npy(bad.string(), {2, 2, 4}, std::vector<float>(16, 1.f), "f4");
-  EXPECT_NE(error_of([&] { read_ground_truth(bad.string(), GtSpace::kAuto); })
-                .find("shape 2 x 2 x 4, expected N x K x 2"),
+  EXPECT_NE(error_of([&] {
+              read_ground_truth(bad.string(), GtSpace::kAuto);
+            }).find("shape 2 x 2 x 4, expected N x K x 2"),
             std::string::npos);
   write_npy(bad.string(), {1, 2, 2}, {1, 2, NAN, 4}, "f4");
-  EXPECT_NE(error_of([&] { read_ground_truth(bad.string(), GtSpace::kAuto); })
-                .find("frame 0, keypoint 1: (nan, 4.000000) is not finite"),
+  EXPECT_NE(error_of([&] {
+              read_ground_truth(bad.string(), GtSpace::kAuto);
+            }).find("frame 0, keypoint 1: (nan, 4.000000) is not finite"),
             std::string::npos);
   // Truncated: the header promises more bytes than the file has.
   write_npy(bad.string(), {4, 2, 2}, std::vector<float>(16, 1.f), "f4");
   fs::resize_file(bad, fs::file_size(bad) - 10);
   EXPECT_NE(error_of([&] { read_ground_truth(bad.string(), GtSpace::kAuto); }).find(bad.string()),
             std::string::npos);
-  EXPECT_NE(error_of([&] { read_ground_truth(temp_path("none.json").string(), GtSpace::kAuto); })
-                .find("no such ground-truth file"),
+  EXPECT_NE(error_of([&] {
+              read_ground_truth(temp_path("none.json").string(), GtSpace::kAuto);
+            }).find("no such ground-truth file"),
             std::string::npos);
   write_text(temp_path("gt.txt"), "x");
-  EXPECT_NE(error_of([&] { read_ground_truth(temp_path("gt.txt").string(), GtSpace::kAuto); })
-                .find("unknown ground-truth format"),
+  EXPECT_NE(error_of([&] {
+              read_ground_truth(temp_path("gt.txt").string(), GtSpace::kAuto);
+            }).find("unknown ground-truth format"),
             std::string::npos);
 }
 
@@ -223,9 +229,15 @@ TEST(GroundTruthFile, DamagedFilesNeverEscapeAsAnythingButSourceError) {
       for (int e = 0; e < edits && !s.empty(); ++e) {
         const std::size_t at = rng() % s.size();
         switch (rng() % 3) {
-          case 0: s[at] = static_cast<char>("0123456789,.-:[]{}\"ex \n"[rng() % 23]); break;
-          case 1: s.erase(at, 1 + rng() % 8); break;
-          default: s.insert(at, 1, static_cast<char>(rng() % 256)); break;
+          case 0:
+            s[at] = static_cast<char>("0123456789,.-:[]{}\"ex \n"[rng() % 23]);
+            break;
+          case 1:
+            s.erase(at, 1 + rng() % 8);
+            break;
+          default:
+            s.insert(at, 1, static_cast<char>(rng() % 256));
+            break;
         }
       }
       try {
@@ -240,6 +252,32 @@ TEST(GroundTruthFile, DamagedFilesNeverEscapeAsAnythingButSourceError) {
       }
     }
   }
+}
+
+// The figures evaluate and the viewer's panel share: mean and median of the finite errors,
+// PCK over every sample with a normaliser, a non-finite error a miss.
+TEST(KeypointEvaluationTest, MeanMedianPckAndInvalidByHand) {
+  KeypointEvaluation ev(2, 2);
+  ev.add(0, 0, 1.0, 10);  // 0.1 of its norm
+  ev.add(0, 0, 3.0, 10);  // 0.3
+  ev.add(0, 1, 2.0, 4);   // 0.5
+  ev.add(0, 1, NAN, 4);   // invalid: a miss
+  ev.add(1, 0, 5.0, 0);   // no normaliser: in the mean, not in PCK
+  const EvalStats all = ev.stats(0, -1, {0.2, 0.5});
+  EXPECT_EQ(all.labelled, 4);
+  EXPECT_EQ(all.invalid, 1);
+  EXPECT_DOUBLE_EQ(all.mean, 2.0);
+  EXPECT_DOUBLE_EQ(all.median, 2.0);
+  EXPECT_DOUBLE_EQ(all.pck[0], 0.25);
+  EXPECT_DOUBLE_EQ(all.pck[1], 0.75);
+  const EvalStats k0 = ev.stats(0, 0, {0.2});
+  EXPECT_DOUBLE_EQ(k0.median, 2.0);  // even count: the mean of the middle two
+  EXPECT_DOUBLE_EQ(k0.pck[0], 0.5);
+  const EvalStats m1 = ev.stats(1, -1, {0.2});
+  EXPECT_DOUBLE_EQ(m1.mean, 5.0);
+  EXPECT_TRUE(std::isnan(m1.pck[0]));
+  EXPECT_EQ(ev.stats(1, 1, {0.2}).labelled, 0);
+  EXPECT_THROW(ev.add(2, 0, 1, 1), std::out_of_range);
 }
 
 TEST(GroundTruthFile, ImageToHeatmapInvertsHeatmapToImage) {
@@ -262,10 +300,12 @@ TEST(AnnotatedSource, ImagesByFileNameAndNpyByIndexWithNamesAndCountChecks) {
   const fs::path dir = temp_path("gt_images");
   fs::remove_all(dir);
   fs::create_directories(dir);
-  for (const char* n : {"a.png", "b.png"}) cv::imwrite((dir / n).string(), cv::Mat(8, 10, CV_8U, cv::Scalar(3)));
-  nlohmann::json d = {{"images", {{{"id", 1}, {"file_name", "b.png"}}, {{"id", 2}, {"file_name", "a.png"}}}},
-                      {"annotations",
-                       {{{"image_id", 1}, {"keypoints", {6, 5, 2}}}, {{"image_id", 2}, {"keypoints", {2, 3, 2}}}}}};
+  for (const char* n : {"a.png", "b.png"})
+    cv::imwrite((dir / n).string(), cv::Mat(8, 10, CV_8U, cv::Scalar(3)));
+  nlohmann::json d = {
+      {"images", {{{"id", 1}, {"file_name", "b.png"}}, {{"id", 2}, {"file_name", "a.png"}}}},
+      {"annotations",
+       {{{"image_id", 1}, {"keypoints", {6, 5, 2}}}, {{"image_id", 2}, {"keypoints", {2, 3, 2}}}}}};
   write_text(dir / "gt.json", d.dump());
   write_text(dir / "names.txt", "centre\n");
   SourceOptions o;
@@ -286,8 +326,9 @@ TEST(AnnotatedSource, ImagesByFileNameAndNpyByIndexWithNamesAndCountChecks) {
   // coco17 names on a 1-channel source: both counts named.
   o.annotation.keypoints = "coco17";
   s = open_source((dir / "*.png").string(), o);
-  EXPECT_NE(error_of([&] { s->next(); }).find("17 keypoint names, but the heatmaps have 1 channels"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of([&] { s->next(); }).find("17 keypoint names, but the heatmaps have 1 channels"),
+      std::string::npos);
   // A 2-keypoint file on the 1-channel source.
   o.annotation.keypoints.clear();
   d["annotations"][0]["keypoints"] = {6, 5, 2, 1, 1, 2};
@@ -304,8 +345,9 @@ TEST(AnnotatedSource, ImagesByFileNameAndNpyByIndexWithNamesAndCountChecks) {
   write_npy(pts.string(), {2, 2, 2}, {1, 2, 3, 1, 0, 0, 4, 3}, "f4");
   SourceOptions n;
   n.annotation.ground_truth = pts.string();
-  EXPECT_NE(error_of([&] { open_source(maps.string(), n); })
-                .find("pts.npy: ground truth for 2 frame(s), but"),
+  EXPECT_NE(error_of([&] {
+              open_source(maps.string(), n);
+            }).find("pts.npy: ground truth for 2 frame(s), but"),
             std::string::npos);
   write_npy(pts.string(), {3, 2, 2}, {1, 2, 3, 1, 0, 0, 4, 3, 2, 2, 2, 2}, "f4");
   s = open_source(maps.string(), n);
