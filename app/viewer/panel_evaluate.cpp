@@ -9,9 +9,9 @@
 
 namespace peakscope::viewer {
 
-void panel_evaluate(const ViewerState& st, EvalTracker& ev) {
+void panel_evaluate(const ViewerState& st, EvalTracker& ev, bool open) {
   if (ev.frames() == 0 || ev.keypoints() == 0) return;
-  if (!ImGui::CollapsingHeader("Evaluation", ImGuiTreeNodeFlags_DefaultOpen)) return;
+  if (!ImGui::CollapsingHeader("Evaluation", open ? ImGuiTreeNodeFlags_DefaultOpen : 0)) return;
   std::vector<DecoderKind> shown;
   for (DecoderKind k : kAllDecoders)
     if (ev.stats(k, -1).labelled > 0) shown.push_back(k);

@@ -198,8 +198,8 @@ void Viewer::draw(int fb_width, int fb_height) {
   const float controls_w = std::clamp(fb_width * 0.27f, 280.0f, 360.0f);
   ImGui::BeginChild("controls", ImVec2(controls_w, 0), true);
   panel_controls(st_);
+  panel_evaluate(st_, eval_, !source_options_.annotation.ground_truth.empty());
   panel_decoders(st_);
-  panel_evaluate(st_, eval_);
   if (recording()) {
     ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1, 0.3f, 0.3f, 1));
     ImGui::TextWrapped("recording %s (%ld frames; V stops)", record_path_.c_str(),
