@@ -490,9 +490,8 @@ int run_evaluate(const EvaluateArgs& a) {
   }
   Output js((dir / "evaluate.json").string());
   js.stream() << j.dump(2) << "\n";
-  const std::string title = fs::path(a.input).filename().string() + " vs " +
-                            fs::path(gt.path).filename().string() + ": " + std::to_string(with_gt) +
-                            " frame(s)";
+  const std::string title = a.input + " vs " + fs::path(gt.path).filename().string() + ": " +
+                            std::to_string(with_gt) + " frame(s)";
   io::write_png((dir / "evaluate.png").string(), table_sheet(methods, ev, names, th, title, norm));
   csv.commit();
   js.commit();
