@@ -71,6 +71,7 @@ class Writer {
   // it: on the GPU the frame stays on the device).
   void frame(const io::Frame& f, const DecodedFrame& decoded) {
     if (n_ == 0) begin(f);
+    if (names_.empty() && !f.names.empty()) names_ = f.names, skeleton_ = f.skeleton;
     const std::vector<Keypoint>& kps = decoded.keypoints();
     const std::vector<std::vector<DecodedPoint>> points =
         lab_.active() ? decode_lab(decoded, lab_.decoders, lab_.params)
@@ -167,6 +168,9 @@ class Writer {
       tail["pose_preset"] = pose_->name;
       tail["keypoint_names"] = pose_->names;
       tail["skeleton"] = pose_->skeleton;
+    } else if (!names_.empty()) {  // --keypoints, a COCO file's categories, a stream's names
+      tail["keypoint_names"] = names_;
+      tail["skeleton"] = skeleton_;
     }
     const std::string t = tail.dump();  // {"backend":...}: spliced after "frames"
     out_ << (n_ ? "\n" : "") << "], " << t.substr(1) << "\n";
@@ -209,6 +213,8 @@ class Writer {
   int backends_ = 0;  // bit 0: a frame on the GPU, bit 1: a frame on the CPU
   std::string dtype_;
   bool image_cols_ = false, gt_col_ = false, name_col_ = false;
+  std::vector<std::string> names_;  // the channels' names, for the summary
+  std::vector<std::pair<int, int>> skeleton_;
   const io::PosePreset* pose_ = nullptr;
 };
 

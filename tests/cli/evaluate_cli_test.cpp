@@ -91,6 +91,12 @@ TEST(EvaluateCli, DecodeNamesSweepAutoBetaAndRefusals) {
   EXPECT_NE(r.out.find(",error_to_ground_truth"), std::string::npos);
   EXPECT_NE(r.out.substr(0, r.out.find('\n')).find(",name"), std::string::npos);
   EXPECT_NE(r.out.find(",right_wrist\n"), std::string::npos);
+  r = run_cli(d, "decode maps.npy --keypoints names.txt --backend cpu");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["frames"][0]["channels"][1]["name"], "right_wrist");
+  EXPECT_EQ(j["keypoint_names"], nlohmann::json({"left_wrist", "right_wrist"}));
+  EXPECT_EQ(j["skeleton"], nlohmann::json::parse("[[0, 1]]"));
   r = run_cli(d, "decode maps.npy --keypoints hand21 --backend cpu");
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.err.find("--keypoints hand21: 21 keypoint names, but the heatmaps have 2 channels"),
