@@ -132,4 +132,47 @@ TEST(EvaluateCli, DecodeNamesSweepAutoBetaAndRefusals) {
   EXPECT_NE(r.err.find("--pck-norm head needs"), std::string::npos) << r.err;
 }
 
+// An image folder with a COCO file naming its images (ids in the opposite order, so only the
+// names match): bbox-normalised PCK, names from the file's categories.
+TEST(EvaluateCli, CocoImagesByNameWithBoxNormalisedPck) {
+  const fs::path d = cli_test_dir("eval_coco");
+  fs::create_directories(d / "imgs");
+  nlohmann::json images = nlohmann::json::array(), anns = nlohmann::json::array();
+  for (int i = 0; i < 3; ++i) {
+    cv::Mat img(40, 50, CV_32F);
+    const double x = 10 + 9 * i, y = 12 + 5 * i;  // integers: every decoder gives (x, y)
+    for (int r = 0; r < 40; ++r)
+      for (int q = 0; q < 50; ++q)
+        img.at<float>(r, q) =
+            static_cast<float>(200 * std::exp(-((q - x) * (q - x) + (r - y) * (r - y)) / 8.0));
+    cv::Mat u8;
+    img.convertTo(u8, CV_8U);
+    const std::string name = "im" + std::to_string(i) + ".png";
+    cv::imwrite((d / "imgs" / name).string(), u8);
+    images.push_back({{"id", 10 - i}, {"file_name", "train/" + name}});
+    // The truth 1 px off in x: inside PCK@0.05 of a 30 px box (1.5 px), outside of a 12 px
+    // one (0.6 px) but inside its PCK@0.1 (1.2 px).
+    anns.push_back({{"image_id", 10 - i},
+                    {"keypoints", {x + 1, y, 2}},
+                    {"bbox", {x - 15, y - 15, i == 2 ? 12 : 30, i == 2 ? 12 : 30}}});
+  }
+  const nlohmann::json doc = {{"images", images},
+                              {"annotations", anns},
+                              {"categories", {{{"id", 1}, {"keypoints", {"blob"}}}}}};
+  std::ofstream(d / "coco.json") << doc.dump();
+  const auto r = run_cli(d,
+                         "evaluate imgs --ground-truth coco.json --decoders softargmax "
+                         "--beta 100 --backend cpu --out rep");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const nlohmann::json j = nlohmann::json::parse(slurp(d / "rep" / "evaluate.json"));
+  EXPECT_EQ(j["pck_norm"], "bbox");
+  EXPECT_EQ(j["ground_truth_space"], "image");
+  EXPECT_EQ(j["frames_with_ground_truth"], 3);
+  EXPECT_EQ(j["keypoint_names"], nlohmann::json({"blob"}));
+  const auto& all = j["methods"][0]["all"];
+  EXPECT_NEAR(all["mean_error"].get<double>(), 1.0, 1e-6);
+  EXPECT_NEAR(all["pck"]["0.05"].get<double>(), 2.0 / 3, 1e-12);
+  EXPECT_EQ(all["pck"]["0.1"], 1.0);
+}
+
 }  // namespace
