@@ -21,7 +21,9 @@ struct ViewerOptions {
   std::vector<DecoderKind> lab_decoders;      // --decoders
   bool gradient_view = false;                 // --gradient
   bool show_frame = false;                    // --show-frame
+  bool plot_log_y = false;                    // --plot-log-y
   double grid_shift_x = 0, grid_shift_y = 0;  // --grid-shift DX,DY (cells)
+  std::vector<int> drawn_channels;            // --channels LIST (empty: all)
   int width = 1280, height = 800;             // --width, --height
   ScriptOptions script;  // --frames, the captures, --record, --press, --mouse, --sweep-beta...
 };

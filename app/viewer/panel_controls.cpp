@@ -4,7 +4,9 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <string>
+#include <vector>
 
 #include "app/viewer/panels.hpp"
 
@@ -44,8 +46,20 @@ void source_section(ViewerState& st) {
   }
   section("Source");
   ImGui::TextWrapped("%s", st.source_description().c_str());
-  if (const std::string status = st.source_status(); !status.empty())
-    ImGui::TextWrapped(st.source_ended() ? "%s (Open reads it again)" : "%s", status.c_str());
+  // The status on one line that is always there (its full text on hover), so the field and
+  // the controls below stay where they are when a source ends.
+  std::string status = st.source_status();
+  if (!status.empty() && st.source_ended()) status += " (Open reads it again)";
+  ImGui::TextDisabled("%s", status.empty() ? " " : status.c_str());
+  if (!status.empty() && ImGui::IsItemHovered()) ImGui::SetTooltip("%s", status.c_str());
+  // The last run's source is offered, never reopened by itself.
+  const std::string& last = st.settings().last_source();
+  if (!last.empty() && last != st.settings().source()) {
+    const std::string label = "Reopen " + std::filesystem::path(last).filename().string();
+    if (ImGui::SmallButton(label.c_str()) && st.set_source(last)) st.request(Request::kOpen);
+    note_control("reopen");
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("open %s, the last run's source", last.c_str());
+  }
   ImGui::SetNextItemWidth(-60);
   const bool enter =
       ImGui::InputText("##src", field.buf, sizeof field.buf, ImGuiInputTextFlags_EnterReturnsTrue);
@@ -96,6 +110,83 @@ void beta_section(ViewerState& st) {
   if (ImGui::Checkbox("normalise by max (x / max)", &norm)) st.set_normalize(norm);
 }
 
+// The channels whose markers are drawn while all are shown: a list typed as "0,5-8" and a
+// checkbox per channel (with its name) in a box of fixed height.
+void drawn_channels(ViewerState& st, int k) {
+  const std::vector<int>& drawn = st.drawn_channels();
+  int n = 0;
+  for (int c = 0; c < k; ++c) n += st.channel_drawn(c);
+  char head[96];
+  std::snprintf(head, sizeof head, "markers of %d of %d channels###drawn", n, k);
+  if (!ImGui::TreeNode(head)) return;
+  static char typed[256] = {};
+  static std::vector<int> typed_for{-1};
+  if (typed_for != drawn && !ImGui::IsAnyItemActive()) {
+    std::snprintf(typed, sizeof typed, "%s", channel_list_text(drawn).c_str());
+    typed_for = drawn;
+  }
+  ImGui::SetNextItemWidth(ui_px(120));
+  if (ImGui::InputTextWithHint("##drawn", "all, or 0,5-8", typed, sizeof typed,
+                               ImGuiInputTextFlags_EnterReturnsTrue)) {
+    try {
+      st.set_drawn_channels(typed[0] ? parse_channel_list(typed) : std::vector<int>{});
+    } catch (const std::exception& e) {
+      st.report_error(ErrorKind::kInput, e.what());
+    }
+    typed_for = {-1};
+  }
+  ImGui::SameLine();
+  if (ImGui::SmallButton("all")) st.set_drawn_channels({});
+  ImGui::SameLine();
+  if (ImGui::SmallButton("none")) st.set_drawn_channels({-1});  // no channel is -1
+  const io::Frame* fr = st.frame();
+  const float row = ImGui::GetFrameHeightWithSpacing();
+  ImGui::BeginChild("drawn_list", ImVec2(0, row * std::min(6, (k + 1) / 2) + ui_px(8)), true);
+  ImGui::Columns(2, nullptr, false);
+  for (int c = 0; c < k; ++c) {
+    bool on = st.channel_drawn(c);
+    std::string label = std::to_string(c);
+    if (fr && c < static_cast<int>(fr->names.size()) && !fr->names[c].empty())
+      label += " " + fr->names[c];
+    else if (fr && fr->pose && c < static_cast<int>(fr->pose->names.size()))
+      label += " " + fr->pose->names[c];
+    if (ImGui::Checkbox(label.c_str(), &on)) {
+      std::vector<int> next;
+      for (int d = 0; d < k; ++d)
+        if (d == c ? on : st.channel_drawn(d)) next.push_back(d);
+      st.set_drawn_channels(static_cast<int>(next.size()) == k ? std::vector<int>{}
+                            : next.empty()                     ? std::vector<int>{-1}
+                                                               : next);
+    }
+    ImGui::NextColumn();
+  }
+  ImGui::Columns(1);
+  ImGui::EndChild();
+  ImGui::TreePop();
+}
+
+// The UI scale: "auto" follows the monitor's content scale, else the slider's factor.
+void ui_scale_control(ViewerState& st) {
+  const double cur = st.settings().ui_scale();
+  bool automatic = cur == 0;
+  if (ImGui::Checkbox("auto UI scale", &automatic))
+    st.set_ui_scale(automatic ? 0.0 : ImGui::GetFontSize() / 13.0);
+  if (!automatic) {
+    ImGui::SameLine();
+    float f = static_cast<float>(cur);
+    ImGui::SetNextItemWidth(ui_px(90));
+    // Applied when the slider is let go: the whole UI changes size with it.
+    static float dragging = 0;
+    if (ImGui::SliderFloat("##uiscale", dragging > 0 ? &dragging : &f,
+                           static_cast<float>(Settings::kUiScaleMin), 3.0f, "%.2f x"))
+      dragging = dragging > 0 ? dragging : f;
+    if (ImGui::IsItemDeactivatedAfterEdit() && dragging > 0) {
+      st.set_ui_scale(dragging);
+      dragging = 0;
+    }
+  }
+}
+
 void display_section(ViewerState& st) {
   if (!folding_section("Display")) return;
   static const io::Colormap cmaps[] = {io::Colormap::kJet, io::Colormap::kViridis,
@@ -122,6 +213,18 @@ void display_section(ViewerState& st) {
     bool on = st.settings().marker_visible(static_cast<MarkerKind>(m));
     if (ImGui::Checkbox(labels[m], &on)) st.set_marker_visible(static_cast<MarkerKind>(m), on);
   }
+  // The markers' size and opacity.
+  float msize = static_cast<float>(st.settings().marker_size());
+  ImGui::SetNextItemWidth(ui_px(120));
+  if (ImGui::SliderFloat("marker size", &msize, static_cast<float>(Settings::kMarkerSizeMin),
+                         static_cast<float>(Settings::kMarkerSizeMax), "%.2f x",
+                         ImGuiSliderFlags_Logarithmic))
+    st.set_marker_size(msize);
+  float malpha = static_cast<float>(st.settings().marker_alpha());
+  ImGui::SetNextItemWidth(ui_px(120));
+  if (ImGui::SliderFloat("marker opacity", &malpha, static_cast<float>(Settings::kMarkerAlphaMin),
+                         1.0f, "%.2f"))
+    st.set_marker_alpha(malpha);
   const int k = st.channels();
   if (k > 1) {
     int ch = st.settings().channel();
@@ -136,8 +239,10 @@ void display_section(ViewerState& st) {
       if (ImGui::RadioButton("max", &v, 0)) st.set_all_channels_view(AllChannelsView::kMax);
       ImGui::SameLine();
       if (ImGui::RadioButton("grid", &v, 1)) st.set_all_channels_view(AllChannelsView::kGrid);
+      drawn_channels(st, k);
     }
   }
+  ui_scale_control(st);
   // The overlay's grid shift (cells): the heatmap and the markers move on the image, so a
   // grid off by half a cell shows as a better or worse fit. Only where there is an image.
   if (st.overlay_shown()) {
@@ -293,14 +398,50 @@ void capture_section(ViewerState& st) {
 
 }  // namespace
 
-void panel_controls(ViewerState& st) {
-  // Messages first: a failed open or save must be seen without scrolling.
+namespace {
+std::vector<NamedRect> g_noted;  // main thread only: note_control() of this frame
+}  // namespace
+
+void note_control(const char* name) {
+  g_noted.push_back({name, ImGui::GetItemRectMin(), ImGui::GetItemRectMax()});
+}
+
+std::vector<NamedRect> take_noted_controls() {
+  std::vector<NamedRect> out;
+  out.swap(g_noted);
+  return out;
+}
+
+float messages_height(const ViewerState& st, const std::string& note, float w) {
+  const ImGuiStyle& style = ImGui::GetStyle();
+  const float wrap = w - 2 * style.WindowPadding.x;
+  float h = 0;
+  if (!st.error().empty())
+    h += ImGui::CalcTextSize(st.error().c_str(), nullptr, false, wrap).y + style.ItemSpacing.y +
+         ImGui::GetFrameHeightWithSpacing();
+  if (!note.empty())
+    h += ImGui::CalcTextSize(note.c_str(), nullptr, false, wrap).y + style.ItemSpacing.y;
+  return h > 0 ? h + 2 * style.WindowPadding.y + style.ItemSpacing.y : 0;
+}
+
+void panel_messages(ViewerState& st, const std::string& note, float w, float h) {
+  // Under the controls and never scrolled away: a failed open or save is seen at once.
+  ImGui::BeginChild("messages", ImVec2(w, h), true, ImGuiWindowFlags_NoScrollbar);
   if (!st.error().empty()) {
     ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1, 0.35f, 0.35f, 1));
     ImGui::TextWrapped("%s", st.error().c_str());
     ImGui::PopStyleColor();
     if (ImGui::SmallButton("dismiss")) st.dismiss_error();
   }
+  if (!note.empty()) {
+    ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1, 0.3f, 0.3f, 1));
+    ImGui::TextWrapped("%s", note.c_str());
+    ImGui::PopStyleColor();
+  }
+  ImGui::EndChild();
+}
+
+void panel_controls(ViewerState& st) {
   source_section(st);
   beta_section(st);
   display_section(st);
