@@ -113,32 +113,38 @@ void beta_section(ViewerState& st) {
 // The channels whose markers are drawn while all are shown: a list typed as "0,5-8" and a
 // checkbox per channel (with its name) in a box of fixed height.
 void drawn_channels(ViewerState& st, int k) {
-  const std::vector<int>& drawn = st.drawn_channels();
+  const std::optional<std::vector<int>>& drawn = st.drawn_channels();
   int n = 0;
   for (int c = 0; c < k; ++c) n += st.channel_drawn(c);
   char head[96];
   std::snprintf(head, sizeof head, "markers of %d of %d channels###drawn", n, k);
   if (!ImGui::TreeNode(head)) return;
   static char typed[256] = {};
-  static std::vector<int> typed_for{-1};
+  static std::optional<std::optional<std::vector<int>>> typed_for;
   if (typed_for != drawn && !ImGui::IsAnyItemActive()) {
-    std::snprintf(typed, sizeof typed, "%s", channel_list_text(drawn).c_str());
+    std::snprintf(typed, sizeof typed, "%s",
+                  !drawn           ? ""
+                  : drawn->empty() ? "none"
+                                   : channel_list_text(*drawn).c_str());
     typed_for = drawn;
   }
   ImGui::SetNextItemWidth(ui_px(120));
   if (ImGui::InputTextWithHint("##drawn", "all, or 0,5-8", typed, sizeof typed,
                                ImGuiInputTextFlags_EnterReturnsTrue)) {
     try {
-      st.set_drawn_channels(typed[0] ? parse_channel_list(typed) : std::vector<int>{});
+      const std::string t = typed;
+      st.set_drawn_channels(t.empty()     ? std::nullopt
+                            : t == "none" ? std::optional(std::vector<int>{})
+                                          : std::optional(parse_channel_list(t)));
     } catch (const std::exception& e) {
       st.report_error(ErrorKind::kInput, e.what());
     }
-    typed_for = {-1};
+    typed_for.reset();
   }
   ImGui::SameLine();
-  if (ImGui::SmallButton("all")) st.set_drawn_channels({});
+  if (ImGui::SmallButton("all")) st.set_drawn_channels(std::nullopt);
   ImGui::SameLine();
-  if (ImGui::SmallButton("none")) st.set_drawn_channels({-1});  // no channel is -1
+  if (ImGui::SmallButton("none")) st.set_drawn_channels(std::vector<int>{});
   const io::Frame* fr = st.frame();
   const float row = ImGui::GetFrameHeightWithSpacing();
   ImGui::BeginChild("drawn_list", ImVec2(0, row * std::min(6, (k + 1) / 2) + ui_px(8)), true);
@@ -154,9 +160,10 @@ void drawn_channels(ViewerState& st, int k) {
       std::vector<int> next;
       for (int d = 0; d < k; ++d)
         if (d == c ? on : st.channel_drawn(d)) next.push_back(d);
-      st.set_drawn_channels(static_cast<int>(next.size()) == k ? std::vector<int>{}
-                            : next.empty()                     ? std::vector<int>{-1}
-                                                               : next);
+      if (static_cast<int>(next.size()) == k)
+        st.set_drawn_channels(std::nullopt);
+      else
+        st.set_drawn_channels(std::move(next));
     }
     ImGui::NextColumn();
   }

@@ -125,7 +125,7 @@ bool ViewerState::overlay_shown() const {
 bool ViewerState::channel_drawn(int c) const {
   const int sc = shown_channel();
   if (sc >= 0) return c == sc;
-  return channels() <= 1 || drawn_.empty() || std::binary_search(drawn_.begin(), drawn_.end(), c);
+  return channels() <= 1 || !drawn_ || std::binary_search(drawn_->begin(), drawn_->end(), c);
 }
 
 bool ViewerState::set_grid_shift(double dx, double dy) {

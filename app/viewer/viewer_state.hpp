@@ -197,10 +197,13 @@ class ViewerState {
   bool left_view_on_image() const;
   // True when the overlay is on and the frame has an image to draw it on.
   bool overlay_shown() const;
-  // The channels whose markers are drawn while all channels are shown (empty: every one); a
-  // channel shown alone is always drawn. Not saved (it belongs to a source's channels).
-  void set_drawn_channels(std::vector<int> channels) { drawn_ = std::move(channels); }
-  const std::vector<int>& drawn_channels() const { return drawn_; }
+  // The channels whose markers are drawn while all channels are shown (nullopt: every one;
+  // sorted); a channel shown alone, and the one channel of a one-channel source, are always
+  // drawn. Not saved (it belongs to a source's channels).
+  void set_drawn_channels(std::optional<std::vector<int>> channels) {
+    drawn_ = std::move(channels);
+  }
+  const std::optional<std::vector<int>>& drawn_channels() const { return drawn_; }
   bool channel_drawn(int c) const;
   // The grid shift (cells, |d| <= kGridShiftMax): moves the heatmap's cells and the markers on
   // the source image, to test whether a grid is aligned. Not saved.
@@ -252,7 +255,7 @@ class ViewerState {
   bool paused_ = false, step_ = false, show_help_ = false, show_frame_ = false;
   float zoom_ = 1, pan_x_ = 0, pan_y_ = 0;
   double shift_x_ = 0, shift_y_ = 0;
-  std::vector<int> drawn_;
+  std::optional<std::vector<int>> drawn_;
   bool requests_[static_cast<int>(Request::kCount)] = {};
   bool recording_ = false;
 };
