@@ -48,10 +48,10 @@ void source_section(ViewerState& st) {
   ImGui::TextWrapped("%s", st.source_description().c_str());
   // The status on one line that is always there (its full text on hover), so the field and
   // the controls below stay where they are when a source ends.
-  std::string status = st.source_status();
-  if (!status.empty() && st.source_ended()) status += " (Open reads it again)";
+  const std::string status = st.source_status();
   ImGui::TextDisabled("%s", status.empty() ? " " : status.c_str());
-  if (!status.empty() && ImGui::IsItemHovered()) ImGui::SetTooltip("%s", status.c_str());
+  if (!status.empty() && ImGui::IsItemHovered())
+    ImGui::SetTooltip(st.source_ended() ? "%s (Open reads it again)" : "%s", status.c_str());
   // The last run's source is offered, never reopened by itself.
   const std::string& last = st.settings().last_source();
   if (!last.empty() && last != st.settings().source()) {
@@ -172,26 +172,29 @@ void drawn_channels(ViewerState& st, int k) {
   ImGui::TreePop();
 }
 
-// The UI scale: "auto" follows the monitor's content scale, else the slider's factor.
+// The UI scale, on the line before it where it fits: "auto" follows the monitor's content
+// scale, else a factor (--ui-scale gives any other).
 void ui_scale_control(ViewerState& st) {
+  static const double kScales[] = {0, 0.75, 1, 1.25, 1.5, 1.75, 2, 2.5, 3};
   const double cur = st.settings().ui_scale();
-  bool automatic = cur == 0;
-  if (ImGui::Checkbox("auto UI scale", &automatic))
-    st.set_ui_scale(automatic ? 0.0 : ImGui::GetFontSize() / 13.0);
-  if (!automatic) {
-    ImGui::SameLine();
-    float f = static_cast<float>(cur);
-    ImGui::SetNextItemWidth(ui_px(90));
-    // Applied when the slider is let go: the whole UI changes size with it.
-    static float dragging = 0;
-    if (ImGui::SliderFloat("##uiscale", dragging > 0 ? &dragging : &f,
-                           static_cast<float>(Settings::kUiScaleMin), 3.0f, "%.2f x"))
-      dragging = dragging > 0 ? dragging : f;
-    if (ImGui::IsItemDeactivatedAfterEdit() && dragging > 0) {
-      st.set_ui_scale(dragging);
-      dragging = 0;
+  char preview[32];
+  std::snprintf(preview, sizeof preview, cur == 0 ? "auto" : "%.2gx", cur);
+  const float w = ui_px(62);
+  ImGui::SameLine();
+  if (ImGui::GetContentRegionAvail().x <
+      w + ImGui::GetStyle().ItemInnerSpacing.x + ImGui::CalcTextSize("UI").x)
+    ImGui::NewLine();
+  ImGui::SetNextItemWidth(w);
+  if (ImGui::BeginCombo("UI", preview)) {
+    for (double f : kScales) {
+      char item[32];
+      std::snprintf(item, sizeof item, f == 0 ? "auto" : "%.2gx", f);
+      if (ImGui::Selectable(item, f == cur)) st.set_ui_scale(f);
     }
+    ImGui::EndCombo();
   }
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("the size of text and controls (--ui-scale); auto: the monitor's scale");
 }
 
 void display_section(ViewerState& st) {
@@ -200,12 +203,13 @@ void display_section(ViewerState& st) {
                                        io::Colormap::kTurbo, io::Colormap::kInferno,
                                        io::Colormap::kGray};
   const io::Colormap cur = st.settings().colormap();
-  ImGui::SetNextItemWidth(120);
+  ImGui::SetNextItemWidth(ui_px(90));
   if (ImGui::BeginCombo("colour map", io::colormap_name(cur))) {
     for (io::Colormap c : cmaps)
       if (ImGui::Selectable(io::colormap_name(c), c == cur)) st.set_colormap(c);
     ImGui::EndCombo();
   }
+  ui_scale_control(st);
   bool log = st.settings().softmax_scale() == SoftmaxScale::kLog;
   if (ImGui::Checkbox("softmax: log scale (L)", &log))
     st.set_softmax_scale(log ? SoftmaxScale::kLog : SoftmaxScale::kLinear);
@@ -220,18 +224,21 @@ void display_section(ViewerState& st) {
     bool on = st.settings().marker_visible(static_cast<MarkerKind>(m));
     if (ImGui::Checkbox(labels[m], &on)) st.set_marker_visible(static_cast<MarkerKind>(m), on);
   }
-  // The markers' size and opacity.
+  // The markers' size and opacity, on one line.
   float msize = static_cast<float>(st.settings().marker_size());
-  ImGui::SetNextItemWidth(ui_px(120));
-  if (ImGui::SliderFloat("marker size", &msize, static_cast<float>(Settings::kMarkerSizeMin),
-                         static_cast<float>(Settings::kMarkerSizeMax), "%.2f x",
+  ImGui::SetNextItemWidth(ui_px(70));
+  if (ImGui::SliderFloat("size", &msize, static_cast<float>(Settings::kMarkerSizeMin),
+                         static_cast<float>(Settings::kMarkerSizeMax), "%.2fx",
                          ImGuiSliderFlags_Logarithmic))
     st.set_marker_size(msize);
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("marker size (--marker-size)");
+  ImGui::SameLine();
   float malpha = static_cast<float>(st.settings().marker_alpha());
-  ImGui::SetNextItemWidth(ui_px(120));
-  if (ImGui::SliderFloat("marker opacity", &malpha, static_cast<float>(Settings::kMarkerAlphaMin),
-                         1.0f, "%.2f"))
+  ImGui::SetNextItemWidth(ui_px(70));
+  if (ImGui::SliderFloat("opacity", &malpha, static_cast<float>(Settings::kMarkerAlphaMin), 1.0f,
+                         "%.2f"))
     st.set_marker_alpha(malpha);
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("marker opacity (--marker-alpha)");
   const int k = st.channels();
   if (k > 1) {
     int ch = st.settings().channel();
@@ -249,7 +256,6 @@ void display_section(ViewerState& st) {
       drawn_channels(st, k);
     }
   }
-  ui_scale_control(st);
   // The overlay's grid shift (cells): the heatmap and the markers move on the image, so a
   // grid off by half a cell shows as a better or worse fit. Only where there is an image.
   if (st.overlay_shown()) {
@@ -272,15 +278,12 @@ void engine_section(ViewerState& st) {
   }
   ImGui::TextWrapped("running: %s", st.engine_description().c_str());
   if (!st.engine_reason().empty()) {
-    // In a short window the reason goes into a tooltip, so the readouts stay in view.
-    const bool compact = ImGui::GetIO().DisplaySize.y < 700;
+    // The reason in a tooltip (it is printed once on stderr too): one line here at every window
+    // size, so the readouts stay in view.
     ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1, 0.7f, 0.3f, 1));
-    if (compact)
-      ImGui::TextUnformatted("why this engine? (hover)");
-    else
-      ImGui::TextWrapped("%s", st.engine_reason().c_str());
+    ImGui::TextUnformatted("why this engine? (hover)");
     ImGui::PopStyleColor();
-    if (compact && ImGui::IsItemHovered()) {
+    if (ImGui::IsItemHovered()) {
       ImGui::BeginTooltip();
       ImGui::PushTextWrapPos(ImGui::GetFontSize() * 30);
       ImGui::TextUnformatted(st.engine_reason().c_str());
