@@ -263,14 +263,10 @@ void centred_note(const char* msg) {
       IM_COL32(170, 170, 170, 255), msg);
 }
 
-}  // namespace
-
-void panel_plots(ViewerState& st, float w, float h, ViewLayout& layout) {
+// The error over time, in a child of w x h at the cursor, followed by SameLine.
+void time_error_plot(const ViewerState& st, float w, float h, bool log_y, ViewLayout& layout) {
   ImVec2 box[2];
-  const float each = (w - ImGui::GetStyle().ItemSpacing.x) * 0.5f;
-  const bool log_y = st.settings().plot_log_y();
-  layout.level_labels.clear();
-  ImGui::BeginChild("plot_time", ImVec2(each, h), true, ImGuiWindowFlags_NoScrollbar);
+  ImGui::BeginChild("plot_time", ImVec2(w, h), true, ImGuiWindowFlags_NoScrollbar);
   const auto& hist = st.error_history();
   if (!st.has_ground_truth() && hist.empty()) {
     ImGui::TextUnformatted("error over time");
@@ -294,7 +290,19 @@ void panel_plots(ViewerState& st, float w, float h, ViewLayout& layout) {
   }
   ImGui::EndChild();
   ImGui::SameLine();
+}
+
+}  // namespace
+
+void panel_plots(ViewerState& st, float w, float h, ViewLayout& layout, bool time_plot) {
+  ImVec2 box[2];
+  const float each = time_plot ? (w - ImGui::GetStyle().ItemSpacing.x) * 0.5f : w;
+  const bool log_y = st.settings().plot_log_y();
+  layout.level_labels.clear();
+  layout.time_plot_min = layout.time_plot_max = ImVec2(0, 0);
+  if (time_plot) time_error_plot(st, each, h, log_y, layout);
   ImGui::BeginChild("plot_beta", ImVec2(each, h), true, ImGuiWindowFlags_NoScrollbar);
+
   const BetaCurve& c = st.curve();
   const bool gt = c.ground_truth;
   // The title, shorter where the long one and the y button do not fit on one line.

@@ -157,7 +157,9 @@ float legend_height(const ViewerState& st, float w);
 void panel_legend(const ViewerState& st, float w, ViewLayout& layout);
 // Error over time and error against beta, with axes, ticks and hover.
 // Writes the plots' boxes and any hover text into `layout`.
-void panel_plots(ViewerState& st, float w, float h, ViewLayout& layout);
+// `time_plot` false: the error-vs-beta plot alone, w wide (a narrow window's docked gradient
+// panel takes the error over time's place).
+void panel_plots(ViewerState& st, float w, float h, ViewLayout& layout, bool time_plot = true);
 // The key table and the mouse (F1).
 void panel_help(ViewerState& st);
 

@@ -220,20 +220,33 @@ void Viewer::draw(int fb_width, int fb_height) {
   const float plots_h = std::clamp(avail.y * 0.28f, ui_px(120), ui_px(230));
   const float legend_h = legend_height(st_, avail.x);
   const float views_h = std::max(ui_px(120), avail.y - plots_h - legend_h - 2 * sp.y);
-  // The gradient panel, when on, takes the third column of the views' row: as tall as the
-  // maps it explains, beside them.
+  // The gradient panel, when on: in a wide window the third column of the views' row (as tall
+  // as the maps it explains, beside them); in a narrow one, where three columns would shrink
+  // the maps, the place of the error over time in the plots' row.
   const bool gradient = st_.lab().gradient_on();
   const float third = (avail.x - 2 * sp.x) / 3;
-  panel_views(st_, painter_.textures(), gradient ? 2 * third + sp.x : avail.x, views_h, layout_);
+  const bool beside = gradient && third - ui_px(96) >= kGradientBesideMinMap;
+  panel_views(st_, painter_.textures(), beside ? 2 * third + sp.x : avail.x, views_h, layout_);
   layout_.gradient_min = layout_.gradient_max = ImVec2(0, 0);
-  if (gradient) {
-    ImGui::SameLine();
+  auto dock = [&](float w, float h) {
     layout_.gradient_min = ImGui::GetCursorScreenPos();
-    layout_.gradient_max = ImVec2(layout_.gradient_min.x + third, layout_.gradient_min.y + views_h);
-    panel_gradient(st_, third, views_h);
+    layout_.gradient_max = ImVec2(layout_.gradient_min.x + w, layout_.gradient_min.y + h);
+    panel_gradient(st_, w, h);
+  };
+  if (beside) {
+    ImGui::SameLine();
+    dock(third, views_h);
   }
   panel_legend(st_, avail.x, layout_);
-  panel_plots(st_, avail.x, std::max(ui_px(60), ImGui::GetContentRegionAvail().y), layout_);
+  const float plots_left = std::max(ui_px(60), ImGui::GetContentRegionAvail().y);
+  if (gradient && !beside) {
+    const float half = (avail.x - sp.x) * 0.5f;
+    dock(half, plots_left);
+    ImGui::SameLine();
+    panel_plots(st_, half, plots_left, layout_, false);
+  } else {
+    panel_plots(st_, avail.x, plots_left, layout_);
+  }
   ImGui::EndChild();
   ImGui::End();
   if (st_.show_help()) panel_help(st_);

@@ -1,5 +1,6 @@
 // The viewer's layout in a real window (ctest runs it under xvfb-run): at 960 x 600 the legend
-// flows onto rows with every entry in view; --channels draws only those channels' markers,
+// flows onto rows with every entry in view (and the gradient panel docks in the plots' row);
+// --channels draws only those channels' markers,
 // --marker-size makes them larger and a marker under the pointer names its channel; the
 // decoder checkboxes keep their places whatever readouts are on; --show-frame shows the image
 // in grid mode; at 1920 x 1080 with --ui-scale the gradient panel is docked beside the views
@@ -193,7 +194,14 @@ TEST(LayoutViewerTest, LegendSubsetMarkerSizeAndTooltipAt960x600) {
   EXPECT_EQ(tip.rfind("ch 5 ", 0), 0u) << tip;
   EXPECT_NE(tip.find("argmax (24, 12)"), std::string::npos) << tip;
   // The decoder checkboxes stay where they are whichever decoders (and readouts) are on.
-  const ViewerRun one = run("quarter", base + "--decoders quarter --channel 2");
+  const ViewerRun one = run("quarter", base + "--decoders quarter --channel 2 --gradient");
+  // A narrow window docks the gradient panel in the plots' row (the maps keep their size):
+  // left of the error-vs-beta plot, under the legend, inside the window.
+  const Box grad = box(one.report["gradient_panel"]), plot = box(one.report["beta_plot"]);
+  EXPECT_LT(grad.x1, plot.x0) << one.report["gradient_panel"];
+  EXPECT_GE(grad.y0, one.report["legend"]["entries"][0]["y1"].get<double>());
+  EXPECT_TRUE(grad.x0 > 0 && grad.y1 <= 600 && grad.y1 - grad.y0 > 100)
+      << one.report["gradient_panel"];
   const std::vector<double> a = checkbox_offsets(all.report), b = checkbox_offsets(one.report);
   ASSERT_GE(a.size(), 11u) << all.report["controls"].dump();
   EXPECT_EQ(a, b) << all.report["controls"].dump() << "\n" << one.report["controls"].dump();
