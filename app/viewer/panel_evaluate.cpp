@@ -18,7 +18,7 @@ void panel_evaluate(const ViewerState& st, EvalTracker& ev, bool open) {
   ImGui::TextWrapped("%ld frame(s) with ground truth at beta %g; errors in image px", ev.frames(),
                      st.settings().beta());
   float t = static_cast<float>(ev.threshold());
-  ImGui::SetNextItemWidth(120);
+  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 9);  // follows the UI scale
   if (ImGui::DragFloat("PCK threshold px", &t, 0.1f, 0.1f, 1000.0f, "%.1f") && t > 0)
     ev.set_threshold(t);
   const io::Frame* f = st.frame();
