@@ -25,8 +25,8 @@ struct DecoderStyle {
 DecoderStyle decoder_style(DecoderKind k);
 
 // With ground truth: each decoder's error per keypoint, running mean, median and PCK (in the
-// controls; app/viewer/panel_evaluate.cpp), unfolded at first when `open` (--ground-truth given;
-// the synthetic scene's own truth leaves it folded). Nothing when no frame had ground truth.
+// controls, last; app/viewer/panel_evaluate.cpp), unfolded at first when `open` (--ground-truth
+// given; the synthetic scene's own truth leaves it folded). Nothing when no frame had ground truth.
 void panel_evaluate(const ViewerState& st, EvalTracker& ev, bool open);
 
 // The decoder list, convention, readouts, auto-tune and gradient switch (in the controls).

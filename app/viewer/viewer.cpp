@@ -210,8 +210,9 @@ void Viewer::draw(int fb_width, int fb_height) {
   const float column_h = ImGui::GetContentRegionAvail().y;
   ImGui::BeginChild("controls", ImVec2(controls_w, std::max(ui_px(60), column_h - footer_h)), true);
   panel_controls(st_);
-  panel_evaluate(st_, eval_, !source_options_.annotation.ground_truth.empty());
   panel_decoders(st_);
+  // Last: it appears with the first frame that has ground truth and must not move the controls.
+  panel_evaluate(st_, eval_, !source_options_.annotation.ground_truth.empty());
   layout_.controls_overflow = ImGui::GetScrollMaxY();
   ImGui::EndChild();
   if (footer_h > 0) panel_messages(st_, recording_note, controls_w, footer_h - sp.y);
