@@ -105,19 +105,17 @@ void gradient_bar(ImDrawList* dl, ImVec2 p0, ImVec2 p1, const GradientScale& s) 
 
 void panel_gradient(ViewerState& st, float w, float h, ViewLayout& layout) {
   LabState& lab = st.lab();
-  layout.gradient_min = layout.gradient_max = ImVec2(0, 0);
   if (!lab.gradient_on()) return;
   static GradientTexture tex;  // main thread only; lives as long as the GL context
   if (lab.gradient().width > 0 && tex.version != lab.gradient_version()) upload(tex, lab);
-  ImGui::BeginChild("gradient_view", ImVec2(w, h), true,
+  // Docked where app/viewer/viewer.cpp puts it (its rectangle is noted there).
+  ImGui::BeginChild("gradient_panel", ImVec2(w, h), true,
                     ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse);
-  layout.gradient_min = ImGui::GetWindowPos();
-  layout.gradient_max = ImVec2(layout.gradient_min.x + w, layout.gradient_min.y + h);
   ImGui::Text("gradient, ch %d", lab.gradient_channel());
   if (ImGui::IsItemHovered())
     ImGui::SetTooltip("d soft-argmax / d heatmap value at each pixel of the shown channel");
   ImGui::SameLine();
-  if (ImGui::SmallButton("close")) lab.set_gradient_on(false);
+  if (ImGui::SmallButton("close##gradient")) lab.set_gradient_on(false);
   int part = static_cast<int>(lab.gradient_part());
   static const char* kParts[] = {"d x / d h", "d y / d h", "magnitude"};
   ImGui::SetNextItemWidth(std::min(110.0f, w * 0.4f));

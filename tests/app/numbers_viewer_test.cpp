@@ -123,13 +123,22 @@ TEST(NumbersViewer, NanPixelsEffectiveBetaNoImageMappingAndTheDockedGradient) {
   EXPECT_EQ(j["coords"]["system"], "image");
   EXPECT_TRUE(k[0]["argmax_image"].is_null());
   EXPECT_TRUE(k[0]["softargmax_readout"].is_null());
-  // The gradient view is docked right of the views, above the plots, not over them.
+  // The gradient view is docked: inside the window, over neither the softmax view's colour
+  // bar nor the error-vs-beta plot.
   const auto& g = j["gradient"];
   EXPECT_GT(g["max_abs"].get<double>(), 0);
   EXPECT_EQ(g["floor_rel"].get<double>(), 1e-6);
-  EXPECT_GE(g["x0"].get<double>(), j["colorbar"]["x1"].get<double>());
+  auto apart = [&](const nlohmann::json& a) {
+    return g["x1"].get<double>() <= a["x0"].get<double>() ||
+           a["x1"].get<double>() <= g["x0"].get<double>() ||
+           g["y1"].get<double>() <= a["y0"].get<double>() ||
+           a["y1"].get<double>() <= g["y0"].get<double>();
+  };
+  EXPECT_GT(g["x1"].get<double>(), g["x0"].get<double>());
   EXPECT_LE(g["x1"].get<double>(), 960);
-  EXPECT_LE(g["y1"].get<double>(), j["beta_plot"]["y0"].get<double>());
+  EXPECT_LE(g["y1"].get<double>(), 600);
+  EXPECT_TRUE(apart(j["colorbar"])) << g << j["colorbar"];
+  EXPECT_TRUE(apart(j["beta_plot"])) << g << j["beta_plot"];
   // Its map: the pixels far from the peak are numerical zeros, drawn white (not full colour).
   const cv::Vec3b white(255, 255, 255);
   EXPECT_EQ(px(r.shot, at(g, 60, 5)), white);
