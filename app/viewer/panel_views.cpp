@@ -323,7 +323,7 @@ void hover_readout(const ViewerState& st, const ViewPlacement& place, const View
 
 // What a colour bar shows: the values at the bottom (lo) and top (hi) of the colour map, on a
 // linear or log scale; `relative`: each tile of a grid is scaled to its own range. clipped:
-// the log scale stops above the smallest value shown (the bar says "clipped at lo"); constant:
+// the log scale stops above the smallest value shown (the bar says "clipped" over lo); constant:
 // every value shown is hi (one value, no range); nan: the view has NaN pixels (a legend entry).
 struct ColorScale {
   double lo = 0, hi = 1;
@@ -333,7 +333,7 @@ struct ColorScale {
 
 // The colour bar beside a view: the colour map from bottom (lo) to top (hi) with the real
 // values at both ends and, on a log scale, at decades between; one colour and one value for a
-// constant map; "clipped at" over the bottom value when the scale stops above the smallest
+// constant map; "clipped" over the bottom value when the scale stops above the smallest
 // value; a "NaN" swatch under the bar when the view has NaN pixels. Writes its rectangle to
 // *where and what its bottom label says to *low (the report's).
 void colorbar(ImDrawList* dl, ImVec2 p0, ImVec2 p1, io::Colormap cmap, const ColorScale& sc,
@@ -379,7 +379,7 @@ void colorbar(ImDrawList* dl, ImVec2 p0, ImVec2 p1, io::Colormap cmap, const Col
     label(p1.y, s);
     if (low) *low = s;
     if (sc.clipped) {
-      note(p1.y - th * 1.5f, "clipped at");
+      note(p1.y - th * 1.5f, "clipped");  // over the value it is clipped at
       if (low) *low = std::string("clipped at ") + s;
     }
   };
@@ -403,7 +403,7 @@ void colorbar(ImDrawList* dl, ImVec2 p0, ImVec2 p1, io::Colormap cmap, const Col
   if (sc.log && sc.lo > 0 && sc.hi > sc.lo) {
     const double l0 = std::log10(sc.lo), l1 = std::log10(sc.hi);
     const int step = std::max(1, static_cast<int>(std::ceil((l1 - l0) / 4)));
-    const float keep_low = sc.clipped ? th * 2.5f : 14;  // clear of "clipped at"
+    const float keep_low = sc.clipped ? th * 2.5f : 14;  // clear of "clipped"
     for (int d = static_cast<int>(std::ceil(l0)); d < l1; d += step) {
       const float y = p1.y - static_cast<float>((d - l0) / (l1 - l0)) * h;
       if (y - p0.y < 14 || p1.y - y < keep_low) continue;
@@ -469,7 +469,7 @@ void draw_map(ViewerState& st, const char* id, const char* title, const ViewText
   ImGui::TextUnformatted(title);
   const io::Frame* fr = st.frame();
   if (frame_toggle && fr && !fr->image.empty()) image_toggles(st);
-  const float bar_w = ui_px(88);
+  const float bar_w = ui_px(80);
   const ImVec2 p0 = ImGui::GetCursorScreenPos();
   const ImVec2 avail = ImGui::GetContentRegionAvail();
   const float line = ImGui::GetTextLineHeightWithSpacing();
