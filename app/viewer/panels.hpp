@@ -6,9 +6,12 @@
 #include <epoxy/gl.h>
 #include <imgui.h>
 
+#include <array>
 #include <string>
 #include <vector>
 
+#include "app/viewer/compare.hpp"
+#include "app/viewer/source_worker.hpp"
 #include "app/viewer/view_images.hpp"
 #include "app/viewer/viewer_state.hpp"
 
@@ -97,6 +100,18 @@ void panel_views(ViewerState& st, const ViewTextures& tex, float w, float h, Vie
 // Error over time and error against beta, with axes, ticks and hover.
 // Writes the plots' boxes and any hover text into `layout`.
 void panel_plots(const ViewerState& st, float w, float h, ViewLayout& layout);
+// The timeline strip of a finite source (seek bar, step, loop, jump to frame); its height,
+// 0 when the source has no timeline (app/viewer/panel_timeline.cpp).
+float timeline_height(const ViewerState& st);
+void panel_timeline(ViewerState& st, const SourceInfo& info);
+// The compare view in place of the two views: the comparer's panes (textures[0] left,
+// textures[1] right) with their markers, labels and readouts, and the A/B controls
+// (app/viewer/panel_compare.cpp).
+struct CompareLayout {
+  ImVec2 left_min{0, 0}, left_max{0, 0}, right_min{0, 0}, right_max{0, 0};  // the pictures
+};
+void panel_compare(ViewerState& st, const Comparer& cmp, const std::array<GLuint, 2>& textures,
+                   float w, float h, CompareLayout& layout);
 // The key table and the mouse (F1).
 void panel_help(ViewerState& st);
 
