@@ -16,6 +16,7 @@
 #include "app/viewer/timeline.hpp"
 #include "app/viewer/viewer_state.hpp"
 #include "core/io/npy.hpp"
+#include "core/io/sheets.hpp"
 #include "tests/support/temp.hpp"
 
 namespace {
@@ -298,12 +299,22 @@ TEST(CompareTest, PanesDecodeEachSideAndMeasureTheError) {
   r.channel = 2;
   EXPECT_THROW(make_pane(cpu, r), std::invalid_argument);
 
+  // The pictures differ: beta 0.5 spreads p over the blob's whole area, beta 200 keeps it at
+  // the peak (linear scale: few pixels above the bottom colour).
+  auto above_floor = [](const ComparePane& p) {
+    const cv::Vec3b floor = p.image.at<cv::Vec3b>(0, p.image.cols - 1);
+    int n = 0;
+    for (int y = 0; y < p.image.rows; ++y)
+      for (int x = 0; x < p.image.cols; ++x) n += p.image.at<cv::Vec3b>(y, x) != floor;
+    return n;
+  };
+  EXPECT_GT(above_floor(low), 3 * above_floor(dark));
   const cv::Mat sheet = compose_compare_sheet(low, dark, "frame 0, channel 0", 96);
   ASSERT_FALSE(sheet.empty());
-  // Two columns, each with its picture: the left and right halves differ (beta 0.5 vs 200).
-  const cv::Mat left = sheet(cv::Rect(0, 40, sheet.cols / 2, 90));
-  const cv::Mat right = sheet(cv::Rect(sheet.cols / 2, 40, sheet.cols / 2, 90));
-  EXPECT_GT(cv::norm(cv::mean(left) - cv::mean(right)), 10.0);
+  EXPECT_GE(sheet.cols, 2 * 96);
+  // Two columns, each with its picture (at least 96 px) and markers.
+  const cv::Mat left = sheet(cv::Rect(0, io::kSheetTitle, sheet.cols / 2, 96));
+  const cv::Mat right = sheet(cv::Rect(sheet.cols / 2, io::kSheetTitle, sheet.cols / 2, 96));
   // Magenta diamonds (the decoder's point) on both sides.
   auto has = [](const cv::Mat& m, cv::Vec3b c) {
     for (int y = 0; y < m.rows; ++y)
