@@ -1,6 +1,6 @@
-// The timeline strip under the views for a finite source (video, .npy, images, the synthetic
-// scene with a frame count): step back, pause / play, step, loop, the seek bar with the frame
-// index, count and time, jump to a frame, and the frame cache's use.
+// The timeline strip under the views for a finite source of more than one frame (video, .npy,
+// images, the synthetic scene with a frame count): step back, pause / play, step, loop, the seek
+// bar with the frame index, count and time, jump to a frame, and the frame cache's use.
 #include <algorithm>
 #include <cstdio>
 
@@ -8,13 +8,20 @@
 
 namespace peakscope::viewer {
 
+namespace {
+// A strip for a source of two frames or more (a single image has nothing to seek).
+bool has_strip(const Timeline& tl) {
+  return tl.finite() && tl.frame_count() != 0 && tl.frame_count() != 1;
+}
+}  // namespace
+
 float timeline_height(const ViewerState& st) {
-  return st.timeline().finite() ? ImGui::GetFrameHeightWithSpacing() + 4 : 0.0f;
+  return has_strip(st.timeline()) ? ImGui::GetFrameHeightWithSpacing() + 4 : 0.0f;
 }
 
 void panel_timeline(ViewerState& st, const SourceInfo& info) {
   Timeline& tl = st.timeline();
-  if (!tl.finite()) return;
+  if (!has_strip(tl)) return;
   const long count = info.end_index >= 0 ? info.end_index : tl.frame_count();
   const io::Frame* f = st.frame();
   const long shown = tl.awaiting() ? tl.target() : (f ? f->index : 0);

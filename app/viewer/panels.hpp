@@ -100,8 +100,8 @@ void panel_views(ViewerState& st, const ViewTextures& tex, float w, float h, Vie
 // Error over time and error against beta, with axes, ticks and hover.
 // Writes the plots' boxes and any hover text into `layout`.
 void panel_plots(const ViewerState& st, float w, float h, ViewLayout& layout);
-// The timeline strip of a finite source (seek bar, step, loop, jump to frame); its height,
-// 0 when the source has no timeline (app/viewer/panel_timeline.cpp).
+// The timeline strip of a finite source of two frames or more (seek bar, step, loop, jump to
+// frame); its height, 0 when the source has none (app/viewer/panel_timeline.cpp).
 float timeline_height(const ViewerState& st);
 void panel_timeline(ViewerState& st, const SourceInfo& info);
 // The compare view in place of the two views: the comparer's panes (textures[0] left,
