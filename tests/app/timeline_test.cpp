@@ -1,12 +1,14 @@
 // The timeline without a window: the frame cache keeps frames within its budget, least
 // recently used first out; the source worker seeks back to the same frame bit for bit (from
-// the cache, through Source::seek, or by reopening a source that cannot seek), loops at the
-// end and stops there when asked; the state's keys (step back, pin, A/B) and the compare
-// panes and sheet.
+// the cache, through Source::seek: .npy, a video by frame number; or by reopening a source
+// that cannot seek), loops at the end and stops there when asked; the state's keys (step
+// back, pin, A/B) and the compare panes and sheet.
 #include <gtest/gtest.h>
 
 #include <cstring>
 #include <filesystem>
+#include <opencv2/imgproc.hpp>
+#include <opencv2/videoio.hpp>
 #include <string>
 #include <vector>
 
@@ -52,6 +54,25 @@ std::string ten_frames() {
     return p.string();
   }();
   return path;
+}
+
+// A video of 32 x 24 with a dot moving right: `name` (.avi: MJPEG, key frames only; .mp4:
+// MPEG-4 part 2, whose frames depend on earlier ones).
+std::string video(const std::string& name, int frames) {
+  const fs::path p = peakscope::testing::temp_path("timeline_" + name);
+  {
+    const bool mp4 = p.extension() == ".mp4";
+    cv::VideoWriter w(p.string(),
+                      mp4 ? cv::VideoWriter::fourcc('m', 'p', '4', 'v')
+                          : cv::VideoWriter::fourcc('M', 'J', 'P', 'G'),
+                      10, cv::Size(32, 24));
+    for (int i = 0; i < frames; ++i) {
+      cv::Mat f(24, 32, CV_8UC3, cv::Scalar(0, 0, 0));
+      cv::circle(f, cv::Point(4 + i % 24, 12), 3, cv::Scalar(255, 255, 255), -1);
+      w.write(f);
+    }
+  }
+  return p.string();
 }
 
 bool same_bits(const io::Frame& a, const io::Frame& b) {
@@ -121,7 +142,8 @@ TEST(SourceWorkerTimelineTest, SeekBackGivesTheSameFrameBitForBit) {
   so.synthetic.height = 16;
   so.synthetic.frames = 10;
   for (const Case& k : {Case{ten_frames(), 64u << 20}, Case{ten_frames(), 0}, Case{"synthetic", 0},
-                        Case{"synthetic", 64u << 20}}) {
+                        Case{"synthetic", 64u << 20}, Case{video("twelve.avi", 12), 0},
+                        Case{video("forty.mp4", 40), 0}}) {
     SCOPED_TRACE(k.spec + " budget " + std::to_string(k.budget));
     SourceWorker w(/*paced=*/false, 30, so);
     w.set_cache_budget(k.budget);
