@@ -30,8 +30,10 @@ void panel_decoders(ViewerState& st);
 // pixel stays visible.
 void draw_decoder_markers(ImDrawList* dl, const ViewerState& st, int c,
                           const std::function<ImVec2(double, double)>& at, float z);
-// Legend items of the enabled decoders, continuing the views' legend line.
-void decoder_legend(const ViewerState& st);
+// The enabled lab decoders in legend order, and a decoder's marker shape of radius r at p (the
+// legend's swatches, app/viewer/panel_views.cpp).
+std::vector<DecoderKind> legend_decoders(const ViewerState& st);
+void draw_decoder_shape(ImDrawList* dl, ImVec2 p, float r, DecoderKind k);
 
 // One extra series of the error-vs-beta plot: values on the soft-argmax curve's betas, or a
 // level (a horizontal line) when values is empty.
@@ -43,7 +45,8 @@ struct PlotSeries {
 };
 std::vector<PlotSeries> decoder_plot_series(const ViewerState& st);
 
-// The gradient view (its own window) of the shown channel, in a diverging colour map.
-void panel_gradient(ViewerState& st);
+// The gradient view of the shown channel, in a diverging colour map: a panel of w x h pixels
+// at the cursor (the Viewer docks it beside the views); nothing while the view is off.
+void panel_gradient(ViewerState& st, float w, float h);
 
 }  // namespace peakscope::viewer

@@ -26,6 +26,10 @@ namespace peakscope::viewer {
 
 class Viewer {
  public:
+  // The gradient panel docks beside the views when each of the three columns leaves a map at
+  // least this wide (pixels, beside its colour bar); else in the plots' row.
+  static constexpr float kGradientBesideMinMap = 200;
+
   // `source` is already open (nullptr: open state.settings().source() on the worker);
   // `source_options` apply to every source opened later (drop, Open): the command line's
   // --transform, --model and their options. Needs the window's GL context current.
