@@ -10,6 +10,7 @@
 #include <functional>
 #include <vector>
 
+#include "app/viewer/eval_tracker.hpp"
 #include "app/viewer/viewer_state.hpp"
 
 namespace peakscope::viewer {
@@ -22,6 +23,11 @@ struct DecoderStyle {
 };
 // For every decoder but argmax and softargmax (they keep the views' own ring and diamond).
 DecoderStyle decoder_style(DecoderKind k);
+
+// With ground truth: each decoder's error per keypoint, running mean, median and PCK (in the
+// controls, last; app/viewer/panel_evaluate.cpp), unfolded at first when `open` (--ground-truth
+// given; the synthetic scene's own truth leaves it folded). Nothing when no frame had ground truth.
+void panel_evaluate(const ViewerState& st, EvalTracker& ev, bool open);
 
 // The decoder list, convention, readouts, auto-tune and gradient switch (in the controls).
 void panel_decoders(ViewerState& st);

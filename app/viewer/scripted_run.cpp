@@ -99,6 +99,15 @@ nlohmann::json report_json(const Viewer& v, double median_ms, const std::vector<
   }
   for (const DecoderCurve& dc : st.lab().curves())
     j["decoder_curves"][decoder_name(dc.kind)] = {{"values", dc.values}, {"level", dc.level}};
+  // The evaluation panel's figures (image px; PCK at its threshold), per decoder with samples.
+  if (const EvalTracker& ev = v.evaluation(); ev.frames() > 0) {
+    nlohmann::json e = {{"frames", ev.frames()}, {"threshold_px", ev.threshold()}};
+    for (DecoderKind k : kAllDecoders)
+      if (const EvalStats s = ev.stats(k, -1); s.labelled > 0)
+        e["decoders"][decoder_name(k)] = {
+            {"labelled", s.labelled}, {"mean", s.mean}, {"median", s.median}, {"pck", s.pck[0]}};
+    j["evaluation"] = e;
+  }
   // The layout: legend entries (and rows), the plot's level labels, named controls, the docked
   // gradient panel; the markers' look, the channels drawn, the marker under the pointer.
   auto rects = [](const std::vector<NamedRect>& list) {

@@ -112,6 +112,9 @@ void Viewer::apply(const FrameResults& r) {
   }
   // The decoding lab: decoders' points (and the gradient) on this frame.
   st_.lab().update(st_.lab_frame(), st_.keypoints(), r.lab);
+  if (r.decoded && r.decode.ok && st_.frame())
+    eval_.record(st_.source_generation(), *st_.frame(), st_.keypoints(), st_.lab(),
+                 st_.settings().beta(), st_.settings().normalize());
   if (r.curves) apply_curves(*r.curves);
   if (r.comparison) st_.set_comparison(*r.comparison);
 }
@@ -215,6 +218,8 @@ void Viewer::draw(int fb_width, int fb_height) {
   ImGui::BeginChild("controls", ImVec2(controls_w, std::max(ui_px(60), column_h - footer_h)), true);
   panel_controls(st_);
   panel_decoders(st_);
+  // Last: it appears with the first frame that has ground truth and must not move the controls.
+  panel_evaluate(st_, eval_, !source_options_.annotation.ground_truth.empty());
   layout_.controls_overflow = ImGui::GetScrollMaxY();
   ImGui::EndChild();
   if (footer_h > 0) panel_messages(st_, recording_note, controls_w, footer_h - sp.y);

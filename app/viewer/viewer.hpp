@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "app/viewer/compare.hpp"
+#include "app/viewer/eval_tracker.hpp"
 #include "app/viewer/frame_step.hpp"
 #include "app/viewer/map_texture.hpp"
 #include "app/viewer/panels.hpp"
@@ -54,6 +55,7 @@ class Viewer {
   ViewerState& state() { return st_; }
   const ViewerState& state() const { return st_; }
   const ViewLayout& layout() const { return layout_; }
+  const EvalTracker& evaluation() const { return eval_; }
   const ViewTextures& textures() const { return painter_.textures(); }
   // True when the engine rendered the last decoded frame itself (the synthetic scene on the
   // GPU, core/scene_frame.hpp): the frame did not go from the host to the engine.
@@ -107,7 +109,8 @@ class Viewer {
   bool scripted_;
   io::SourceOptions source_options_;
   SourceWorker worker_;
-  FrameStep step_;  // the engine and all its work
+  FrameStep step_;    // the engine and all its work
+  EvalTracker eval_;  // the evaluation panel's figures (app/viewer/eval_tracker.hpp)
   Backend engine_request_ = Backend::kAuto;
   ViewPainter painter_;
   ViewLayout layout_;
