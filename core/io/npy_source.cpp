@@ -95,6 +95,11 @@ class NpySource : public Source {
            " x " + std::to_string(w_) + ")";
   }
   long frame_count() const override { return frames_; }
+  bool seek(long index) override {
+    if (index < 0 || index >= frames_) return false;
+    i_ = index;
+    return true;
+  }
   std::string warning() const override {
     const std::size_t over = stream_ ? stream_->overflowed() : arr_.overflowed;
     if (over == 0) return {};
