@@ -108,6 +108,7 @@ SourceInfo SourceWorker::info() const {
 void SourceWorker::install(std::unique_ptr<io::Source> s) {
   info_.generation = generation_ + 1;
   info_.description = s->describe();
+  info_.warning = s->warning();
   info_.frame_count = s->frame_count();
   info_.frames_read = 0;
   info_.finished = false;

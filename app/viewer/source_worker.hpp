@@ -23,7 +23,8 @@ struct SourceInfo {
   long frame_count = -1;  // as the source claims (-1: unknown or endless)
   long frames_read = 0;
   bool finished = false;
-  std::string status;  // the source's status() line (a live stream's counts), "" when none
+  std::string status;   // the source's status() line (a live stream's counts), "" when none
+  std::string warning;  // the source's warning() when it opened (e.g. a .npy's shape)
 };
 
 struct WorkerFrame {

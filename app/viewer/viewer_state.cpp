@@ -219,8 +219,14 @@ void ViewerState::set_frame(io::Frame f) {
   ++frames_read_;
   kps_.clear();
   decoded_ = false;
-  // A channel chosen for a map with more channels falls back to all.
-  if (s_.channel() >= channels()) s_.set_channel(-1);
+  // A channel chosen for a map with more channels falls back to all, and says so.
+  if (const int c = s_.channel(), k = channels(); c >= k) {
+    s_.set_channel(-1);
+    report_error(ErrorKind::kInput, "channel " + std::to_string(c) +
+                                        " is out of range: the source has " + std::to_string(k) +
+                                        " channel(s), 0 to " + std::to_string(k - 1) +
+                                        "; showing all channels");
+  }
 }
 
 void ViewerState::end_source(long frames_read, const std::string& error) {
