@@ -137,8 +137,9 @@ TEST(ViewerOutputTest, RecordingFormatFollowsTheExtension) {
     cv::VideoCapture in((d / name).string(), cv::CAP_FFMPEG);
     ASSERT_TRUE(in.isOpened()) << name;
     const int fourcc = static_cast<int>(in.get(cv::CAP_PROP_FOURCC));
-    if (std::string(name) == "clip.avi")
+    if (std::string(name) == "clip.avi") {
       EXPECT_EQ(fourcc, cv::VideoWriter::fourcc('M', 'J', 'P', 'G')) << name;
+    }
     cv::Mat f;
     EXPECT_TRUE(in.read(f)) << name;
     EXPECT_EQ(f.cols, 64) << name;
