@@ -1,5 +1,7 @@
 #include "app/viewer/recorder.hpp"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -16,6 +18,11 @@ RecordFormat record_format(const std::string& path) {
   if (ext == ".mp4") return {ext, cv::VideoWriter::fourcc('m', 'p', '4', 'v'), "MPEG-4"};
   if (ext == ".avi") return {ext, cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), "Motion JPEG"};
   if (ext == ".mkv") return {ext, cv::VideoWriter::fourcc('m', 'p', '4', 'v'), "MPEG-4"};
+  // A FIFO, a device or a socket (/dev/stdout into a pipe) has no name to go by: MP4.
+  struct stat st;
+  if (::stat(path.c_str(), &st) == 0 &&
+      (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode) || S_ISSOCK(st.st_mode)))
+    return {".mp4", cv::VideoWriter::fourcc('m', 'p', '4', 'v'), "MPEG-4"};
   throw std::invalid_argument(
       path + ": a recording is .mp4 (MPEG-4), .avi (Motion JPEG) or " + ".mkv (MPEG-4), not " +
       (ext.empty() ? std::string("a name without an extension") : "'" + ext + "'"));

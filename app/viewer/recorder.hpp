@@ -16,14 +16,16 @@
 namespace peakscope::viewer {
 
 // A recording's container, from the path's extension (any case): .mp4 MPEG-4 ("mp4v"), .avi
-// Motion JPEG ("MJPG"), .mkv Matroska with MPEG-4 ("mp4v").
+// Motion JPEG ("MJPG"), .mkv Matroska with MPEG-4 ("mp4v"); a FIFO, character device or
+// socket, whatever its name, gets MPEG-4 in MP4.
 struct RecordFormat {
   std::string extension;  // ".mp4", ".avi", ".mkv"
   int fourcc = 0;
   std::string codec;  // "MPEG-4", "Motion JPEG"
 };
-// Throws std::invalid_argument naming the path and the extensions known, for any other
-// extension (or none): nothing is written for a name the recording would not match.
+// Throws std::invalid_argument naming the path and the extensions known for any other
+// extension (or none) on anything else: nothing is written under a name the data would not
+// match.
 RecordFormat record_format(const std::string& path);
 
 class Recorder {

@@ -129,6 +129,9 @@ TEST(ViewerOutputTest, RecordingFormatFollowsTheExtension) {
   Recorder r;
   EXPECT_THROW(r.start((d / "clip.webm").string(), 64, 48, 10), std::invalid_argument);
   EXPECT_TRUE(fs::is_empty(d));
+  ASSERT_EQ(mkfifo((d / "pipe").c_str(), 0600), 0);  // no name to go by: MP4
+  EXPECT_EQ(record_format((d / "pipe").string()).extension, ".mp4");
+  fs::remove(d / "pipe");
   const cv::Mat grey(48, 64, CV_8UC3, cv::Scalar(90, 90, 90));
   for (const char* name : {"clip.avi", "clip.mkv", "clip.mp4"}) {
     r.start((d / name).string(), 64, 48, 10);
