@@ -1,5 +1,6 @@
 #include "core/colour_scale.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -68,6 +69,10 @@ void colour_rgba(const float* values, std::size_t n, const ColourScale& scale,
     px[i] = {table[i][0], table[i][1], table[i][2], 255};
   for (std::size_t i = 0; i < n; ++i)
     std::memcpy(rgba + 4 * i, px[scale.index(values[i])].data(), 4);
+}
+
+double softmax_log_floor(double smallest_p, double peak) {
+  return std::clamp(smallest_p, peak * 1e-12, peak * std::pow(10.0, -0.5));
 }
 
 }  // namespace peakscope

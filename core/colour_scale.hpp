@@ -47,6 +47,12 @@ class ColourScale {
   float floor_ = 0, log_floor_ = 0, per_unit_ = 0;  // guess(): 256 t = (x - x0) * per_unit_
 };
 
+// The lower end of the log colour scale of a softmax map (the viewer's log view and the sheets
+// alike): its smallest p, kept within [peak 1e-12, peak 10^-0.5], so at most 12 and at least
+// 0.5 decades are shown below the peak. Values below it take the lowest colour: a colour bar
+// then says "clipped at" this value.
+double softmax_log_floor(double smallest_p, double peak);
+
 // The entry a colour bar shows at fraction t of its length (0: lo end, 1: hi end): the same
 // equal-width bins, floor(256 t) clamped to 0..255.
 int colour_bar_entry(double t);

@@ -16,15 +16,36 @@
 #include "core/io/colormap.hpp"
 #include "core/io/output_file.hpp"
 #include "core/io/sheets.hpp"
+#include "core/lab/decoder.hpp"
 
 namespace peakscope::cli {
 
 namespace {
 
+// The sheets' settings, resolved once from the flags.
+struct SheetSettings {
+  io::SheetStyle style;
+  std::string ext;  // ".png" or ".svg"
+  std::vector<DecoderKind> decoders;
+  io::SheetLayout layout = io::SheetLayout::kChannel;
+};
+
+// Channel c at one beta for the sheets, with the chosen decoders' points.
+io::SheetChannel sheet_channel(const SheetSettings& ss, CpuEngine& cpu, const HeatmapView& map,
+                               int c, const DecodeOptions& opt, const io::Frame& f) {
+  io::SheetChannel ch = io::sheet_channel(cpu, map, c, opt, &f);
+  if (ch.k.valid)
+    for (DecoderKind d : ss.decoders) {
+      const DecodedPoint pt = decode_with(d, map, c, ch.k, opt);
+      ch.decoders.push_back({decoder_name(d), pt.x, pt.y, pt.valid});
+    }
+  return ch;
+}
+
 // One frame: a CSV row per channel and beta, a sheet per beta and the beta grid. Returns the
-// number of PNGs written.
+// number of sheets written.
 long sweep_frame(const SweepArgs& a, const std::vector<double>& betas, const io::Frame& f,
-                 Engine& engine, CpuEngine& cpu, io::Colormap cmap,
+                 Engine& engine, CpuEngine& cpu, const SheetSettings& ss,
                  const std::filesystem::path& dir, std::ostream& csv) {
   const bool normalize = a.flags.normalize_on(a.src);
   const HeatmapView map = f.heatmap.view();
@@ -33,12 +54,17 @@ long sweep_frame(const SweepArgs& a, const std::vector<double>& betas, const io:
                      std::to_string(map.channels) + " channel(s), 0 to " +
                      std::to_string(map.channels - 1));
   char name[96];
-  // Model outputs: the footer names the model; panels keep the frame's aspect.
-  std::string label = "frame " + std::to_string(f.index);
+  // The title names the input, the model and the frame; panels keep the frame's aspect.
+  std::string title = std::filesystem::path(a.input).filename().string();
+  if (title.empty()) title = a.input;
   if (!a.src.model.empty())
-    label += "  model " + std::filesystem::path(a.src.model).filename().string();
-  std::vector<float> p(map.pixels());
-  std::vector<cv::Mat> rows;  // the per-beta sheets, stacked into the beta grid below
+    title += "  model " + std::filesystem::path(a.src.model).filename().string();
+  else if (f.pose)
+    title += "  model " + f.pose->name;
+  title += "  frame " + std::to_string(f.index);
+  io::SheetStyle style = ss.style;
+  if (f.image_scale_y > 0) style.pixel_aspect = f.image_scale_x / f.image_scale_y;
+  std::vector<io::SheetChannel> rows;  // channel --channel per beta: the beta grid
   for (double beta : betas) {
     const DecodeOptions opt{beta, normalize};
     const std::vector<Keypoint> kps = engine.decode(map, opt).keypoints();
@@ -49,18 +75,30 @@ long sweep_frame(const SweepArgs& a, const std::vector<double>& betas, const io:
           << csv_num(k.argmax_y) << ',' << csv_num(k.soft_x) << ',' << csv_num(k.soft_y) << ','
           << csv_num(k.peak_probability) << ',' << (e >= 0 ? csv_num(e) : std::string()) << '\n';
     }
-    const Keypoint k = cpu.softmax_map(map, a.channel, opt, p.data());
-    std::snprintf(name, sizeof name, "frame%05ld_beta%g.png", f.index, beta);
-    io::SeedPanels panels = io::make_seed_panels(map, a.channel, k, p, cmap);
-    if (f.image_scale_y > 0) panels.pixel_aspect = f.image_scale_x / f.image_scale_y;
-    rows.push_back(io::compose_sheet(panels, io::sheet_footer(beta, normalize, k, label)));
-    io::write_png((dir / name).string(), rows.back());
+    io::SheetInput in;
+    in.map = map;
+    in.opt = opt;
+    in.layout = ss.layout;
+    rows.push_back(sheet_channel(ss, cpu, map, a.channel, opt, f));
+    if (ss.layout == io::SheetLayout::kChannel) {
+      in.channels.push_back(rows.back());
+      in.title = title + "  channel " + std::to_string(a.channel) +
+                 (rows.back().name.empty() ? "" : " (" + rows.back().name + ")");
+    } else {
+      for (int c = 0; c < map.channels; ++c)
+        in.channels.push_back(sheet_channel(ss, cpu, map, c, opt, f));
+      in.title = title + "  all channels";
+    }
+    std::snprintf(name, sizeof name, "frame%05ld_beta%g%s", f.index, beta, ss.ext.c_str());
+    io::write_figure((dir / name).string(), io::sheet_figure(in, style));
   }
-  // Same rows as io::compose_beta_grid, without decoding every beta a second time.
-  cv::Mat grid;
-  cv::vconcat(rows, grid);
-  std::snprintf(name, sizeof name, "frame%05ld_grid.png", f.index);
-  io::write_png((dir / name).string(), grid);
+  const io::SheetChannel& ch = rows.front();
+  std::snprintf(name, sizeof name, "frame%05ld_grid%s", f.index, ss.ext.c_str());
+  io::write_figure((dir / name).string(),
+                   io::beta_grid_figure(map, rows, betas, normalize,
+                                        title + "  channel " + std::to_string(a.channel) +
+                                            (ch.name.empty() ? "" : " (" + ch.name + ")"),
+                                        style));
   return static_cast<long>(betas.size()) + 1;
 }
 
@@ -107,6 +145,25 @@ CLI::App* add_sweep_command(CLI::App& app, SweepArgs& a) {
                 "exit 0 when a video ends before the frame count its header declares");
   cmd->add_flag("--auto-beta", a.auto_beta,
                 "also sweep the beta minimising the mean soft-argmax error to ground truth");
+  cmd->add_option("--softmax-scale", a.softmax_scale,
+                  "the sheets' softmax colour scale: log (as the viewer's default view) | linear")
+      ->check(CLI::IsMember({"log", "linear"}))
+      ->capture_default_str();
+  cmd->add_option("--sheet-scale", a.sheet_scale,
+                  "size factor of the sheets' panels, markers and text, in (0, 8] (2: for print)")
+      ->check(CLI::Range(0.01, 8.0))
+      ->capture_default_str();
+  cmd->add_option("--sheet-format", a.sheet_format,
+                  "png | svg (vector markers and text, the maps embedded as PNG)")
+      ->check(CLI::IsMember({"png", "svg"}))
+      ->capture_default_str();
+  cmd->add_option("--decoders", a.decoders,
+                  "decoders marked on the sheets beside argmax and soft-argmax: quarter,dark,"
+                  "dark-udp,window,centroid,mediapipe,debiased or all");
+  cmd->add_option("--all-channels", a.all_channels,
+                  "per-beta sheets show every channel: grid (a tile each) | max (maximum over "
+                  "channels); the beta grid stays on --channel")
+      ->check(CLI::IsMember({"grid", "max"}));
   return cmd;
 }
 
@@ -119,7 +176,20 @@ int run_sweep(const SweepArgs& a) {
     throw UsageError("--out " + a.out_dir + ": the folder is not empty (" +
                      std::to_string(entries) +
                      " entries); --overwrite replaces its contents with this sweep's");
-  const io::Colormap cmap = io::parse_colormap(a.colormap);
+  SheetSettings ss;
+  ss.style.cmap = io::parse_colormap(a.colormap);
+  ss.style.log_softmax = a.softmax_scale == "log";
+  ss.style.scale = a.sheet_scale;
+  ss.ext = "." + a.sheet_format;
+  if (!a.decoders.empty()) {
+    try {
+      ss.decoders = parse_decoder_list(a.decoders);
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(std::string("--decoders: ") + e.what());
+    }
+  }
+  if (a.all_channels == "grid") ss.layout = io::SheetLayout::kGrid;
+  if (a.all_channels == "max") ss.layout = io::SheetLayout::kMax;
   InterruptGuard guard;  // before any temporary file exists, so a signal cannot orphan one
   // Everything goes into a folder beside --out, put in its place only when the sweep is
   // complete: an interrupted or failed sweep leaves the old folder as it was.
@@ -153,7 +223,7 @@ int run_sweep(const SweepArgs& a) {
   const RunOutcome run = run_frames(a.input, *src, a.max_frames, total, a.allow_truncated, [&] {
     std::optional<io::Frame> f = src->next();
     if (!f) return false;
-    sheets += sweep_frame(a, betas, *f, *engine, cpu, cmap, dir, csv);
+    sheets += sweep_frame(a, betas, *f, *engine, cpu, ss, dir, csv);
     return true;
   });
   const std::string& stopped = run.stopped;

@@ -21,6 +21,14 @@ struct SweepArgs {
   std::string colormap = "jet";
   bool auto_beta = false;  // add the beta tuned on the ground truth (app/cli/auto_beta.hpp)
   bool allow_truncated = false;
+  // The sheets (core/io/sheets.hpp): the softmax's colour scale, the size factor of panels,
+  // markers and text, the file format, decoders marked beside argmax and soft-argmax, and
+  // every channel (grid or max) instead of --channel on the per-beta sheets.
+  std::string softmax_scale = "log";  // log | linear
+  double sheet_scale = 1;             // (0, 8]
+  std::string sheet_format = "png";   // png | svg
+  std::string decoders;               // core/lab/decoder.hpp names, comma-separated; "all"
+  std::string all_channels;           // empty (--channel only), "grid" or "max"
 };
 
 // Registers the subcommand's flags.

@@ -218,23 +218,60 @@ const FrameResults& FrameStep::run(const ViewerState& st, const FrameTime& clock
 
 // ---- On the CPU engine ----------------------------------------------------------------------
 
-cv::Mat FrameStep::sheet(const io::Frame& f, int c, const DecodeOptions& opt, io::Colormap cmap) {
+namespace {
+
+// Channel c for a sheet, with the request's decoders' points.
+io::SheetChannel sheet_channel(CpuEngine& cpu, const io::Frame& f, int c, const DecodeOptions& opt,
+                               const FrameStep::SheetRequest& rq) {
   const HeatmapView map = f.heatmap.view();
-  std::vector<float> p(map.pixels());
-  const Keypoint k = cpu_.softmax_map(map, c, opt, p.data());
-  return io::compose_sheet(
-      io::make_seed_panels(map, c, k, p, cmap),
-      io::sheet_footer(opt.beta, opt.normalize, k,
-                       "frame " + std::to_string(f.index) + ", channel " + std::to_string(c)));
+  io::SheetChannel ch = io::sheet_channel(cpu, map, c, opt, &f);
+  if (ch.k.valid)
+    for (DecoderKind d : rq.decoders) {
+      const DecodedPoint pt = decode_with(d, map, c, ch.k, opt, rq.params);
+      ch.decoders.push_back({decoder_name(d), pt.x, pt.y, pt.valid});
+    }
+  return ch;
 }
 
-cv::Mat FrameStep::beta_grid_sheet(const io::Frame& f, int c, const DecodeOptions& opt,
-                                   io::Colormap cmap) {
+io::SheetStyle frame_style(const io::Frame& f, io::SheetStyle style) {
+  if (f.image_scale_y > 0) style.pixel_aspect = f.image_scale_x / f.image_scale_y;
+  return style;
+}
+
+}  // namespace
+
+io::Figure FrameStep::sheet(const io::Frame& f, int c, const SheetRequest& rq) {
+  io::SheetInput in;
+  in.map = f.heatmap.view();
+  in.opt = rq.opt;
+  in.title = rq.title + "  frame " + std::to_string(f.index);
+  if (c >= 0 || in.map.channels == 1) {
+    c = std::max(c, 0);
+    in.layout = io::SheetLayout::kChannel;
+    in.channels.push_back(sheet_channel(cpu_, f, c, rq.opt, rq));
+    in.title += "  channel " + std::to_string(c);
+    if (!in.channels.back().name.empty()) in.title += " (" + in.channels.back().name + ")";
+  } else {
+    in.layout = rq.all_channels;
+    for (int i = 0; i < in.map.channels; ++i)
+      in.channels.push_back(sheet_channel(cpu_, f, i, rq.opt, rq));
+    in.title += "  all " + std::to_string(in.map.channels) + " channels";
+  }
+  return io::sheet_figure(in, frame_style(f, rq.style));
+}
+
+io::Figure FrameStep::beta_grid_sheet(const io::Frame& f, int c, const SheetRequest& rq) {
   std::vector<double> betas = {0.1, 1, 10, 100, 1000};
-  if (std::find(betas.begin(), betas.end(), opt.beta) == betas.end()) betas.push_back(opt.beta);
+  if (std::find(betas.begin(), betas.end(), rq.opt.beta) == betas.end())
+    betas.push_back(rq.opt.beta);
   std::sort(betas.begin(), betas.end());
-  return io::compose_beta_grid(f.heatmap.view(), c, betas, opt.normalize,
-                               "frame " + std::to_string(f.index), cpu_, cmap);
+  std::vector<io::SheetChannel> rows;
+  for (double b : betas) rows.push_back(sheet_channel(cpu_, f, c, {b, rq.opt.normalize}, rq));
+  std::string title =
+      rq.title + "  frame " + std::to_string(f.index) + "  channel " + std::to_string(c);
+  if (!rows.front().name.empty()) title += " (" + rows.front().name + ")";
+  return io::beta_grid_figure(f.heatmap.view(), rows, betas, rq.opt.normalize, title,
+                              frame_style(f, rq.style));
 }
 
 BetaTune FrameStep::auto_tune(const std::vector<TuneSample>& samples, bool normalize) {

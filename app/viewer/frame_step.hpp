@@ -21,6 +21,7 @@
 #include "app/viewer/viewer_state.hpp"
 #include "core/cpu/cpu_engine.hpp"
 #include "core/engine/engine.hpp"
+#include "core/io/sheets.hpp"
 #include "core/lab/autotune.hpp"
 
 namespace peakscope::viewer {
@@ -70,10 +71,22 @@ class FrameStep {
                       int window_radius) const;
 
   // ---- On the CPU engine.
-  // The comparison sheet of channel c of `f` (core/io/sheets.hpp).
-  cv::Mat sheet(const io::Frame& f, int c, const DecodeOptions& opt, io::Colormap cmap);
-  // The beta-grid sheet of channel c of `f` at 0.1 ... 1000 and `opt.beta`.
-  cv::Mat beta_grid_sheet(const io::Frame& f, int c, const DecodeOptions& opt, io::Colormap cmap);
+  // What a sheet shows besides the frame: the decode options, the style (the view's softmax
+  // scale, the colour map, the size factor), how all channels are laid out, the lab's
+  // decoders (marked beside argmax and soft-argmax) and the title (source, model, frame).
+  struct SheetRequest {
+    DecodeOptions opt;
+    io::SheetStyle style;
+    io::SheetLayout all_channels = io::SheetLayout::kMax;
+    std::vector<DecoderKind> decoders;
+    DecoderParams params;
+    std::string title;
+  };
+  // The comparison sheet of channel c of `f`, or of every channel (c = -1) as the request's
+  // all_channels layout (core/io/sheets.hpp).
+  io::Figure sheet(const io::Frame& f, int c, const SheetRequest& rq);
+  // The compact beta-grid sheet of channel c (>= 0) of `f` at 0.1 ... 1000 and `rq.opt.beta`.
+  io::Figure beta_grid_sheet(const io::Frame& f, int c, const SheetRequest& rq);
   // The beta minimising the mean soft-argmax error over `samples` (core/lab/autotune.hpp).
   // Throws std::invalid_argument when samples is empty.
   BetaTune auto_tune(const std::vector<TuneSample>& samples, bool normalize);

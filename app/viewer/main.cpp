@@ -48,6 +48,7 @@ std::unique_ptr<Viewer> start_viewer(const ViewerOptions& o, std::unique_ptr<io:
     state.lab().set_gradient_on(o.gradient_view);
     auto v = std::make_unique<Viewer>(std::move(state), script.scripted(), std::move(src),
                                       o.source_options);
+    v->set_sheet_scale(o.sheet_scale);
     if (!source_error.empty()) v->state().report_error(ErrorKind::kSource, source_error);
     script.start(*v);
     return v;

@@ -84,8 +84,11 @@ void add_flags(CLI::App& app, RawFlags& f, ViewerOptions& o) {
   app.add_option("--hold", f.hold_text, "hold each frame (e.g. each image) at least this many s");
   app.add_option("--frames", s.frames, "run N frames, save what was asked, exit (scripted)");
   app.add_option("--screenshot", s.screenshot, "save the window as PNG at the end");
-  app.add_option("--sheet", s.sheet, "save a comparison sheet PNG at the end");
-  app.add_option("--beta-grid", s.beta_grid, "save a beta-grid sheet PNG at the end");
+  app.add_option("--sheet", s.sheet, "save a comparison sheet at the end (.png or .svg)");
+  app.add_option("--beta-grid", s.beta_grid, "save a beta-grid sheet at the end (.png or .svg)");
+  app.add_option("--sheet-scale", o.sheet_scale,
+                 "size factor of saved sheets' panels, markers and text, in (0, 8] (2: for print)")
+      ->check(CLI::Range(0.01, 8.0));
   app.add_option("--record", s.record,
                  "record the window to this .mp4, .avi or .mkv (with --frames)");
   app.add_option("--report", s.report,

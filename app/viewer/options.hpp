@@ -23,6 +23,7 @@ struct ViewerOptions {
   bool show_frame = false;                    // --show-frame
   double grid_shift_x = 0, grid_shift_y = 0;  // --grid-shift DX,DY (cells)
   int width = 1280, height = 800;             // --width, --height
+  double sheet_scale = 1;                     // --sheet-scale: saved sheets' size factor
   ScriptOptions script;  // --frames, the captures, --record, --press, --mouse, --sweep-beta...
 };
 

@@ -106,9 +106,7 @@ int colormap_index(double v, float lo, float hi, bool log) {
 }
 
 double log_scale_floor(const Keypoint& k, double heat_min, const DecodeOptions& opt) {
-  const double peak = k.peak_probability;
-  const double smallest = softmax_at(heat_min, k, opt);
-  return std::clamp(smallest, peak * 1e-12, peak * std::pow(10.0, -0.5));
+  return softmax_log_floor(softmax_at(heat_min, k, opt), k.peak_probability);
 }
 
 ViewImage softmax_image(const std::vector<const float*>& p, const std::vector<Keypoint>& kps,

@@ -263,15 +263,40 @@ void Viewer::stop_recording() {
   }
 }
 
+// Sheets as the view shows the frame: the softmax scale, the channel or every channel (grid or
+// max), the lab's decoders, names and ground truth; .png or .svg by the path (core/io/figure.hpp).
+FrameStep::SheetRequest Viewer::sheet_request() const {
+  const Settings& s = st_.settings();
+  FrameStep::SheetRequest rq;
+  rq.opt = s.decode_options();
+  rq.style.cmap = s.colormap();
+  rq.style.log_softmax = s.softmax_scale() == SoftmaxScale::kLog;
+  rq.style.scale = sheet_scale_;
+  rq.style.show_argmax = s.marker_visible(MarkerKind::kArgmax);
+  rq.style.show_softargmax = s.marker_visible(MarkerKind::kSoftArgmax);
+  rq.style.show_truth = s.marker_visible(MarkerKind::kGroundTruth);
+  rq.all_channels = s.all_channels_view() == AllChannelsView::kGrid ? io::SheetLayout::kGrid
+                                                                    : io::SheetLayout::kMax;
+  for (DecoderKind k : kAllDecoders)
+    if (k != DecoderKind::kArgmax && k != DecoderKind::kSoftargmax && st_.lab().enabled(k))
+      rq.decoders.push_back(k);
+  rq.params = st_.lab().params();
+  rq.title = std::filesystem::path(s.source()).filename().string();
+  if (rq.title.empty()) rq.title = s.source();
+  if (!source_options_.model.path.empty())
+    rq.title += "  model " + std::filesystem::path(source_options_.model.path).filename().string();
+  else if (st_.frame() && st_.frame()->pose)
+    rq.title += "  model " + st_.frame()->pose->name;
+  return rq;
+}
+
 void Viewer::save_sheet(const std::string& path) {
-  io::write_png(path, step_.sheet(*st_.frame(), std::max(0, st_.shown_channel()),
-                                  st_.settings().decode_options(), st_.settings().colormap()));
+  io::write_figure(path, step_.sheet(*st_.frame(), st_.shown_channel(), sheet_request()));
 }
 
 void Viewer::save_beta_grid(const std::string& path) {
-  io::write_png(path,
-                step_.beta_grid_sheet(*st_.frame(), std::max(0, st_.shown_channel()),
-                                      st_.settings().decode_options(), st_.settings().colormap()));
+  io::write_figure(
+      path, step_.beta_grid_sheet(*st_.frame(), std::max(0, st_.shown_channel()), sheet_request()));
 }
 
 void Viewer::after_render(int fb_width, int fb_height) {

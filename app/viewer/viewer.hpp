@@ -66,6 +66,8 @@ class Viewer {
   void start_recording(const std::string& path = {});
   void stop_recording();
   bool recording() const { return recorder_.active() || record_pending_; }
+  // Size factor of saved sheets' panels, markers and text (--sheet-scale), > 0.
+  void set_sheet_scale(double s) { sheet_scale_ = s; }
 
  private:
   void select_engine();
@@ -79,6 +81,7 @@ class Viewer {
   // The ImGui UI of this frame: the controls, the views, the plots, help and gradient.
   void draw(int fb_width, int fb_height);
   std::string default_name(const char* kind, const char* ext = ".png") const;
+  FrameStep::SheetRequest sheet_request() const;
   void save_sheet(const std::string& path);
   void save_beta_grid(const std::string& path);
 
@@ -99,6 +102,7 @@ class Viewer {
   bool record_pending_ = false;
   std::string record_path_;
   std::vector<std::pair<int, bool>> keys_;
+  double sheet_scale_ = 1;
   StreamLink stream_link_;  // a live stream's back-channel (state and keypoints)
 };
 

@@ -341,8 +341,8 @@ TEST(ViewerAppTest, AllChannelsMaxShowsEveryChannel) {
 TEST(ViewerAppTest, AllChannelsGridTilesEveryChannel) {
   std::vector<std::pair<int, int>> peaks;
   const fs::path npy = write_stack("grid5", 5, 64, 48, &peaks);
-  const ViewerRun r =
-      run_viewer("grid5", npy.string() + " --frames 1 --backend cpu --all-channels grid");
+  const ViewerRun r = run_viewer(
+      "grid5", npy.string() + " --frames 1 --backend cpu --all-channels grid --sheet-scale 2");
   const auto& tiles = r.report["softmax_view"]["tiles"];
   ASSERT_EQ(tiles.size(), 5u);
   EXPECT_EQ(tiles[1][0].get<int>(), 64 + 2);  // 3 columns, 2-px gaps
@@ -357,6 +357,15 @@ TEST(ViewerAppTest, AllChannelsGridTilesEveryChannel) {
       EXPECT_TRUE(near(r.shot, x + p.hole() + 1.5, y, kWhite)) << view << " channel " << c;
     }
   }
+  // The sheet follows the grid view: every channel's tile with its soft-argmax ring (one
+  // magenta ring per tile, one in the legend), at twice the size (--sheet-scale 2: two tiles
+  // of at least 2 x 128 units per row's panel, two panels).
+  ASSERT_FALSE(r.sheet.empty());
+  EXPECT_GT(r.sheet.cols, 2 * 2 * 3 * 128);
+  cv::Mat ring;
+  cv::inRange(r.sheet, cv::Scalar(215, 0, 215), cv::Scalar(255, 40, 255), ring);
+  cv::Mat labels;
+  EXPECT_EQ(cv::connectedComponents(ring, labels) - 1, 5 + 1);
 }
 
 // Keys reach the state through the key table in the real window (--press injects them as the
@@ -480,25 +489,58 @@ TEST(ViewerAppTest, SweepBetaEndsAtTheTopOfTheRange) {
   EXPECT_NE(bad.log.find("'abc'"), std::string::npos) << bad.log;
 }
 
+// The sheet as the view shows the frame (core/io/sheets.hpp): four 512 x 512 panels (no scaling
+// above 256) under their titles; argmax a white cross (its pixel visible) on the argmax and
+// softmax panels, soft-argmax a magenta ring on the softmax and soft-argmax panels, the heatmap
+// panel plain; the softmax on the view's log scale. The beta grid of the same run as SVG.
 TEST(ViewerAppTest, ComparisonSheetHasFourPanelsWithMarkers) {
-  const ViewerRun r = run_viewer("sheet", kArgs + " --backend cpu");
+  const fs::path grid = tmp("sheet_grid.svg");
+  const ViewerRun r = run_viewer("sheet", kArgs + " --backend cpu --beta-grid " + grid.string());
   ASSERT_FALSE(r.sheet.empty());
-  // 512 x 512 panels (no scaling above 256), gaps, title, colour bars, footer (core/io/sheets).
-  const int pw = 512, gap = io::kSheetGap, title = io::kSheetTitle;
+  const int pw = 512, gap = 8;
+  const cv::Vec3b bg(32, 32, 32);
   EXPECT_EQ(r.sheet.cols, 4 * pw + 5 * gap);
-  EXPECT_EQ(r.sheet.rows, title + pw + io::kSheetBars + io::kSheetFooter);
+  // The panels' top: the first row of panel 0's right part that is not background.
+  int top = 0;
+  while (top < r.sheet.rows && r.sheet.at<cv::Vec3b>(top, gap + pw - 20) == bg) ++top;
+  ASSERT_GT(top, 20);
+  ASSERT_LT(top + pw, r.sheet.rows);
+  EXPECT_EQ(r.sheet.at<cv::Vec3b>(top - 1, gap + pw - 20), bg);
   const Keypoint k = expected(kFrames, kSeed, kBeta, true);
-  auto at = [&](int panel, double x, double y) {
-    return r.sheet.at<cv::Vec3b>(title + static_cast<int>(y),
-                                 gap + panel * (pw + gap) + static_cast<int>(x));
+  const double rad = io::sheet_marker_size(pw, 1), d = 0.75 * rad / std::sqrt(2.0);
+  // Near (x, y) of panel i (map pixels, centres at integers), a pixel of colour c.
+  auto has = [&](int panel, double x, double y, const cv::Vec3b& c) {
+    const double fx = gap + panel * (pw + gap) + x + 0.5, fy = top + y + 0.5;
+    for (int dy = -1; dy <= 1; ++dy)
+      for (int dx = -1; dx <= 1; ++dx) {
+        const cv::Vec3b p =
+            r.sheet.at<cv::Vec3b>(static_cast<int>(fy) + dy, static_cast<int>(fx) + dx);
+        if (std::abs(p[0] - c[0]) < 40 && std::abs(p[1] - c[1]) < 40 && std::abs(p[2] - c[2]) < 40)
+          return true;
+      }
+    return false;
   };
-  // Markers are white rings of sheet_marker_radius around the marked pixel, which stays visible.
-  const int rad = io::sheet_marker_radius(pw);
-  EXPECT_EQ(at(1, k.argmax_x + rad, k.argmax_y), kWhite);
-  EXPECT_NE(at(1, k.argmax_x, k.argmax_y), kWhite);
-  EXPECT_NE(at(0, k.argmax_x + rad, k.argmax_y), kWhite);
-  EXPECT_EQ(at(3, std::lround(k.soft_x + rad), std::lround(k.soft_y)), kWhite);
-  EXPECT_NE(at(3, std::lround(k.soft_x), std::lround(k.soft_y)), kWhite);
+  for (int panel : {1, 2}) {
+    EXPECT_TRUE(has(panel, k.argmax_x + d, k.argmax_y + d, kWhite)) << panel;
+    EXPECT_TRUE(has(panel, k.argmax_x - d, k.argmax_y - d, kWhite)) << panel;
+  }
+  EXPECT_NE(r.sheet.at<cv::Vec3b>(top + static_cast<int>(k.argmax_y),
+                                  gap + pw + gap + static_cast<int>(k.argmax_x)),
+            kWhite);
+  for (int panel : {2, 3}) EXPECT_TRUE(has(panel, k.soft_x + rad, k.soft_y, kMagenta)) << panel;
+  EXPECT_FALSE(has(0, k.argmax_x + d, k.argmax_y + d, kWhite));
+  EXPECT_FALSE(has(0, k.soft_x + rad, k.soft_y, kMagenta));
+  EXPECT_FALSE(has(1, k.soft_x + rad, k.soft_y, kMagenta));
+  // The beta grid: one heatmap, six softmax panels (0.1 ... 1000 and beta 3), vector markers.
+  const std::string svg = read_text(grid);
+  EXPECT_EQ(svg.rfind("<?xml", 0), 0u);
+  std::size_t images = 0;
+  for (std::size_t p = svg.find("<image "); p != std::string::npos; p = svg.find("<image ", p + 1))
+    ++images;
+  EXPECT_EQ(images, 1u + 6u + 7u);  // panels and their colour bars
+  EXPECT_NE(svg.find("softmax, beta 3"), std::string::npos);
+  EXPECT_NE(svg.find("data-marks=\"soft-argmax\""), std::string::npos);
+  EXPECT_NE(svg.find("log scale"), std::string::npos);
 }
 
 TEST(ViewerAppTest, BadArgumentsExitTwoWithTheCoreMessage) {

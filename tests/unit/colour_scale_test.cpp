@@ -172,3 +172,18 @@ TEST(ColourScaleTest, ShaderUsesTheSameEdges) {
 
 }  // namespace
 }  // namespace peakscope
+
+namespace peakscope {
+namespace {
+
+// The log floor of the softmax view and the sheets: the smallest p, within 12 and 0.5 decades
+// below the peak.
+TEST(SoftmaxLogFloorTest, KeepsBetweenHalfAndTwelveDecades) {
+  EXPECT_DOUBLE_EQ(softmax_log_floor(1e-5, 0.5), 1e-5);
+  EXPECT_DOUBLE_EQ(softmax_log_floor(1e-80, 0.5), 0.5e-12);
+  EXPECT_DOUBLE_EQ(softmax_log_floor(0, 0.5), 0.5e-12);
+  EXPECT_DOUBLE_EQ(softmax_log_floor(0.4, 0.5), 0.5 * std::pow(10.0, -0.5));
+}
+
+}  // namespace
+}  // namespace peakscope
