@@ -48,6 +48,21 @@ void add_pose_channel(Json& ch, const io::Frame& f, std::size_t c) {
   }
 }
 
+// Channel c's keypoint name: the pose preset's, else the frame's (--keypoints, a COCO file's
+// categories, a stream's sender); empty when unnamed.
+std::string channel_name(const io::Frame& f, std::size_t c) {
+  if (f.pose && c < f.pose->names.size()) return f.pose->names[c];
+  return c < f.names.size() ? f.names[c] : std::string();
+}
+
+// A CSV field: quoted (quotes doubled) when it holds a comma, a quote or a line break.
+std::string csv_text(const std::string& s) {
+  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
+  std::string q = "\"";
+  for (char ch : s) q += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+  return q + "\"";
+}
+
 // Writes the document frame by frame: JSON {"input", ..., "frames": [...], summary} or CSV.
 class Writer {
  public:
@@ -59,6 +74,7 @@ class Writer {
   // it: on the GPU the frame stays on the device).
   void frame(const io::Frame& f, const DecodedFrame& decoded) {
     if (n_ == 0) begin(f);
+    if (names_.empty() && !f.names.empty()) names_ = f.names, skeleton_ = f.skeleton;
     const std::vector<Keypoint>& kps = decoded.keypoints();
     const std::vector<std::vector<DecodedPoint>> points =
         lab_.active() ? decode_lab(decoded, lab_.decoders, lab_.params)
@@ -131,6 +147,7 @@ class Writer {
           out_ << ',' << (e >= 0 ? csv_num(e) : std::string());
         }
         if (lab_.active()) out_ << lab_.csv_values(points[c], w, h);
+        if (name_col_) out_ << ',' << csv_text(channel_name(f, c));
         out_ << '\n';
       }
     }
@@ -158,6 +175,9 @@ class Writer {
       tail["pose_preset"] = pose_->name;
       tail["keypoint_names"] = pose_->names;
       tail["skeleton"] = pose_->skeleton;
+    } else if (!names_.empty()) {  // --keypoints, a COCO file's categories, a stream's names
+      tail["keypoint_names"] = names_;
+      tail["skeleton"] = skeleton_;
     }
     const std::string t = tail.dump();  // {"backend":...}: spliced after "frames"
     out_ << (n_ ? "\n" : "") << "], " << t.substr(1) << "\n";
@@ -183,12 +203,14 @@ class Writer {
     }
     image_cols_ = has_image_coords(f);
     gt_col_ = !f.ground_truth.empty();
+    name_col_ = !f.names.empty() || f.pose;
     out_ << "frame,channel,argmax_x,argmax_y,argmax_value,softargmax_x,softargmax_y,peak_"
             "probability,valid"
          << (opt_.normalize ? ",effective_beta" : "")
          << (image_cols_ ? ",argmax_image_x,argmax_image_y,softargmax_image_x,softargmax_image_y"
                          : "")
-         << (gt_col_ ? ",error_to_ground_truth" : "") << lab_.csv_header() << "\n";
+         << (gt_col_ ? ",error_to_ground_truth" : "") << lab_.csv_header()
+         << (name_col_ ? ",name" : "") << "\n";
   }
 
   std::ostream& out_;
@@ -199,7 +221,9 @@ class Writer {
   long n_ = 0;
   int backends_ = 0;  // bit 0: a frame on the GPU, bit 1: a frame on the CPU
   std::string dtype_;
-  bool image_cols_ = false, gt_col_ = false;
+  bool image_cols_ = false, gt_col_ = false, name_col_ = false;
+  std::vector<std::string> names_;  // the channels' names, for the summary
+  std::vector<std::pair<int, int>> skeleton_;
   const io::PosePreset* pose_ = nullptr;
 };
 

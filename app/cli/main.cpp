@@ -9,6 +9,7 @@
 #include "app/cli/decode.hpp"
 #include "app/cli/decode_flags.hpp"
 #include "app/cli/demo.hpp"
+#include "app/cli/evaluate.hpp"
 #include "app/cli/sweep.hpp"
 #include "app/common/suggest.hpp"
 #include "core/io/output_file.hpp"
@@ -37,6 +38,8 @@ int main(int argc, char** argv) {
   CLI::App* sw_cmd = add_sweep_command(app, sw);
   AccuracyArgs acc;
   CLI::App* acc_cmd = add_accuracy_command(app, acc);
+  EvaluateArgs ev;
+  CLI::App* ev_cmd = add_evaluate_command(app, ev);
 
   try {
     app.parse(argc, argv);
@@ -56,6 +59,7 @@ int main(int argc, char** argv) {
     if (dec_cmd->parsed()) return run_decode(dec);
     if (sw_cmd->parsed()) return run_sweep(sw);
     if (acc_cmd->parsed()) return run_accuracy(acc);
+    if (ev_cmd->parsed()) return run_evaluate(ev);
   } catch (const UsageError& e) {
     std::cerr << "peakscope-cli: " << e.what() << "\nRun with --help for more information.\n";
     return kExitUsage;

@@ -87,6 +87,17 @@ void add_source_options(CLI::App& app, SourceArgs& a) {
                  "image folders and globs: seconds each image is shown (overrides --image-fps)");
   app.add_option("--stream-timeout", a.stream_timeout,
                  "stream:...: end after this many seconds without a frame (0: wait for ever)");
+  app.add_option("--ground-truth", a.ground_truth,
+                 "keypoint ground truth: a COCO keypoint .json, a .csv (frame,keypoint,x,y"
+                 "[,visible]) or a .npy (N x K x 2|3); docs/ground-truth.md");
+  app.add_option("--ground-truth-space", a.ground_truth_space,
+                 "coordinates of --ground-truth: image pixels, heatmap pixels, or auto (image "
+                 "for .json/.csv, heatmap for .npy)")
+      ->check(CLI::IsMember({"auto", "image", "heatmap"}))
+      ->capture_default_str();
+  app.add_option("--keypoints", a.keypoints,
+                 "keypoint names and skeleton: coco17, mpii16, hand21, face68 or a names file "
+                 "(one name per line, 'a-b' lines for edges)");
 }
 
 void add_synthetic_options(CLI::App& app, SourceArgs& a) {
@@ -179,6 +190,13 @@ io::SourceOptions to_source_options(const SourceArgs& a) {
   o.stream.idle_timeout_s = a.stream_timeout;
   o.synthetic.seed = a.seed;
   o.synthetic.animate = true;
+  o.annotation.ground_truth = a.ground_truth;
+  o.annotation.space = a.ground_truth_space;
+  o.annotation.keypoints = a.keypoints;
+  if (a.ground_truth_space != "auto" && a.ground_truth_space != "image" &&
+      a.ground_truth_space != "heatmap")
+    throw std::invalid_argument("--ground-truth-space must be auto, image or heatmap, got '" +
+                                a.ground_truth_space + "'");
   return o;
 }
 

@@ -44,6 +44,9 @@ struct SourceArgs {
   unsigned long long seed = 1;
   // A live stream (stream:...): seconds without a frame after which it ends (0: never).
   double stream_timeout = 0;
+  // --ground-truth FILE, --ground-truth-space auto|image|heatmap, --keypoints PRESET|FILE
+  // (core/io/ground_truth_file.hpp, docs/ground-truth.md).
+  std::string ground_truth, ground_truth_space = "auto", keypoints;
 };
 
 // Registers the transform, model and camera flags on `app`, bound to `a`. Values are

@@ -6,7 +6,9 @@
 #include <epoxy/gl.h>
 #include <imgui.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -133,9 +135,35 @@ void AppWindow::poll(Viewer& v) {
   g_dropped.clear();
 }
 
+void AppWindow::set_ui_scale(double scale) {
+  float s = static_cast<float>(scale);
+  if (s <= 0) {
+    float sx = 1, sy = 1;
+    glfwGetWindowContentScale(win_, &sx, &sy);
+    s = std::max(sx, sy) > 0 ? std::max(sx, sy) : 1.0f;
+  }
+  pending_ = std::clamp(s, 0.5f, 4.0f);
+}
+
 void AppWindow::begin_frame(int& w, int& h) {
+  // A new scale: the default font rasterised at 13 px times it (sharp, not stretched) and the
+  // style's sizes scaled from the unscaled style. Between frames, so no draw data holds the old
+  // font texture.
   glfwGetFramebufferSize(win_, &w, &h);
-  ImGui_ImplOpenGL3_NewFrame();
+  ImGui_ImplOpenGL3_NewFrame();  // creates the device objects on the first frame
+  if (pending_ != ui_scale_) {
+    ImGuiIO& io = ImGui::GetIO();
+    if (!base_style_) base_style_ = std::make_unique<ImGuiStyle>(ImGui::GetStyle());
+    ImGui::GetStyle() = *base_style_;
+    ImGui::GetStyle().ScaleAllSizes(pending_);
+    io.Fonts->Clear();
+    ImFontConfig cfg;
+    cfg.SizePixels = std::round(13.0f * pending_);
+    io.Fonts->AddFontDefault(&cfg);
+    ImGui_ImplOpenGL3_DestroyFontsTexture();
+    ImGui_ImplOpenGL3_CreateFontsTexture();
+    ui_scale_ = pending_;
+  }
   ImGui_ImplGlfw_NewFrame();
   ImGui::NewFrame();
 }

@@ -4,7 +4,10 @@
 // (settings saved, a recording finished). One per process, on the main thread.
 #pragma once
 
+#include <memory>
+
 struct GLFWwindow;
+struct ImGuiStyle;
 
 namespace peakscope::viewer {
 
@@ -28,6 +31,9 @@ class AppWindow {
   void set_pointer(double x, double y);
   // Polls the events and hands the keys and dropped files since the last call to `v`.
   void poll(Viewer& v);
+  // The UI scale (fonts and spacing) from the next frame on: `scale` (Settings::ui_scale), or
+  // for 0 the monitor's content scale (glfwGetWindowContentScale; 1 where unknown).
+  void set_ui_scale(double scale);
   // Starts an ImGui frame; the framebuffer's size in pixels through w, h.
   void begin_frame(int& w, int& h);
   // Renders the ImGui frame into the cleared back buffer of w x h pixels.
@@ -39,6 +45,9 @@ class AppWindow {
  private:
   GLFWwindow* win_ = nullptr;
   bool glfw_ = false;
+  float ui_scale_ = 0;                      // the scale applied (0: none yet)
+  float pending_ = 1;                       // the scale asked for
+  std::unique_ptr<ImGuiStyle> base_style_;  // the style before any scaling
 };
 
 }  // namespace peakscope::viewer

@@ -44,6 +44,7 @@ std::unique_ptr<Viewer> start_viewer(const ViewerOptions& o, std::unique_ptr<io:
     ViewerState state(o.settings);
     state.set_show_frame(o.show_frame);
     state.set_grid_shift(o.grid_shift_x, o.grid_shift_y);
+    state.set_drawn_channels(o.drawn_channels);
     for (DecoderKind k : o.lab_decoders) state.lab().set_enabled(k, true);
     state.lab().set_gradient_on(o.gradient_view);
     auto v = std::make_unique<Viewer>(std::move(state), script.scripted(), std::move(src),
@@ -64,6 +65,7 @@ void run(AppWindow& win, Viewer& v, ScriptedRun& script) {
     if (const auto p = script.pointer()) win.set_pointer(p->first, p->second);
     win.poll(v);
     script.before_frame(v);
+    win.set_ui_scale(v.state().settings().ui_scale());
     int w = 0, h = 0;
     win.begin_frame(w, h);
     const bool more = v.frame(w, h, win.time());

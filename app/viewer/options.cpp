@@ -24,7 +24,8 @@ struct RawFlags {
   std::string listen;   // --listen [ENDPOINT] ("" with the flag alone: the default endpoint)
   long listen_all = 0;  // --listen-all PORT
   std::string overlay, overlay_alpha;  // --overlay [max|all|CH], --overlay-alpha A
-  std::vector<double> grid_shift;      // --grid-shift DX,DY
+  std::string marker_size, marker_alpha, ui_scale, channels;  // --marker-size... --channels
+  std::vector<double> grid_shift;                             // --grid-shift DX,DY
   std::vector<std::string> hide, press;
   int channel = -2;  // -2: not given
   unsigned long long seed = 1;
@@ -58,6 +59,13 @@ void add_flags(CLI::App& app, RawFlags& f, ViewerOptions& o) {
                  "DX,DY: move the heatmap's grid on the image by this many cells (alignment check)")
       ->delimiter(',')
       ->expected(2);
+  app.add_option("--marker-size", f.marker_size, "the markers' size, a factor in [0.25, 4] (1)");
+  app.add_option("--marker-alpha", f.marker_alpha, "the markers' opacity in [0.05, 1] (1)");
+  app.add_option("--channels", f.channels,
+                 "draw the markers of these channels only, e.g. 0,5-8 (all channels shown)");
+  app.add_option("--ui-scale", f.ui_scale,
+                 "scale of the fonts and controls in [0.5, 4] (default: the monitor's scale)");
+  app.add_flag("--plot-log-y", o.plot_log_y, "the error plots' y axis in decades");
   app.add_option("--beta", f.beta_text, beta_help);
   app.add_option("--decoders", f.decoders_text,
                  "decoders to show beside argmax and soft-argmax: quarter,dark,dark-udp,window,"
@@ -163,6 +171,19 @@ void apply_flags(const CLI::App& app, RawFlags& f, bool scripted, ViewerOptions&
                                   f.overlay_alpha + "'");
     settings.set_overlay_alpha(a);
   }
+  // A number for a setter, or a message naming the flag and the text.
+  auto number = [](const std::string& flag, const std::string& text) {
+    char* end = nullptr;
+    const double v = std::strtod(text.c_str(), &end);
+    if (end == text.c_str() || *end)
+      throw std::invalid_argument(flag + " must be a number, got '" + text + "'");
+    return v;
+  };
+  if (!f.marker_size.empty()) settings.set_marker_size(number("--marker-size", f.marker_size));
+  if (!f.marker_alpha.empty()) settings.set_marker_alpha(number("--marker-alpha", f.marker_alpha));
+  if (!f.ui_scale.empty()) settings.set_ui_scale(number("--ui-scale", f.ui_scale));
+  if (o.plot_log_y) settings.set_plot_log_y(true);
+  if (app.count("--channels")) o.drawn_channels = parse_channel_list(f.channels);
   if (!f.grid_shift.empty()) {
     for (double d : f.grid_shift)
       if (!(std::abs(d) <= kGridShiftMax))

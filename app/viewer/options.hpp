@@ -18,12 +18,14 @@ struct ViewerOptions {
   Settings settings;                 // the saved settings (interactive) with the flags applied
   std::string settings_path;         // where an interactive run saves them on exit
   io::SourceOptions source_options;  // for every source opened (--transform, --model, --seed...)
-  std::vector<DecoderKind> lab_decoders;      // --decoders
-  bool gradient_view = false;                 // --gradient
-  bool show_frame = false;                    // --show-frame
-  double grid_shift_x = 0, grid_shift_y = 0;  // --grid-shift DX,DY (cells)
-  int width = 1280, height = 800;             // --width, --height
-  double sheet_scale = 1;                     // --sheet-scale: saved sheets' size factor
+  std::vector<DecoderKind> lab_decoders;           // --decoders
+  bool gradient_view = false;                      // --gradient
+  bool show_frame = false;                         // --show-frame
+  bool plot_log_y = false;                         // --plot-log-y
+  double grid_shift_x = 0, grid_shift_y = 0;       // --grid-shift DX,DY (cells)
+  std::optional<std::vector<int>> drawn_channels;  // --channels LIST (nullopt: all)
+  int width = 1280, height = 800;                  // --width, --height
+  double sheet_scale = 1;                          // --sheet-scale: saved sheets' size factor
   ScriptOptions script;  // --frames, the captures, --record, --press, --mouse, --sweep-beta...
 };
 

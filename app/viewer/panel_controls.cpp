@@ -4,7 +4,9 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <string>
+#include <vector>
 
 #include "app/viewer/panels.hpp"
 
@@ -44,8 +46,20 @@ void source_section(ViewerState& st) {
   }
   section("Source");
   ImGui::TextWrapped("%s", st.source_description().c_str());
-  if (const std::string status = st.source_status(); !status.empty())
-    ImGui::TextWrapped(st.source_ended() ? "%s (Open reads it again)" : "%s", status.c_str());
+  // The status on one line that is always there (its full text on hover), so the field and
+  // the controls below stay where they are when a source ends.
+  const std::string status = st.source_status();
+  ImGui::TextDisabled("%s", status.empty() ? " " : status.c_str());
+  if (!status.empty() && ImGui::IsItemHovered())
+    ImGui::SetTooltip(st.source_ended() ? "%s (Open reads it again)" : "%s", status.c_str());
+  // The last run's source is offered, never reopened by itself.
+  const std::string& last = st.settings().last_source();
+  if (!last.empty() && last != st.settings().source()) {
+    const std::string label = "Reopen " + std::filesystem::path(last).filename().string();
+    if (ImGui::SmallButton(label.c_str()) && st.set_source(last)) st.request(Request::kOpen);
+    note_control("reopen");
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("open %s, the last run's source", last.c_str());
+  }
   ImGui::SetNextItemWidth(-60);
   const bool enter =
       ImGui::InputText("##src", field.buf, sizeof field.buf, ImGuiInputTextFlags_EnterReturnsTrue);
@@ -96,18 +110,106 @@ void beta_section(ViewerState& st) {
   if (ImGui::Checkbox("normalise by max (x / max)", &norm)) st.set_normalize(norm);
 }
 
+// The channels whose markers are drawn while all are shown: a list typed as "0,5-8" and a
+// checkbox per channel (with its name) in a box of fixed height.
+void drawn_channels(ViewerState& st, int k) {
+  const std::optional<std::vector<int>>& drawn = st.drawn_channels();
+  int n = 0;
+  for (int c = 0; c < k; ++c) n += st.channel_drawn(c);
+  char head[96];
+  std::snprintf(head, sizeof head, "markers of %d of %d channels###drawn", n, k);
+  if (!ImGui::TreeNode(head)) return;
+  static char typed[256] = {};
+  static std::optional<std::optional<std::vector<int>>> typed_for;
+  if (typed_for != drawn && !ImGui::IsAnyItemActive()) {
+    std::snprintf(typed, sizeof typed, "%s",
+                  !drawn           ? ""
+                  : drawn->empty() ? "none"
+                                   : channel_list_text(*drawn).c_str());
+    typed_for = drawn;
+  }
+  ImGui::SetNextItemWidth(ui_px(120));
+  if (ImGui::InputTextWithHint("##drawn", "all, or 0,5-8", typed, sizeof typed,
+                               ImGuiInputTextFlags_EnterReturnsTrue)) {
+    try {
+      const std::string t = typed;
+      st.set_drawn_channels(t.empty()     ? std::nullopt
+                            : t == "none" ? std::optional(std::vector<int>{})
+                                          : std::optional(parse_channel_list(t)));
+    } catch (const std::exception& e) {
+      st.report_error(ErrorKind::kInput, e.what());
+    }
+    typed_for.reset();
+  }
+  ImGui::SameLine();
+  if (ImGui::SmallButton("all")) st.set_drawn_channels(std::nullopt);
+  ImGui::SameLine();
+  if (ImGui::SmallButton("none")) st.set_drawn_channels(std::vector<int>{});
+  const io::Frame* fr = st.frame();
+  const float row = ImGui::GetFrameHeightWithSpacing();
+  ImGui::BeginChild("drawn_list", ImVec2(0, row * std::min(6, (k + 1) / 2) + ui_px(8)), true);
+  ImGui::Columns(2, nullptr, false);
+  for (int c = 0; c < k; ++c) {
+    bool on = st.channel_drawn(c);
+    std::string label = std::to_string(c);
+    if (fr && c < static_cast<int>(fr->names.size()) && !fr->names[c].empty())
+      label += " " + fr->names[c];
+    else if (fr && fr->pose && c < static_cast<int>(fr->pose->names.size()))
+      label += " " + fr->pose->names[c];
+    if (ImGui::Checkbox(label.c_str(), &on)) {
+      std::vector<int> next;
+      for (int d = 0; d < k; ++d)
+        if (d == c ? on : st.channel_drawn(d)) next.push_back(d);
+      if (static_cast<int>(next.size()) == k)
+        st.set_drawn_channels(std::nullopt);
+      else
+        st.set_drawn_channels(std::move(next));
+    }
+    ImGui::NextColumn();
+  }
+  ImGui::Columns(1);
+  ImGui::EndChild();
+  ImGui::TreePop();
+}
+
+// The UI scale, on the line before it where it fits: "auto" follows the monitor's content
+// scale, else a factor (--ui-scale gives any other).
+void ui_scale_control(ViewerState& st) {
+  static const double kScales[] = {0, 0.75, 1, 1.25, 1.5, 1.75, 2, 2.5, 3};
+  const double cur = st.settings().ui_scale();
+  char preview[32];
+  std::snprintf(preview, sizeof preview, cur == 0 ? "auto" : "%.2gx", cur);
+  const float w = ui_px(62);
+  ImGui::SameLine();
+  if (ImGui::GetContentRegionAvail().x <
+      w + ImGui::GetStyle().ItemInnerSpacing.x + ImGui::CalcTextSize("UI").x)
+    ImGui::NewLine();
+  ImGui::SetNextItemWidth(w);
+  if (ImGui::BeginCombo("UI", preview)) {
+    for (double f : kScales) {
+      char item[32];
+      std::snprintf(item, sizeof item, f == 0 ? "auto" : "%.2gx", f);
+      if (ImGui::Selectable(item, f == cur)) st.set_ui_scale(f);
+    }
+    ImGui::EndCombo();
+  }
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("the size of text and controls (--ui-scale); auto: the monitor's scale");
+}
+
 void display_section(ViewerState& st) {
   if (!folding_section("Display")) return;
   static const io::Colormap cmaps[] = {io::Colormap::kJet, io::Colormap::kViridis,
                                        io::Colormap::kTurbo, io::Colormap::kInferno,
                                        io::Colormap::kGray};
   const io::Colormap cur = st.settings().colormap();
-  ImGui::SetNextItemWidth(120);
+  ImGui::SetNextItemWidth(ui_px(90));
   if (ImGui::BeginCombo("colour map", io::colormap_name(cur))) {
     for (io::Colormap c : cmaps)
       if (ImGui::Selectable(io::colormap_name(c), c == cur)) st.set_colormap(c);
     ImGui::EndCombo();
   }
+  ui_scale_control(st);
   bool log = st.settings().softmax_scale() == SoftmaxScale::kLog;
   if (ImGui::Checkbox("softmax: log scale (L)", &log))
     st.set_softmax_scale(log ? SoftmaxScale::kLog : SoftmaxScale::kLinear);
@@ -122,6 +224,21 @@ void display_section(ViewerState& st) {
     bool on = st.settings().marker_visible(static_cast<MarkerKind>(m));
     if (ImGui::Checkbox(labels[m], &on)) st.set_marker_visible(static_cast<MarkerKind>(m), on);
   }
+  // The markers' size and opacity, on one line.
+  float msize = static_cast<float>(st.settings().marker_size());
+  ImGui::SetNextItemWidth(ui_px(70));
+  if (ImGui::SliderFloat("size", &msize, static_cast<float>(Settings::kMarkerSizeMin),
+                         static_cast<float>(Settings::kMarkerSizeMax), "%.2fx",
+                         ImGuiSliderFlags_Logarithmic))
+    st.set_marker_size(msize);
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("marker size (--marker-size)");
+  ImGui::SameLine();
+  float malpha = static_cast<float>(st.settings().marker_alpha());
+  ImGui::SetNextItemWidth(ui_px(70));
+  if (ImGui::SliderFloat("opacity", &malpha, static_cast<float>(Settings::kMarkerAlphaMin), 1.0f,
+                         "%.2f"))
+    st.set_marker_alpha(malpha);
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("marker opacity (--marker-alpha)");
   const int k = st.channels();
   if (k > 1) {
     int ch = st.settings().channel();
@@ -136,6 +253,7 @@ void display_section(ViewerState& st) {
       if (ImGui::RadioButton("max", &v, 0)) st.set_all_channels_view(AllChannelsView::kMax);
       ImGui::SameLine();
       if (ImGui::RadioButton("grid", &v, 1)) st.set_all_channels_view(AllChannelsView::kGrid);
+      drawn_channels(st, k);
     }
   }
   // The overlay's grid shift (cells): the heatmap and the markers move on the image, so a
@@ -160,15 +278,12 @@ void engine_section(ViewerState& st) {
   }
   ImGui::TextWrapped("running: %s", st.engine_description().c_str());
   if (!st.engine_reason().empty()) {
-    // In a short window the reason goes into a tooltip, so the readouts stay in view.
-    const bool compact = ImGui::GetIO().DisplaySize.y < 700;
+    // The reason in a tooltip (it is printed once on stderr too): one line here at every window
+    // size, so the readouts stay in view.
     ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1, 0.7f, 0.3f, 1));
-    if (compact)
-      ImGui::TextUnformatted("why this engine? (hover)");
-    else
-      ImGui::TextWrapped("%s", st.engine_reason().c_str());
+    ImGui::TextUnformatted("why this engine? (hover)");
     ImGui::PopStyleColor();
-    if (compact && ImGui::IsItemHovered()) {
+    if (ImGui::IsItemHovered()) {
       ImGui::BeginTooltip();
       ImGui::PushTextWrapPos(ImGui::GetFontSize() * 30);
       ImGui::TextUnformatted(st.engine_reason().c_str());
@@ -293,14 +408,50 @@ void capture_section(ViewerState& st) {
 
 }  // namespace
 
-void panel_controls(ViewerState& st) {
-  // Messages first: a failed open or save must be seen without scrolling.
+namespace {
+std::vector<NamedRect> g_noted;  // main thread only: note_control() of this frame
+}  // namespace
+
+void note_control(const char* name) {
+  g_noted.push_back({name, ImGui::GetItemRectMin(), ImGui::GetItemRectMax()});
+}
+
+std::vector<NamedRect> take_noted_controls() {
+  std::vector<NamedRect> out;
+  out.swap(g_noted);
+  return out;
+}
+
+float messages_height(const ViewerState& st, const std::string& note, float w) {
+  const ImGuiStyle& style = ImGui::GetStyle();
+  const float wrap = w - 2 * style.WindowPadding.x;
+  float h = 0;
+  if (!st.error().empty())
+    h += ImGui::CalcTextSize(st.error().c_str(), nullptr, false, wrap).y + style.ItemSpacing.y +
+         ImGui::GetFrameHeightWithSpacing();
+  if (!note.empty())
+    h += ImGui::CalcTextSize(note.c_str(), nullptr, false, wrap).y + style.ItemSpacing.y;
+  return h > 0 ? h + 2 * style.WindowPadding.y + style.ItemSpacing.y : 0;
+}
+
+void panel_messages(ViewerState& st, const std::string& note, float w, float h) {
+  // Under the controls and never scrolled away: a failed open or save is seen at once.
+  ImGui::BeginChild("messages", ImVec2(w, h), true, ImGuiWindowFlags_NoScrollbar);
   if (!st.error().empty()) {
     ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1, 0.35f, 0.35f, 1));
     ImGui::TextWrapped("%s", st.error().c_str());
     ImGui::PopStyleColor();
     if (ImGui::SmallButton("dismiss")) st.dismiss_error();
   }
+  if (!note.empty()) {
+    ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1, 0.3f, 0.3f, 1));
+    ImGui::TextWrapped("%s", note.c_str());
+    ImGui::PopStyleColor();
+  }
+  ImGui::EndChild();
+}
+
+void panel_controls(ViewerState& st) {
   source_section(st);
   beta_section(st);
   display_section(st);

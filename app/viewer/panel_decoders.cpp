@@ -96,25 +96,27 @@ void draw_decoder_markers(ImDrawList* dl, const ViewerState& st, int c,
                           const std::function<ImVec2(double, double)>& at, float z) {
   const LabState& lab = st.lab();
   if (c < 0 || c >= static_cast<int>(lab.points().size())) return;
-  const float r = MarkerStyle::hole(z) + 9.0f;  // outside the argmax ring and diamond
+  const MarkerLook look = MarkerLook::of(st.settings(), z);
+  const float r = look.hole() + 9.0f * look.size;  // outside the argmax ring and diamond
   for (DecoderKind k : kLab) {
     if (!lab.enabled(k)) continue;
     const DecodedPoint& p = lab.points()[c][decoder_index(k)];
     if (!p.valid) continue;
     const DecoderStyle s = decoder_style(k);
-    shape(dl, at(p.x, p.y), r, s.shape, s.color, 2.0f);
+    shape(dl, at(p.x, p.y), r, s.shape, look.faded(s.color), look.line());
   }
 }
 
-void decoder_legend(const ViewerState& st) {
-  for (DecoderKind k : kLab) {
-    if (!st.lab().enabled(k)) continue;
-    // The line under the view holds what fits; the Decoders panel lists every swatch.
-    if (ImGui::GetContentRegionAvail().x < 24 + ImGui::CalcTextSize(decoder_name(k)).x) break;
-    swatch(k);
-    ImGui::TextUnformatted(decoder_name(k));
-    ImGui::SameLine();
-  }
+std::vector<DecoderKind> legend_decoders(const ViewerState& st) {
+  std::vector<DecoderKind> out;
+  for (DecoderKind k : kLab)
+    if (st.lab().enabled(k)) out.push_back(k);
+  return out;
+}
+
+void draw_decoder_shape(ImDrawList* dl, ImVec2 p, float r, DecoderKind k) {
+  const DecoderStyle s = decoder_style(k);
+  shape(dl, p, r, s.shape, s.color, 1.5f);
 }
 
 std::vector<PlotSeries> decoder_plot_series(const ViewerState& st) {
@@ -147,43 +149,25 @@ void panel_decoders(ViewerState& st) {
     }
     if (!lab.set_coords(conv)) st.report_error(ErrorKind::kInput, "coords image: no frame yet");
   }
-  if (!lab.error().empty()) {
-    ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1, 0.45f, 0.3f, 1));
-    ImGui::TextWrapped("decoders: %s", lab.error().c_str());
-    ImGui::PopStyleColor();
-  }
   const int sc = st.shown_channel();
   const int c = sc >= 0 ? sc : 0;
   const bool have = st.frame() && c < static_cast<int>(st.keypoints().size());
-  auto readout = [&](const char* name, double x, double y, double err) {
-    if (err >= 0)
-      ImGui::TextDisabled("  %s (%.3f, %.3f)  err %.3f px", name, x, y, err);
-    else
-      ImGui::TextDisabled("  %s (%.3f, %.3f)", name, x, y);
-  };
+  // Every control first, the readouts after them all: a readout line that comes or goes
+  // (a decoder switched on, a tune done) never moves a control under the pointer.
   // argmax and softargmax: the views' own markers (Settings), listed here too.
   for (auto [mk, name] : {std::pair{MarkerKind::kArgmax, "argmax"},
                           std::pair{MarkerKind::kSoftArgmax, "softargmax"}}) {
     bool on = st.settings().marker_visible(mk);
+    ImGui::Dummy(ImVec2(16, ImGui::GetTextLineHeight()));  // aligned with the swatched rows
+    ImGui::SameLine();
     if (ImGui::Checkbox(name, &on)) st.set_marker_visible(mk, on);
-    if (on && have) {
-      const Keypoint& kp = st.keypoints()[c];
-      const double x = mk == MarkerKind::kArgmax ? kp.argmax_x : kp.soft_x;
-      const double y = mk == MarkerKind::kArgmax ? kp.argmax_y : kp.soft_y;
-      const CoordPoint q = to_convention({x, y}, st.frame()->heatmap.width(),
-                                         st.frame()->heatmap.height(), lab.coords());
-      const double err = mk == MarkerKind::kSoftArgmax ? st.ground_truth_error(c) : -1;
-      readout(name, q.x, q.y, err);
-    }
+    note_control(name);
   }
   for (DecoderKind k : kLab) {
     swatch(k);
     bool on = lab.enabled(k);
     if (ImGui::Checkbox(decoder_name(k), &on)) lab.set_enabled(k, on);
-    if (on && have && c < static_cast<int>(lab.points().size())) {
-      const CoordPoint q = lab.in_convention(c, k);
-      readout(decoder_name(k), q.x, q.y, lab.error(c, k));
-    }
+    note_control(decoder_name(k));
   }
   // --pose: the decoder whose points the skeleton joins.
   if (st.frame() && st.frame()->pose) {
@@ -197,6 +181,10 @@ void panel_decoders(ViewerState& st) {
             nullptr, kDecoderCount))
       lab.set_skeleton_decoder(kAllDecoders[si]);
   }
+  // The gradient view.
+  bool g = lab.gradient_on();
+  if (ImGui::Checkbox("gradient view", &g)) lab.set_gradient_on(g);
+  note_control("gradient view");
   // Auto-tune over the last frames with ground truth.
   if (ImGui::Button("auto-tune beta")) {
     if (lab.tune_frames() > 0)
@@ -204,13 +192,40 @@ void panel_decoders(ViewerState& st) {
     else
       st.report_error(ErrorKind::kInput, "auto-tune needs frames with ground truth");
   }
+  note_control("auto-tune beta");
   ImGui::SameLine();
   ImGui::TextDisabled("%zu frame(s)", lab.tune_frames());
+  // ---- The readouts.
   if (lab.has_tuned())
     ImGui::Text("optimum beta %.4g: mean error %.4f px", lab.tuned().beta, lab.tuned().error);
-  // The gradient view.
-  bool g = lab.gradient_on();
-  if (ImGui::Checkbox("gradient view", &g)) lab.set_gradient_on(g);
+  if (!lab.error().empty()) {
+    ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1, 0.45f, 0.3f, 1));
+    ImGui::TextWrapped("decoders: %s", lab.error().c_str());
+    ImGui::PopStyleColor();
+  }
+  auto readout = [&](const char* name, double x, double y, double err) {
+    if (err >= 0)
+      ImGui::TextDisabled("  %s (%.3f, %.3f)  err %.3f px", name, x, y, err);
+    else
+      ImGui::TextDisabled("  %s (%.3f, %.3f)", name, x, y);
+  };
+  for (auto [mk, name] : {std::pair{MarkerKind::kArgmax, "argmax"},
+                          std::pair{MarkerKind::kSoftArgmax, "softargmax"}}) {
+    if (st.settings().marker_visible(mk) && have) {
+      const Keypoint& kp = st.keypoints()[c];
+      const double x = mk == MarkerKind::kArgmax ? kp.argmax_x : kp.soft_x;
+      const double y = mk == MarkerKind::kArgmax ? kp.argmax_y : kp.soft_y;
+      const CoordPoint q = to_convention({x, y}, st.frame()->heatmap.width(),
+                                         st.frame()->heatmap.height(), lab.coords());
+      const double err = mk == MarkerKind::kSoftArgmax ? st.ground_truth_error(c) : -1;
+      readout(name, q.x, q.y, err);
+    }
+  }
+  for (DecoderKind k : kLab)
+    if (lab.enabled(k) && have && c < static_cast<int>(lab.points().size())) {
+      const CoordPoint q = lab.in_convention(c, k);
+      readout(decoder_name(k), q.x, q.y, lab.error(c, k));
+    }
 }
 
 }  // namespace peakscope::viewer

@@ -78,17 +78,16 @@ void upload(GradientTexture& tex, const LabState& lab) {
 
 }  // namespace
 
-void panel_gradient(ViewerState& st) {
+void panel_gradient(ViewerState& st, float w, float h) {
   LabState& lab = st.lab();
   if (!lab.gradient_on()) return;
   static GradientTexture tex;  // main thread only; lives as long as the GL context
   if (lab.gradient().width > 0 && tex.version != lab.gradient_version()) upload(tex, lab);
-  // First placed over the error-over-time plot, the view least needed beside it.
-  const ImVec2 ds = ImGui::GetIO().DisplaySize;
-  ImGui::SetNextWindowSize(ImVec2(300, 250), ImGuiCond_FirstUseEver);
-  ImGui::SetNextWindowPos(ImVec2(ds.x * 0.3f, ds.y - 260), ImGuiCond_FirstUseEver);
-  bool open = true;
-  ImGui::Begin("soft-argmax gradient", &open);
+  // Docked beside the views (app/viewer/viewer.cpp gives it the third column of their row).
+  ImGui::BeginChild("gradient_panel", ImVec2(w, h), true, ImGuiWindowFlags_NoScrollbar);
+  ImGui::TextUnformatted("soft-argmax gradient");
+  ImGui::SameLine();
+  const bool open = !ImGui::SmallButton("close##gradient");
   int part = static_cast<int>(lab.gradient_part());
   static const char* kParts[] = {"d x / d h", "d y / d h", "magnitude"};
   ImGui::SetNextItemWidth(120);
@@ -105,7 +104,7 @@ void panel_gradient(ViewerState& st) {
   } else {
     ImGui::TextUnformatted("waiting for a frame...");
   }
-  ImGui::End();
+  ImGui::EndChild();
   if (!open) lab.set_gradient_on(false);
 }
 

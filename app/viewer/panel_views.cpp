@@ -4,7 +4,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <string>
+#include <vector>
 
 #include "app/viewer/overlay.hpp"
 #include "app/viewer/panel_lab.hpp"
@@ -15,74 +17,101 @@ namespace peakscope::viewer {
 namespace {
 
 // Markers are outlines with a hole at the centre as wide as the marked pixel, so they never
-// hide what they mark. All take the centre p and the view's zoom z.
-void ring(ImDrawList* dl, ImVec2 p, float z, ImU32 col) {
-  const float r = MarkerStyle::hole(z) + 1.5f;
-  dl->AddCircle(p, r + 1.5f, MarkerStyle::kRim, 24, 2.0f);
-  dl->AddCircle(p, r, col, 24, 2.0f);
+// hide what they mark. All take the centre p and the view's MarkerLook (zoom, size, opacity).
+void ring(ImDrawList* dl, ImVec2 p, const MarkerLook& m, ImU32 col) {
+  const float t = m.line(), r = m.hole() + 0.75f * t;
+  dl->AddCircle(p, r + 0.75f * t, m.faded(MarkerStyle::kRim), 24, t);
+  dl->AddCircle(p, r, m.faded(col), 24, t);
 }
 
-void diamond(ImDrawList* dl, ImVec2 p, float z, ImU32 col) {
-  const float r = MarkerStyle::hole(z) * 1.41f + 3.0f;
-  auto quad = [&](float rr, ImU32 c, float t) {
+void diamond(ImDrawList* dl, ImVec2 p, const MarkerLook& m, ImU32 col) {
+  const float t = m.line(), r = m.hole() * 1.41f + 3.0f * m.size;
+  auto quad = [&](float rr, ImU32 c) {
     dl->AddQuad(ImVec2(p.x, p.y - rr), ImVec2(p.x + rr, p.y), ImVec2(p.x, p.y + rr),
-                ImVec2(p.x - rr, p.y), c, t);
+                ImVec2(p.x - rr, p.y), m.faded(c), t);
   };
-  quad(r + 1.5f, MarkerStyle::kRim, 2.0f);
-  quad(r, col, 2.0f);
+  quad(r + 0.75f * t, MarkerStyle::kRim);
+  quad(r, col);
 }
 
-void cross(ImDrawList* dl, ImVec2 p, float z, ImU32 col) {
-  const float in = MarkerStyle::hole(z), out = in + 7;  // four arms, none over the centre
+void cross(ImDrawList* dl, ImVec2 p, const MarkerLook& m, ImU32 col) {
+  const float in = m.hole(), out = in + 7 * m.size;  // four arms, none over the centre
   const ImVec2 d[4] = {{1, 0}, {-1, 0}, {0, 1}, {0, -1}};
   for (const ImVec2& u : d) {
     const ImVec2 a(p.x + u.x * in, p.y + u.y * in), b(p.x + u.x * out, p.y + u.y * out);
-    dl->AddLine(a, b, MarkerStyle::kRim, 4.0f);
-    dl->AddLine(a, b, col, 2.0f);
+    dl->AddLine(a, b, m.faded(MarkerStyle::kRim), 2 * m.line());
+    dl->AddLine(a, b, m.faded(col), m.line());
   }
 }
 
+// A keypoint's name: the frame's own (a stream's, a keypoint file's) or the pose preset's;
+// "" when it has none.
+std::string keypoint_name(const io::Frame& fr, int c) {
+  if (c >= 0 && c < static_cast<int>(fr.names.size()) && !fr.names[c].empty()) return fr.names[c];
+  if (fr.pose && c >= 0 && c < static_cast<int>(fr.pose->names.size())) return fr.pose->names[c];
+  return {};
+}
+
 // --pose (or a stream's skeleton) on the source frame: the skeleton between the keypoints of
-// the lab's skeleton decoder (soft-argmax by default; both ends valid), under the markers.
-void draw_skeleton(ImDrawList* dl, const io::Frame& fr, const GridMapping& grid,
-                   const LabState& lab, const ViewPlacement& place) {
+// the lab's skeleton decoder (soft-argmax by default; both ends valid and drawn), under the
+// markers.
+void draw_skeleton(ImDrawList* dl, const ViewerState& st, const io::Frame& fr,
+                   const GridMapping& grid, const ViewPlacement& place, const MarkerLook& m) {
   auto at = [&](double x, double y) {  // heatmap pixel -> screen, as draw_markers maps it
     const io::Point2 p = grid.to_image(x, y);
     return place.to_screen(p.x, p.y);
   };
   for (const auto& [a, b] : fr.pose ? fr.pose->skeleton : fr.skeleton) {
     double ax = 0, ay = 0, bx = 0, by = 0;
-    if (!lab.skeleton_point(a, ax, ay) || !lab.skeleton_point(b, bx, by)) continue;
+    if (!st.channel_drawn(a) || !st.channel_drawn(b)) continue;
+    if (!st.lab().skeleton_point(a, ax, ay) || !st.lab().skeleton_point(b, bx, by)) continue;
     const ImVec2 pa = at(ax, ay), pb = at(bx, by);
-    dl->AddLine(pa, pb, MarkerStyle::kRim, 4.0f);
-    dl->AddLine(pa, pb, MarkerStyle::kSkeleton, 2.0f);
+    dl->AddLine(pa, pb, m.faded(MarkerStyle::kRim), 2 * m.line());
+    dl->AddLine(pa, pb, m.faded(MarkerStyle::kSkeleton), m.line());
   }
 }
 
 // --pose: the model's own regressed landmarks (visibility > 0.5) as small dots over the
 // markers, for comparison with what the heatmaps decode to.
-void draw_regressed(ImDrawList* dl, const io::Frame& fr, const ViewPlacement& place) {
+void draw_regressed(ImDrawList* dl, const ViewerState& st, const io::Frame& fr,
+                    const ViewPlacement& place, const MarkerLook& m) {
   for (std::size_t c = 0; c < fr.landmarks.size() && c < 33; ++c) {
     const io::Landmark& l = fr.landmarks[c];
-    if (l.visibility <= 0.5) continue;
+    if (l.visibility <= 0.5 || !st.channel_drawn(static_cast<int>(c))) continue;
     const ImVec2 p = place.to_screen(l.x, l.y);
-    dl->AddCircleFilled(p, 3.5f, MarkerStyle::kRim, 12);
-    dl->AddCircleFilled(p, 2.5f, MarkerStyle::kRegressed, 12);
+    dl->AddCircleFilled(p, 3.5f * m.size, m.faded(MarkerStyle::kRim), 12);
+    dl->AddCircleFilled(p, 2.5f * m.size, m.faded(MarkerStyle::kRegressed), 12);
   }
 }
 
-void draw_markers(ImDrawList* dl, const ViewerState& st, const ViewPlacement& place,
-                  const ViewTexture& tex) {
+// The marker nearest the pointer: its channel and which estimate it marks.
+struct MarkerHit {
+  int channel = -1;
+  const char* what = "";
+  float dist = 1e30f;
+};
+
+// Draws the markers of the channels drawn (ViewerState::channel_drawn); returns the one
+// nearest `mouse` within its outer radius (channel -1: none).
+MarkerHit draw_markers(ImDrawList* dl, const ViewerState& st, const ViewPlacement& place,
+                       const ViewTexture& tex, ImVec2 mouse) {
+  MarkerHit hit;
   const io::Frame* fr = st.frame();
-  if (!fr) return;
+  if (!fr) return hit;
   const GridMapping grid = st.grid_mapping();
-  if (tex.skeleton) draw_skeleton(dl, *fr, grid, st.lab(), place);
   const Settings& s = st.settings();
-  const int sc = st.shown_channel();
+  const MarkerLook look =
+      MarkerLook::of(s, place.zoom * static_cast<float>(std::max(tex.scale_x, tex.scale_y)));
+  const float z = look.z;
+  if (tex.skeleton) draw_skeleton(dl, st, *fr, grid, place, look);
+  const float reach = look.hole() * 1.41f + 6.0f * look.size;  // about a marker's outer radius
+  auto consider = [&](int c, const char* what, ImVec2 q) {
+    const float d = std::hypot(q.x - mouse.x, q.y - mouse.y);
+    if (d <= reach && d < hit.dist) hit = {c, what, d};
+  };
   const auto& kps = st.keypoints();
-  const float z = place.zoom * static_cast<float>(std::max(tex.scale_x, tex.scale_y));
   for (int c = 0; c < static_cast<int>(kps.size()); ++c) {
-    if (sc >= 0 && c != sc) continue;
+    if (!st.channel_drawn(c)) continue;
     const TileOffset off = c < static_cast<int>(tex.tiles.size()) ? tex.tiles[c] : TileOffset{};
     // Map pixel centre x lands on image pixel (x + 0.5) * scale - 0.5 (+ the tile); on the
     // source image where the grid mapping puts it (UDP and the grid shift included).
@@ -95,8 +124,10 @@ void draw_markers(ImDrawList* dl, const ViewerState& st, const ViewPlacement& pl
                              (y + 0.5) * tex.scale_y - 0.5 + off.y + tex.offset_y);
     };
     if (s.marker_visible(MarkerKind::kGroundTruth) && c < static_cast<int>(fr->ground_truth.size()))
-      for (const io::Point2& g : fr->ground_truth[c])
-        cross(dl, at(g.x, g.y), z, MarkerStyle::kGroundTruth);
+      for (const io::Point2& g : fr->ground_truth[c]) {
+        cross(dl, at(g.x, g.y), look, MarkerStyle::kGroundTruth);
+        consider(c, "ground truth", at(g.x, g.y));
+      }
     const Keypoint& kp = kps[c];
     if (!kp.valid) continue;
     // The argmax pixel at least kPeakDotZoom screen pixels wide (a lone peak survives any zoom).
@@ -105,52 +136,102 @@ void draw_markers(ImDrawList* dl, const ViewerState& st, const ViewPlacement& pl
       const float r = ViewTexture::kPeakDotZoom * 0.5f;
       dl->AddRectFilled(ImVec2(q.x - r, q.y - r), ImVec2(q.x + r, q.y + r), tex.peak_colors[c]);
     }
-    if (s.marker_visible(MarkerKind::kArgmax))
-      ring(dl, at(kp.argmax_x, kp.argmax_y), z, MarkerStyle::kArgmax);
-    if (s.marker_visible(MarkerKind::kSoftArgmax))
-      diamond(dl, at(kp.soft_x, kp.soft_y), z, MarkerStyle::kSoftArgmax);
+    if (s.marker_visible(MarkerKind::kArgmax)) {
+      ring(dl, at(kp.argmax_x, kp.argmax_y), look, MarkerStyle::kArgmax);
+      consider(c, "argmax", at(kp.argmax_x, kp.argmax_y));
+    }
+    if (s.marker_visible(MarkerKind::kSoftArgmax)) {
+      diamond(dl, at(kp.soft_x, kp.soft_y), look, MarkerStyle::kSoftArgmax);
+      consider(c, "soft-argmax", at(kp.soft_x, kp.soft_y));
+    }
     draw_decoder_markers(dl, st, c, at, z);
   }
-  if (tex.skeleton && fr->pose) draw_regressed(dl, *fr, place);
+  if (tex.skeleton && fr->pose) draw_regressed(dl, st, *fr, place, look);
+  return hit;
 }
 
-void legend(const ViewerState& st) {
-  ImDrawList* dl = ImGui::GetWindowDrawList();
-  auto item = [&](MarkerKind m, const char* text, auto&& draw) {
-    if (!st.settings().marker_visible(m)) return;
-    const ImVec2 c = ImGui::GetCursorScreenPos();
-    draw(dl, ImVec2(c.x + 8, c.y + ImGui::GetTextLineHeight() * 0.5f));
-    ImGui::SetCursorScreenPos(ImVec2(c.x + 20, c.y));
-    ImGui::TextUnformatted(text);
-    ImGui::SameLine();
-  };
-  item(MarkerKind::kArgmax, "argmax",
-       [](ImDrawList* d, ImVec2 p) { d->AddCircle(p, 5, MarkerStyle::kArgmax, 16, 2); });
-  item(MarkerKind::kSoftArgmax, "soft-argmax", [](ImDrawList* d, ImVec2 p) {
-    d->AddQuad(ImVec2(p.x, p.y - 6), ImVec2(p.x + 6, p.y), ImVec2(p.x, p.y + 6),
-               ImVec2(p.x - 6, p.y), MarkerStyle::kSoftArgmax, 2);
-  });
-  item(MarkerKind::kGroundTruth, "ground truth", [](ImDrawList* d, ImVec2 p) {
-    for (float s : {-1.0f, 1.0f}) {
-      d->AddLine(ImVec2(p.x + s * 2, p.y), ImVec2(p.x + s * 7, p.y), MarkerStyle::kGroundTruth, 2);
-      d->AddLine(ImVec2(p.x, p.y + s * 2), ImVec2(p.x, p.y + s * 7), MarkerStyle::kGroundTruth, 2);
-    }
-  });
-  decoder_legend(st);
-  if (st.frame() && st.frame()->pose && st.left_view_on_image()) {  // --pose on the image
-    const ImVec2 c = ImGui::GetCursorScreenPos();
-    const float y = c.y + ImGui::GetTextLineHeight() * 0.5f;
-    dl->AddLine(ImVec2(c.x + 2, y), ImVec2(c.x + 14, y), MarkerStyle::kSkeleton, 2);
-    ImGui::SetCursorScreenPos(ImVec2(c.x + 20, c.y));
-    ImGui::TextUnformatted("skeleton");
-    ImGui::SameLine();
-    const ImVec2 d = ImGui::GetCursorScreenPos();
-    dl->AddCircleFilled(ImVec2(d.x + 8, y), 3, MarkerStyle::kRegressed, 12);
-    ImGui::SetCursorScreenPos(ImVec2(d.x + 20, d.y));
-    ImGui::TextUnformatted("model's landmarks");
-    ImGui::SameLine();
+// The tooltip of a marker under the pointer: the keypoint's channel and name, its argmax and
+// soft-argmax (map pixels), peak p and error to ground truth. Returns its text.
+std::string marker_tooltip(const ViewerState& st, const MarkerHit& hit) {
+  const Keypoint& kp = st.keypoints()[hit.channel];
+  const std::string name = keypoint_name(*st.frame(), hit.channel);
+  char buf[320];
+  const int n = std::snprintf(
+      buf, sizeof buf,
+      "ch %d%s%s (%s)\nargmax (%.0f, %.0f)  value %.4g\nsoft-argmax (%.3f, %.3f)\npeak p %.4g",
+      hit.channel, name.empty() ? "" : " ", name.c_str(), hit.what, kp.argmax_x, kp.argmax_y,
+      kp.argmax_value, kp.soft_x, kp.soft_y, kp.peak_probability);
+  const double err = st.ground_truth_error(hit.channel);
+  if (err >= 0 && n > 0 && n < static_cast<int>(sizeof buf))
+    std::snprintf(buf + n, sizeof buf - n, "\nerror to GT %.3f px", err);
+  ImGui::SetTooltip("%s", buf);
+  return buf;
+}
+
+// One legend entry: its swatch and text.
+struct LegendEntry {
+  std::string text;
+  std::function<void(ImDrawList*, ImVec2)> swatch;  // drawn centred at the point given
+};
+
+std::vector<LegendEntry> legend_entries(const ViewerState& st) {
+  std::vector<LegendEntry> out;
+  const Settings& s = st.settings();
+  if (s.marker_visible(MarkerKind::kArgmax))
+    out.push_back({"argmax", [](ImDrawList* d, ImVec2 p) {
+                     d->AddCircle(p, 5, MarkerStyle::kArgmax, 16, 2);
+                   }});
+  if (s.marker_visible(MarkerKind::kSoftArgmax))
+    out.push_back({"soft-argmax", [](ImDrawList* d, ImVec2 p) {
+                     d->AddQuad(ImVec2(p.x, p.y - 6), ImVec2(p.x + 6, p.y), ImVec2(p.x, p.y + 6),
+                                ImVec2(p.x - 6, p.y), MarkerStyle::kSoftArgmax, 2);
+                   }});
+  if (s.marker_visible(MarkerKind::kGroundTruth))
+    out.push_back({"ground truth", [](ImDrawList* d, ImVec2 p) {
+                     for (float k : {-1.0f, 1.0f}) {
+                       d->AddLine(ImVec2(p.x + k * 2, p.y), ImVec2(p.x + k * 7, p.y),
+                                  MarkerStyle::kGroundTruth, 2);
+                       d->AddLine(ImVec2(p.x, p.y + k * 2), ImVec2(p.x, p.y + k * 7),
+                                  MarkerStyle::kGroundTruth, 2);
+                     }
+                   }});
+  for (DecoderKind k : legend_decoders(st))
+    out.push_back(
+        {decoder_name(k), [k](ImDrawList* d, ImVec2 p) { draw_decoder_shape(d, p, 5.5f, k); }});
+  if (st.frame() && (st.frame()->pose || !st.frame()->skeleton.empty()) &&
+      st.left_view_on_image()) {
+    out.push_back({"skeleton", [](ImDrawList* d, ImVec2 p) {
+                     d->AddLine(ImVec2(p.x - 6, p.y), ImVec2(p.x + 6, p.y), MarkerStyle::kSkeleton,
+                                2);
+                   }});
+    if (st.frame()->pose)
+      out.push_back({"model's landmarks", [](ImDrawList* d, ImVec2 p) {
+                       d->AddCircleFilled(p, 3, MarkerStyle::kRegressed, 12);
+                     }});
   }
-  ImGui::NewLine();
+  return out;
+}
+
+// Each entry's box: swatch, text, gap.
+float entry_width(const LegendEntry& e) {
+  return ui_px(20) + ImGui::CalcTextSize(e.text.c_str()).x + ui_px(14);
+}
+
+// The row of each entry when they flow left to right over `w` pixels (a new row where the next
+// entry would not fit); returns the number of rows.
+int flow_rows(const std::vector<LegendEntry>& entries, float w, std::vector<int>* row_of) {
+  int row = entries.empty() ? 0 : 1;
+  float x = 0;
+  for (const LegendEntry& e : entries) {
+    const float ew = entry_width(e);
+    if (x > 0 && x + ew > w) {
+      ++row;
+      x = 0;
+    }
+    if (row_of) row_of->push_back(row - 1);
+    x += ew;
+  }
+  return row;
 }
 
 // The channel shown at map cell (x, y): sc, or with all channels shown the one with the largest
@@ -288,7 +369,7 @@ void colorbar(ImDrawList* dl, ImVec2 p0, ImVec2 p1, io::Colormap cmap, const Col
 }
 
 // One view: title, the texture with markers, a colour bar (when `scale` is given; its room is
-// kept either way so both views share one zoom), and the hover readout or legend below.
+// kept either way so both views share one zoom), and the hover readout below.
 // The left view's buttons over a frame with an image: heatmap / source frame, the overlay
 // (off / max / all) and its alpha.
 void image_toggles(ViewerState& st) {
@@ -332,14 +413,14 @@ void draw_overlay(ImDrawList* dl, const ViewerState& st, const ViewPlacement& pl
 
 void draw_map(ViewerState& st, const char* id, const char* title, const ViewTexture& tex,
               ImVec2 size, ViewPlacement& place, io::Colormap cmap, const ColorScale* scale,
-              bool frame_toggle, ImVec2* bar_rect, std::string* hover,
+              bool frame_toggle, ImVec2* bar_rect, std::string* hover, std::string* marker_hover,
               const ViewTexture* overlay = nullptr, ImVec2* overlay_quad = nullptr) {
   ImGui::BeginChild(id, size, true,
                     ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse);
   ImGui::TextUnformatted(title);
   const io::Frame* fr = st.frame();
   if (frame_toggle && fr && !fr->image.empty()) image_toggles(st);
-  const float bar_w = 80.0f;
+  const float bar_w = ui_px(80);
   const ImVec2 p0 = ImGui::GetCursorScreenPos();
   const ImVec2 avail = ImGui::GetContentRegionAvail();
   const float line = ImGui::GetTextLineHeightWithSpacing();
@@ -389,8 +470,9 @@ void draw_map(ViewerState& st, const char* id, const char* title, const ViewText
     }
     if (overlay && overlay->id) draw_overlay(dl, st, place, *overlay, overlay_quad);
   }
-  draw_markers(dl, st, place, tex);
+  const MarkerHit hit = draw_markers(dl, st, place, tex, io.MousePos);
   dl->PopClipRect();
+  if (hovered && hit.channel >= 0) *marker_hover = marker_tooltip(st, hit);
   if (scale && tex.id) {
     // Beside the fitted image (where it sits before zoom and pan), as tall as it.
     const float fw = w * fit, fh = h * fit;
@@ -400,12 +482,9 @@ void draw_map(ViewerState& st, const char* id, const char* title, const ViewText
     colorbar(ImGui::GetWindowDrawList(), ImVec2(x0, top),
              ImVec2(x0 + 12, std::max(bottom, top + 60)), cmap, *scale, bar_rect);
   }
-  // Hover readout (or the legend) under the map.
+  // The hover readout under the map, on a line of its own (the legend is under both views).
   ImGui::SetCursorScreenPos(ImVec2(p0.x, p0.y + area.y + 2));
-  if (hovered && fr && !st.keypoints().empty())
-    hover_readout(st, place, tex, hover);
-  else
-    legend(st);
+  if (hovered && fr && !st.keypoints().empty()) hover_readout(st, place, tex, hover);
   ImGui::EndChild();
 }
 
@@ -413,10 +492,12 @@ void draw_map(ViewerState& st, const char* id, const char* title, const ViewText
 
 void panel_views(ViewerState& st, const ViewTextures& tex, float w, float h, ViewLayout& layout) {
   layout.hover.clear();
+  layout.marker_hover.clear();
   layout.overlay_min = layout.overlay_max = ImVec2(0, 0);
   const float each = (w - 8) * 0.5f;
   const bool frame = st.left_view_on_image() && tex.frame.id;
   const bool overlay = frame && st.overlay_shown() && tex.overlay.id;
+  layout.left_frame = frame;
   const std::string left_title = overlay ? tex.overlay_title
                                  : frame ? "source frame"
                                          : tex.heat_title;
@@ -428,7 +509,7 @@ void panel_views(ViewerState& st, const ViewTextures& tex, float w, float h, Vie
   ImVec2 quad[2] = {ImVec2(0, 0), ImVec2(0, 0)};
   draw_map(st, "heatmap_view", left_title.c_str(), frame ? tex.frame : tex.heat, ImVec2(each, h),
            layout.heat, tex.colormap, left_scale, true, nullptr, &layout.hover,
-           overlay ? &tex.overlay : nullptr, quad);
+           &layout.marker_hover, overlay ? &tex.overlay : nullptr, quad);
   layout.overlay_min = quad[0];
   layout.overlay_max = quad[1];
   ImGui::SameLine();
@@ -436,9 +517,37 @@ void panel_views(ViewerState& st, const ViewTextures& tex, float w, float h, Vie
                         tex.p_relative};
   ImVec2 bar[2];
   draw_map(st, "softmax_view", tex.soft_title.c_str(), tex.soft, ImVec2(each, h), layout.soft,
-           tex.colormap, &soft, false, bar, &layout.hover);
+           tex.colormap, &soft, false, bar, &layout.hover, &layout.marker_hover);
   layout.colorbar_min = bar[0];
   layout.colorbar_max = bar[1];
+}
+
+float legend_height(const ViewerState& st, float w) {
+  const int rows = flow_rows(legend_entries(st), w, nullptr);
+  return rows * ImGui::GetTextLineHeightWithSpacing();
+}
+
+void panel_legend(const ViewerState& st, float w, ViewLayout& layout) {
+  layout.legend.clear();
+  const std::vector<LegendEntry> entries = legend_entries(st);
+  std::vector<int> row_of;
+  layout.legend_rows = flow_rows(entries, w, &row_of);
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  const ImVec2 c0 = ImGui::GetCursorScreenPos();
+  const float lh = ImGui::GetTextLineHeight(), row_h = ImGui::GetTextLineHeightWithSpacing();
+  const ImU32 text = ImGui::GetColorU32(ImGuiCol_Text);
+  float x = c0.x;
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    if (i > 0 && row_of[i] != row_of[i - 1]) x = c0.x;
+    const float y = c0.y + row_of[i] * row_h;
+    entries[i].swatch(dl, ImVec2(x + ui_px(8), y + lh * 0.5f));
+    const ImVec2 t(x + ui_px(20), y);
+    dl->AddText(t, text, entries[i].text.c_str());
+    const float tw = ImGui::CalcTextSize(entries[i].text.c_str()).x;
+    layout.legend.push_back({entries[i].text, ImVec2(x, y), ImVec2(t.x + tw, y + lh)});
+    x += entry_width(entries[i]);
+  }
+  ImGui::Dummy(ImVec2(w, layout.legend_rows * row_h));
 }
 
 }  // namespace peakscope::viewer

@@ -99,6 +99,43 @@ nlohmann::json report_json(const Viewer& v, double median_ms) {
   }
   for (const DecoderCurve& dc : st.lab().curves())
     j["decoder_curves"][decoder_name(dc.kind)] = {{"values", dc.values}, {"level", dc.level}};
+  // The evaluation panel's figures (image px; PCK at its threshold), per decoder with samples.
+  if (const EvalTracker& ev = v.evaluation(); ev.frames() > 0) {
+    nlohmann::json e = {{"frames", ev.frames()}, {"threshold_px", ev.threshold()}};
+    for (DecoderKind k : kAllDecoders)
+      if (const EvalStats s = ev.stats(k, -1); s.labelled > 0)
+        e["decoders"][decoder_name(k)] = {
+            {"labelled", s.labelled}, {"mean", s.mean}, {"median", s.median}, {"pck", s.pck[0]}};
+    j["evaluation"] = e;
+  }
+  // The layout: legend entries (and rows), the plot's level labels, named controls, the docked
+  // gradient panel; the markers' look, the channels drawn, the marker under the pointer.
+  auto rects = [](const std::vector<NamedRect>& list) {
+    nlohmann::json a = nlohmann::json::array();
+    for (const NamedRect& r : list)
+      a.push_back(
+          {{"name", r.name}, {"x0", r.min.x}, {"y0", r.min.y}, {"x1", r.max.x}, {"y1", r.max.y}});
+    return a;
+  };
+  j["legend"] = {{"rows", l.legend_rows}, {"entries", rects(l.legend)}};
+  j["beta_plot"]["level_labels"] = rects(l.level_labels);
+  j["beta_plot"]["log_y"] = st.settings().plot_log_y();
+  j["controls"] = rects(l.controls);
+  j["gradient_panel"] = {{"x0", l.gradient_min.x},
+                         {"y0", l.gradient_min.y},
+                         {"x1", l.gradient_max.x},
+                         {"y1", l.gradient_max.y}};
+  j["markers"] = {{"size", st.settings().marker_size()},
+                  {"alpha", st.settings().marker_alpha()},
+                  {"hover", l.marker_hover}};
+  nlohmann::json drawn = nlohmann::json::array();
+  for (int c = 0; c < st.channels(); ++c)
+    if (st.channel_drawn(c)) drawn.push_back(c);
+  j["drawn_channels"] = drawn;
+  j["ui_scale"] = l.ui_scale;
+  j["left_view"] = l.left_frame ? "image" : "heatmap";
+  j["settings_source"] = st.settings().source();
+  j["last_source"] = st.settings().last_source();
   j["saved"] = st.last_saved();
   j["error"] = st.error();
   return j;

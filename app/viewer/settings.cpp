@@ -1,5 +1,6 @@
 #include "app/viewer/settings.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -42,6 +43,52 @@ const char* marker_name(MarkerKind m) {
 }
 MarkerKind parse_marker(std::string_view s) {
   return parse_enum(kMarkerNames, s, "marker");
+}
+
+std::vector<int> parse_channel_list(std::string_view text) {
+  const std::string all(text);
+  auto bad = [&](const std::string& why) {
+    return std::invalid_argument("channel list '" + all + "': " + why);
+  };
+  auto number = [&](const std::string& t) {
+    if (t.empty() || t.size() > 6 || t.find_first_not_of("0123456789") != std::string::npos)
+      throw bad("'" + t + "' is not a channel number (0, 1, ...)");
+    return std::stoi(t);
+  };
+  std::vector<int> out;
+  std::size_t start = 0;
+  while (start <= all.size()) {
+    const std::size_t comma = std::min(all.find(',', start), all.size());
+    const std::string item = all.substr(start, comma - start);
+    const std::size_t dash = item.find('-');
+    if (dash == std::string::npos) {
+      out.push_back(number(item));
+    } else {
+      const int a = number(item.substr(0, dash)), b = number(item.substr(dash + 1));
+      if (b < a) throw bad("the range " + item + " runs backwards");
+      for (int c = a; c <= b; ++c) out.push_back(c);
+    }
+    start = comma + 1;
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+std::string channel_list_text(const std::vector<int>& channels) {
+  std::string s;
+  for (std::size_t i = 0; i < channels.size();) {
+    std::size_t j = i;
+    while (j + 1 < channels.size() && channels[j + 1] == channels[j] + 1) ++j;
+    if (!s.empty()) s += ',';
+    s += std::to_string(channels[i]);
+    if (j > i) {
+      s.push_back(j == i + 1 ? ',' : '-');
+      s.append(std::to_string(channels[j]));
+    }
+    i = j + 1;
+  }
+  return s;
 }
 
 void Settings::set_beta(double b) {
@@ -94,6 +141,29 @@ void Settings::set_overlay_alpha(double a) {
   if (!(a >= 0 && a <= 1))
     throw std::invalid_argument("overlay alpha must be in [0, 1], got " + std::to_string(a));
   overlay_alpha_ = a;
+}
+
+void Settings::set_marker_size(double f) {
+  if (!(f >= kMarkerSizeMin && f <= kMarkerSizeMax))
+    throw std::invalid_argument("marker size must be in [0.25, 4], got " + std::to_string(f));
+  marker_size_ = f;
+}
+
+void Settings::set_marker_alpha(double a) {
+  if (!(a >= kMarkerAlphaMin && a <= 1))
+    throw std::invalid_argument("marker alpha must be in [0.05, 1], got " + std::to_string(a));
+  marker_alpha_ = a;
+}
+
+void Settings::set_ui_scale(double f) {
+  if (!(f == 0 || (f >= kUiScaleMin && f <= kUiScaleMax)))
+    throw std::invalid_argument("UI scale must be 0 (auto) or in [0.5, 4], got " +
+                                std::to_string(f));
+  ui_scale_ = f;
+}
+
+std::string source_to_offer(const Settings& s) {
+  return s.source() != "synthetic" ? s.source() : s.last_source();
 }
 
 std::string settings_path() {
@@ -158,11 +228,21 @@ Settings load_settings(const std::string& path, std::string* warning) {
   apply("fps", [&](const nlohmann::json& v) { s.set_fps(v.get<double>()); });
   apply("hold_s", [&](const nlohmann::json& v) { s.set_hold_s(v.get<double>()); });
   apply("output_dir", [&](const nlohmann::json& v) { s.set_output_dir(v.get<std::string>()); });
-  apply("source", [&](const nlohmann::json& v) { s.set_source(v.get<std::string>()); });
+  // The source of the last run is offered (last_source), not opened: the default stays the
+  // synthetic scene. "source" is the key files written before last_source existed use.
+  for (const char* key : {"source", "last_source"})
+    apply(key, [&](const nlohmann::json& v) {
+      const std::string spec = v.get<std::string>();
+      if (spec != "synthetic") s.set_last_source(spec);
+    });
   apply("overlay", [&](const nlohmann::json& v) {
     s.set_overlay_view(parse_overlay_view(v.get<std::string>()));
   });
   apply("overlay_alpha", [&](const nlohmann::json& v) { s.set_overlay_alpha(v.get<double>()); });
+  apply("marker_size", [&](const nlohmann::json& v) { s.set_marker_size(v.get<double>()); });
+  apply("marker_alpha", [&](const nlohmann::json& v) { s.set_marker_alpha(v.get<double>()); });
+  apply("ui_scale", [&](const nlohmann::json& v) { s.set_ui_scale(v.get<double>()); });
+  apply("plot_log_y", [&](const nlohmann::json& v) { s.set_plot_log_y(v.get<bool>()); });
   if (!problems.empty() && warning) *warning = "settings " + path + ": " + problems;
   return s;
 }
@@ -179,9 +259,13 @@ void save_settings(const std::string& path, const Settings& s) {
                       {"fps", s.fps()},
                       {"hold_s", s.hold_s()},
                       {"output_dir", s.output_dir()},
-                      {"source", s.source()},
+                      {"last_source", source_to_offer(s)},
                       {"overlay", overlay_view_name(s.overlay_view())},
-                      {"overlay_alpha", s.overlay_alpha()}};
+                      {"overlay_alpha", s.overlay_alpha()},
+                      {"marker_size", s.marker_size()},
+                      {"marker_alpha", s.marker_alpha()},
+                      {"ui_scale", s.ui_scale()},
+                      {"plot_log_y", s.plot_log_y()}};
   for (int m = 0; m < static_cast<int>(MarkerKind::kCount); ++m)
     j[std::string("show_") + marker_name(static_cast<MarkerKind>(m))] =
         s.marker_visible(static_cast<MarkerKind>(m));

@@ -7,6 +7,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/decode.hpp"
 #include "core/engine/engine.hpp"
@@ -34,12 +35,23 @@ MarkerKind parse_marker(std::string_view s);
 const char* overlay_view_name(OverlayView v);  // "off" / "max" / "all"
 OverlayView parse_overlay_view(std::string_view s);
 
+// "0,5-8": channel numbers and inclusive ranges, comma-separated, sorted and without repeats in
+// the result; throws std::invalid_argument naming the text and the reason.
+std::vector<int> parse_channel_list(std::string_view text);
+// The list back as text, ranges joined ("0,5-8"); "" for an empty list.
+std::string channel_list_text(const std::vector<int>& channels);
+
 class Settings {
  public:
   // Frames per second of live playback (also the rate image folders play at).
   static constexpr double kFpsMin = 1, kFpsMax = 240;
   // How long each frame is held at least, in seconds (0: the frame rate alone decides).
   static constexpr double kHoldMax = 3600;
+  // The markers' size (a factor on their default radius) and opacity.
+  static constexpr double kMarkerSizeMin = 0.25, kMarkerSizeMax = 4;
+  static constexpr double kMarkerAlphaMin = 0.05;
+  // The UI scale (fonts and spacing); 0 is "auto": the monitor's content scale.
+  static constexpr double kUiScaleMin = 0.5, kUiScaleMax = 4;
 
   double beta() const { return beta_; }
   bool normalize() const { return normalize_; }
@@ -55,6 +67,12 @@ class Settings {
   const std::string& source() const { return source_; }
   OverlayView overlay_view() const { return overlay_; }
   double overlay_alpha() const { return overlay_alpha_; }  // the overlay's opacity, 0..1
+  double marker_size() const { return marker_size_; }
+  double marker_alpha() const { return marker_alpha_; }
+  double ui_scale() const { return ui_scale_; }    // 0: auto
+  bool plot_log_y() const { return plot_log_y_; }  // the error plots' y axis in decades
+  // The last source other than the synthetic scene ("" none): offered, never reopened.
+  const std::string& last_source() const { return last_source_; }
   DecodeOptions decode_options() const { return {beta_, normalize_}; }
 
   void set_beta(double b);  // core/decode.hpp's validate_beta
@@ -71,6 +89,11 @@ class Settings {
   void set_source(std::string spec);     // not empty
   void set_overlay_view(OverlayView v) { overlay_ = v; }
   void set_overlay_alpha(double a);  // [0, 1]
+  void set_marker_size(double f);    // [kMarkerSizeMin, kMarkerSizeMax]
+  void set_marker_alpha(double a);   // [kMarkerAlphaMin, 1]
+  void set_ui_scale(double f);       // 0 (auto) or [kUiScaleMin, kUiScaleMax]
+  void set_plot_log_y(bool on) { plot_log_y_ = on; }
+  void set_last_source(std::string spec) { last_source_ = std::move(spec); }
 
  private:
   double beta_ = kDefaultBeta;
@@ -87,6 +110,9 @@ class Settings {
   std::string source_ = "synthetic";
   OverlayView overlay_ = OverlayView::kOff;
   double overlay_alpha_ = 0.5;
+  double marker_size_ = 1, marker_alpha_ = 1, ui_scale_ = 0;
+  bool plot_log_y_ = false;
+  std::string last_source_;
 };
 
 // Path of the settings file (it may not exist).
@@ -95,7 +121,11 @@ std::string settings_path();
 // value that is rejected (or a corrupt file) keeps the default, and *warning names the file,
 // the key and the reason.
 Settings load_settings(const std::string& path, std::string* warning);
-// Saves; throws std::runtime_error naming the path when it cannot.
+// The source to offer on the next run: the current one unless it is the synthetic scene, else
+// the one offered before.
+std::string source_to_offer(const Settings& s);
+// Saves (the source as "last_source", see source_to_offer); throws std::runtime_error naming the
+// path when it cannot.
 void save_settings(const std::string& path, const Settings& s);
 
 }  // namespace peakscope::viewer

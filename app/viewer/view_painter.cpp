@@ -31,7 +31,7 @@ void ViewPainter::paint(const io::Frame& f, const std::vector<Keypoint>& kps, co
   paint_softmax(f, kps, maps, heat_min, s, shown);
   tex_.colormap = s.colormap();
   const bool overlay = s.overlay_view() != OverlayView::kOff && !f.image.empty();
-  paint_frame(f, shown, all_view_of(f.heatmap.channels(), shown, s), overlay);
+  paint_frame(f);
   if (overlay)
     paint_overlay(f, s, shown);
   else
@@ -158,9 +158,9 @@ void ViewPainter::paint_softmax(const io::Frame& f, const std::vector<Keypoint>&
                     (tex_.p_relative ? ", each channel / its peak)" : ")");
 }
 
-void ViewPainter::paint_frame(const io::Frame& fr, int sc, AllChannelsView all_view, bool overlay) {
+void ViewPainter::paint_frame(const io::Frame& fr) {
   const int k = fr.heatmap.channels();
-  if (fr.image.empty() || !(overlay || sc >= 0 || k == 1 || all_view == AllChannelsView::kMax)) {
+  if (fr.image.empty()) {
     tex_.frame = ViewTexture{};
     return;
   }

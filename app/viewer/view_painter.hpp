@@ -29,7 +29,9 @@ class ViewPainter {
                                  const ViewMaps& maps, const Settings& s, int shown);
   void paint_softmax(const io::Frame& f, const std::vector<Keypoint>& kps, const ViewMaps& maps,
                      const std::vector<double>& heat_min, const Settings& s, int shown);
-  void paint_frame(const io::Frame& f, int shown, AllChannelsView all_view, bool overlay);
+  // The source image whatever the view mode (one channel, max or grid): the frame view and the
+  // overlay draw every channel's markers on it.
+  void paint_frame(const io::Frame& f);
   // The overlay's map (Settings::overlay_view): the heatmap view's texture where it is one
   // map of the heatmap's size, else its own (the max when the view is a grid; per joint).
   void paint_overlay(const io::Frame& f, const Settings& s, int shown);

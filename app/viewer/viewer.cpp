@@ -113,6 +113,9 @@ void Viewer::apply(const FrameResults& r) {
   }
   // The decoding lab: decoders' points (and the gradient) on this frame.
   st_.lab().update(st_.lab_frame(), st_.keypoints(), r.lab);
+  if (r.decoded && r.decode.ok && st_.frame())
+    eval_.record(st_.source_generation(), *st_.frame(), st_.keypoints(), st_.lab(),
+                 st_.settings().beta(), st_.settings().normalize());
   if (r.curves) apply_curves(*r.curves);
   if (r.comparison) st_.set_comparison(*r.comparison);
 }
@@ -193,29 +196,66 @@ void Viewer::draw(int fb_width, int fb_height) {
                ImGuiWindowFlags_NoTitleBar | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoMove |
                    ImGuiWindowFlags_NoCollapse | ImGuiWindowFlags_NoBringToFrontOnFocus |
                    ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoBackground);
-  const float controls_w = std::clamp(fb_width * 0.27f, 280.0f, 360.0f);
-  ImGui::BeginChild("controls", ImVec2(controls_w, 0), true);
+  const ImVec2 sp = ImGui::GetStyle().ItemSpacing;
+  layout_.ui_scale = ImGui::GetFontSize() / 13.0f;
+  const float controls_w =
+      std::min(std::clamp(fb_width * 0.27f, ui_px(280), ui_px(360)), fb_width * 0.5f);
+  // The controls column: the sections scroll above; messages (an error, a recording) sit in a
+  // footer under them, so a message that comes or goes never moves a control.
+  std::string recording_note;
+  if (recording())
+    recording_note = "recording " + record_path_ + " (" + std::to_string(recorder_.frames()) +
+                     " frames; V stops)";
+  const float footer_h = messages_height(st_, recording_note, controls_w);
+  ImGui::BeginGroup();
+  const float column_h = ImGui::GetContentRegionAvail().y;
+  ImGui::BeginChild("controls", ImVec2(controls_w, std::max(ui_px(60), column_h - footer_h)), true);
   panel_controls(st_);
   panel_decoders(st_);
-  if (recording()) {
-    ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1, 0.3f, 0.3f, 1));
-    ImGui::TextWrapped("recording %s (%ld frames; V stops)", record_path_.c_str(),
-                       recorder_.frames());
-    ImGui::PopStyleColor();
-  }
+  // Last: it appears with the first frame that has ground truth and must not move the controls.
+  panel_evaluate(st_, eval_, !source_options_.annotation.ground_truth.empty());
   layout_.controls_overflow = ImGui::GetScrollMaxY();
   ImGui::EndChild();
+  if (footer_h > 0) panel_messages(st_, recording_note, controls_w, footer_h - sp.y);
+  ImGui::EndGroup();
+  layout_.controls = take_noted_controls();
   ImGui::SameLine();
+  // The main column: the views (and the docked gradient panel), the legend, the plots.
   ImGui::BeginChild("main", ImVec2(0, 0), false, ImGuiWindowFlags_NoScrollbar);
   const ImVec2 avail = ImGui::GetContentRegionAvail();
-  const float plots_h = std::clamp(avail.y * 0.28f, 120.0f, 230.0f);
-  const float views_h = std::max(120.0f, avail.y - plots_h - 4);
-  panel_views(st_, painter_.textures(), avail.x, views_h, layout_);
-  panel_plots(st_, avail.x, avail.y - views_h - 4, layout_);
+  const float plots_h = std::clamp(avail.y * 0.28f, ui_px(120), ui_px(230));
+  const float legend_h = legend_height(st_, avail.x);
+  const float views_h = std::max(ui_px(120), avail.y - plots_h - legend_h - 2 * sp.y);
+  // The gradient panel, when on: in a wide window the third column of the views' row (as tall
+  // as the maps it explains, beside them); in a narrow one, where three columns would shrink
+  // the maps, the place of the error over time in the plots' row.
+  const bool gradient = st_.lab().gradient_on();
+  const float third = (avail.x - 2 * sp.x) / 3;
+  const bool beside = gradient && third - ui_px(96) >= kGradientBesideMinMap;
+  panel_views(st_, painter_.textures(), beside ? 2 * third + sp.x : avail.x, views_h, layout_);
+  layout_.gradient_min = layout_.gradient_max = ImVec2(0, 0);
+  auto dock = [&](float w, float h) {
+    layout_.gradient_min = ImGui::GetCursorScreenPos();
+    layout_.gradient_max = ImVec2(layout_.gradient_min.x + w, layout_.gradient_min.y + h);
+    panel_gradient(st_, w, h);
+  };
+  if (beside) {
+    ImGui::SameLine();
+    dock(third, views_h);
+  }
+  panel_legend(st_, avail.x, layout_);
+  const float plots_left = std::max(ui_px(60), ImGui::GetContentRegionAvail().y);
+  if (gradient && !beside) {
+    const float half = (avail.x - sp.x) * 0.5f;
+    dock(half, plots_left);
+    ImGui::SameLine();
+    panel_plots(st_, half, plots_left, layout_, false);
+  } else {
+    panel_plots(st_, avail.x, plots_left, layout_);
+  }
   ImGui::EndChild();
   ImGui::End();
   if (st_.show_help()) panel_help(st_);
-  panel_gradient(st_);
 }
 
 std::string Viewer::default_name(const char* kind, const char* ext) const {

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "app/viewer/eval_tracker.hpp"
 #include "app/viewer/frame_step.hpp"
 #include "app/viewer/panels.hpp"
 #include "app/viewer/recorder.hpp"
@@ -24,6 +25,10 @@ namespace peakscope::viewer {
 
 class Viewer {
  public:
+  // The gradient panel docks beside the views when each of the three columns leaves a map at
+  // least this wide (pixels, beside its colour bar); else in the plots' row.
+  static constexpr float kGradientBesideMinMap = 200;
+
   // `source` is already open (nullptr: open state.settings().source() on the worker);
   // `source_options` apply to every source opened later (drop, Open): the command line's
   // --transform, --model and their options. Needs the window's GL context current.
@@ -48,6 +53,7 @@ class Viewer {
   ViewerState& state() { return st_; }
   const ViewerState& state() const { return st_; }
   const ViewLayout& layout() const { return layout_; }
+  const EvalTracker& evaluation() const { return eval_; }
   const ViewTextures& textures() const { return painter_.textures(); }
   // True when the engine rendered the last decoded frame itself (the synthetic scene on the
   // GPU, core/scene_frame.hpp): the frame did not go from the host to the engine.
@@ -89,7 +95,8 @@ class Viewer {
   bool scripted_;
   io::SourceOptions source_options_;
   SourceWorker worker_;
-  FrameStep step_;  // the engine and all its work
+  FrameStep step_;    // the engine and all its work
+  EvalTracker eval_;  // the evaluation panel's figures (app/viewer/eval_tracker.hpp)
   Backend engine_request_ = Backend::kAuto;
   ViewPainter painter_;
   ViewLayout layout_;

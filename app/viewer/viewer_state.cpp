@@ -101,6 +101,18 @@ bool ViewerState::set_overlay_alpha(double a) {
   return guarded([&] { s_.set_overlay_alpha(a); });
 }
 
+bool ViewerState::set_marker_size(double f) {
+  return guarded([&] { s_.set_marker_size(f); });
+}
+
+bool ViewerState::set_marker_alpha(double a) {
+  return guarded([&] { s_.set_marker_alpha(a); });
+}
+
+bool ViewerState::set_ui_scale(double f) {
+  return guarded([&] { s_.set_ui_scale(f); });
+}
+
 bool ViewerState::left_view_on_image() const {
   return frame_ && !frame_->image.empty() &&
          (show_frame_ || s_.overlay_view() != OverlayView::kOff);
@@ -108,6 +120,12 @@ bool ViewerState::left_view_on_image() const {
 
 bool ViewerState::overlay_shown() const {
   return frame_ && !frame_->image.empty() && s_.overlay_view() != OverlayView::kOff;
+}
+
+bool ViewerState::channel_drawn(int c) const {
+  const int sc = shown_channel();
+  if (sc >= 0) return c == sc;
+  return channels() <= 1 || !drawn_ || std::binary_search(drawn_->begin(), drawn_->end(), c);
 }
 
 bool ViewerState::set_grid_shift(double dx, double dy) {

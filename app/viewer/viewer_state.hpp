@@ -74,6 +74,11 @@ class ViewerState {
   // The overlay (app/viewer/overlay.hpp): what it draws and its opacity in [0, 1].
   void set_overlay_view(OverlayView v);
   bool set_overlay_alpha(double a);
+  // The markers' size factor and opacity, the UI scale (0: auto), the error plots' log y.
+  bool set_marker_size(double f);
+  bool set_marker_alpha(double a);
+  bool set_ui_scale(double f);
+  void set_plot_log_y(bool on) { s_.set_plot_log_y(on); }
   // The source the user asked to open (the Viewer opens it and calls begin_source).
   bool set_source(std::string spec);
 
@@ -192,6 +197,14 @@ class ViewerState {
   bool left_view_on_image() const;
   // True when the overlay is on and the frame has an image to draw it on.
   bool overlay_shown() const;
+  // The channels whose markers are drawn while all channels are shown (nullopt: every one;
+  // sorted); a channel shown alone, and the one channel of a one-channel source, are always
+  // drawn. Not saved (it belongs to a source's channels).
+  void set_drawn_channels(std::optional<std::vector<int>> channels) {
+    drawn_ = std::move(channels);
+  }
+  const std::optional<std::vector<int>>& drawn_channels() const { return drawn_; }
+  bool channel_drawn(int c) const;
   // The grid shift (cells, |d| <= kGridShiftMax): moves the heatmap's cells and the markers on
   // the source image, to test whether a grid is aligned. Not saved.
   bool set_grid_shift(double dx, double dy);
@@ -242,6 +255,7 @@ class ViewerState {
   bool paused_ = false, step_ = false, show_help_ = false, show_frame_ = false;
   float zoom_ = 1, pan_x_ = 0, pan_y_ = 0;
   double shift_x_ = 0, shift_y_ = 0;
+  std::optional<std::vector<int>> drawn_;
   bool requests_[static_cast<int>(Request::kCount)] = {};
   bool recording_ = false;
 };

@@ -67,6 +67,7 @@ LoadedImage decode_image(const std::string& path, long index) {
   if (!alpha.empty() && cv::countNonZero(alpha) < alpha.rows * alpha.cols) li.alpha = alpha;
   Frame& f = li.frame;
   f.index = index;
+  f.file_name = path;
   f.input_dtype = depth_name(depth);
   f.narrowed = depth == CV_64F || depth == CV_32S;
   // The 8-bit BGR frame: 8-bit images as they are; deeper ones scaled from their finite

@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "core/io/ground_truth_file.hpp"
 #include "core/io/source.hpp"
 
 namespace peakscope::io {
@@ -21,7 +22,8 @@ std::optional<Frame> Source::next_into(const MutableHeatmapView& dst) {
   return f;
 }
 
-std::unique_ptr<Source> open_source(const std::string& spec, const SourceOptions& opt) {
+namespace {
+std::unique_ptr<Source> open_plain_source(const std::string& spec, const SourceOptions& opt) {
   std::unique_ptr<Source> src;
   const std::string ext = lower_ext(spec);
   CaptureOptions capture = opt.capture;
@@ -49,6 +51,14 @@ std::unique_ptr<Source> open_source(const std::string& spec, const SourceOptions
                                        : opt.model.path + ": no such model file");
     src = make_model_source(std::move(src), opt.model);
   }
+  return src;
+}
+
+}  // namespace
+
+std::unique_ptr<Source> open_source(const std::string& spec, const SourceOptions& opt) {
+  std::unique_ptr<Source> src = open_plain_source(spec, opt);
+  if (opt.annotation.active()) src = annotate_source(std::move(src), opt.annotation);
   return src;
 }
 

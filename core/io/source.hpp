@@ -60,6 +60,8 @@ struct Frame {
   // A live stream (core/io/stream_source.hpp): the sender's step and clock, the counts of
   // dropped, skipped and malformed frames, the back-channel. Null for every other source.
   std::shared_ptr<const StreamFrameInfo> stream;
+  // Image files (a folder, a glob, one image): the file this frame was read from; else empty.
+  std::string file_name;
 };
 
 // The element type and sizes of a frame, known before its pixels are read.
@@ -183,7 +185,17 @@ struct StreamOptions {
   bool allow_remote = false;
 };
 
+// --ground-truth FILE, --ground-truth-space and --keypoints (core/io/ground_truth_file.hpp):
+// applied to every source open_source opens.
+struct AnnotationOptions {
+  std::string ground_truth;    // a COCO .json, .csv or .npy; empty: none
+  std::string space = "auto";  // auto | image | heatmap
+  std::string keypoints;       // a preset (coco17...) or a names file; empty: none
+  bool active() const { return !ground_truth.empty() || !keypoints.empty(); }
+};
+
 struct SourceOptions {
+  AnnotationOptions annotation;
   CaptureOptions capture;
   StreamOptions stream;
   ImageOptions images;

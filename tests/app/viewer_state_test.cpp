@@ -175,6 +175,84 @@ TEST(ViewerStateTest, SettingsRoundTripAndBadFileValuesKeepDefaults) {
   fs::remove_all(dir);
 }
 
+// The layout settings round-trip and are validated; the source of the last run is offered
+// (last_source), never the source a run without arguments opens.
+TEST(ViewerStateTest, LayoutSettingsAndTheLastSourceOffered) {
+  const fs::path dir =
+      fs::temp_directory_path() / ("peakscope_vs_layout_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const std::string path = (dir / "viewer.json").string();
+  Settings s;
+  s.set_marker_size(2.5);
+  s.set_marker_alpha(0.4);
+  s.set_ui_scale(1.5);
+  s.set_plot_log_y(true);
+  s.set_source("/data/vtest.avi");
+  save_settings(path, s);
+  std::string warn;
+  Settings t = load_settings(path, &warn);
+  EXPECT_TRUE(warn.empty()) << warn;
+  EXPECT_EQ(t.marker_size(), 2.5);
+  EXPECT_EQ(t.marker_alpha(), 0.4);
+  EXPECT_EQ(t.ui_scale(), 1.5);
+  EXPECT_TRUE(t.plot_log_y());
+  EXPECT_EQ(t.source(), "synthetic") << "no arguments opens the synthetic scene";
+  EXPECT_EQ(t.last_source(), "/data/vtest.avi");
+  // A run on the synthetic scene keeps offering the last real source.
+  save_settings(path, t);
+  EXPECT_EQ(load_settings(path, &warn).last_source(), "/data/vtest.avi");
+  // A file from before last_source existed: its "source" is offered, not opened.
+  std::ofstream(path) << R"({"source": "stream:", "marker_size": 9, "ui_scale": 0.1})";
+  const Settings u = load_settings(path, &warn);
+  EXPECT_EQ(u.source(), "synthetic");
+  EXPECT_EQ(u.last_source(), "stream:");
+  EXPECT_EQ(u.marker_size(), 1) << "a bad value keeps the default";
+  EXPECT_EQ(u.ui_scale(), 0);
+  EXPECT_NE(warn.find("marker_size"), std::string::npos) << warn;
+  EXPECT_NE(warn.find("ui_scale"), std::string::npos) << warn;
+  for (double bad : {0.0, 0.2, 4.5, std::nan("")})
+    EXPECT_THROW(s.set_marker_size(bad), std::invalid_argument) << bad;
+  for (double bad : {0.0, 1.5, -1.0}) EXPECT_THROW(s.set_marker_alpha(bad), std::invalid_argument);
+  for (double bad : {-1.0, 0.3, 5.0}) EXPECT_THROW(s.set_ui_scale(bad), std::invalid_argument);
+  EXPECT_NO_THROW(s.set_ui_scale(0));
+  fs::remove_all(dir);
+}
+
+TEST(ViewerStateTest, ChannelListsAndTheChannelsDrawn) {
+  EXPECT_EQ(parse_channel_list("0,5-8"), (std::vector<int>{0, 5, 6, 7, 8}));
+  EXPECT_EQ(parse_channel_list("8,3,3,2-3"), (std::vector<int>{2, 3, 8}));
+  EXPECT_EQ(channel_list_text({0, 5, 6, 7, 8}), "0,5-8");
+  EXPECT_EQ(channel_list_text({1, 2, 4}), "1,2,4");
+  EXPECT_EQ(channel_list_text({}), "");
+  for (const char* bad : {"", "a", "1,", "-3", "5-2", "1;2", "1-"}) {
+    try {
+      parse_channel_list(bad);
+      ADD_FAILURE() << "accepted '" << bad << "'";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find(std::string("'") + bad + "'"), std::string::npos)
+          << e.what();
+    }
+  }
+  ViewerState st;
+  st.set_frame(make_frame(0, 3));
+  st.set_drawn_channels(std::vector<int>{0, 2});
+  EXPECT_TRUE(st.channel_drawn(0));
+  EXPECT_FALSE(st.channel_drawn(1));
+  EXPECT_TRUE(st.channel_drawn(2));
+  ASSERT_TRUE(st.set_channel(1));  // a channel shown alone is drawn, and only it
+  EXPECT_TRUE(st.channel_drawn(1));
+  EXPECT_FALSE(st.channel_drawn(0));
+  ASSERT_TRUE(st.set_channel(-1));
+  st.set_drawn_channels(std::vector<int>{});
+  EXPECT_FALSE(st.channel_drawn(0)) << "none drawn";
+  st.set_drawn_channels(std::nullopt);
+  EXPECT_TRUE(st.channel_drawn(1));
+  EXPECT_FALSE(st.set_marker_size(10));
+  EXPECT_NE(st.error().find("marker size"), std::string::npos) << st.error();
+  EXPECT_TRUE(st.set_marker_size(0.5));
+  EXPECT_EQ(st.settings().marker_size(), 0.5);
+}
+
 TEST(ViewerStateTest, KeyTableIsComplete) {
   std::set<int> actions, keys;
   for (const KeyBinding& b : key_table()) {
