@@ -39,8 +39,9 @@ TEST(CliEdgesTest, UnknownNamesGetTheNearestKnownOne) {
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"decoed synthetic", "unknown subcommand 'decoed'; did you mean 'decode'?"},
       {"swep synthetic --out x", "unknown subcommand 'swep'; did you mean 'sweep'?"},
-      {"frobnicate", "unknown subcommand 'frobnicate'; expected demo, decode, sweep or accuracy"},
-      {"", "a subcommand is required: demo, decode, sweep or accuracy"},
+      {"frobnicate",
+       "unknown subcommand 'frobnicate'; expected demo, decode, sweep, accuracy or evaluate"},
+      {"", "a subcommand is required: demo, decode, sweep, accuracy or evaluate"},
       {"decode synthetic --betta 3", "unknown flag '--betta'; did you mean '--beta'?"},
       {"decode synthetic --betta=3", "unknown flag '--betta'; did you mean '--beta'?"},
       {"decode synthetic --normalise none",
@@ -49,6 +50,7 @@ TEST(CliEdgesTest, UnknownNamesGetTheNearestKnownOne) {
        "unknown flag '--max-frame'; did you mean '--max-frames'?"},
       {"sweep synthetic --out o --max 3", "unknown flag '--max'; did you mean '--max-frames'?"},
       {"accuracy --peak 5", "unknown flag '--peak'; did you mean '--peaks'?"},
+      {"evalute x", "unknown subcommand 'evalute'; did you mean 'evaluate'?"},
       {"decode synthetic --zzzzzz", "unknown flag '--zzzzzz'; 'decode --help' lists the flags"},
   };
   for (const auto& [args, message] : cases) {
