@@ -14,6 +14,10 @@ const std::vector<KeyBinding>& key_table() {
       {Action::kBetaDown, {Key::kLeft, Key::kDown}, "beta / 1.1 (Shift: / 2)"},
       {Action::kPause, {Key::kSpace}, "pause / play"},
       {Action::kStep, {Key::kN, Key::kPeriod}, "step one frame"},
+      {Action::kStepBack, {Key::kComma}, "one frame back (pauses; files only)"},
+      {Action::kLoop, {Key::kK}, "loop at the end on / off (files only)"},
+      {Action::kPin, {Key::kP}, "pin this frame beside the current one / unpin"},
+      {Action::kCompareAB, {Key::kX}, "A/B: two betas or decoders side by side on / off"},
       {Action::kNormalize, {Key::kM}, "normalise by max on / off"},
       {Action::kLogScale, {Key::kL}, "softmax view log / linear"},
       {Action::kBackend, {Key::kB}, "switch to the other engine (GPU <-> CPU)"},
@@ -41,7 +45,8 @@ const KeyBinding* find_binding(Key k) {
 
 namespace {
 constexpr EnumName<Key> kKeyNames[] = {
-    {Key::kSpace, "Space"}, {Key::kPeriod, "."},  {Key::k0, "0"},       {Key::k1, "1"},
+    {Key::kSpace, "Space"}, {Key::kPeriod, "."},  {Key::kComma, ","},   {Key::kK, "K"},
+    {Key::kP, "P"},         {Key::kX, "X"},       {Key::k0, "0"},       {Key::k1, "1"},
     {Key::k2, "2"},         {Key::k3, "3"},       {Key::k4, "4"},       {Key::k5, "5"},
     {Key::k6, "6"},         {Key::k7, "7"},       {Key::k8, "8"},       {Key::k9, "9"},
     {Key::kA, "A"},         {Key::kB, "B"},       {Key::kC, "C"},       {Key::kG, "G"},
@@ -58,6 +63,10 @@ const char* key_name(Key k) {
 Key parse_key(const std::string& name) {
   std::string n = name;
   if (n.size() == 1) n[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(n[0])));
+  // "," separates --press's keys: the comma key is also spelt "comma".
+  std::string lower = name;
+  for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (lower == "comma") return Key::kComma;
   if (const std::optional<Key> k = find_enum(kKeyNames, n); k && find_binding(*k)) return *k;
   throw std::invalid_argument("no key named '" + name + "' (F1 lists them)");
 }

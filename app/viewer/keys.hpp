@@ -11,6 +11,7 @@ namespace peakscope::viewer {
 
 enum class Key : int {
   kSpace = 32,
+  kComma = 44,
   kPeriod = 46,
   k0 = 48,
   k1,
@@ -27,13 +28,16 @@ enum class Key : int {
   kC = 67,
   kG = 71,
   kH = 72,
+  kK = 75,
   kL = 76,
   kM = 77,
   kN = 78,
   kO = 79,
+  kP = 80,
   kR = 82,
   kS = 83,
   kV = 86,
+  kX = 88,
   kRight = 262,
   kLeft = 263,
   kDown = 264,
@@ -47,6 +51,10 @@ enum class Action {
   kBetaDown,
   kPause,
   kStep,
+  kStepBack,  // the timeline (app/viewer/timeline.hpp): one frame back, pausing
+  kLoop,
+  kPin,
+  kCompareAB,
   kNormalize,
   kLogScale,
   kBackend,
@@ -74,7 +82,8 @@ const std::vector<KeyBinding>& key_table();
 const KeyBinding* find_binding(Key k);
 // The key's name as the help shows it ("Left", "Space", "F1", "S").
 const char* key_name(Key k);
-// The key named `name` (as key_name spells it, case-insensitive for letters); throws
+// The key named `name` (as key_name spells it, case-insensitive for letters; "comma" for ",",
+// which separates --press's list); throws
 // std::invalid_argument naming the text when no bound key has that name.
 Key parse_key(const std::string& name);
 // The keys of a binding as the help shows them: names joined by " / ", a run of digits as

@@ -47,8 +47,20 @@ std::unique_ptr<Viewer> start_viewer(const ViewerOptions& o, std::unique_ptr<io:
     state.set_drawn_channels(o.drawn_channels);
     for (DecoderKind k : o.lab_decoders) state.lab().set_enabled(k, true);
     state.lab().set_gradient_on(o.gradient_view);
+    // The timeline: the loop (on in the window, off in a scripted run unless asked), the first
+    // frame, a frame to pin, the A/B sides.
+    Timeline& tl = state.timeline();
+    tl.set_loop(o.timeline.loop.value_or(!script.scripted()));
+    if (o.timeline.seek >= 0) tl.request_seek(o.timeline.seek);
+    if (o.timeline.pin >= 0) tl.pin_when_shown(o.timeline.pin);
+    if (o.timeline.a) {
+      tl.set_side('A', *o.timeline.a);
+      tl.set_side('B', *o.timeline.b);
+      tl.set_mode(CompareMode::kAB);
+    }
     auto v = std::make_unique<Viewer>(std::move(state), script.scripted(), std::move(src),
                                       o.source_options);
+    v->set_cache_budget(o.timeline.cache_mb << 20);
     v->set_sheet_scale(o.sheet_scale);
     if (!source_error.empty()) v->state().report_error(ErrorKind::kSource, source_error);
     script.start(*v);

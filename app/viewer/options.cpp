@@ -27,6 +27,8 @@ struct RawFlags {
   std::string marker_size, marker_alpha, ui_scale, channels;  // --marker-size... --channels
   std::vector<double> grid_shift;                             // --grid-shift DX,DY
   std::vector<std::string> hide, press;
+  std::string loop, ab;  // --loop on|off, --ab A,B
+  long cache_mb = 512;
   int channel = -2;  // -2: not given
   unsigned long long seed = 1;
   common::SourceArgs source_args;  // --transform, --model...: kept for every source opened
@@ -90,6 +92,15 @@ void add_flags(CLI::App& app, RawFlags& f, ViewerOptions& o) {
   app.add_option("--sweep-beta", f.sweep_text,
                  "LO:HI: beta swept log-uniformly over the --frames (e.g. with --record)");
   app.add_option("--hold", f.hold_text, "hold each frame (e.g. each image) at least this many s");
+  app.add_option("--cache-mb", f.cache_mb,
+                 "frames of a file kept for the timeline, in MiB (512; 0: none)");
+  app.add_option("--loop", f.loop, "on | off: start again at the end (on; off when scripted)");
+  app.add_option("--seek", o.timeline.seek, "start at frame N of a file");
+  app.add_option("--pin", o.timeline.pin, "pin frame N when it is shown (compare with it)");
+  app.add_option("--ab", f.ab,
+                 "A/B compare on the same frame: BETA:DECODER,BETA:DECODER (e.g. "
+                 "20:softargmax,200:dark)");
+  app.add_option("--ab-sheet", s.ab_sheet, "save the compare (A/B) sheet PNG at the end");
   app.add_option("--frames", s.frames, "run N frames, save what was asked, exit (scripted)");
   app.add_option("--screenshot", s.screenshot, "save the window as PNG at the end");
   app.add_option("--sheet", s.sheet, "save a comparison sheet at the end (.png or .svg)");
@@ -202,6 +213,31 @@ void apply_flags(const CLI::App& app, RawFlags& f, bool scripted, ViewerOptions&
     s.sweep_hi = parse_beta(f.sweep_text.substr(colon + 1));
   }
   for (const std::string& m : f.hide) settings.set_marker_visible(parse_marker(m), false);
+  TimelineOptions& t = o.timeline;
+  if (f.cache_mb < 0 || f.cache_mb > (1L << 20))
+    throw std::invalid_argument("--cache-mb must be from 0 to 1048576 MiB, got " +
+                                std::to_string(f.cache_mb));
+  t.cache_mb = static_cast<std::size_t>(f.cache_mb);
+  if (!f.loop.empty()) {
+    if (f.loop != "on" && f.loop != "off")
+      throw std::invalid_argument("--loop must be on or off, got '" + f.loop + "'");
+    t.loop = f.loop == "on";
+  }
+  if (app.count("--seek") && t.seek < 0)
+    throw std::invalid_argument("--seek must be a frame number >= 0, got " +
+                                std::to_string(t.seek));
+  if (app.count("--pin") && t.pin < 0)
+    throw std::invalid_argument("--pin must be a frame number >= 0, got " + std::to_string(t.pin));
+  if (!f.ab.empty()) {
+    const std::size_t comma = f.ab.find(',');
+    if (comma == std::string::npos)
+      throw std::invalid_argument("--ab needs two sides, BETA:DECODER,BETA:DECODER, got '" + f.ab +
+                                  "'");
+    t.a = parse_ab_side(f.ab.substr(0, comma));
+    t.b = parse_ab_side(f.ab.substr(comma + 1));
+  }
+  if (!s.ab_sheet.empty() && !scripted)
+    throw std::invalid_argument("--ab-sheet needs --frames (the window has a save sheet button)");
   // The one source-options path (app/common): the worker opens every later source (a drop,
   // the Open button) with these same options.
   f.source_args.seed = f.seed;

@@ -7,10 +7,13 @@
 #include <imgui.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <string>
 #include <vector>
 
+#include "app/viewer/compare.hpp"
+#include "app/viewer/source_worker.hpp"
 #include "app/viewer/view_images.hpp"
 #include "app/viewer/viewer_state.hpp"
 
@@ -160,6 +163,18 @@ void panel_legend(const ViewerState& st, float w, ViewLayout& layout);
 // `time_plot` false: the error-vs-beta plot alone, w wide (a narrow window's docked gradient
 // panel takes the error over time's place).
 void panel_plots(ViewerState& st, float w, float h, ViewLayout& layout, bool time_plot = true);
+// The timeline strip of a finite source of two frames or more (seek bar, step, loop, jump to
+// frame); its height, 0 when the source has none (app/viewer/panel_timeline.cpp).
+float timeline_height(const ViewerState& st);
+void panel_timeline(ViewerState& st, const SourceInfo& info);
+// The compare view in place of the two views: the comparer's panes (textures[0] left,
+// textures[1] right) with their markers, labels and readouts, and the A/B controls
+// (app/viewer/panel_compare.cpp).
+struct CompareLayout {
+  ImVec2 left_min{0, 0}, left_max{0, 0}, right_min{0, 0}, right_max{0, 0};  // the pictures
+};
+void panel_compare(ViewerState& st, const Comparer& cmp, const std::array<GLuint, 2>& textures,
+                   float w, float h, CompareLayout& layout);
 // The key table and the mouse (F1).
 void panel_help(ViewerState& st);
 

@@ -16,7 +16,7 @@ namespace {
 
 // The --report JSON: what was shown (frame, source, engine, settings), where the views, colour
 // bar and plots are on screen, the keypoints, curves and lab points, and the median frame time.
-nlohmann::json report_json(const Viewer& v, double median_ms) {
+nlohmann::json report_json(const Viewer& v, double median_ms, const std::vector<long>& shown) {
   const ViewerState& st = v.state();
   nlohmann::json j;
   j["frame_index"] = st.frame() ? st.frame()->index : -1;
@@ -136,6 +136,42 @@ nlohmann::json report_json(const Viewer& v, double median_ms) {
   j["left_view"] = l.left_frame ? "image" : "heatmap";
   j["settings_source"] = st.settings().source();
   j["last_source"] = st.settings().last_source();
+  // The timeline and the compare view (app/viewer/timeline.hpp, compare.hpp).
+  const Timeline& tl = st.timeline();
+  const SourceInfo info = v.source_info();
+  static const char* kModes[] = {"off", "pinned", "ab"};
+  j["timeline"] = {{"finite", tl.finite()},
+                   {"frame_count", tl.frame_count()},
+                   {"end_index", info.end_index},
+                   {"loop", tl.loop()},
+                   {"paused", st.paused()},
+                   {"shown", shown},
+                   {"pinned_index", tl.pinned() ? tl.pinned()->index : -1},
+                   {"cache_frames", info.cache_frames},
+                   {"cache_bytes", info.cache_bytes},
+                   {"cache_budget", info.cache_budget}};
+  auto pane = [](const ComparePane& p) {
+    nlohmann::json points = nlohmann::json::array();
+    for (const PanePoint& q : p.points)
+      points.push_back({{"channel", q.channel},
+                        {"argmax_x", q.argmax_x},
+                        {"argmax_y", q.argmax_y},
+                        {"x", q.point.x},
+                        {"y", q.point.y},
+                        {"valid", q.point.valid},
+                        {"error", q.error}});
+    return nlohmann::json{{"label", p.label},       {"frame_index", p.frame_index},
+                          {"beta", p.beta},         {"decoder", decoder_name(p.decoder)},
+                          {"readout", p.readout()}, {"mean_error", p.mean_error},
+                          {"p_lo", p.p_lo},         {"p_hi", p.p_hi},
+                          {"points", points}};
+  };
+  const CompareLayout& cl = v.compare_layout();
+  j["compare"] = {{"mode", kModes[static_cast<int>(tl.mode())]},
+                  {"left", pane(v.comparer().left())},
+                  {"right", pane(v.comparer().right())},
+                  {"left_rect", {cl.left_min.x, cl.left_min.y, cl.left_max.x, cl.left_max.y}},
+                  {"right_rect", {cl.right_min.x, cl.right_min.y, cl.right_max.x, cl.right_max.y}}};
   j["saved"] = st.last_saved();
   j["error"] = st.error();
   return j;
@@ -164,11 +200,16 @@ void ScriptedRun::before_frame(Viewer& v) const {
 }
 
 bool ScriptedRun::last_frame(Viewer& v, bool more) {
+  if (v.state().frames_shown() != seen_ && v.state().frame()) {
+    seen_ = v.state().frames_shown();
+    shown_.push_back(v.state().frame()->index);
+  }
   if (!scripted() || more) return false;
   if (settle_++ < 1) return false;  // the same frame and decode again: the frame limit holds
   if (!o_.screenshot.empty()) v.request_screenshot(o_.screenshot);
   if (!o_.sheet.empty()) v.request_sheet(o_.sheet);
   if (!o_.beta_grid.empty()) v.request_beta_grid(o_.beta_grid);
+  if (!o_.ab_sheet.empty()) v.request_ab_sheet(o_.ab_sheet);
   return true;
 }
 
@@ -190,7 +231,7 @@ int ScriptedRun::finish(Viewer& v, int rc) const {
   }
   if (!o_.report.empty()) {
     try {
-      io::write_file(o_.report, report_json(v, median_ms).dump(2) + "\n");
+      io::write_file(o_.report, report_json(v, median_ms, shown_).dump(2) + "\n");
     } catch (const std::exception& e) {
       std::fprintf(stderr, "peakscope: cannot write the report %s\n", e.what());
       rc = 1;

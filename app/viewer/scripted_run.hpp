@@ -21,6 +21,7 @@ class Viewer;
 struct ScriptOptions {
   long frames = 0;  // --frames: > 0 makes the run scripted; 0 for an interactive run
   std::string screenshot, sheet, beta_grid;  // PNG paths saved after the last frame ("" none)
+  std::string ab_sheet;                      // the compare sheet (--ab-sheet), "" none
   std::string record;                        // .mp4 of every frame ("" none; scripted only)
   std::string report;                        // JSON written at the end ("" none)
   std::vector<Key> press;                    // keys pressed before the first frame
@@ -53,7 +54,9 @@ class ScriptedRun {
 
  private:
   ScriptOptions o_;
-  int settle_ = 0;  // passes of the final frame drawn so far
+  std::vector<long> shown_;  // the index of every frame shown, in order (the report)
+  long seen_ = 0;            // frames_shown when last looked
+  int settle_ = 0;           // passes of the final frame drawn so far
 };
 
 }  // namespace peakscope::viewer

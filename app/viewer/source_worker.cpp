@@ -69,9 +69,10 @@ void SourceWorker::open(const std::string& spec) {
   cv_.notify_all();
 }
 
-void SourceWorker::start(std::unique_ptr<io::Source> src) {
+void SourceWorker::start(std::unique_ptr<io::Source> src, std::string spec) {
   std::lock_guard<std::mutex> lk(mu_);
   pending_src_ = std::move(src);
+  pending_spec_ = std::move(spec);
   if (src_) src_->interrupt();
   cv_.notify_all();
 }
@@ -102,10 +103,92 @@ SourceInfo SourceWorker::info() const {
   std::lock_guard<std::mutex> lk(mu_);
   SourceInfo i = info_;
   if (src_) i.status = src_->status();  // thread-safe by Source's contract
+  i.position = pos_;
+  i.end_index = end_index_;
+  i.queued = queue_.size();
+  i.loop = loop_;
   return i;
 }
 
-void SourceWorker::install(std::unique_ptr<io::Source> s) {
+void SourceWorker::seek(long index) {
+  std::lock_guard<std::mutex> lk(mu_);
+  index = std::max(0L, index);
+  if (!src_ || pending_src_ || !pending_open_.empty()) {  // for the source about to run
+    seek_on_install_ = index;
+    return;
+  }
+  if (info_.frame_count < 0) return;  // a live source has no timeline
+  const long count = end_index_ >= 0 ? end_index_ : info_.frame_count;
+  pos_ = count > 0 ? std::min(index, count - 1) : index;
+  ++serial_;
+  queue_.clear();
+  info_.finished = false;
+  cv_.notify_all();
+}
+
+void SourceWorker::set_loop(bool on) {
+  loop_ = on;
+}
+
+void SourceWorker::set_cache_budget(std::size_t bytes) {
+  cache_budget_ = bytes;
+}
+
+bool SourceWorker::interrupted(long serial) {
+  std::lock_guard<std::mutex> lk(mu_);
+  return stop_ || serial != serial_ || !pending_open_.empty() || pending_src_;
+}
+
+SourceWorker::Step SourceWorker::timeline_step(long want, long serial) {
+  Step r;
+  try {
+    cache_.set_budget(cache_budget_);
+    if (std::optional<io::Frame> f = cache_.get(want)) {
+      r.frame = std::move(f);
+      return r;
+    }
+    io::Source* src = src_.get();
+    if (read_pos_ != want) {
+      if (src->seek(want)) {
+        read_pos_ = want;
+      } else if (want < read_pos_) {
+        // Back before the source's position: reopen it and read forward from the start.
+        if (spec_.empty())
+          throw std::runtime_error(info_.description + ": cannot go back to frame " +
+                                   std::to_string(want) +
+                                   " (it is not in the frame cache and the source cannot seek "
+                                   "or be reopened)");
+        r.reopened = open_source_within(spec_, options_, open_timeout_s_);
+        src = r.reopened.get();
+        read_pos_ = 0;
+        if (want > 0 && src->seek(want)) read_pos_ = want;
+      }
+    }
+    // Forward-only: read up to `want`, keeping the frames on the way in the cache.
+    for (;;) {
+      if (read_pos_ < want && interrupted(serial)) {
+        r.cancelled = true;
+        return r;
+      }
+      std::optional<io::Frame> f = src->next();
+      if (!f) {
+        r.ended = true;
+        r.end_index = read_pos_;
+        return r;
+      }
+      if (cache_budget_ > 0) cache_.put(read_pos_, *f);
+      if (read_pos_++ == want) {
+        r.frame = std::move(f);
+        return r;
+      }
+    }
+  } catch (const std::exception& e) {
+    r.error = e.what();
+  }
+  return r;
+}
+
+void SourceWorker::install(std::unique_ptr<io::Source> s, std::string spec) {
   info_.generation = generation_ + 1;
   info_.description = s->describe();
   info_.warning = s->warning();
@@ -113,7 +196,17 @@ void SourceWorker::install(std::unique_ptr<io::Source> s) {
   info_.frames_read = 0;
   info_.finished = false;
   src_ = std::move(s);
+  spec_ = std::move(spec);
   queue_.clear();
+  cache_.clear();
+  info_.cache_frames = info_.cache_bytes = 0;
+  read_pos_ = 0;
+  end_index_ = -1;
+  ++serial_;
+  pos_ = 0;
+  if (seek_on_install_ >= 0 && info_.frame_count >= 0)
+    pos_ = info_.frame_count > 0 ? std::min(seek_on_install_, info_.frame_count - 1) : 0;
+  seek_on_install_ = -1;
   generation_ = info_.generation;
 }
 
@@ -127,7 +220,7 @@ void SourceWorker::run() {
     });
     if (stop_) return;
     if (pending_src_) {
-      install(std::move(pending_src_));
+      install(std::move(pending_src_), std::move(pending_spec_));
       next_due = Clock::now();
       cv_.notify_all();
       continue;
@@ -145,7 +238,7 @@ void SourceWorker::run() {
       }
       lk.lock();
       if (s) {
-        install(std::move(s));
+        install(std::move(s), spec);
         next_due = Clock::now();
       } else {
         error_ = err;
@@ -165,6 +258,35 @@ void SourceWorker::run() {
                           Clock::now() - std::chrono::milliseconds(100));
       lk.lock();
       if (stop_ || !src_ || !pending_open_.empty() || pending_src_) continue;
+    }
+    if (info_.frame_count >= 0) {  // a finite source: the timeline, the cache, the loop
+      const long want = pos_, serial = serial_;
+      lk.unlock();
+      Step r = timeline_step(want, serial);
+      lk.lock();
+      if (r.reopened) src_ = std::move(r.reopened);
+      info_.cache_frames = cache_.size();
+      info_.cache_bytes = cache_.bytes();
+      info_.cache_budget = cache_.budget();
+      if (!r.error.empty()) {
+        error_ = r.error;
+        info_.finished = true;
+      } else if (r.ended) {
+        end_index_ = r.end_index;
+        if (serial != serial_) {
+          // a seek came meanwhile: it is served next
+        } else if (loop_ && r.end_index > 1) {  // one frame is shown once
+          pos_ = 0;
+        } else {
+          info_.finished = true;
+        }
+      } else if (r.frame && serial == serial_) {
+        ++info_.frames_read;
+        ++pos_;
+        queue_.push_back({std::move(*r.frame), generation_});
+      }
+      cv_.notify_all();
+      continue;
     }
     io::Source* src = src_.get();
     const long gen = generation_;

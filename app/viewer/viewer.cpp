@@ -45,7 +45,7 @@ Viewer::Viewer(ViewerState state, bool scripted, std::unique_ptr<io::Source> sou
       step_(step_policy()) {
   select_engine();
   if (source)
-    worker_.start(std::move(source));
+    worker_.start(std::move(source), st_.settings().source());
   else
     worker_.open(st_.settings().source());
 }
@@ -84,8 +84,8 @@ void Viewer::take_frames(bool scripted_wait) {
   }
   const SourceInfo info = worker_.info();
   if (info.finished && info.generation == st_.source_generation() && !st_.source_ended() &&
-      st_.frames_read() >= info.frames_read)
-    st_.end_source(info.frames_read);
+      info.queued == 0)
+    st_.end_source(info.end_index >= 0 ? info.end_index : info.frames_read);
 }
 
 void Viewer::apply(const FrameResults& r) {
@@ -155,13 +155,16 @@ bool Viewer::frame(int fb_width, int fb_height, double now_s) {
     // A live stream still waiting for its first frame keeps the run going (until its
     // --stream-timeout); any other source without a frame after the wait ends it.
     const bool waiting_live = !info.finished && !info.status.empty();
+    // Paused (--press Space, or a step back) with its frame shown, nothing more would come.
+    const bool paused_still = st_.paused() && st_.frame() && !st_.timeline().awaiting();
     if ((frame_limit_ >= 0 && st_.frames_shown() >= frame_limit_) ||
-        (info.finished && st_.source_ended()) || (!st_.frame() && !waiting_live))
+        (info.finished && st_.source_ended()) || (!st_.frame() && !waiting_live) || paused_still)
       more = false;  // still draw the last frame below
   }
   // All the engine work of this frame in one step, then the state and the views read it.
   apply(step_.run(st_, {now_s, scripted_ && !more}));
   stream_link_.tick(st_, now_s);
+  update_compare();
   draw(fb_width, fb_height);
   return more;
 }
@@ -184,6 +187,10 @@ void Viewer::handle_input() {
       start_recording();
   }
   if (st_.take_request(Request::kAutoTune)) auto_tune();
+  if (st_.take_request(Request::kCompareSheet)) request_ab_sheet();
+  // The timeline: a seek asked for (slider, keys, jump), the loop.
+  if (const std::optional<long> to = st_.timeline().take_seek()) worker_.seek(*to);
+  worker_.set_loop(st_.timeline().loop());
   if (st_.settings().backend() != engine_request_) select_engine();
   worker_.set_fps(st_.settings().fps());
   worker_.set_hold(st_.settings().hold_s());
@@ -225,14 +232,21 @@ void Viewer::draw(int fb_width, int fb_height) {
   const ImVec2 avail = ImGui::GetContentRegionAvail();
   const float plots_h = std::clamp(avail.y * 0.28f, ui_px(120), ui_px(230));
   const float legend_h = legend_height(st_, avail.x);
-  const float views_h = std::max(ui_px(120), avail.y - plots_h - legend_h - 2 * sp.y);
+  const SourceInfo info = worker_.info();
+  const float strip_h = timeline_height(st_);  // the timeline of a file (panel_timeline.cpp)
+  const float views_h = std::max(ui_px(120), avail.y - plots_h - legend_h - strip_h - 2 * sp.y);
   // The gradient panel, when on: in a wide window the third column of the views' row (as tall
   // as the maps it explains, beside them); in a narrow one, where three columns would shrink
   // the maps, the place of the error over time in the plots' row.
   const bool gradient = st_.lab().gradient_on();
   const float third = (avail.x - 2 * sp.x) / 3;
   const bool beside = gradient && third - ui_px(96) >= kGradientBesideMinMap;
-  panel_views(st_, painter_.textures(), beside ? 2 * third + sp.x : avail.x, views_h, layout_);
+  const float views_w = beside ? 2 * third + sp.x : avail.x;
+  if (st_.timeline().mode() != CompareMode::kOff && comparer_.ready())  // pin or A/B
+    panel_compare(st_, comparer_, {compare_tex_[0].id(), compare_tex_[1].id()}, views_w, views_h,
+                  compare_layout_);
+  else
+    panel_views(st_, painter_.textures(), views_w, views_h, layout_);
   layout_.gradient_min = layout_.gradient_max = ImVec2(0, 0);
   auto dock = [&](float w, float h) {
     layout_.gradient_min = ImGui::GetCursorScreenPos();
@@ -244,6 +258,7 @@ void Viewer::draw(int fb_width, int fb_height) {
     dock(third, views_h);
   }
   panel_legend(st_, avail.x, layout_);
+  panel_timeline(st_, info);
   const float plots_left = std::max(ui_px(60), ImGui::GetContentRegionAvail().y);
   if (gradient && !beside) {
     const float half = (avail.x - sp.x) * 0.5f;
@@ -284,6 +299,38 @@ void Viewer::request_sheet(const std::string& path) {
 void Viewer::request_beta_grid(const std::string& path) {
   pending_grid_ = path;
   want_grid_ = true;
+}
+
+void Viewer::request_ab_sheet(const std::string& path) {
+  pending_ab_ = path;
+  want_ab_ = true;
+}
+
+void Viewer::update_compare() {
+  if (st_.timeline().mode() == CompareMode::kOff) return;
+  if (!comparer_.update(st_)) return;
+  if (!comparer_.error().empty()) {
+    st_.report_error(ErrorKind::kDecode, comparer_.error());
+    return;
+  }
+  try {
+    compare_tex_[0].upload(comparer_.left().image);
+    compare_tex_[1].upload(comparer_.right().image);
+  } catch (const std::exception& e) {
+    st_.report_error(ErrorKind::kDecode, std::string("cannot draw the compare view: ") + e.what());
+  }
+}
+
+void Viewer::save_ab_sheet(const std::string& path) {
+  // Off: the A/B sides on the current frame, computed for the sheet alone.
+  Timeline& tl = st_.timeline();
+  const CompareMode was = tl.mode();
+  if (was == CompareMode::kOff) tl.set_mode(CompareMode::kAB);
+  comparer_.update(st_);
+  tl.set_mode(was);
+  if (!comparer_.error().empty()) throw std::runtime_error(comparer_.error());
+  io::write_png(path,
+                compose_compare_sheet(comparer_.left(), comparer_.right(), comparer_.footer(st_)));
 }
 
 void Viewer::start_recording(const std::string& path) {
@@ -371,6 +418,7 @@ void Viewer::after_render(int fb_width, int fb_height) {
           [&](const std::string& p) { io::write_png(p, read_window()); });
   attempt(want_sheet_, pending_sheet_, "sheet", [&](const std::string& p) { save_sheet(p); });
   attempt(want_grid_, pending_grid_, "betagrid", [&](const std::string& p) { save_beta_grid(p); });
+  attempt(want_ab_, pending_ab_, "compare", [&](const std::string& p) { save_ab_sheet(p); });
   if (record_pending_) {
     record_pending_ = false;
     try {

@@ -10,8 +10,10 @@
 #include <utility>
 #include <vector>
 
+#include "app/viewer/compare.hpp"
 #include "app/viewer/eval_tracker.hpp"
 #include "app/viewer/frame_step.hpp"
+#include "app/viewer/map_texture.hpp"
 #include "app/viewer/panels.hpp"
 #include "app/viewer/recorder.hpp"
 #include "app/viewer/source_worker.hpp"
@@ -66,6 +68,15 @@ class Viewer {
   void request_screenshot(const std::string& path = {});
   void request_sheet(const std::string& path = {});
   void request_beta_grid(const std::string& path = {});
+  // The A/B sheet (app/viewer/compare.hpp) of the compare mode shown (A/B, or the pinned frame
+  // beside the current one; A/B when neither is on).
+  void request_ab_sheet(const std::string& path = {});
+  // The frame cache's budget (--cache-mb), in bytes.
+  void set_cache_budget(std::size_t bytes) { worker_.set_cache_budget(bytes); }
+  // What the timeline's worker knows (the report and the timeline strip read it).
+  SourceInfo source_info() const { return worker_.info(); }
+  const Comparer& comparer() const { return comparer_; }
+  const CompareLayout& compare_layout() const { return compare_layout_; }
   // Recording of the window to .mp4 (an empty path: a name in the output folder), starting
   // with the next render; frames are added after each render; stop_recording() finishes the
   // file (also done by the destructor).
@@ -90,6 +101,9 @@ class Viewer {
   FrameStep::SheetRequest sheet_request() const;
   void save_sheet(const std::string& path);
   void save_beta_grid(const std::string& path);
+  void save_ab_sheet(const std::string& path);
+  // The compare mode's panes for this frame, uploaded as textures (panel_compare.cpp).
+  void update_compare();
 
   ViewerState st_;
   bool scripted_;
@@ -104,7 +118,11 @@ class Viewer {
   long frame_limit_ = -1;
   double now_s_ = 0, last_frame_t_ = -1;
   std::string pending_shot_, pending_sheet_, pending_grid_;
-  bool want_shot_ = false, want_sheet_ = false, want_grid_ = false;
+  bool want_shot_ = false, want_sheet_ = false, want_grid_ = false, want_ab_ = false;
+  std::string pending_ab_;
+  Comparer comparer_;
+  CompareLayout compare_layout_;
+  FrameTexture compare_tex_[2] = {FrameTexture(GL_NEAREST), FrameTexture(GL_NEAREST)};
   Recorder recorder_;
   bool record_pending_ = false;
   std::string record_path_;

@@ -167,6 +167,27 @@ void ViewerState::press(Key k, bool shift) {
     case Action::kStep:
       step_ = true;
       break;
+    case Action::kStepBack:  // from the frame shown, or from a seek not yet served
+      if (timeline_.awaiting() || (frame_ && timeline_.finite())) {
+        paused_ = true;
+        const long at = timeline_.awaiting() ? timeline_.target() : frame_->index;
+        timeline_.request_seek(at - 1);
+      }
+      break;
+    case Action::kLoop:
+      timeline_.set_loop(!timeline_.loop());
+      break;
+    case Action::kPin:
+      if (timeline_.pinned())
+        timeline_.unpin();
+      else if (frame_)
+        timeline_.pin(*frame_);
+      break;
+    case Action::kCompareAB:
+      timeline_.set_mode(timeline_.mode() == CompareMode::kAB
+                             ? (timeline_.pinned() ? CompareMode::kPinned : CompareMode::kOff)
+                             : CompareMode::kAB);
+      break;
     case Action::kNormalize:
       set_normalize(!s_.normalize());
       break;
@@ -215,6 +236,7 @@ void ViewerState::begin_source(long generation, std::string description, long fr
   generation_ = generation;
   source_description_ = std::move(description);
   frame_count_ = frame_count;
+  timeline_.set_frame_count(frame_count);
   frame_.reset();
   kps_.clear();
   decoded_ = false;
@@ -227,12 +249,14 @@ void ViewerState::begin_source(long generation, std::string description, long fr
 
 bool ViewerState::want_frame(long worker_generation) {
   if (worker_generation != generation_ || !frame_) return true;
-  if (!paused_) return true;
+  if (!paused_ || timeline_.awaiting()) return true;
   return take_step();
 }
 
 void ViewerState::set_frame(io::Frame f) {
   frame_ = std::move(f);
+  timeline_.frame_arrived(*frame_);
+  ended_ = false;  // a frame after the end: a seek or the loop went back
   ++frames_shown_;
   ++frames_read_;
   kps_.clear();

@@ -18,6 +18,7 @@
 #include "app/viewer/lab_state.hpp"
 #include "app/viewer/overlay.hpp"
 #include "app/viewer/settings.hpp"
+#include "app/viewer/timeline.hpp"
 #include "core/decode.hpp"
 #include "core/engine/engine.hpp"
 #include "core/io/source.hpp"
@@ -27,7 +28,16 @@ namespace peakscope::viewer {
 // Where a message shown in red came from; a later success of the same kind clears it.
 enum class ErrorKind { kSource, kDecode, kSave, kInput };
 // One-shot actions a panel or key asks for and the Viewer carries out.
-enum class Request { kScreenshot, kSheet, kBetaGrid, kRecordToggle, kOpen, kAutoTune, kCount };
+enum class Request {
+  kScreenshot,
+  kSheet,
+  kBetaGrid,
+  kRecordToggle,
+  kOpen,
+  kAutoTune,
+  kCompareSheet,  // the compare view's sheet (app/viewer/compare.hpp)
+  kCount
+};
 // kOpen: open settings().source() (the path field, the Open button). kAutoTune: search the
 // beta over lab().tune_samples() and set it.
 
@@ -182,6 +192,10 @@ class ViewerState {
   // True once after request_step().
   bool take_step();
 
+  // ---- The timeline of a finite source: seeks, loop, the pinned frame, compare mode.
+  Timeline& timeline() { return timeline_; }
+  const Timeline& timeline() const { return timeline_; }
+
   // ---- View (zoom factor over the fit, pan in map pixels), help, frame view.
   float zoom() const { return zoom_; }
   float pan_x() const { return pan_x_; }
@@ -248,6 +262,7 @@ class ViewerState {
   double now_s_ = 0;
   Comparison comparison_;
   LabState lab_;
+  Timeline timeline_;
   Backend engine_kind_ = Backend::kCpu;
   std::string engine_description_, engine_reason_;
   std::string error_, last_saved_;

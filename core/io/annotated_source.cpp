@@ -33,6 +33,7 @@ class AnnotatedSource : public Source {
            (set_ ? ", keypoints " + set_->name : "");
   }
   long frame_count() const override { return inner_->frame_count(); }
+  bool seek(long index) override { return inner_->seek(index); }
   std::string ended_short() const override { return inner_->ended_short(); }
   std::string warning() const override {
     std::string w = inner_->warning();

@@ -147,6 +147,12 @@ class ImageListSource : public Source {
   double frame_interval_s() const override { return interval_s_; }
   std::string describe() const override { return what_; }
   long frame_count() const override { return static_cast<long>(files_.size()); }
+  bool seek(long index) override {
+    if (index < 0 || index >= static_cast<long>(files_.size())) return false;
+    pending_.reset();
+    i_ = static_cast<std::size_t>(index);
+    return true;
+  }
 
  private:
   // Makes pending_ the next image (decoded unless one is waiting); false at the end.

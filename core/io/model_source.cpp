@@ -121,6 +121,7 @@ class ModelSource : public Source {
     return "model " + opt_.path + " on " + frames_->describe();
   }
   long frame_count() const override { return frames_->frame_count(); }
+  bool seek(long index) override { return frames_->seek(index); }
   std::string ended_short() const override { return frames_->ended_short(); }
   std::string warning() const override { return frames_->warning(); }
   double frame_interval_s() const override { return frames_->frame_interval_s(); }

@@ -127,6 +127,11 @@ class NpySource : public Source {
            std::to_string(k_) + " x " + std::to_string(h_) + " x " + std::to_string(w_) + ")";
   }
   long frame_count() const override { return frames_; }
+  bool seek(long index) override {
+    if (index < 0 || index >= frames_) return false;
+    i_ = index;
+    return true;
+  }
   std::string warning() const override {
     const std::size_t over = stream_ ? stream_->overflowed() : arr_.overflowed;
     std::string w = layout_warning_;

@@ -102,6 +102,10 @@ class Source {
   // Total frames when known (files), -1 otherwise (camera, synthetic). For videos, the count
   // the container's header declares.
   virtual long frame_count() const { return -1; }
+  // Makes frame `index` (0-based, < frame_count()) the one the next next() returns. False
+  // when the source cannot seek (live sources; the default): the caller reopens it and reads
+  // forward. Throws SourceError as next() does.
+  virtual bool seek(long /*index*/) { return false; }
   // After next() returned nullopt: empty when the source ended as announced; otherwise why
   // it ended early, e.g. "stopped after 68 of 444 frames" (a truncated or damaged video).
   virtual std::string ended_short() const { return {}; }

@@ -80,6 +80,16 @@ class VideoSource : public Source {
     return opt_.frames_only ? what : what + " (" + transform_name(opt_.transform) + ")";
   }
   long frame_count() const override { return camera_ ? -1 : frames_; }
+  // A video file seeks by frame number (OpenCV's CAP_PROP_POS_FRAMES; FFmpeg decodes from
+  // the key frame before it, so the frame read is the one asked for).
+  bool seek(long index) override {
+    if (camera_ || index < 0 || (frames_ > 0 && index >= frames_)) return false;
+    if (!cap_.set(cv::CAP_PROP_POS_FRAMES, static_cast<double>(index))) return false;
+    first_.release();
+    short_.clear();
+    index_ = index;
+    return true;
+  }
   std::string ended_short() const override { return short_; }
   double frame_interval_s() const override {
     const double fps = cap_.get(cv::CAP_PROP_FPS);
