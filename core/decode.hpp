@@ -84,6 +84,15 @@ struct Keypoint {
   bool valid = true;
 };
 
+// The beta applied to channel k's values under opt (docs/conventions.md#beta-normalise-and-
+// beta_eff): effective_beta over the channel's maximum, k.argmax_value. A channel with no
+// valid pixel, or whose maximum is +Inf (only the +Inf pixels get weight, whatever beta), gets
+// opt.beta. The CLI's JSON and the viewer's readouts show this number.
+inline double channel_effective_beta(const DecodeOptions& opt, const Keypoint& k) {
+  if (!k.valid || !std::isfinite(k.argmax_value)) return opt.beta;
+  return effective_beta(opt, k.argmax_value);
+}
+
 // The keypoint of a width x height channel with no valid pixel: argmax and soft-argmax at the
 // grid centre ((w-1)/2, (h-1)/2), argmax_value NaN, peak probability 0, valid = false.
 inline Keypoint invalid_keypoint(int width, int height) {

@@ -11,6 +11,7 @@
 
 #include "app/cli/decode_flags.hpp"
 #include "app/cli/interrupt.hpp"
+#include "app/cli/json_number.hpp"
 #include "app/cli/output.hpp"
 #include "app/cli/progress.hpp"
 #include "app/common/flags.hpp"
@@ -56,29 +57,29 @@ nlohmann::ordered_json to_json(const AccuracyArgs& a, const std::vector<Cell>& c
   j["peaks_per_cell"] = a.peaks;
   j["seed"] = a.seed;
   j["normalize"] = a.normalize;
-  j["margin"] = a.margin;
+  j["margin"] = json_num(a.margin);
   j["coords"] = "index";
   j["cells"] = nlohmann::ordered_json::array();
   for (std::size_t c = 0; c < cells.size(); ++c) {
     nlohmann::ordered_json cj;
     cj["width"] = cells[c].width;
     cj["height"] = cells[c].height;
-    cj["sigma"] = cells[c].sigma;
-    cj["noise"] = cells[c].noise;
+    cj["sigma"] = json_num(cells[c].sigma);
+    cj["noise"] = json_num(cells[c].noise);
     if (tunes[c].beta > 0) {
-      cj["auto_beta"] = tunes[c].beta;
-      cj["auto_beta_tune_error"] = tunes[c].error;
+      cj["auto_beta"] = json_num(tunes[c].beta);
+      cj["auto_beta_tune_error"] = json_num(tunes[c].error);
     }
     cj["decoders"] = nlohmann::ordered_json::array();
     for (std::size_t v = 0; v < vars.size(); ++v) {
       nlohmann::ordered_json d;
       d["decoder"] = decoder_name(vars[v].kind);
       if (vars[v].auto_beta)
-        d["beta"] = tunes[c].beta, d["auto_beta"] = true;
+        d["beta"] = json_num(tunes[c].beta), d["auto_beta"] = true;
       else if (vars[v].beta > 0)
-        d["beta"] = vars[v].beta;
-      d["mean"] = stats[c][v].mean;
-      d["p95"] = stats[c][v].p95;
+        d["beta"] = json_num(vars[v].beta);
+      d["mean"] = json_num(stats[c][v].mean);
+      d["p95"] = json_num(stats[c][v].p95);
       cj["decoders"].push_back(std::move(d));
     }
     j["cells"].push_back(std::move(cj));

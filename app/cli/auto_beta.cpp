@@ -6,7 +6,9 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "app/cli/csv.hpp"
 #include "app/cli/interrupt.hpp"
+#include "app/cli/json_number.hpp"
 #include "app/cli/output.hpp"
 #include "app/common/flags.hpp"
 #include "core/cpu/cpu_engine.hpp"
@@ -45,26 +47,37 @@ double find_auto_beta(const std::string& input, const common::SourceArgs& src, b
   }
   if (InterruptGuard::signal()) return 0;  // the caller reports the signal
   if (pending.empty())
-    throw std::runtime_error(input + ": --auto-beta needs ground truth, and no frame has any");
+    throw std::runtime_error(input + ": auto-beta needs ground truth: none of the " +
+                             std::to_string(read) +
+                             " frame(s) read has any (the synthetic scene brings its own; give "
+                             "real data's with --ground-truth FILE)");
   std::vector<TuneSample> samples;
   for (auto& [i, s] : pending) {
     s.map = maps[i].view();
     samples.push_back(s);
   }
   const BetaTune t = auto_tune_beta(engine, samples, normalize);
+  std::string few;  // a beta fitted to a handful of points: said on stderr and in the JSON
+  if (samples.size() < kAutoBetaFewKeypoints)
+    few = "auto-beta tuned on only " + std::to_string(samples.size()) +
+          " keypoint(s) with ground truth (in " + std::to_string(maps.size()) +
+          " frame(s)); a beta fitted to fewer than " + std::to_string(kAutoBetaFewKeypoints) +
+          " may not hold for other frames: give more frames (--max-frames) or ground truth";
   namespace fs = std::filesystem;
   Output csv((fs::path(out_dir) / "auto_beta.csv").string());
   csv.stream() << "beta,mean_error\n";
-  for (const auto& [b, e] : t.curve) csv.stream() << b << "," << e << "\n";
-  nlohmann::ordered_json j = {{"beta", t.beta},
-                              {"mean_error", t.error},
+  for (const auto& [b, e] : t.curve) csv.stream() << csv_num(b) << "," << csv_num(e) << "\n";
+  nlohmann::ordered_json j = {{"beta", json_num(t.beta)},
+                              {"mean_error", json_num(t.error)},
                               {"samples", samples.size()},
                               {"frames", maps.size()},
                               {"normalize", common::normalize_name(normalize)}};
+  if (!few.empty()) j["warning"] = few;
   Output js((fs::path(out_dir) / "auto_beta.json").string());
   js.stream() << j.dump(2) << "\n";
   csv.commit();
   js.commit();
+  if (!few.empty()) std::cerr << "peakscope-cli: warning: " << few << "\n";
   std::cerr << "peakscope-cli: auto beta " << t.beta << " (mean soft-argmax error " << t.error
             << " px over " << samples.size() << " keypoint(s) in " << maps.size() << " frame(s))\n";
   return t.beta;

@@ -2,6 +2,7 @@
 // the input's first frames (core/lab/autotune.hpp), with its curve written next to the sheets.
 #pragma once
 
+#include <cstddef>
 #include <string>
 
 #include "app/cli/decode_flags.hpp"
@@ -9,11 +10,15 @@
 
 namespace peakscope::cli {
 
+// Below this many keypoints with ground truth the tune gives a warning (stderr and
+// auto_beta.json's "warning"): one beta fitted to a handful of points says little.
+inline constexpr std::size_t kAutoBetaFewKeypoints = 10;
+
 // Reads up to max_frames frames of `input` that carry ground truth, tunes beta over every
 // channel with a ground-truth point (the point nearest the channel's argmax is its target),
 // writes out_dir/auto_beta.csv (beta, mean error) and out_dir/auto_beta.json, prints the
 // optimum on stderr and returns it (0 when a signal stopped it: InterruptGuard::signal()).
-// Throws std::runtime_error when no frame has ground truth.
+// Throws std::runtime_error naming the input when no frame has ground truth.
 double find_auto_beta(const std::string& input, const common::SourceArgs& src, bool normalize,
                       long max_frames, const std::string& out_dir);
 

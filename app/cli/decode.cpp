@@ -1,5 +1,6 @@
 #include "app/cli/decode.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <iostream>
@@ -7,6 +8,7 @@
 
 #include "app/cli/csv.hpp"
 #include "app/cli/interrupt.hpp"
+#include "app/cli/json_number.hpp"
 #include "app/cli/output.hpp"
 #include "app/cli/progress.hpp"
 #include "app/cli/run_loop.hpp"
@@ -19,9 +21,9 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-// JSON number that stays valid JSON: NaN / Inf become null.
+// Numbers in the CLI's one spelling (app/cli/json_number.hpp): NaN and +-Inf as strings.
 Json num(double v) {
-  return std::isfinite(v) ? Json(v) : Json(nullptr);
+  return json_num(v);
 }
 
 // The heatmap's grid differs from the image's (a model's output, a crop): image coordinates
@@ -64,8 +66,9 @@ std::string csv_text(const std::string& s) {
 // Writes the document frame by frame: JSON {"input", ..., "frames": [...], summary} or CSV.
 class Writer {
  public:
-  Writer(std::ostream& out, const DecodeArgs& a, bool json, const Lab& lab)
-      : out_(out), a_(a), json_(json), lab_(lab) {}
+  Writer(std::ostream& out, const DecodeArgs& a, const DecodeOptions& opt, bool json,
+         const Lab& lab)
+      : out_(out), a_(a), opt_(opt), json_(json), lab_(lab) {}
 
   // One frame as `decoded` holds it (its keypoints, its backend, and the lab's decoders run on
   // it: on the GPU the frame stays on the device).
@@ -102,6 +105,9 @@ class Writer {
             {"softargmax", {{"x", num(k.soft_x)}, {"y", num(k.soft_y)}}},
             {"peak_probability", num(k.peak_probability)}};
         if (!k.valid) ch["valid"] = false;
+        // The beta this channel's values got, where normalise made it differ from --beta.
+        if (const double eb = channel_effective_beta(opt_, k); eb != opt_.beta)
+          ch["effective_beta"] = eb;
         if (lab_.active()) ch["decoders"] = lab_.channel_json(points[c], w, h);
         if (lab_.active() && has_image_coords(f)) {  // each decoder in frame pixels too
           Json di = Json::object();
@@ -119,7 +125,7 @@ class Writer {
         }
         add_pose_channel(ch, f, c);
         const double e = io::ground_truth_error(f, static_cast<int>(c), k);
-        if (e >= 0) ch["error_to_ground_truth"] = e;
+        if (e >= 0) ch["error_to_ground_truth"] = num(e);
         fr["channels"].push_back(std::move(ch));
       }
       out_ << (n_ ? ",\n  " : "\n  ") << fr.dump();
@@ -129,6 +135,7 @@ class Writer {
         out_ << f.index << ',' << c << ',' << csv_num(k.argmax_x) << ',' << csv_num(k.argmax_y)
              << ',' << csv_num(k.argmax_value) << ',' << csv_num(k.soft_x) << ','
              << csv_num(k.soft_y) << ',' << csv_num(k.peak_probability) << ',' << (k.valid ? 1 : 0);
+        if (opt_.normalize) out_ << ',' << csv_num(channel_effective_beta(opt_, k));
         if (image_cols_) {
           const io::Point2 am = io::heatmap_to_image(f, k.argmax_x, k.argmax_y);
           const io::Point2 sa = io::heatmap_to_image(f, k.soft_x, k.soft_y);
@@ -186,8 +193,8 @@ class Writer {
         head["input_dtype"] = f.input_dtype;
         head["narrowed"] = f.narrowed;
       }
-      head["beta"] = a_.flags.beta;
-      head["normalize"] = a_.flags.normalize;
+      head["beta"] = num(a_.flags.beta);
+      head["normalize"] = common::normalize_name(opt_.normalize);
       head["backend_requested"] = a_.flags.backend;
       if (lab_.active()) lab_.describe(head);
       const std::string h = head.dump();
@@ -199,6 +206,7 @@ class Writer {
     name_col_ = !f.names.empty() || f.pose;
     out_ << "frame,channel,argmax_x,argmax_y,argmax_value,softargmax_x,softargmax_y,peak_"
             "probability,valid"
+         << (opt_.normalize ? ",effective_beta" : "")
          << (image_cols_ ? ",argmax_image_x,argmax_image_y,softargmax_image_x,softargmax_image_y"
                          : "")
          << (gt_col_ ? ",error_to_ground_truth" : "") << lab_.csv_header()
@@ -207,6 +215,7 @@ class Writer {
 
   std::ostream& out_;
   const DecodeArgs& a_;
+  const DecodeOptions opt_;
   const bool json_;
   const Lab& lab_;
   long n_ = 0;
@@ -238,12 +247,12 @@ CLI::App* add_decode_command(CLI::App& app, DecodeArgs& a) {
                   "a symlink's target is written, a FIFO or device written directly");
   cmd->add_flag("--allow-truncated", a.allow_truncated,
                 "exit 0 when a video ends before the frame count its header declares");
+  add_max_frames_option(*cmd, a.max_frames);
   return cmd;
 }
 
 int run_decode(const DecodeArgs& a) {
-  const DecodeOptions opt{a.flags.beta, a.flags.normalize_on()};
-  const Backend backend = parse_backend(a.flags.backend);
+  const DecodeOptions opt{a.flags.beta, a.flags.normalize_on(a.src)};
   const Lab lab = resolve_lab(a.lab, a.flags.beta);
   std::unique_ptr<io::Source> src;
   if (a.input == "gpu-synthetic") {  // the synthetic scene, each frame made by the engine
@@ -262,10 +271,10 @@ int run_decode(const DecodeArgs& a) {
   // still ends the run with its complete JSON and 128 + N; the temporary file cannot be
   // orphaned.
   InterruptGuard guard;
-  EngineChoice choice = select_engine(backend, ContextMode::kOwnHeadless, /*quiet=*/false);
+  EngineChoice choice = choose_engine(a.flags);
   const std::unique_ptr<Engine> engine = std::move(choice.engine);
   Output output(a.out);
-  Writer writer(output.stream(), a, a.format == "json", lab);
+  Writer writer(output.stream(), a, opt, a.format == "json", lab);
 
   // Frames are written straight into the engine's slot (on the GPU its mapped staging memory,
   // no host copy; the decoding lab reads it there too); sources that cannot say a frame's
@@ -277,17 +286,23 @@ int run_decode(const DecodeArgs& a) {
   // keypoints back on the stream's back-channel.
   const bool stream = a.input.rfind("stream:", 0) == 0;
   const nlohmann::json state = {{"beta", a.flags.beta},
-                                {"normalize", a.flags.normalize_on() ? "max" : "none"},
+                                {"normalize", common::normalize_name(opt.normalize)},
                                 {"receiver", "peakscope-cli"}};
-  const long max_frames = stream ? a.src.synthetic_frames : -1;
-  RunOutcome run =
-      run_frames(a.input, *src, max_frames, src->frame_count(), a.allow_truncated, [&] {
-        std::optional<DecodedSourceFrame> d = next_decoded(*src, *engine, opt, host_frames);
-        if (!d) return false;
-        writer.frame(d->frame, d->decoded);  // a GPU that failed on it handed it to the CPU
-        io::publish_decoded(d->frame, d->decoded.keypoints(), state);
-        return true;
-      });
+  // The frame limit: --max-frames, and --frames for a stream (its count) or when given for
+  // any other source (at most that many; the synthetic scene has exactly that many).
+  long max_frames = a.max_frames;
+  if (stream || a.frames_given)
+    max_frames =
+        max_frames < 0 ? a.src.synthetic_frames : std::min(max_frames, a.src.synthetic_frames);
+  long total = src->frame_count();
+  if (max_frames >= 0 && (total < 0 || max_frames < total)) total = max_frames;
+  RunOutcome run = run_frames(a.input, *src, max_frames, total, a.allow_truncated, [&] {
+    std::optional<DecodedSourceFrame> d = next_decoded(*src, *engine, opt, host_frames);
+    if (!d) return false;
+    writer.frame(d->frame, d->decoded);  // a GPU that failed on it handed it to the CPU
+    io::publish_decoded(d->frame, d->decoded.keypoints(), state);
+    return true;
+  });
   const std::string& stopped = run.stopped;
   const std::string warning = src->warning();
   // A failure at run time (the GPU gave up part-way) says more than the choice at start.

@@ -17,6 +17,8 @@ struct DecodeArgs {
   std::string format = "json";   // json | csv
   std::string out;               // empty: stdout
   bool allow_truncated = false;  // a source that ends short (a damaged video) still exits 0
+  long max_frames = -1;          // --max-frames N (>= 1) or all (-1)
+  bool frames_given = false;     // --frames was typed: it limits any source, not only synthetic
 };
 
 // Registers the subcommand's flags (input, source options, decode flags, --format, --out).

@@ -26,12 +26,37 @@ void add_decode_flags(CLI::App& app, DecodeFlags& f, bool with_beta) {
         ->check(beta_check)
         ->capture_default_str();
   }
-  app.add_option("--normalize", f.normalize, "max: divide by the map's max before beta | none")
-      ->check(common::parsed_by(common::parse_normalize))
-      ->capture_default_str();
+  app.add_option("--normalize", f.normalize,
+                 "max: divide by the map's max before beta | none (default: max; none for "
+                 "--pose, whose maps are logits)")
+      ->check(common::parsed_by(common::parse_normalize));
   app.add_option("--backend", f.backend, "auto | gpu | cpu")
       ->check(common::parsed_by(parse_backend))
       ->capture_default_str();
+  app.add_flag("-v,--verbose", f.verbose,
+               "say which engine runs and why (by default only when --backend gpu is not met)");
+}
+
+void add_max_frames_option(CLI::App& app, long& max_frames) {
+  // A positive count or "all" (-1 inside): -1, 0 and -5 are refused, never taken as "all".
+  app.add_option("--max-frames", max_frames, "stop after N frames (N >= 1), or all")
+      ->transform(CLI::Validator(
+          [](std::string& t) -> std::string {
+            try {
+              t = std::to_string(common::parse_count(t, "all"));
+              return {};
+            } catch (const std::invalid_argument& e) {
+              return e.what();
+            }
+          },
+          "N|all"))
+      ->default_str("all");
+}
+
+EngineChoice choose_engine(const DecodeFlags& f) {
+  const Backend want = parse_backend(f.backend);
+  return select_engine(want, ContextMode::kOwnHeadless,
+                       /*quiet=*/!(f.verbose || want == Backend::kGpu));
 }
 
 std::vector<double> parse_betas(const std::vector<std::string>& items, const char* flag,

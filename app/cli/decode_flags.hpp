@@ -10,6 +10,7 @@
 #include "app/common/flags.hpp"
 #include "app/common/source_options.hpp"
 #include "core/decode.hpp"
+#include "core/engine/select_engine.hpp"
 
 namespace peakscope::cli {
 
@@ -26,15 +27,30 @@ struct UsageError : std::invalid_argument {
 
 struct DecodeFlags {
   double beta = kDefaultBeta;
-  std::string normalize = common::normalize_name(kDefaultNormalize);
+  std::string normalize;  // max | none; empty: not given (common::resolve_normalize)
   std::string backend = "auto";
-  bool normalize_on() const { return common::parse_normalize(normalize); }
+  bool verbose = false;  // -v: say which engine runs and why, whatever --backend
+  // The normalise in force for inputs opened with `src`: --normalize when given, else max,
+  // or none for a source of logits (--pose; docs/conventions.md#logits).
+  bool normalize_on(const common::SourceArgs& src) const {
+    return common::resolve_normalize(normalize, src);
+  }
 };
 
-// Registers --normalize (max|none, common::parse_normalize) and --backend (auto|gpu|cpu,
-// parse_backend) checked by CLI11 with their parsers' messages, and, when with_beta, --beta
-// validated by parse_beta (its message; a bad value is a usage error).
+// Registers --normalize (max|none, common::parse_normalize), --backend (auto|gpu|cpu,
+// parse_backend) checked by CLI11 with their parsers' messages, -v/--verbose, and, when
+// with_beta, --beta validated by parse_beta (its message; a bad value is a usage error).
 void add_decode_flags(CLI::App& app, DecodeFlags& f, bool with_beta);
+
+// Registers --max-frames N|all (a count from 1, or all: -1) bound to `max_frames`.
+void add_max_frames_option(CLI::App& app, long& max_frames);
+
+// The engine for --backend (core/engine/select_engine.hpp). Why it is not the one asked for
+// (no EGL, a software rasteriser, PEAKSCOPE_BACKEND=cpu) and a GPU failure part-way are said
+// on stderr, once, only where that matters: with --backend gpu, or with --verbose (which also
+// prints --backend auto's measurements). With auto the choice is otherwise silent; the JSON
+// still names the backend of every frame and the fallback's reason.
+EngineChoice choose_engine(const DecodeFlags& f);
 
 // The items of a --betas list ({"0.1", "1", "10"}), each through parse_beta; throws UsageError
 // naming `flag` and the bad item, or, unless empty_ok, an empty list.

@@ -9,6 +9,7 @@
 
 #include "app/cli/csv.hpp"
 #include "app/cli/interrupt.hpp"
+#include "app/cli/json_number.hpp"
 #include "app/cli/output.hpp"
 #include "app/cli/run_loop.hpp"
 #include "core/cpu/cpu_engine.hpp"
@@ -25,8 +26,9 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
+// Numbers in the CLI's one spelling (app/cli/json_number.hpp): NaN and +-Inf as strings.
 Json num(double v) {
-  return std::isfinite(v) ? Json(v) : Json(nullptr);
+  return json_num(v);
 }
 
 // One row of the report: a decoder at a beta (or at each keypoint's tuned beta).
@@ -202,7 +204,7 @@ int run_evaluate(const EvaluateArgs& a) {
   std::vector<double> betas = a.betas.empty()
                                   ? std::vector<double>{a.flags.beta}
                                   : merge_duplicate_betas(parse_betas(a.betas), "--betas");
-  const bool normalize = a.flags.normalize_on();
+  const bool normalize = a.flags.normalize_on(a.src);
   LabFlags lf = a.lab;
   if (lf.decoders.empty()) lf.decoders = "argmax,softargmax";
   const Lab lab0 = resolve_lab(lf, betas[0]);
@@ -341,8 +343,7 @@ int run_evaluate(const EvaluateArgs& a) {
     if (std::find(run_betas.begin(), run_betas.end(), b) == run_betas.end()) run_betas.push_back(b);
 
   std::unique_ptr<io::Source> src = open_input(a.input, a.src);
-  const std::unique_ptr<Engine> engine =
-      select_engine(parse_backend(a.flags.backend), ContextMode::kOwnHeadless, false).engine;
+  const std::unique_ptr<Engine> engine = choose_engine(a.flags).engine;
   KeypointEvaluation ev;
   int channels = -1;
   long with_gt = 0;

@@ -1,19 +1,13 @@
 #include "app/cli/lab_flags.hpp"
 
 #include <cmath>
-#include <cstdio>
 
+#include "app/cli/csv.hpp"
 #include "app/cli/decode_flags.hpp"
+#include "app/cli/json_number.hpp"
 #include "app/common/flags.hpp"
 
 namespace peakscope::cli {
-namespace {
-
-nlohmann::ordered_json num(double v) {
-  return std::isfinite(v) ? nlohmann::ordered_json(v) : nlohmann::ordered_json(nullptr);
-}
-
-}  // namespace
 
 void add_lab_flags(CLI::App& app, LabFlags& f) {
   app.add_option("--decoders", f.decoders,
@@ -81,7 +75,8 @@ nlohmann::ordered_json Lab::channel_json(const std::vector<DecodedPoint>& points
   for (std::size_t i = 0; i < decoders.size() && i < points.size(); ++i) {
     const DecodedPoint& p = points[i];
     const CoordPoint q = to_convention({p.x, p.y}, width, height, coords);
-    nlohmann::ordered_json d = {{"x", num(q.x)}, {"y", num(q.y)}, {"score", num(p.score)}};
+    nlohmann::ordered_json d = {
+        {"x", json_num(q.x)}, {"y", json_num(q.y)}, {"score", json_num(p.score)}};
     if (!p.valid) d["valid"] = false;
     out[decoder_name(decoders[i])] = std::move(d);
   }
@@ -90,20 +85,19 @@ nlohmann::ordered_json Lab::channel_json(const std::vector<DecodedPoint>& points
 
 std::string Lab::csv_header() const {
   std::string s;
+  const std::string conv = coords.name();
   for (DecoderKind k : decoders) {
     const std::string n = decoder_name(k);
-    s += "," + n + "_x," + n + "_y";
+    s += "," + n + "_x_" + conv + "," + n + "_y_" + conv;
   }
   return s;
 }
 
 std::string Lab::csv_values(const std::vector<DecodedPoint>& points, int width, int height) const {
   std::string s;
-  char buf[64];
   for (std::size_t i = 0; i < decoders.size() && i < points.size(); ++i) {
     const CoordPoint q = to_convention({points[i].x, points[i].y}, width, height, coords);
-    std::snprintf(buf, sizeof buf, ",%.6f,%.6f", q.x, q.y);
-    s += buf;
+    s += "," + csv_num(q.x) + "," + csv_num(q.y);
   }
   return s;
 }

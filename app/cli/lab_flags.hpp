@@ -40,7 +40,10 @@ struct Lab {
   // chosen convention; points[i] is decoders[i]'s result (decode_lab's row for the channel).
   nlohmann::ordered_json channel_json(const std::vector<DecodedPoint>& points, int width,
                                       int height) const;
-  // ",quarter_x,quarter_y,..." and the matching values of one channel.
+  // ",quarter_x_index,quarter_y_index,...": a pair per decoder named <decoder>_x_<coords>,
+  // <decoder>_y_<coords> (the convention in every name, so no name repeats the engine's own
+  // argmax_x, softargmax_x columns), and the matching values of one channel in the JSON's
+  // spelling (app/cli/csv.hpp).
   std::string csv_header() const;
   std::string csv_values(const std::vector<DecodedPoint>& points, int width, int height) const;
 };

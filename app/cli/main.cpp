@@ -11,6 +11,7 @@
 #include "app/cli/demo.hpp"
 #include "app/cli/evaluate.hpp"
 #include "app/cli/sweep.hpp"
+#include "app/common/suggest.hpp"
 #include "core/io/output_file.hpp"
 
 int main(int argc, char** argv) {
@@ -43,10 +44,16 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    // A mistyped subcommand or flag is named with the nearest known one.
+    if (const std::string m = peakscope::common::unknown_name_message(app, e); !m.empty()) {
+      std::cerr << "peakscope-cli: " << m << "\nRun with --help for more information.\n";
+      return kExitUsage;
+    }
     // CLI11 prints the usage message; every usage error (a bad number included) exits 2.
     const int rc = app.exit(e);
     return rc == 0 ? kExitOk : kExitUsage;
   }
+  dec.frames_given = dec_cmd->count("--frames") > 0;
   try {
     if (demo_cmd->parsed()) return run_demo(demo);
     if (dec_cmd->parsed()) return run_decode(dec);

@@ -47,7 +47,7 @@ io::SheetChannel sheet_channel(const SheetSettings& ss, CpuEngine& cpu, const He
 long sweep_frame(const SweepArgs& a, const std::vector<double>& betas, const io::Frame& f,
                  Engine& engine, CpuEngine& cpu, const SheetSettings& ss,
                  const std::filesystem::path& dir, std::ostream& csv) {
-  const bool normalize = a.flags.normalize_on();
+  const bool normalize = a.flags.normalize_on(a.src);
   const HeatmapView map = f.heatmap.view();
   if (a.channel < 0 || a.channel >= map.channels)
     throw UsageError("--channel " + std::to_string(a.channel) + " out of range: the input has " +
@@ -137,19 +137,7 @@ CLI::App* add_sweep_command(CLI::App& app, SweepArgs& a) {
   cmd->add_flag("--overwrite", a.overwrite,
                 "replace a folder that is not empty (its old files go when the sweep completes)");
   cmd->add_option("--channel", a.channel, "channel drawn on the sheets")->capture_default_str();
-  // A positive count or "all" (-1 inside): -1, 0 and -5 are refused, never taken as "all".
-  cmd->add_option("--max-frames", a.max_frames, "stop after N frames (N >= 1), or all")
-      ->transform(CLI::Validator(
-          [](std::string& t) -> std::string {
-            try {
-              t = std::to_string(common::parse_count(t, "all"));
-              return {};
-            } catch (const std::invalid_argument& e) {
-              return e.what();
-            }
-          },
-          "N|all"))
-      ->default_str("all");
+  add_max_frames_option(*cmd, a.max_frames);
   cmd->add_option("--colormap", a.colormap, "jet | viridis | turbo | inferno | gray")
       ->check(common::parsed_by(io::parse_colormap))
       ->capture_default_str();
@@ -210,7 +198,7 @@ int run_sweep(const SweepArgs& a) {
   const fs::path dir(out.staging());
   if (a.auto_beta) {
     const double b =
-        find_auto_beta(a.input, a.src, a.flags.normalize_on(), a.max_frames, dir.string());
+        find_auto_beta(a.input, a.src, a.flags.normalize_on(a.src), a.max_frames, dir.string());
     if (const int sig = InterruptGuard::signal()) {
       std::cerr << "peakscope-cli: interrupted by " << signal_name(sig) << " (" << a.out_dir
                 << " left unchanged)\n";
@@ -221,8 +209,7 @@ int run_sweep(const SweepArgs& a) {
   }
   check_sheet_names(betas);
   std::unique_ptr<io::Source> src = open_input(a.input, a.src);
-  const std::unique_ptr<Engine> engine =
-      select_engine(parse_backend(a.flags.backend), ContextMode::kOwnHeadless, false).engine;
+  const std::unique_ptr<Engine> engine = choose_engine(a.flags).engine;
   CpuEngine cpu;
   Output csv_out((dir / "sweep.csv").string());
   std::ostream& csv = csv_out.stream();
@@ -251,6 +238,7 @@ int run_sweep(const SweepArgs& a) {
   }
   csv_out.commit();
   out.commit();
+  if (const std::string w = src->warning(); !w.empty()) std::cerr << "peakscope-cli: " << w << "\n";
   if (!stopped.empty()) std::cerr << "peakscope-cli: " << a.input << ": " << stopped << "\n";
   std::cerr << "peakscope-cli: " << n << " frame(s), " << betas.size() << " beta(s): " << sheets
             << " sheets and sweep.csv in " << a.out_dir << "\n";

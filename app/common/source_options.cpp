@@ -68,7 +68,9 @@ void add_source_options(CLI::App& app, SourceArgs& a) {
   app.add_option("--model-scale", a.model_scale, "input = (pixel - mean) * scale")
       ->capture_default_str();
   app.add_flag("--model-bgr", a.model_bgr, "feed BGR (default: RGB)");
-  app.add_option("--layout", a.layout, "model output layout: nchw|nhwc")->capture_default_str();
+  app.add_option("--layout", a.layout,
+                 "layout of a model's output or a .npy: nchw (K x H x W, the default) or nhwc "
+                 "(H x W x K, channels last)");
   app.add_option("--pose", a.pose,
                  "pose model preset: mediapipe (= mediapipe-full), mediapipe-lite, mediapipe-heavy "
                  "(scripts/get-pose-model fetches them)");
@@ -148,9 +150,10 @@ io::SourceOptions to_source_options(const SourceArgs& a) {
   o.model.mean = cv::Scalar(m[0], m[1], m[2]);
   o.model.scale = a.model_scale;
   o.model.swap_rb = !a.model_bgr;
-  if (a.layout != "nchw" && a.layout != "nhwc")
+  if (!a.layout.empty() && a.layout != "nchw" && a.layout != "nhwc")
     throw std::invalid_argument("--layout must be nchw or nhwc, got '" + a.layout + "'");
-  o.model.layout = a.layout;
+  o.model.layout = a.layout.empty() ? "nchw" : a.layout;
+  o.npy.layout = a.layout;
   // --pose fills the model options from the preset (input 256x256 RGB in [0, 1], NCHW
   // outputs) and overrides --model-size/--model-mean/--model-scale/--model-bgr/--layout.
   if (!a.roi.empty() && a.model.empty() && a.pose.empty())
@@ -195,6 +198,19 @@ io::SourceOptions to_source_options(const SourceArgs& a) {
     throw std::invalid_argument("--ground-truth-space must be auto, image or heatmap, got '" +
                                 a.ground_truth_space + "'");
   return o;
+}
+
+bool logits_source(const SourceArgs& a) {
+  if (a.pose.empty()) return false;
+  try {
+    return io::pose_preset(a.pose).logits;
+  } catch (const std::invalid_argument&) {
+    return false;  // an unknown preset is refused with its message when the source opens
+  }
+}
+
+bool resolve_normalize(const std::string& typed, const SourceArgs& a) {
+  return typed.empty() ? !logits_source(a) : parse_normalize(typed);
 }
 
 std::unique_ptr<io::Source> open_source(const std::string& spec, const SourceArgs& a) {

@@ -25,7 +25,9 @@ struct SourceArgs {
   std::vector<std::string> color = {"0", "0", "255"};  // --color B,G,R, each 0..255
   double color_sigma = 20;
   std::string templ;
-  std::string model, model_size, layout = "nchw";
+  std::string model, model_size;
+  std::string layout;  // --layout nchw|nhwc; empty: not given (nchw, with a warning for a
+                       // .npy whose last axis looks like channels)
   std::vector<std::string> model_mean = {"0", "0", "0"};  // --model-mean, three numbers
   double model_scale = 1.0 / 255;
   bool model_bgr = false;
@@ -56,6 +58,13 @@ void add_synthetic_options(CLI::App& app, SourceArgs& a);
 // The core/io options for `a`. Throws std::invalid_argument naming the flag and the value
 // (an unknown transform, a colour outside 0..255, a size that is not WxH, sigma <= 0...).
 io::SourceOptions to_source_options(const SourceArgs& a);
+
+// Whether the source's heatmaps are logits (a --pose preset's: core/io/pose_preset.hpp).
+bool logits_source(const SourceArgs& a);
+// The --normalize in force: `typed` ("max" or "none") when given, else none for a logits
+// source (their maximum has no scale meaning: docs/conventions.md#logits) and max otherwise.
+// Throws std::invalid_argument for any other text.
+bool resolve_normalize(const std::string& typed, const SourceArgs& a);
 
 // Opens `spec` (synthetic, camera:N, a video, an image, a folder or glob of images, a .npy)
 // with the options of `a`. Throws std::invalid_argument for a bad flag value and

@@ -10,8 +10,10 @@
 
 #include "app/common/flags.hpp"
 #include "app/common/source_options.hpp"
+#include "app/common/suggest.hpp"
 #include "app/viewer/overlay.hpp"
 #include "app/viewer/readouts.hpp"
+#include "app/viewer/recorder.hpp"
 
 namespace peakscope::viewer {
 namespace {
@@ -111,7 +113,8 @@ void add_flags(CLI::App& app, RawFlags& f, ViewerOptions& o) {
   app.add_option("--sheet-scale", o.sheet_scale,
                  "size factor of saved sheets' panels, markers and text, in (0, 8] (2: for print)")
       ->check(CLI::Range(0.01, 8.0));
-  app.add_option("--record", s.record, "record the window to this .mp4 (with --frames)");
+  app.add_option("--record", s.record,
+                 "record the window to this .mp4, .avi or .mkv (with --frames)");
   app.add_option("--report", s.report,
                  "write a JSON report (keypoints, view placement, frame times)");
   app.add_option("--seed", f.seed, "synthetic scene seed")
@@ -133,9 +136,11 @@ void apply_flags(const CLI::App& app, RawFlags& f, bool scripted, ViewerOptions&
     throw std::invalid_argument("--frames must be > 0, got " + std::to_string(s.frames));
   if (!s.record.empty() && !scripted)
     throw std::invalid_argument("--record needs --frames (press V to record interactively)");
+  if (!s.record.empty()) record_format(s.record);  // an unknown extension: refused up front
   if (app.count("--beta")) settings.set_beta(parse_beta(f.beta_text));
   if (!f.decoders_text.empty()) o.lab_decoders = parse_decoder_list(f.decoders_text);
-  if (!f.normalize.empty()) settings.set_normalize(common::parse_normalize(f.normalize));
+  if (!f.normalize.empty() || common::logits_source(f.source_args))  // logits: none by default
+    settings.set_normalize(common::resolve_normalize(f.normalize, f.source_args));
   if (!f.backend.empty()) settings.set_backend(parse_backend(f.backend));
   if (!f.colormap.empty()) settings.set_colormap(io::parse_colormap(f.colormap));
   if (f.channel != -2) settings.set_channel(f.channel);
@@ -257,6 +262,10 @@ std::optional<int> parse_options(int argc, char** argv, ViewerOptions& out) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    if (const std::string m = common::unknown_name_message(app, e); !m.empty()) {
+      std::fprintf(stderr, "peakscope: %s\nRun with --help for more information.\n", m.c_str());
+      return 2;
+    }
     // CLI11 prints the usage message; every usage error (a bad number included) exits 2, as
     // peakscope-cli does.
     return app.exit(e) == 0 ? 0 : 2;

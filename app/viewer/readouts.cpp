@@ -51,7 +51,7 @@ CoordConvention parse_viewer_coords(std::string_view s) {
 }
 
 double channel_beta_eff(const Keypoint& k, const DecodeOptions& opt) {
-  return k.valid ? effective_beta(opt, k.argmax_value) : opt.beta;
+  return channel_effective_beta(opt, k);  // the CLI's rule (core/decode.hpp)
 }
 
 bool beta_eff_differs(const Keypoint& k, const DecodeOptions& opt) {

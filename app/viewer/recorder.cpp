@@ -1,12 +1,32 @@
 #include "app/viewer/recorder.hpp"
 
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <filesystem>
 #include <opencv2/imgproc.hpp>
 #include <stdexcept>
 
 namespace peakscope::viewer {
+
+RecordFormat record_format(const std::string& path) {
+  std::string ext = std::filesystem::path(path).extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (ext == ".mp4") return {ext, cv::VideoWriter::fourcc('m', 'p', '4', 'v'), "MPEG-4"};
+  if (ext == ".avi") return {ext, cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), "Motion JPEG"};
+  if (ext == ".mkv") return {ext, cv::VideoWriter::fourcc('m', 'p', '4', 'v'), "MPEG-4"};
+  // A FIFO, a device or a socket (/dev/stdout into a pipe) has no name to go by: MP4.
+  struct stat st;
+  if (::stat(path.c_str(), &st) == 0 &&
+      (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode) || S_ISSOCK(st.st_mode)))
+    return {".mp4", cv::VideoWriter::fourcc('m', 'p', '4', 'v'), "MPEG-4"};
+  throw std::invalid_argument(
+      path + ": a recording is .mp4 (MPEG-4), .avi (Motion JPEG) or " + ".mkv (MPEG-4), not " +
+      (ext.empty() ? std::string("a name without an extension") : "'" + ext + "'"));
+}
 
 Recorder::~Recorder() {
   if (writer_.isOpened()) writer_.release();
@@ -15,6 +35,7 @@ Recorder::~Recorder() {
 
 void Recorder::start(const std::string& path, int w, int h, double fps) {
   if (writer_.isOpened()) stop();
+  const RecordFormat format = record_format(path);
   // Even sizes: the MPEG-4 encoder refuses odd ones.
   size_ = cv::Size(w & ~1, h & ~1);
   if (size_.width <= 0 || size_.height <= 0)
@@ -22,16 +43,17 @@ void Recorder::start(const std::string& path, int w, int h, double fps) {
   path_ = path;
   frames_ = 0;
   fps_ = fps;
-  // The one writer (core/io/output_file.hpp) makes the temporary ".mp4" the encoder fills.
+  // The one writer (core/io/output_file.hpp) makes the temporary file the encoder fills, with
+  // the extension FFmpeg picks the container by.
   try {
-    out_ = std::make_unique<io::OutputFile>(path, io::OutputFile::Options{".mp4", true});
+    out_ = std::make_unique<io::OutputFile>(path, io::OutputFile::Options{format.extension, true});
   } catch (const std::exception& e) {
     throw std::runtime_error(std::string("cannot record ") + e.what());
   }
-  if (!writer_.open(out_->file_path(), cv::CAP_FFMPEG, cv::VideoWriter::fourcc('m', 'p', '4', 'v'),
-                    fps, size_, true)) {
+  if (!writer_.open(out_->file_path(), cv::CAP_FFMPEG, format.fourcc, fps, size_, true)) {
     out_.reset();
-    throw std::runtime_error("cannot record " + path + ": no MPEG-4 writer for this file");
+    throw std::runtime_error("cannot record " + path + ": no " + format.codec +
+                             " writer for this file");
   }
 }
 

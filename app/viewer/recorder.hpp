@@ -1,5 +1,7 @@
-// Records what the viewer shows to a video file (OpenCV's VideoWriter, MPEG-4 in .mp4).
-// Frames are written to a temporary ".mp4" of the one writer (core/io/output_file.hpp) and put
+// Records what the viewer shows to a video file (OpenCV's VideoWriter), the container and
+// codec chosen by the file's extension (record_format).
+// Frames are written to a temporary file of the one writer (core/io/output_file.hpp), with the
+// same extension, and put
 // in place when recording stops (renamed over a file, written into a FIFO or device), so an
 // interrupted recording never leaves a half-written file under the name asked for.
 #pragma once
@@ -13,11 +15,25 @@
 
 namespace peakscope::viewer {
 
+// A recording's container, from the path's extension (any case): .mp4 MPEG-4 ("mp4v"), .avi
+// Motion JPEG ("MJPG"), .mkv Matroska with MPEG-4 ("mp4v"); a FIFO, character device or
+// socket, whatever its name, gets MPEG-4 in MP4.
+struct RecordFormat {
+  std::string extension;  // ".mp4", ".avi", ".mkv"
+  int fourcc = 0;
+  std::string codec;  // "MPEG-4", "Motion JPEG"
+};
+// Throws std::invalid_argument naming the path and the extensions known for any other
+// extension (or none) on anything else: nothing is written under a name the data would not
+// match.
+RecordFormat record_format(const std::string& path);
+
 class Recorder {
  public:
   ~Recorder();
-  // Starts a recording of w x h BGR frames at `fps`. Throws std::runtime_error naming the
-  // path when the file cannot be opened for writing.
+  // Starts a recording of w x h BGR frames at `fps` in record_format(path). Throws
+  // std::invalid_argument for an unknown extension and std::runtime_error naming the path when
+  // the file cannot be opened for writing.
   void start(const std::string& path, int w, int h, double fps);
   // Adds one frame (CV_8UC3; resized to the recording's size when the window changed).
   void add(const cv::Mat& bgr);

@@ -191,6 +191,7 @@ SourceWorker::Step SourceWorker::timeline_step(long want, long serial) {
 void SourceWorker::install(std::unique_ptr<io::Source> s, std::string spec) {
   info_.generation = generation_ + 1;
   info_.description = s->describe();
+  info_.warning = s->warning();
   info_.frame_count = s->frame_count();
   info_.frames_read = 0;
   info_.finished = false;

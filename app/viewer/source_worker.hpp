@@ -24,7 +24,8 @@ struct SourceInfo {
   long frame_count = -1;  // as the source claims (-1: unknown or endless)
   long frames_read = 0;
   bool finished = false;
-  std::string status;  // the source's status() line (a live stream's counts), "" when none
+  std::string status;   // the source's status() line (a live stream's counts), "" when none
+  std::string warning;  // the source's warning() when it opened (e.g. a .npy's shape)
   // The timeline of a finite source (frame_count >= 0): the index of the next frame the
   // worker delivers, the frames the source turned out to have once it ended (-1 before), the
   // frames waiting in the queue, and the frame cache's use.

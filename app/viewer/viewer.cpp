@@ -77,6 +77,7 @@ void Viewer::take_frames(bool scripted_wait) {
       if (f->generation != st_.source_generation()) {
         const SourceInfo info = worker_.info();
         st_.begin_source(f->generation, info.description, info.frame_count);
+        if (!info.warning.empty()) st_.report_error(ErrorKind::kSource, info.warning);
       }
       st_.set_frame(std::move(f->frame));
       return;

@@ -37,7 +37,7 @@ std::unique_ptr<Source> open_plain_source(const std::string& spec, const SourceO
   } else if (spec.rfind("camera:", 0) == 0) {
     src = make_video_source(spec, capture);
   } else if (ext == ".npy") {
-    src = make_npy_source(spec);
+    src = make_npy_source(spec, opt.npy);
   } else if (ext == ".mp4" || ext == ".avi" || ext == ".mkv" || ext == ".mov" || ext == ".webm" ||
              ext == ".mpg" || ext == ".mpeg" || ext == ".m4v") {
     if (!std::filesystem::exists(spec)) throw SourceError(spec + ": no such file");

@@ -43,6 +43,7 @@ PosePreset make_preset(const std::string& variant) {
   p.file = "pose_landmark_" + variant + ".onnx";
   p.names = kNames;
   p.skeleton = kSkeleton;
+  p.logits = true;  // Identity_3 is raw: MediaPipe's refinement takes its sigmoid
   return p;
 }
 

@@ -27,6 +27,9 @@ struct PosePreset {
   int landmark_stride = 5;
   std::vector<std::string> names;             // one per heatmap channel (39)
   std::vector<std::pair<int, int>> skeleton;  // pairs of channel indices
+  // The heatmaps are logits (MediaPipe applies a sigmoid to them): their maximum has no scale
+  // meaning, so --normalize defaults to none for this preset (docs/conventions.md#logits).
+  bool logits = false;
 };
 
 // "mediapipe" (= mediapipe-full, MediaPipe's default complexity), "mediapipe-lite",

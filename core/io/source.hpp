@@ -172,6 +172,13 @@ struct ModelOptions {
   const PosePreset* pose = nullptr;
 };
 
+// A .npy stack's axis order (--layout): "nchw" (H x W, K x H x W, N x K x H x W), "nhwc"
+// (H x W x K, N x H x W x K: transposed to K x H x W as it is read), or empty (not given:
+// nchw, with a warning() naming the shape when the last axis looks like channels).
+struct NpyOptions {
+  std::string layout;
+};
+
 // A live stream (`stream:ENDPOINT`, core/io/stream_source.hpp).
 struct StreamOptions {
   // Keep only the newest waiting frame (the viewer) instead of every frame in order (the CLI).
@@ -198,10 +205,12 @@ struct SourceOptions {
   ImageOptions images;
   ModelOptions model;
   SyntheticOptions synthetic;
+  NpyOptions npy;
 };
 
-// A .npy heatmap dump: H x W, K x H x W or N x K x H x W (N frames).
-std::unique_ptr<Source> make_npy_source(const std::string& path);
+// A .npy heatmap dump: H x W, K x H x W or N x K x H x W (N frames), or channels last with
+// opt.layout "nhwc". Throws SourceError naming the path (a bad layout included).
+std::unique_ptr<Source> make_npy_source(const std::string& path, const NpyOptions& opt = {});
 // A video file (or "camera:N") turned into heatmaps by the capture transform.
 std::unique_ptr<Source> make_video_source(const std::string& spec, const CaptureOptions& opt);
 // Wraps a source of images: each frame's image is run through the model.

@@ -60,6 +60,9 @@ TEST(PoseViewerTest, SkeletonFollowsTheDecodedKeypoints) {
   const cv::Mat img = cv::imread(shot.string(), cv::IMREAD_COLOR);
   ASSERT_FALSE(img.empty());
   ASSERT_EQ(r["keypoints"].size(), 39u);
+  // The preset's heatmaps are logits: the viewer decodes them without normalise unless
+  // --normalize max is given, as the CLI does (docs/conventions.md#logits).
+  EXPECT_FALSE(r["normalize"].get<bool>());
   const auto& v = r["heatmap_view"];  // the left view, showing the source frame
   const double ox = v["origin_x"], oy = v["origin_y"], z = v["zoom"];
   // Heatmap pixel -> frame pixel (the crop: 420 x 420 from (55, -15), 64 x 64 cells) -> screen.

@@ -109,6 +109,50 @@ TEST(ViewerOutputTest, WorkerReportsABlockingSourceAndKeepsRunning) {
   EXPECT_TRUE(w.take(10).has_value());
 }
 
+// The recording's container and codec follow the extension (any case); any other is refused
+// before a file exists.
+TEST(ViewerOutputTest, RecordingFormatFollowsTheExtension) {
+  EXPECT_EQ(record_format("a.mp4").fourcc, cv::VideoWriter::fourcc('m', 'p', '4', 'v'));
+  EXPECT_EQ(record_format("b/A.MP4").extension, ".mp4");
+  EXPECT_EQ(record_format("c.avi").fourcc, cv::VideoWriter::fourcc('M', 'J', 'P', 'G'));
+  EXPECT_EQ(record_format("d.mkv").fourcc, cv::VideoWriter::fourcc('m', 'p', '4', 'v'));
+  for (const std::string bad : {"x.webm", "x", "x.mp4.part"}) {
+    try {
+      record_format(bad);
+      ADD_FAILURE() << bad << " accepted";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_EQ(std::string(e.what()).rfind(bad + ": a recording is .mp4 (MPEG-4), .avi", 0), 0u)
+          << e.what();
+    }
+  }
+  const fs::path d = test_dir();
+  Recorder r;
+  EXPECT_THROW(r.start((d / "clip.webm").string(), 64, 48, 10), std::invalid_argument);
+  EXPECT_TRUE(fs::is_empty(d));
+  ASSERT_EQ(mkfifo((d / "pipe").c_str(), 0600), 0);  // no name to go by: MP4
+  EXPECT_EQ(record_format((d / "pipe").string()).extension, ".mp4");
+  fs::remove(d / "pipe");
+  const cv::Mat grey(48, 64, CV_8UC3, cv::Scalar(90, 90, 90));
+  for (const char* name : {"clip.avi", "clip.mkv", "clip.mp4"}) {
+    r.start((d / name).string(), 64, 48, 10);
+    for (int i = 0; i < 3; ++i) r.add(grey);
+    r.stop();
+    cv::VideoCapture in((d / name).string(), cv::CAP_FFMPEG);
+    ASSERT_TRUE(in.isOpened()) << name;
+    const int fourcc = static_cast<int>(in.get(cv::CAP_PROP_FOURCC));
+    if (std::string(name) == "clip.avi") {
+      EXPECT_EQ(fourcc, cv::VideoWriter::fourcc('M', 'J', 'P', 'G')) << name;
+    }
+    cv::Mat f;
+    EXPECT_TRUE(in.read(f)) << name;
+    EXPECT_EQ(f.cols, 64) << name;
+  }
+  // The container, not only the name: an .avi starts RIFF, an .mkv with EBML's magic.
+  EXPECT_EQ(slurp(d / "clip.avi").substr(0, 4), "RIFF");
+  EXPECT_EQ(slurp(d / "clip.mkv").substr(0, 4), "\x1a\x45\xdf\xa3");
+  EXPECT_EQ(slurp(d / "clip.mp4").substr(4, 4), "ftyp");
+}
+
 TEST(ViewerOutputTest, RecordingThroughASymlinkAndIntoAFifo) {
   const fs::path d = test_dir();
   const cv::Mat black(48, 64, CV_8UC3, cv::Scalar(0, 0, 0));

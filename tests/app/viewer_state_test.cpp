@@ -113,6 +113,22 @@ TEST(ViewerStateTest, OtherSettersRejectBadValues) {
   EXPECT_THROW(s.set_marker_visible(MarkerKind::kCount, true), std::invalid_argument);
 }
 
+// A channel asked for before the source is known (--channel 40, a saved setting) that the
+// source does not have: all channels are shown, and the viewer says why.
+TEST(ViewerStateTest, ChannelBeyondTheSourceIsSaid) {
+  ViewerState st;
+  EXPECT_TRUE(st.set_channel(40));
+  st.begin_source(0, "test", 1);
+  st.set_frame(make_frame(0, 1));
+  EXPECT_EQ(st.settings().channel(), -1);
+  EXPECT_EQ(st.error(),
+            "channel 40 is out of range: the source has 1 channel(s), 0 to 0; showing all "
+            "channels");
+  EXPECT_TRUE(st.set_channel(0));
+  st.set_frame(make_frame(1, 1));
+  EXPECT_EQ(st.settings().channel(), 0);
+}
+
 TEST(ViewerStateTest, SettingsRoundTripAndBadFileValuesKeepDefaults) {
   const fs::path dir =
       fs::temp_directory_path() / ("peakscope_vs_settings_" + std::to_string(::getpid()));

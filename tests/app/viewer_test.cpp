@@ -580,6 +580,33 @@ TEST(ViewerAppTest, BadArgumentsExitTwoWithTheCoreMessage) {
     EXPECT_EQ(rc, 1);
     EXPECT_NE(msg.find("/nonexistent/file.png"), std::string::npos) << msg;
   }
+  {  // a mistyped flag is named with the nearest one (app/common/suggest.hpp)
+    const auto [rc, msg] = run("--frames 2 --betta 3");
+    EXPECT_EQ(rc, 2);
+    EXPECT_EQ(msg.rfind("peakscope: unknown flag '--betta'; did you mean '--beta'?\n", 0), 0u)
+        << msg;
+  }
+  {  // a recording whose extension names no container is refused before anything is written
+    const fs::path webm = tmp("rec.webm");
+    const auto [rc, msg] = run("--frames 2 --record " + webm.string());
+    EXPECT_EQ(rc, 2);
+    EXPECT_NE(msg.find(webm.string() + ": a recording is .mp4 (MPEG-4), .avi (Motion JPEG) or "
+                                       ".mkv (MPEG-4), not '.webm'"),
+              std::string::npos)
+        << msg;
+    EXPECT_FALSE(fs::exists(webm));
+  }
+}
+
+// A .npy whose last axis looks like channels: the viewer says so (the source's warning, as the
+// CLI prints it), and still shows the file as read.
+TEST(ViewerAppTest, ChannelsLastLookingNpyIsWarnedAbout) {
+  const fs::path p = tmp("hwk.npy");
+  io::write_npy(p.string(), {16, 12, 3}, std::vector<float>(16 * 12 * 3, 0.5f), "f4");
+  const ViewerRun r = run_viewer("hwk", p.string() + " --frames 1 --backend cpu");
+  const std::string said = p.string() + ": shape (16, 12, 3) read as 16 channels of 12 x 3";
+  EXPECT_NE(r.report.value("error", "").find(said), std::string::npos) << r.report.dump();
+  EXPECT_NE(r.log.find("--layout nhwc"), std::string::npos) << r.log;
 }
 
 }  // namespace

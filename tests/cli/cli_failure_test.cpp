@@ -271,7 +271,8 @@ TEST(CliFailureTest, BackendIsRecordedPerFrame) {
       << f.out;
 }
 
-// The all-NaN map: JSON and CSV give the same numbers (argmax at the grid centre, 1.5).
+// The all-NaN map: JSON and CSV give the same numbers (argmax at the grid centre, 1.5), its
+// NaN argmax value spelt "nan" in both (the JSON's string; never null).
 TEST(CliFailureTest, JsonAndCsvAgreeOnAnAllNanMap) {
   const fs::path p = test_dir() / "nan.npy";
   peakscope::io::write_npy(p.string(), {4, 5}, std::vector<float>(20, std::nanf("")), "f4");
@@ -283,12 +284,16 @@ TEST(CliFailureTest, JsonAndCsvAgreeOnAnAllNanMap) {
   EXPECT_EQ(ch["argmax"]["x"], 2.0);
   EXPECT_EQ(ch["argmax"]["y"], 1.5);
   EXPECT_EQ(ch["valid"], false);
-  EXPECT_TRUE(ch["argmax"]["value"].is_null());
+  EXPECT_EQ(ch["argmax"]["value"], "nan");
+  EXPECT_FALSE(ch.contains("effective_beta"));  // no valid pixel: beta as given
   std::stringstream csv(c.out);
   std::string head, row;
   std::getline(csv, head);
   std::getline(csv, row);
-  EXPECT_EQ(row, "0,0,2,1.5,,2,1.5,0,0");
+  EXPECT_EQ(head,
+            "frame,channel,argmax_x,argmax_y,argmax_value,softargmax_x,softargmax_y,peak_"
+            "probability,valid,effective_beta");
+  EXPECT_EQ(row, "0,0,2.0,1.5,nan,2.0,1.5,0.0,0,100.0");
 }
 
 // Model outputs: the CSV has the frame-pixel columns the JSON has.

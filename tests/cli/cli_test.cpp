@@ -72,23 +72,23 @@ TEST(CliTest, DecodeCsvOnTheGpuMatchesCpu) {
   std::getline(sb, lb);
   EXPECT_EQ(la,
             "frame,channel,argmax_x,argmax_y,argmax_value,softargmax_x,softargmax_y,peak_"
-            "probability,valid,error_to_ground_truth");
+            "probability,valid,effective_beta,error_to_ground_truth");
   EXPECT_EQ(la, lb);
   int rows = 0;
   while (std::getline(sa, la) && std::getline(sb, lb)) {
-    double va[10], vb[10];
+    double va[11], vb[11];
     char c;
     std::stringstream ra(la), rb(lb);
-    for (int i = 0; i < 10; ++i) {
+    for (int i = 0; i < 11; ++i) {
       ra >> va[i];
       rb >> vb[i];
-      if (i < 9) ra >> c, rb >> c;
+      if (i < 10) ra >> c, rb >> c;
     }
     ASSERT_FALSE(ra.fail() || rb.fail()) << la << " / " << lb;
     SCOPED_TRACE(la + " / " + lb);
     for (int i : {0, 1, 2, 3, 8}) EXPECT_EQ(va[i], vb[i]) << "column " << i;
-    for (int i : {4, 7}) EXPECT_NEAR(va[i], vb[i], 1e-4 * std::abs(vb[i])) << "column " << i;
-    for (int i : {5, 6, 9}) EXPECT_NEAR(va[i], vb[i], 1e-3) << "column " << i;
+    for (int i : {4, 7, 9}) EXPECT_NEAR(va[i], vb[i], 1e-4 * std::abs(vb[i])) << "column " << i;
+    for (int i : {5, 6, 10}) EXPECT_NEAR(va[i], vb[i], 1e-3) << "column " << i;
     ++rows;
   }
   EXPECT_EQ(rows, 3 * static_cast<int>(j["frames"][0]["channels"].size()));

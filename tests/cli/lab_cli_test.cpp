@@ -99,6 +99,7 @@ TEST(LabCli, EveryDecoderHasItsFields) {
   EXPECT_EQ(d["argmax"]["x"], 3);
 }
 
+// Each decoder's pair is named with the convention (<decoder>_x_<coords>), spelt as the JSON.
 TEST(LabCli, CsvGainsAColumnPairPerDecoder) {
   const std::string out = tmp("out.csv");
   ASSERT_EQ(exit_code("decode " + hand_map() +
@@ -111,8 +112,9 @@ TEST(LabCli, CsvGainsAColumnPairPerDecoder) {
   std::getline(in, row);
   EXPECT_EQ(header,
             "frame,channel,argmax_x,argmax_y,argmax_value,softargmax_x,softargmax_y,peak_"
-            "probability,valid,quarter_x,quarter_y,dark_x,dark_y");
-  EXPECT_NE(row.find(",3.750000,1.500000,"), std::string::npos) << row;
+            "probability,valid,effective_beta,quarter_x_half,quarter_y_half,dark_x_half,dark_y_"
+            "half");
+  EXPECT_NE(row.find(",3.75,1.5,"), std::string::npos) << row;
 }
 
 // --decoders runs on the CLI's engine (decode_lab): on the GPU, and on gpu-synthetic frames

@@ -17,6 +17,7 @@
 #include <set>
 #include <sstream>
 
+#include "app/common/source_options.hpp"
 #include "core/io/pose_preset.hpp"
 #include "core/io/source.hpp"
 #include "core/reference.hpp"
@@ -101,6 +102,25 @@ TEST(PosePresetTest, NamesSkeletonAndOutputs) {
   EXPECT_EQ(p.heatmap_output, "Identity_3");
   EXPECT_EQ(p.landmark_output, "Identity");
   EXPECT_EQ(p.input_width, 256);
+}
+
+// The presets' heatmaps are logits: --normalize defaults to none for them (CLI and viewer
+// resolve it through common::resolve_normalize), max for everything else, and a typed
+// --normalize always wins.
+TEST(PosePresetTest, LogitsDecodeWithoutNormaliseByDefault) {
+  for (const char* name : {"mediapipe", "mediapipe-lite", "mediapipe-full", "mediapipe-heavy"})
+    EXPECT_TRUE(peakscope::io::pose_preset(name).logits) << name;
+  peakscope::common::SourceArgs plain, pose, unknown;
+  pose.pose = "mediapipe-lite";
+  unknown.pose = "openpose";  // refused with its message when the source opens
+  EXPECT_FALSE(peakscope::common::logits_source(plain));
+  EXPECT_TRUE(peakscope::common::logits_source(pose));
+  EXPECT_FALSE(peakscope::common::logits_source(unknown));
+  EXPECT_TRUE(peakscope::common::resolve_normalize("", plain));
+  EXPECT_FALSE(peakscope::common::resolve_normalize("", pose));
+  EXPECT_TRUE(peakscope::common::resolve_normalize("max", pose));
+  EXPECT_FALSE(peakscope::common::resolve_normalize("none", plain));
+  EXPECT_THROW(peakscope::common::resolve_normalize("sometimes", plain), std::invalid_argument);
 }
 
 TEST(PosePresetTest, UnknownPresetIsNamed) {
@@ -362,6 +382,36 @@ TEST(PoseCliTest, DecodeJsonCarriesThePose) {
         << d;
   }
   EXPECT_EQ(nose["decoders_image"]["argmax"], nose["argmax_image"]);
+  // Logits: no normalise unless asked for, so no channel's beta differs from --beta.
+  EXPECT_EQ(j["normalize"], "none");
+  for (const auto& ch : fr["channels"]) EXPECT_FALSE(ch.contains("effective_beta"));
+}
+
+// --normalize max on the pose model's logits: each channel's beta is --beta over its own
+// maximum (named in the JSON), and a channel whose maximum is not positive keeps --beta.
+TEST(PoseCliTest, NormaliseOnLogitsNamesEachChannelsBeta) {
+  const auto& preset = peakscope::io::pose_preset("mediapipe-lite");
+  REQUIRE_POSE_MODEL(preset);
+  const std::string out = tmp("messi_max.json");
+  ASSERT_EQ(cli("", "decode " + kMessi +
+                        " --pose mediapipe-lite --roi 55,-15,420,420 --backend cpu --beta 10"
+                        " --normalize max --out " +
+                        out + " 2>/dev/null"),
+            0);
+  const auto j = nlohmann::json::parse(slurp(out));
+  fs::remove(out);
+  EXPECT_EQ(j["normalize"], "max");
+  int scaled = 0;
+  for (const auto& ch : j["frames"][0]["channels"]) {
+    const double m = ch["argmax"]["value"].get<double>();
+    if (m > 0 && m != 1) {
+      ++scaled;
+      EXPECT_DOUBLE_EQ(ch["effective_beta"].get<double>(), 10 / m) << ch["name"];
+    } else {
+      EXPECT_FALSE(ch.contains("effective_beta")) << ch["name"];
+    }
+  }
+  EXPECT_GT(scaled, 0);
 }
 
 TEST(PoseCliTest, BadPoseArgumentsAreRefused) {

@@ -40,9 +40,12 @@ def run_cli(cli, path, *flags):
 
 
 def same(a, b):
-    """Exact equality of a JSON number (null for NaN / Inf) and a double."""
-    if a is None:
-        return not np.isfinite(b)
+    """Exact equality of a JSON number and a double: a finite one as a number, NaN, +Inf and
+    -Inf as the strings "nan", "inf" and "-inf" (never null, so +Inf is not taken for NaN)."""
+    if isinstance(a, str):
+        assert a in ("nan", "inf", "-inf"), a
+        return (np.isnan(b) and a == "nan") or (np.isinf(b) and float(a) == float(b))
+    assert a is not None and np.isfinite(b), (a, b)
     return float(a) == float(b)
 
 

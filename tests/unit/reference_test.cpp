@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -136,7 +137,26 @@ TEST(ReferenceTest, NormaliseLeavesAZeroOrNegativeMaximumAlone) {
         const Keypoint k = cpu.decode(v, {beta, norm}).keypoints()[0];
         EXPECT_NEAR(k.soft_x, want_x, 1e-6) << what;
         EXPECT_NEAR(k.peak_probability, want_p, 1e-6 * want_p) << what;
+        // The number the CLI's JSON and the viewer show, from the keypoint alone.
+        EXPECT_DOUBLE_EQ(channel_effective_beta({beta, norm}, k), static_cast<double>(b)) << what;
       }
+}
+
+// channel_effective_beta where the maximum is not a finite number: a channel with no valid
+// pixel and one whose maximum is +Inf (only the +Inf pixels get weight) report beta itself; a
+// uint8 channel divides by its integer maximum.
+TEST(ReferenceTest, ChannelEffectiveBetaOfSpecialChannels) {
+  CpuEngine cpu(1);
+  const float nan_only[3] = {NAN, NAN, -INFINITY};
+  const float with_inf[3] = {0.5f, INFINITY, 2.0f};
+  for (const float* d : {nan_only, with_inf}) {
+    const Keypoint k = cpu.decode(HeatmapView::dense(d, 3, 1), {20, true}).keypoints()[0];
+    EXPECT_EQ(channel_effective_beta({20, true}, k), 20);
+  }
+  const std::uint8_t u[3] = {3, 200, 7};
+  const Keypoint k = cpu.decode(HeatmapView::dense(u, 3, 1), {20, true}).keypoints()[0];
+  EXPECT_DOUBLE_EQ(channel_effective_beta({20, true}, k), 0.1);
+  EXPECT_EQ(channel_effective_beta({20, false}, k), 20);
 }
 
 TEST(ReferenceTest, HugeBetaAndHugeValuesStayFinite) {

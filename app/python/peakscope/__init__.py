@@ -13,6 +13,7 @@ take) raise ValueError with the core's message.
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 from dataclasses import dataclass, field
@@ -560,21 +561,32 @@ class Accuracy:
         for c, cell in enumerate(self.cells):
             cj: Dict[str, Any] = dict(cell)
             if self.auto_beta[c] > 0:
-                cj["auto_beta"] = float(self.auto_beta[c])
-                cj["auto_beta_tune_error"] = float(self.auto_beta_tune_error[c])
+                cj["auto_beta"] = _json_number(self.auto_beta[c])
+                cj["auto_beta_tune_error"] = _json_number(self.auto_beta_tune_error[c])
             cj["decoders"] = []
             for v, var in enumerate(self.variants):
                 d: Dict[str, Any] = {"decoder": var["decoder"]}
                 if var["auto_beta"]:
-                    d["beta"] = float(self.auto_beta[c])
+                    d["beta"] = _json_number(self.auto_beta[c])
                     d["auto_beta"] = True
                 elif var["beta"] > 0:
                     d["beta"] = var["beta"]
-                d["mean"] = float(self.mean[c, v])
-                d["p95"] = float(self.p95[c, v])
+                d["mean"] = _json_number(self.mean[c, v])
+                d["p95"] = _json_number(self.p95[c, v])
                 cj["decoders"].append(d)
             out["cells"].append(cj)
         return out
+
+
+def _json_number(v: Any) -> Union[float, str]:
+    """A number as the CLI's JSON writes it: a float when finite, else the string "nan",
+    "inf" or "-inf" (``float()`` reads all three back)."""
+    v = float(v)
+    if math.isnan(v):
+        return "nan"
+    if math.isinf(v):
+        return "inf" if v > 0 else "-inf"
+    return v
 
 
 def _floats(values: Union[float, Iterable[float]], what: str) -> List[float]:
