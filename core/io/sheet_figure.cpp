@@ -74,7 +74,8 @@ std::vector<float> channel_values(const HeatmapView& map, int c) {
   return v;
 }
 
-// w x h values coloured on `scale` by cmap, shown dw x dh (nearest neighbour).
+// w x h values coloured on `scale` by cmap, shown dw x dh (nearest neighbour). NaN pixels get
+// kNanColour (core/colour_scale.hpp), as in the viewer, never a colour of the map.
 cv::Mat picture(const std::vector<float>& v, int w, int h, const ColourScale& scale, Colormap cmap,
                 int dw, int dh) {
   cv::Mat idx(h, w, CV_8U);
@@ -82,8 +83,13 @@ cv::Mat picture(const std::vector<float>& v, int w, int h, const ColourScale& sc
     for (int x = 0; x < w; ++x)
       idx.at<std::uint8_t>(y, x) =
           static_cast<std::uint8_t>(scale.index(v[static_cast<std::size_t>(y) * w + x]));
+  cv::Mat bgr = apply_colormap(idx, cmap);
+  const cv::Vec3b nan_bgr(kNanColour[2], kNanColour[1], kNanColour[0]);
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x)
+      if (std::isnan(v[static_cast<std::size_t>(y) * w + x])) bgr.at<cv::Vec3b>(y, x) = nan_bgr;
   cv::Mat big;
-  cv::resize(apply_colormap(idx, cmap), big, cv::Size(dw, dh), 0, 0, cv::INTER_NEAREST);
+  cv::resize(bgr, big, cv::Size(dw, dh), 0, 0, cv::INTER_NEAREST);
   return big;
 }
 
@@ -518,7 +524,7 @@ SheetChannel sheet_channel(CpuEngine& engine, const HeatmapView& map, int c,
   s.k = engine.softmax_map(map, c, opt, s.p.data());
   const auto [lo, hi] = finite_range(map, c);
   s.p_min = softmax_at(lo, s.k, opt);
-  s.effective_beta = effective_beta(opt, hi);
+  s.effective_beta = channel_effective_beta(opt, s.k);  // the engine's rule (+Inf max: beta)
   if (frame) {
     s.name = frame_keypoint_name(*frame, c);
     if (c < static_cast<int>(frame->ground_truth.size())) s.truth = frame->ground_truth[c];

@@ -8,10 +8,12 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <sstream>
 
+#include "core/colour_scale.hpp"
 #include "core/cpu/cpu_engine.hpp"
 #include "core/io/sheets.hpp"
 #include "tests/support/maps.hpp"
@@ -338,6 +340,39 @@ TEST(FigureSheetsTest, EffectiveBetaWhereNormaliseChangesIt) {
   const std::vector<SheetChannel> rows = {sheet_channel(cpu, m.view(), 0, {10, true}, nullptr)};
   EXPECT_NE(all_text(beta_grid_figure(m.view(), rows, {10}, true, "t")).find("beta 10 (eff 40)"),
             std::string::npos);
+}
+
+// A channel whose maximum is +Inf: only the +Inf pixels get weight whatever beta, so the engine
+// applies beta itself (core/decode.hpp channel_effective_beta) and the sheet says no other.
+TEST(FigureSheetsTest, InfiniteMaxKeepsBeta) {
+  Heatmap m = testing::gaussian_map(32, 32, 10, 12, 6, ElemType::kFloat32);
+  for (std::size_t i = 0; i < m.view().pixels(); ++i) m.f32()[i] *= 0.25f;
+  m.f32()[3] = std::numeric_limits<float>::infinity();
+  const SheetInput in = one_channel(m, 10);
+  EXPECT_EQ(in.channels.front().effective_beta, 10);
+  const std::string text = all_text(sheet_figure(in));
+  EXPECT_EQ(text.find("effective beta 40"), std::string::npos) << text;
+  EXPECT_EQ(text.find("(beta/max)"), std::string::npos) << text;
+}
+
+// NaN pixels are drawn in kNanColour (as in the viewer), apart from every colour of the map;
+// a map without NaN has none of it.
+TEST(FigureSheetsTest, NanPixelsHaveTheirOwnColour) {
+  const Heatmap plain = testing::gaussian_map(32, 32, 20, 20, 5, ElemType::kFloat32);
+  Heatmap m = testing::gaussian_map(32, 32, 20, 20, 5, ElemType::kFloat32);
+  const SheetInput clean = one_channel(plain, 10);
+  for (int y = 2; y < 8; ++y)
+    for (int x = 2; x < 8; ++x) m.f32()[static_cast<std::size_t>(y) * 32 + x] = std::nanf("");
+  const SheetInput in = one_channel(m, 10);
+  const cv::Scalar nan_bgr(kNanColour[2], kNanColour[1], kNanColour[0]);
+  for (const SheetInput* s : {&in, &clean}) {
+    const Figure fig = sheet_figure(*s);
+    const cv::Mat img = render_raster(fig);
+    const FigRegion& heat = region(fig, "panel heatmap");
+    const cv::Point2d p = on(heat, 5, 5), q = on(heat, 20, 28);
+    EXPECT_EQ(colour_near(img, p.x, p.y, nan_bgr, 0, 0), s == &in);
+    EXPECT_FALSE(colour_near(img, q.x, q.y, nan_bgr, 0, 0));
+  }
 }
 
 // SVG: an XML document (Python's parser) with the maps embedded as PNG and vector markers;
