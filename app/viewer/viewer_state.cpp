@@ -271,6 +271,32 @@ void ViewerState::set_frame(io::Frame f) {
                                         " channel(s), 0 to " + std::to_string(k - 1) +
                                         "; showing all channels");
   }
+  // Marker channels (--channels, the Display list) the source does not have are left out, and
+  // said once; none left: every channel's markers.
+  if (drawn_) {
+    const int k = channels();
+    std::string gone;
+    std::vector<int> kept;
+    for (int c : *drawn_) {
+      if (c < k) {
+        kept.push_back(c);
+      } else {
+        if (!gone.empty()) gone += ',';
+        gone += std::to_string(c);
+      }
+    }
+    if (!gone.empty()) {
+      report_error(ErrorKind::kInput,
+                   "marker channel(s) " + gone + " out of range: the source has " +
+                       std::to_string(k) + " channel(s), 0 to " + std::to_string(k - 1) +
+                       (kept.empty() ? "; drawing every channel's markers" : "; left out"));
+      if (kept.empty()) {
+        drawn_.reset();
+      } else {
+        drawn_ = std::move(kept);
+      }
+    }
+  }
 }
 
 void ViewerState::end_source(long frames_read, const std::string& error) {

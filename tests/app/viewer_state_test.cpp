@@ -129,6 +129,26 @@ TEST(ViewerStateTest, ChannelBeyondTheSourceIsSaid) {
   EXPECT_EQ(st.settings().channel(), 0);
 }
 
+// Marker channels the source does not have (--channels 1,50 on 3 channels) are left out and
+// said once; when none is left, every channel's markers are drawn.
+TEST(ViewerStateTest, MarkerChannelsBeyondTheSourceAreSaid) {
+  ViewerState st;
+  st.set_drawn_channels(std::vector<int>{1, 50, 60});
+  st.begin_source(0, "test", 3);
+  st.set_frame(make_frame(0, 3));
+  EXPECT_EQ(st.error(),
+            "marker channel(s) 50,60 out of range: the source has 3 channel(s), 0 to 2; left out");
+  ASSERT_TRUE(st.drawn_channels().has_value());
+  EXPECT_EQ(*st.drawn_channels(), std::vector<int>{1});
+  EXPECT_TRUE(st.channel_drawn(1));
+  EXPECT_FALSE(st.channel_drawn(0));
+  st.set_drawn_channels(std::vector<int>{50});
+  st.set_frame(make_frame(1, 3));
+  EXPECT_NE(st.error().find("drawing every channel's markers"), std::string::npos) << st.error();
+  EXPECT_FALSE(st.drawn_channels().has_value());
+  EXPECT_TRUE(st.channel_drawn(0));
+}
+
 TEST(ViewerStateTest, SettingsRoundTripAndBadFileValuesKeepDefaults) {
   const fs::path dir =
       fs::temp_directory_path() / ("peakscope_vs_settings_" + std::to_string(::getpid()));
