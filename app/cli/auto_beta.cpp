@@ -16,46 +16,50 @@
 
 namespace peakscope::cli {
 
-double find_auto_beta(const std::string& input, const common::SourceArgs& src, bool normalize,
-                      long max_frames, const std::string& out_dir) {
-  std::unique_ptr<io::Source> source = open_input(input, src);
+TuneSet collect_tune_samples(io::Source& source, bool normalize, long max_frames) {
   CpuEngine engine;
-  std::vector<Heatmap> maps;
-  std::vector<std::pair<std::size_t, TuneSample>> pending;  // (map index, sample)
-  long read = 0;
-  while ((max_frames < 0 || read < max_frames) && !InterruptGuard::signal()) {
-    std::optional<io::Frame> f = source->next();
+  TuneSet t;
+  std::vector<std::size_t> owner;  // per sample, its map's index (views are set at the end)
+  while ((max_frames < 0 || t.frames_read < max_frames) && !InterruptGuard::signal()) {
+    std::optional<io::Frame> f = source.next();
     if (!f) break;
-    ++read;
+    ++t.frames_read;
     const HeatmapView view = f->heatmap.view();
     std::vector<Keypoint> kps(static_cast<std::size_t>(view.channels));
     engine.decode(view, {kDefaultBeta, normalize}, kps);
     bool used = false;
     for (int c = 0; c < view.channels && c < static_cast<int>(f->ground_truth.size()); ++c) {
       if (f->ground_truth[c].empty() || !kps[c].valid) continue;
-      // The target: the ground-truth point nearest the argmax (as io::ground_truth_error).
       const io::Point2* best = nullptr;
       double bd = 1e300;
       for (const io::Point2& p : f->ground_truth[c]) {
         const double d = std::hypot(p.x - kps[c].argmax_x, p.y - kps[c].argmax_y);
         if (d < bd) bd = d, best = &p;
       }
-      pending.push_back({maps.size(), {HeatmapView{}, c, best->x, best->y}});
+      t.samples.push_back({HeatmapView{}, c, best->x, best->y});
+      owner.push_back(t.maps.size());
       used = true;
     }
-    if (used) maps.push_back(std::move(f->heatmap));
+    if (used) t.maps.push_back(std::move(f->heatmap));
   }
+  for (std::size_t i = 0; i < t.samples.size(); ++i) t.samples[i].map = t.maps[owner[i]].view();
+  return t;
+}
+
+double find_auto_beta(const std::string& input, const common::SourceArgs& src, bool normalize,
+                      long max_frames, const std::string& out_dir) {
+  std::unique_ptr<io::Source> source = open_input(input, src);
+  const TuneSet set = collect_tune_samples(*source, normalize, max_frames);
+  const long read = set.frames_read;
+  const std::vector<Heatmap>& maps = set.maps;
+  const std::vector<TuneSample>& samples = set.samples;
   if (InterruptGuard::signal()) return 0;  // the caller reports the signal
-  if (pending.empty())
+  if (samples.empty())
     throw std::runtime_error(input + ": auto-beta needs ground truth: none of the " +
                              std::to_string(read) +
                              " frame(s) read has any (the synthetic scene brings its own; give "
                              "real data's with --ground-truth FILE)");
-  std::vector<TuneSample> samples;
-  for (auto& [i, s] : pending) {
-    s.map = maps[i].view();
-    samples.push_back(s);
-  }
+  CpuEngine engine;
   const BetaTune t = auto_tune_beta(engine, samples, normalize);
   std::string few;  // a beta fitted to a handful of points: said on stderr and in the JSON
   if (samples.size() < kAutoBetaFewKeypoints)

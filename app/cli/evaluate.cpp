@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "app/cli/auto_beta.hpp"
 #include "app/cli/csv.hpp"
 #include "app/cli/interrupt.hpp"
 #include "app/cli/json_number.hpp"
@@ -259,46 +260,19 @@ int run_evaluate(const EvaluateArgs& a) {
   if (a.auto_beta) {
     std::unique_ptr<io::Source> src = open_input(a.input, a.src);
     CpuEngine cpu;
-    std::vector<Heatmap> maps;
-    std::vector<std::pair<std::size_t, TuneSample>> pending;
-    long read = 0;
-    while ((a.max_frames < 0 || read < a.max_frames) && !InterruptGuard::signal()) {
-      std::optional<io::Frame> f = src->next();
-      if (!f) break;
-      ++read;
-      const HeatmapView v = f->heatmap.view();
-      std::vector<Keypoint> kps(static_cast<std::size_t>(v.channels));
-      cpu.decode(v, {kDefaultBeta, normalize}, kps);
-      bool used = false;
-      for (int c = 0; c < v.channels && c < static_cast<int>(f->ground_truth.size()); ++c) {
-        if (f->ground_truth[c].empty() || !kps[c].valid) continue;
-        const io::Point2* best = nullptr;
-        double bd = 1e300;
-        for (const io::Point2& p : f->ground_truth[c]) {
-          const double d = std::hypot(p.x - kps[c].argmax_x, p.y - kps[c].argmax_y);
-          if (d < bd) bd = d, best = &p;
-        }
-        pending.push_back({maps.size(), {HeatmapView{}, c, best->x, best->y}});
-        used = true;
-      }
-      if (used) maps.push_back(std::move(f->heatmap));
-    }
+    const TuneSet set = collect_tune_samples(*src, normalize, a.max_frames);
     if (const int sig = InterruptGuard::signal()) {
       out.discard();
       std::cerr << "peakscope-cli: interrupted by " << signal_name(sig) << " (" << a.out_dir
                 << " left unchanged)\n";
       return 128 + sig;
     }
-    if (pending.empty())
+    if (set.samples.empty())
       throw std::runtime_error(a.input + ": --auto-beta: no frame read has ground truth in " +
                                gt.path);
-    std::vector<TuneSample> all;
+    const std::vector<TuneSample>& all = set.samples;
     int channels = 0;
-    for (auto& [i, s] : pending) {
-      s.map = maps[i].view();
-      all.push_back(s);
-      channels = std::max(channels, s.map.channels);
-    }
+    for (const TuneSample& s : all) channels = std::max(channels, s.map.channels);
     const BetaTune g = auto_tune_beta(cpu, all, normalize);
     tune_json = {{"beta", g.beta}, {"mean_error_heatmap_px", g.error}, {"samples", all.size()}};
     std::cerr << "peakscope-cli: auto beta " << g.beta << " (mean soft-argmax error " << g.error
