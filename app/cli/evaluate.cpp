@@ -178,18 +178,7 @@ CLI::App* add_evaluate_command(CLI::App& app, EvaluateArgs& a) {
   cmd->add_option("--out", a.out_dir, "report folder: evaluate.json, evaluate.csv, evaluate.png")
       ->required();
   cmd->add_flag("--overwrite", a.overwrite, "replace a folder that is not empty");
-  cmd->add_option("--max-frames", a.max_frames, "stop after N frames (N >= 1), or all")
-      ->transform(CLI::Validator(
-          [](std::string& t) -> std::string {
-            try {
-              t = std::to_string(common::parse_count(t, "all"));
-              return {};
-            } catch (const std::invalid_argument& e) {
-              return e.what();
-            }
-          },
-          "N|all"))
-      ->default_str("all");
+  add_max_frames_option(*cmd, a.max_frames);
   cmd->add_flag("--auto-beta", a.auto_beta,
                 "also evaluate the beta minimising the mean soft-argmax error to the ground truth");
   cmd->add_flag("--per-keypoint", a.per_keypoint,
